@@ -1,0 +1,44 @@
+"""The `billwatch` command line: one module per area registers its commands."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from billwatch.cli import (
+    alerts_cmds,
+    classify_cmds,
+    crawl_cmds,
+    db_cmds,
+    ingest_cmds,
+    read_cmds,
+    run_cmds,
+    text_cmds,
+)
+
+app = typer.Typer(
+    name="billwatch",
+    help="Legislative tracking and alerting for the anti-trafficking coalition.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (db_cmds, ingest_cmds, text_cmds, read_cmds, crawl_cmds, classify_cmds,
+               alerts_cmds, run_cmds):
+    module.register(app)
+
+
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug output.")) -> None:
+    """Legislative tracking and alerting for the anti-trafficking coalition."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    """Entry point of the `billwatch` console script."""
+    app()

@@ -1,0 +1,31 @@
+"""Helpers every command module shares: consoles, opening the database, failing clearly."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from billwatch.db.session import SchemaOutOfDate, check_schema, get_sessionmaker
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error to standard error and exit with `code`."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def open_database(url: str | None = None) -> sessionmaker[Session]:
+    """A sessionmaker for the configured database, refusing an out-of-date schema."""
+    try:
+        check_schema(url)
+    except SchemaOutOfDate as exc:
+        fail(str(exc))
+    except Exception as exc:  # a wrong URL or a server that is down
+        fail(f"cannot open the database: {exc}")
+    return get_sessionmaker(url)

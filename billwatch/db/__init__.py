@@ -1,0 +1,1 @@
+"""The database layer: models, engine and session, store, queries and migrations."""

@@ -1,0 +1,38 @@
+"""One typed settings object, read from the environment (prefix BILLWATCH_) and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """billwatch settings; secrets are SecretStr so they never show in logs or reprs."""
+
+    model_config = SettingsConfigDict(env_prefix="BILLWATCH_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///billwatch.db"
+    smtp_url: str = "file://./outbox"
+    mail_from: str = "billwatch <alerts@billwatch.invalid>"
+    public_url: str = "http://127.0.0.1:8025"  # where the unsubscribe endpoint is reachable
+    unsubscribe_mailto: str = "unsubscribe@billwatch.invalid"
+    secret_key: SecretStr = SecretStr("change-me-in-production")
+    timezone: str = "America/New_York"
+    contact_email: str = "billwatch@example.org"  # put in the crawlers' user agent
+    states: list[str] = Field(default_factory=list)  # states to crawl; empty means all
+    digest_daily_time: str = "07:00"
+    digest_weekly_day: str = "mon"
+
+    # API keys use the names the sources document, without our prefix.
+    legiscan_api_key: SecretStr | None = Field(default=None, alias="LEGISCAN_API_KEY")
+    openstates_api_key: SecretStr | None = Field(default=None, alias="OPENSTATES_API_KEY")
+    nysenate_api_key: SecretStr | None = Field(default=None, alias="NYSENATE_API_KEY")
+    congress_api_key: SecretStr | None = Field(default=None, alias="CONGRESS_API_KEY")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cleared in tests with `get_settings.cache_clear()`)."""
+    return Settings()

@@ -1,0 +1,102 @@
+"""Shared fixtures: databases on SQLite and PostgreSQL, paths to ../shared and tests/files."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from billwatch.db.session import get_engine, get_sessionmaker, normalise_url, upgrade
+from billwatch.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FILES = Path(__file__).resolve().parent / "files"
+POSTGRES_URL = os.environ.get("BILLWATCH_TEST_POSTGRES_URL")
+_schemas = itertools.count()
+
+
+def shared_path(*parts: str) -> Path:
+    """A path in ../shared, skipping the test with a clear reason when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared is not here ({path} missing): real-data tests need it")
+    return path
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The ../shared folder (skips when absent)."""
+    return shared_path()
+
+
+@pytest.fixture
+def files() -> Path:
+    """tests/files, the fixtures we wrote ourselves."""
+    return FILES
+
+
+def _sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'billwatch.db'}"
+
+
+def _postgres_schema_url() -> Iterator[str]:
+    """A fresh schema per test, so that concurrent test runs never share tables."""
+    if not POSTGRES_URL:
+        pytest.skip("BILLWATCH_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped")
+    schema = f"bw_{os.getpid()}_{next(_schemas)}"
+    admin = create_engine(normalise_url(POSTGRES_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    url = normalise_url(POSTGRES_URL) + f"{sep}options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[str]:
+    """A migrated, empty database on SQLite and on PostgreSQL, set as BILLWATCH_DATABASE_URL."""
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([_sqlite_url(tmp_path)])
+    else:
+        urls = _postgres_schema_url()
+    url = next(urls)
+    monkeypatch.setenv("BILLWATCH_DATABASE_URL", url)
+    get_settings.cache_clear()
+    upgrade(url)
+    yield url
+    get_engine(url).dispose()
+    for _ in urls:  # runs the PostgreSQL clean-up
+        pass
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite database only, for tests where the dialect does not matter."""
+    url = _sqlite_url(tmp_path)
+    monkeypatch.setenv("BILLWATCH_DATABASE_URL", url)
+    get_settings.cache_clear()
+    upgrade(url)
+    yield url
+    get_engine(url).dispose()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def Session(db_url: str) -> sessionmaker[Session]:  # noqa: N802 - reads like the factory it is
+    """A sessionmaker on the test database (both dialects)."""
+    return get_sessionmaker(db_url)
