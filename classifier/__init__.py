@@ -1,0 +1,1 @@
+"""The taxonomy classifier: a spaCy pipeline that tags bill sections with evidence."""
