@@ -24,6 +24,18 @@ class Settings(BaseSettings):
     states: list[str] = Field(default_factory=list)  # states to crawl; empty means all
     digest_daily_time: str = "07:00"
     digest_weekly_day: str = "mon"
+    digest_weekly_time: str = "07:00"
+    # Scheduler: sources to crawl (spider names), minutes between crawls per source, and base
+    # URLs per source (the demo points them at a local replay server). JSON in the environment:
+    # BILLWATCH_CRAWL_SOURCES='["legiscan"]' BILLWATCH_CRAWL_INTERVALS='{"legiscan": 120}'.
+    crawl_sources: list[str] = Field(default_factory=list)
+    crawl_intervals: dict[str, int] = Field(default_factory=dict)
+    crawl_interval_minutes: int = 60  # for sources without their own interval
+    source_base_urls: dict[str, str] = Field(default_factory=dict)
+    # Rapid response: actions dated this many days back still raise an alert (late crawls).
+    alert_lookback_days: int = 3
+    send_max_attempts: int = 8  # 4xx replies are retried with backoff this many times
+    send_retry_base_s: int = 60  # first retry after a minute, then doubling
 
     # API keys use the names the sources document, without our prefix.
     legiscan_api_key: SecretStr | None = Field(default=None, alias="LEGISCAN_API_KEY")
