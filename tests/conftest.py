@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 FILES = Path(__file__).resolve().parent / "files"
 POSTGRES_URL = os.environ.get("BILLWATCH_TEST_POSTGRES_URL")
+os.environ.setdefault("COLUMNS", "200")  # rich tables in CLI output are not wrapped in tests
 _schemas = itertools.count()
 
 

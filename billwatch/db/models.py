@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -29,7 +30,11 @@ def utcnow() -> dt.datetime:
 class Base(DeclarativeBase):
     """Declarative base of every billwatch table."""
 
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    # JSONB on PostgreSQL: comparable, indexable, and what analysts expect to query.
+    type_annotation_map = {
+        dict[str, Any]: JSON().with_variant(JSONB(), "postgresql"),
+        list[Any]: JSON().with_variant(JSONB(), "postgresql"),
+    }
 
 
 class Jurisdiction(Base):

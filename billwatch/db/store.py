@@ -78,10 +78,10 @@ def ensure_jurisdiction(session: Session, code: str) -> Jurisdiction:
     if found:
         return found
     name, classification = jurisdiction_name(code)
+    division = "district:dc" if code == "DC" else f"state:{code.lower()}"
     ocd = (
         "ocd-jurisdiction/country:us/government" if code == "US"
-        else f"ocd-jurisdiction/country:us/{'district:dc' if code == 'DC' else 'state:' + code.lower()}"
-        "/government"
+        else f"ocd-jurisdiction/country:us/{division}/government"
     )
     jurisdiction = Jurisdiction(code=code, name=name, classification=classification, ocd_id=ocd)
     session.add(jurisdiction)
@@ -395,7 +395,9 @@ def upsert_committee(session: Session, record: CommitteeRecord) -> tuple[Committ
         seen.add(member.name)
         person_id = None
         if member.person_ref:
-            person_id = session.scalar(select(Person.id).where(Person.source_key == member.person_ref))
+            person_id = session.scalar(
+                select(Person.id).where(Person.source_key == member.person_ref)
+            )
         committee.memberships.append(
             Membership(name=member.name, role=member.role, person_ref=member.person_ref,
                        person_id=person_id)

@@ -7,7 +7,9 @@ Create Date: 2026-11-26 14:30:26.612638
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
+JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = '0001'
 down_revision = None
@@ -24,13 +26,13 @@ def upgrade() -> None:
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('health_reason', sa.Text(), nullable=True),
-    sa.Column('states', sa.JSON(), nullable=False),
+    sa.Column('states', JSON_TYPE, nullable=False),
     sa.Column('requests', sa.Integer(), nullable=False),
     sa.Column('bytes', sa.Integer(), nullable=False),
-    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('items', JSON_TYPE, nullable=False),
     sa.Column('errors', sa.Integer(), nullable=False),
-    sa.Column('error_samples', sa.JSON(), nullable=False),
-    sa.Column('stats', sa.JSON(), nullable=False),
+    sa.Column('error_samples', JSON_TYPE, nullable=False),
+    sa.Column('stats', JSON_TYPE, nullable=False),
     sa.Column('duration_s', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
@@ -122,7 +124,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=300), nullable=True),
     sa.Column('image', sa.Text(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('extras', sa.JSON(), nullable=False),
+    sa.Column('extras', JSON_TYPE, nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdictions.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -131,9 +133,9 @@ def upgrade() -> None:
     op.create_table('subscriptions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subscriber_id', sa.Integer(), nullable=False),
-    sa.Column('states', sa.JSON(), nullable=False),
-    sa.Column('tags', sa.JSON(), nullable=False),
-    sa.Column('keywords', sa.JSON(), nullable=False),
+    sa.Column('states', JSON_TYPE, nullable=False),
+    sa.Column('tags', JSON_TYPE, nullable=False),
+    sa.Column('keywords', JSON_TYPE, nullable=False),
     sa.Column('frequency', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
@@ -147,13 +149,13 @@ def upgrade() -> None:
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('identifier', sa.String(length=50), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
-    sa.Column('classification', sa.JSON(), nullable=False),
-    sa.Column('subjects', sa.JSON(), nullable=False),
+    sa.Column('classification', JSON_TYPE, nullable=False),
+    sa.Column('subjects', JSON_TYPE, nullable=False),
     sa.Column('status', sa.String(length=100), nullable=True),
     sa.Column('stage', sa.String(length=40), nullable=True),
     sa.Column('last_action_date', sa.Date(), nullable=True),
-    sa.Column('source_urls', sa.JSON(), nullable=False),
-    sa.Column('extras', sa.JSON(), nullable=False),
+    sa.Column('source_urls', JSON_TYPE, nullable=False),
+    sa.Column('extras', JSON_TYPE, nullable=False),
     sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_seen', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -190,7 +192,7 @@ def upgrade() -> None:
     sa.Column('location', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('source_urls', sa.JSON(), nullable=False),
+    sa.Column('source_urls', JSON_TYPE, nullable=False),
     sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['committee_id'], ['committees.id'], ),
@@ -238,7 +240,7 @@ def upgrade() -> None:
     sa.Column('date', sa.Date(), nullable=False),
     sa.Column('organization', sa.String(length=200), nullable=True),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('classification', sa.JSON(), nullable=False),
+    sa.Column('classification', JSON_TYPE, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['bill_id'], ['bills.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
@@ -257,8 +259,8 @@ def upgrade() -> None:
     sa.Column('media_type', sa.String(length=100), nullable=True),
     sa.Column('source_key', sa.String(length=100), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('inserted', sa.JSON(), nullable=False),
-    sa.Column('struck', sa.JSON(), nullable=False),
+    sa.Column('inserted', JSON_TYPE, nullable=False),
+    sa.Column('struck', JSON_TYPE, nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['bill_id'], ['bills.id'], ondelete='CASCADE'),
@@ -327,7 +329,7 @@ def upgrade() -> None:
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('classifier_version', sa.String(length=50), nullable=False),
     sa.Column('stance', sa.String(length=10), nullable=False),
-    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.Column('scores', JSON_TYPE, nullable=False),
     sa.Column('classified_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['version_id'], ['bill_versions.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
