@@ -72,7 +72,7 @@ def _bench_dialect(console: Console, dialect: str) -> Table:
                 where = " AND ".join(f"lower(text) LIKE :p{i}" for i in range(len(words)))
                 like_sql = text(f"SELECT DISTINCT bill_id FROM bill_versions WHERE {where}")
                 params = {f"p{i}": f"%{w}%" for i, w in enumerate(words)}
-                like, _ = timed(lambda: s.execute(like_sql, params).all(), 3)
+                like, _ = timed(lambda q=like_sql, p=params: s.execute(q, p).all(), 3)
                 table.add_row(query, str(hits), f"{fts * 1000:.1f}", f"{worst * 1000:.1f}",
                               f"{like * 1000:.1f}", f"{like / fts:.1f}x")
     return table
