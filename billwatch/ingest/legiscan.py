@@ -1,0 +1,258 @@
+"""LegiScan dataset JSON and API payloads (getBill, getBillText, getPerson) as records.
+
+A dataset file is `{"bill": {...}}`, `{"text": {...}}` or `{"person": {...}}`; an API response
+wraps the same object in `{"status": "OK", ...}`. Field meanings follow the LegiScan API manual
+and its static value tables (progress, text type, mime, role).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from billwatch.actions import rules
+from billwatch.ingest.common import (
+    ParseError,
+    chamber_from_text,
+    classify,
+    clean,
+    parse_date,
+    require,
+    version_note,
+)
+from billwatch.ingest.identifiers import normalise_identifier
+from billwatch.ingest.sessions import session_identifier, special_ordinal
+from billwatch.records import (
+    ActionRecord,
+    BillRecord,
+    CommitteeRecord,
+    PersonRecord,
+    SponsorRecord,
+    VersionRecord,
+)
+
+# LegiScan state_id -> code (static table state.csv: alphabetical, 51 DC, 52 US Congress).
+STATE_CODES = [
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC", "US",
+]
+
+BILL_TYPES = {
+    "B": "bill", "R": "resolution", "CR": "concurrent resolution", "JR": "joint resolution",
+    "JRCA": "constitutional amendment", "CA": "constitutional amendment", "EO": "executive order",
+    "M": "memorial", "JM": "joint memorial", "CM": "concurrent memorial", "P": "proclamation",
+    "C": "commendation", "CL": "claim",
+}
+
+# progress.csv event codes -> OCD classifications.
+PROGRESS = {
+    1: ["introduction"], 2: ["passage"], 3: ["passage"], 4: ["became-law"],
+    5: ["executive-veto"], 6: ["failure"], 7: ["veto-override-passage"],
+    8: ["executive-signature", "became-law"], 9: ["referral-committee"],
+    10: ["committee-passage"], 11: ["committee-failure"], 12: ["filing"],
+}
+
+# bill.status codes that name a final state; others are left to the actions' stage.
+STATUS = {4: "enacted", 5: "vetoed", 6: "failed"}
+
+PARTIES = {"D": "Democratic", "R": "Republican", "I": "Independent", "G": "Green",
+           "L": "Libertarian", "N": "Nonpartisan"}
+
+# History text as LegiScan relays it from many legislatures (AK "READ THE FIRST TIME -
+# REFERRALS", AR "House Read the third time and passed"); generic rules follow.
+RULES = rules(
+    (r"emergency clause|rules suspended|returned (to|from) the (house|senate)", []),
+    (r"\bCS adopted", ["amendment-passage"]),
+    (r"read (the )?first time.*(referr|to com)", ["introduction", "referral-committee"]),
+    (r"prefile|pre-file", ["filing"]),
+    (r"read (the )?third time,? and passed|third reading.*passed", ["reading-3", "passage"]),
+    (r"\bnot passed\b|do not pass|\bDNP\b", ["failure"]),
+    (r"read (the )?first time", ["introduction"]),
+    (r"read (the )?second time", ["reading-2"]),
+    (r"read (the )?third time", ["reading-3"]),
+    (r"\bis now act \d+|\bact no", ["became-law"]),
+)
+
+
+def unwrap(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    """The `key` object of a dataset file or API response ({"status": "OK", key: {...}})."""
+    if not isinstance(payload, dict):
+        raise ParseError("not a JSON object")
+    if payload.get("status") == "ERROR":
+        raise ParseError(f"LegiScan error response: {payload.get('alert', {})}")
+    inner = payload.get(key)
+    if not isinstance(inner, dict):
+        raise ParseError(f"no {key!r} object")
+    return inner
+
+
+def session_of(bill: dict[str, Any]) -> tuple[str, str | None]:
+    """(canonical identifier, name) of the bill's session object."""
+    info = require(bill, "session", "bill")
+    start = int(require(info, "year_start", "bill session"))
+    end = int(info.get("year_end") or start)
+    special = special_ordinal(info.get("session_name", "")) if info.get("special") else 0
+    state = _state(bill)
+    return session_identifier(state, start, end, special), info.get("session_name")
+
+
+def _state(obj: dict[str, Any]) -> str:
+    state = obj.get("state")
+    if not state and obj.get("state_id"):
+        index = int(obj["state_id"]) - 1
+        state = STATE_CODES[index] if 0 <= index < len(STATE_CODES) else None
+    if not state:
+        raise ParseError("has no 'state' or 'state_id'")
+    return str(state).upper()
+
+
+def _chamber(entry: dict[str, Any]) -> str | None:
+    chamber = chamber_from_text(entry.get("chamber", ""))
+    if chamber:
+        return chamber
+    # Older datasets leave chamber blank and start the text with it ("House Read the ...").
+    match = re.match(r"\s*(House|Senate|Assembly)\b", entry.get("action", ""), re.I)
+    return chamber_from_text(match.group(1)) if match else None
+
+
+def _actions(bill: dict[str, Any]) -> list[ActionRecord]:
+    actions: list[ActionRecord] = []
+    for order, entry in enumerate(bill.get("history") or []):
+        date = parse_date(entry.get("date"))
+        text = clean(entry.get("action"))
+        if date is None or not text:
+            raise ParseError(f"history entry {order} has no date or action")
+        actions.append(ActionRecord(date=date, description=text, organization=_chamber(entry),
+                                    classification=classify(text, RULES), order=order))
+    _apply_progress(actions, bill.get("history") or [], bill.get("progress") or [])
+    return actions
+
+
+def _apply_progress(actions: list[ActionRecord], history: list[dict], progress: list[dict]) -> None:
+    """Add the classification LegiScan's progress codes give to an action of the same day."""
+    for event in progress:
+        classes = PROGRESS.get(int(event.get("event") or 0))
+        date = parse_date(event.get("date"))
+        same_day = [i for i, a in enumerate(actions) if a.date == date]
+        if not classes or not same_day:
+            continue
+        if any(set(classes) <= set(actions[i].classification) for i in same_day):
+            continue
+        important = [i for i in same_day if history[i].get("importance")]
+        target = actions[(important or same_day)[0]]
+        target.classification = list(dict.fromkeys([*target.classification, *classes]))
+
+
+def _sponsors(bill: dict[str, Any]) -> list[SponsorRecord]:
+    sponsors = []
+    for index, entry in enumerate(bill.get("sponsors") or []):
+        kind = int(entry.get("sponsor_type_id") or 0)
+        # 1 primary, 2 co-sponsor, 3 joint sponsor; 0 (unspecified): the first listed is primary.
+        primary = kind in (1, 3) or (kind == 0 and index == 0)
+        committee = bool(entry.get("committee_sponsor"))
+        sponsors.append(SponsorRecord(
+            name=clean(entry.get("name")) or "unknown",
+            classification="primary" if primary else "cosponsor",
+            entity_type="organization" if committee else "person",
+            person_ref=f"legiscan:{entry['people_id']}" if entry.get("people_id") else None,
+        ))
+    return sponsors
+
+
+def _placeholder_version(text: dict[str, Any]) -> VersionRecord:
+    return VersionRecord(
+        note=version_note(text.get("type")), date=parse_date(text.get("date")),
+        url=text.get("url") or text.get("state_link"), media_type=text.get("mime"),
+        source_key=str(text["doc_id"]) if text.get("doc_id") else None,
+    )
+
+
+def parse_bill(bill: dict[str, Any]) -> BillRecord:
+    """A BillRecord from a LegiScan bill object; texts become versions awaiting their text."""
+    if "bill" in bill and "bill_id" not in bill:
+        bill = unwrap(bill, "bill")
+    bill_number = require(bill, "bill_number", "bill")
+    session, session_name = session_of(bill)
+    legiscan = {key: bill.get(key) for key in ("bill_id", "change_hash", "session_id", "status")}
+    return BillRecord(
+        jurisdiction=_state(bill), session=session, session_name=session_name,
+        identifier=normalise_identifier(bill_number),
+        title=clean(bill.get("title") or bill.get("description")),
+        classification=[BILL_TYPES.get(str(bill.get("bill_type") or "B"), "bill")],
+        subjects=[s["subject_name"] for s in bill.get("subjects") or [] if s.get("subject_name")],
+        status=STATUS.get(int(bill.get("status") or 0)),
+        source_urls=[u for u in (bill.get("url"), bill.get("state_link")) if u],
+        versions=[_placeholder_version(t) for t in bill.get("texts") or []],
+        actions=_actions(bill), sponsors=_sponsors(bill),
+        extras={"legiscan": legiscan, "description": clean(bill.get("description"))},
+    )
+
+
+def decode_doc(text: dict[str, Any]) -> bytes:
+    """The document bytes of a text object (base64 `doc`)."""
+    raw = require(text, "doc", "text")
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ParseError(f"text doc {text.get('doc_id')} is not valid base64: {exc}") from exc
+
+
+def parse_text(text: dict[str, Any]) -> VersionRecord:
+    """A VersionRecord with the extracted text of a getBillText / dataset text object."""
+    from billwatch.text import DocumentError, extract_document
+
+    if "text" in text and "doc_id" not in text:
+        text = unwrap(text, "text")
+    require(text, "doc_id", "text")
+    data = decode_doc(text)
+    try:
+        extracted = extract_document(data, media_type=text.get("mime"))
+    except DocumentError as exc:
+        raise ParseError(f"text doc {text['doc_id']}: {exc}") from exc
+    version = _placeholder_version(text)
+    version.text = extracted.text
+    version.inserted = [tuple(span) for span in extracted.inserted]
+    version.struck = [tuple(span) for span in extracted.struck]
+    return version
+
+
+def text_bill_id(text: dict[str, Any]) -> int:
+    """The LegiScan bill_id a text object belongs to."""
+    if "text" in text and "doc_id" not in text:
+        text = unwrap(text, "text")
+    return int(require(text, "bill_id", "text"))
+
+
+def parse_person(person: dict[str, Any]) -> PersonRecord:
+    """A PersonRecord from a getPerson / dataset person object."""
+    if "person" in person and "people_id" not in person:
+        person = unwrap(person, "person")
+    people_id = require(person, "people_id", "person")
+    district = clean(person.get("district"))
+    return PersonRecord(
+        jurisdiction=_state(person), name=clean(require(person, "name", "person")),
+        source_key=f"legiscan:{people_id}",
+        party=PARTIES.get(str(person.get("party") or ""), person.get("party") or None),
+        chamber=chamber_from_text(person.get("role", "")),
+        district=re.sub(r"^[A-Z]{1,3}-0*", "", district) or None,
+        extras={"legiscan": {k: person.get(k) for k in (
+            "people_id", "person_hash", "committee_sponsor", "committee_id", "votesmart_id",
+            "ballotpedia") if person.get(k) not in (None, "", 0, "0")}},
+    )
+
+
+def parse_committee_person(person: dict[str, Any]) -> CommitteeRecord | None:
+    """The committee a "person" record stands for (committee_sponsor 1), else None."""
+    if "person" in person and "people_id" not in person:
+        person = unwrap(person, "person")
+    if not person.get("committee_sponsor"):
+        return None
+    return CommitteeRecord(
+        jurisdiction=_state(person), name=clean(require(person, "name", "person")),
+        chamber=chamber_from_text(person.get("role", "")),
+        source_key=f"legiscan-committee:{person.get('committee_id') or person['people_id']}",
+    )

@@ -1,0 +1,224 @@
+"""New York Open Legislation API v3 bill responses (`/api/3/bills/{year}/{printNo}`) as records.
+
+The `result` carries every amendment (`amendments.items`, keyed "" for the original print and
+"A", "B"... for amended prints) with its `fullText` (plain) and, when requested with
+`fullTextFormat=HTML`, `fullTextHtml` in LBDC markup (`<B><U>` new, `[<B><S>...</S></B>]` struck).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from billwatch.actions import rules
+from billwatch.ingest.common import (
+    ParseError,
+    chamber_from_text,
+    classify,
+    clean,
+    parse_date,
+    parse_datetime,
+    require,
+)
+from billwatch.ingest.identifiers import normalise_identifier
+from billwatch.ingest.sessions import session_for_year
+from billwatch.records import (
+    ActionRecord,
+    AgendaItemRecord,
+    BillRecord,
+    EventRecord,
+    SponsorRecord,
+    VersionRecord,
+)
+
+PUBLIC_URL = "https://www.nysenate.gov/legislation/bills/{session}/{print_no}"
+
+# NY action text (S609-2017: "AMEND (T) AND RECOMMIT TO JUDICIARY", "PRINT NUMBER 609A").
+RULES = rules(
+    (r"^print number|^delivered to (senate|assembly)|^returned to (senate|assembly)", []),
+    (r"amend.*recommit", ["amendment-passage", "referral-committee"]),
+    (r"^signed chap|^signed\b", ["executive-signature", "became-law"]),
+    (r"^vetoed", ["executive-veto"]),
+    (r"^delivered to governor", ["executive-receipt"]),
+    (r"enacting clause stricken|^died in", ["failure"]),
+    (r"^substituted by", ["substitution"]),
+    (r"^(re)?passed (senate|assembly)", ["passage"]),
+    (r"^1st report cal", ["committee-passage", "reading-1"]),
+    (r"^2nd report cal", ["reading-2"]),
+    (r"^(advanced to )?third reading|^ordered to third reading|^3rd reading", ["reading-3"]),
+    (r"^reported (to|and)", ["committee-passage"]),
+    (r"^(re)?committed to|^recommitted to|^referred to", ["referral-committee"]),
+)
+
+
+def _items(value: Any) -> list[Any]:
+    """The `items` of an Open Legislation list view (a list, or a map for amendments)."""
+    if isinstance(value, dict):
+        items = value.get("items")
+        if isinstance(items, dict):
+            return list(items.values())
+        return list(items or [])
+    return list(value or [])
+
+
+def _result(payload: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise ParseError("not a JSON object")
+    if "result" in payload and "basePrintNo" not in payload:
+        if payload.get("success") is False:
+            raise ParseError(f"API error response: {payload.get('message')}")
+        payload = payload["result"]
+    if not isinstance(payload, dict):
+        raise ParseError("no 'result' object")
+    return payload
+
+
+def session_of(result: dict[str, Any]) -> str:
+    """The canonical session of a bill ("2017" -> "2017-2018")."""
+    return session_for_year("NY", int(require(result, "session", "bill result")))
+
+
+def _version(result: dict[str, Any], amendment: dict[str, Any]) -> VersionRecord:
+    letter = amendment.get("version") or ""
+    print_no = amendment.get("printNo") or f"{result['basePrintNo']}{letter}"
+    html = amendment.get("fullTextHtml")
+    plain = amendment.get("fullText") or ""
+    if not html and "<pre" in plain[:2000].lower():
+        html = plain
+    version = VersionRecord(
+        note="Amended" if letter else "Introduced", date=parse_date(amendment.get("publishDate")),
+        url=PUBLIC_URL.format(session=result["session"], print_no=print_no),
+        media_type="text/html" if html else "text/plain", source_key=print_no,
+    )
+    if html:
+        from billwatch.text import html_to_text
+
+        extracted = html_to_text(html)
+        version.text = extracted.text
+        version.inserted = [tuple(s) for s in extracted.inserted]
+        version.struck = [tuple(s) for s in extracted.struck]
+    else:
+        version.text = plain.strip("\n")
+    return version
+
+
+def _actions(result: dict[str, Any]) -> list[ActionRecord]:
+    actions = []
+    for order, item in enumerate(_items(result.get("actions"))):
+        date, text = parse_date(item.get("date")), clean(item.get("text"))
+        if date is None or not text:
+            raise ParseError(f"action {order} has no date or text")
+        actions.append(ActionRecord(
+            date=date, description=text, organization=chamber_from_text(item.get("chamber", "")),
+            classification=classify(text, RULES), order=int(item.get("sequenceNo") or order),
+        ))
+    return actions
+
+
+def _member_sponsor(member: dict[str, Any], kind: str) -> SponsorRecord:
+    name = clean(member.get("fullName") or member.get("shortName"))
+    ref = f"nysenate:{member['memberId']}" if member.get("memberId") else None
+    return SponsorRecord(name=name, classification=kind, person_ref=ref)
+
+
+def _sponsors(result: dict[str, Any], active: dict[str, Any]) -> list[SponsorRecord]:
+    sponsors: list[SponsorRecord] = []
+    sponsor = result.get("sponsor") or {}
+    if sponsor.get("member"):
+        sponsors.append(_member_sponsor(sponsor["member"], "primary"))
+    elif sponsor.get("rules"):
+        sponsors.append(SponsorRecord(name="Rules Committee", entity_type="organization"))
+    elif sponsor.get("budget"):
+        sponsors.append(SponsorRecord(name="Budget Bill", entity_type="organization"))
+    for member in _items(result.get("additionalSponsors")):
+        sponsors.append(_member_sponsor(member, "primary"))
+    for key in ("coSponsors", "multiSponsors"):
+        for member in _items(active.get(key)):
+            sponsors.append(_member_sponsor(member, "cosponsor"))
+    unique = {(s.name, s.classification): s for s in sponsors if s.name}
+    return list(unique.values())
+
+
+def _status(result: dict[str, Any]) -> str | None:
+    if result.get("signed") or result.get("adopted"):
+        return "enacted"
+    if result.get("vetoed"):
+        return "vetoed"
+    return None
+
+
+def parse_bill(result: dict[str, Any]) -> BillRecord:
+    """A BillRecord from a bill `result` (or the whole response): versions, actions, sponsors."""
+    result = _result(result)
+    base = require(result, "basePrintNo", "bill result")
+    amendments = _items(result.get("amendments"))
+    if not amendments:
+        raise ParseError(f"bill {base} has no amendments (text versions)")
+    active_letter = result.get("activeVersion") or ""
+    active = next((a for a in amendments if (a.get("version") or "") == active_letter),
+                  amendments[-1])
+    status = result.get("status") or {}
+    return BillRecord(
+        jurisdiction="NY", session=session_of(result), identifier=normalise_identifier(base),
+        title=clean(result.get("title")).lstrip("@"),
+        classification=["resolution" if (result.get("billType") or {}).get("resolution")
+                        else "bill"],
+        status=_status(result),
+        source_urls=[PUBLIC_URL.format(session=result["session"], print_no=base)],
+        versions=[_version(result, a) for a in amendments],
+        actions=_actions(result), sponsors=_sponsors(result, active),
+        extras={"ny_openleg": {
+            "printNo": result.get("printNo"), "activeVersion": active_letter,
+            "statusType": status.get("statusType"), "statusDesc": status.get("statusDesc"),
+            "committee": status.get("committeeName"),
+        }, "description": clean(result.get("summary"))},
+    )
+
+
+def _meeting_time(meeting: dict[str, Any]) -> dt.datetime | None:
+    return parse_datetime(meeting.get("meetingDateTime") or meeting.get("meetingDate"))
+
+
+def parse_agendas(result: dict[str, Any]) -> list[EventRecord]:
+    """The committee meetings in `committeeAgendas` that carry their meeting details.
+
+    The bill view lists agenda references (`agendaId`, `committeeId`); a meeting's time and
+    place come with the agenda's addenda (`addenda.items[].meeting`, as `/api/3/agendas`
+    returns them), which spiders merge in. A reference without a meeting time is not a hearing
+    we can date, so it is skipped.
+    """
+    result = _result(result)
+    base = result.get("basePrintNo")
+    events = []
+    for ref in _items(result.get("committeeAgendas")):
+        agenda_id = ref.get("agendaId") or {}
+        committee = ref.get("committeeId") or {}
+        for addendum in _items(ref.get("addenda")):
+            meeting = addendum.get("meeting") or {}
+            start = _meeting_time(meeting)
+            if start is None:
+                continue
+            name = clean(committee.get("name"))
+            key = (f"ny-agenda:{agenda_id.get('year')}-{agenda_id.get('number')}"
+                   f"-{addendum.get('addendumId') or ''}:{committee.get('chamber')}:{name}")
+            bills = _items(addendum.get("bills")) or [{"billId": {"basePrintNo": base}}]
+            events.append(EventRecord(
+                jurisdiction="NY", source_key=key, name=f"{name} committee meeting",
+                start_time=start, committee=name,
+                chamber=chamber_from_text(committee.get("chamber", "")),
+                location=clean(meeting.get("location")) or None,
+                description=clean(meeting.get("notes")),
+                agenda=[_agenda_item(item, result) for item in bills],
+            ))
+    return events
+
+
+def _agenda_item(item: dict[str, Any], result: dict[str, Any]) -> AgendaItemRecord:
+    bill_id = item.get("billId") or {}
+    base = bill_id.get("basePrintNo") or bill_id.get("printNo") or ""
+    year = bill_id.get("session") or result.get("session")
+    return AgendaItemRecord(
+        bill_identifier=normalise_identifier(base) if base else None,
+        description=clean((item.get("billInfo") or {}).get("title") or item.get("message")),
+        session=session_for_year("NY", int(year)) if year else None,
+    )
