@@ -1,9 +1,56 @@
-"""Commands of this area (filled in by its issue)."""
+"""`billwatch text`: extract one bill document and print its text or its spans as JSON."""
 
 from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
 
 import typer
 
 
+class TextFormat(enum.StrEnum):
+    """Output formats of `billwatch text`."""
+
+    text = "text"
+    json = "json"
+
+
+def fail(message: str) -> NoReturn:
+    """Report on standard error, unwrapped so that long paths stay whole, and exit 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands."""
+
+    @app.command("text")
+    def text_command(
+        path: Path = typer.Argument(
+            ..., help="An HTML, PDF, XML, LegiScan text JSON or plain text file."),
+        output_format: TextFormat = typer.Option(
+            TextFormat.text, "--format", "-f",
+            help='"text" prints the text; "json" prints {"text", "inserted", "struck"}.'),
+    ) -> None:
+        """Extract one bill document: its text, with what it inserts and strikes."""
+        from billwatch.text import DocumentError, extract_document  # heavy: lxml, pypdf
+
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            fail(f"{path}: no such file")
+        except IsADirectoryError:
+            fail(f"{path}: is a directory, not a document")
+        except OSError as exc:
+            fail(f"{path}: cannot read: {exc.strerror or exc}")
+        try:
+            result = extract_document(data, filename=path.name)
+        except DocumentError as exc:
+            fail(f"{path}: {exc}")
+        if output_format is TextFormat.json:
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(result.text + "\n")

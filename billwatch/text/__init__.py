@@ -1,0 +1,26 @@
+"""Bill text extraction that keeps what a bill inserts and strikes as character spans.
+
+`extract_document()` takes any document (HTML, PDF, XML, LegiScan text JSON, plain text);
+the format-specific functions are public for callers that already know the format.
+"""
+
+from __future__ import annotations
+
+from billwatch.text.diff import diff_versions
+from billwatch.text.html import html_to_text
+from billwatch.text.marked import DocumentError, ExtractedText
+from billwatch.text.pdf import pdf_to_text
+from billwatch.text.sniff import extract_document
+from billwatch.text.xml import caml_to_text, ny_billtext_to_text, uslm_to_text
+
+__all__ = [
+    "DocumentError",
+    "ExtractedText",
+    "caml_to_text",
+    "diff_versions",
+    "extract_document",
+    "html_to_text",
+    "ny_billtext_to_text",
+    "pdf_to_text",
+    "uslm_to_text",
+]

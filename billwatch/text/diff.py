@@ -1,0 +1,115 @@
+"""Inserted and struck spans from two clean versions of a bill (California pubinfo CAML)."""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from billwatch.text.marked import INSERTED, PLAIN, STRUCK, ExtractedText, Marked, spans_of
+
+_TOKEN = re.compile(r"(\s*)(\S+)")
+
+
+def _tokens(line: str) -> list[tuple[str, str]]:
+    """(whitespace before, word) pairs; trailing whitespace is dropped."""
+    return [(m.group(1), m.group(2)) for m in _TOKEN.finditer(line)]
+
+
+def _write_words(out: Marked, tokens: list[tuple[str, str]], mark: int) -> None:
+    """Current words with their own spacing."""
+    for space, word in tokens:
+        tail = out.tail(1)
+        if not space and word and tail and not tail.isspace():
+            space = " "  # after struck words put back in front of this one
+        out.add(space, PLAIN)
+        out.add(word, mark)
+
+
+def _write_struck(out: Marked, words: list[str]) -> None:
+    """Previous words that were deleted, spaced from their neighbours."""
+    if not words:
+        return
+    tail = out.tail(1)
+    if tail and not tail.isspace():
+        out.add(" ")
+    out.add(" ".join(words), STRUCK)
+
+
+def _diff_words(out: Marked, old_line: str, new_line: str) -> None:
+    """Word-level diff of one changed paragraph."""
+    old = [w for _, w in _tokens(old_line)]
+    new = _tokens(new_line)
+    matcher = SequenceMatcher(None, old, [w for _, w in new], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op in ("delete", "replace"):
+            _write_struck(out, old[i1:i2])
+        if op == "equal":
+            _write_words(out, new[j1:j2], PLAIN)
+        elif op in ("insert", "replace"):
+            _write_words(out, new[j1:j2], INSERTED)
+
+
+def diff_versions(previous: str, current: str) -> ExtractedText:
+    """`current` with `previous`'s deleted words put back where they were struck, as spans.
+
+    Paragraphs (lines) are matched first and words only inside changed paragraphs, which keeps
+    long bills fast and stops a common word ("the") from pairing far-apart passages.
+    """
+    old_lines = previous.split("\n")
+    new_lines = current.split("\n")
+    out = Marked()
+    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.add("\n".join(new_lines[j1:j2]) + "\n")
+        elif op == "delete":
+            for line in old_lines[i1:i2]:
+                out.add(line, STRUCK if line.strip() else PLAIN)
+                out.add("\n")
+        elif op == "insert":
+            for line in new_lines[j1:j2]:
+                out.add(line, INSERTED if line.strip() else PLAIN)
+                out.add("\n")
+        else:
+            _replace_block(out, old_lines[i1:i2], new_lines[j1:j2])
+    text, marks = out.build()
+    if text.endswith("\n") and not current.endswith("\n"):
+        text, marks = text[:-1], marks[:-1]
+    inserted, struck = spans_of(text, marks)
+    return ExtractedText(text=text, inserted=inserted, struck=struck)
+
+
+def _replace_block(out: Marked, old_lines: list[str], new_lines: list[str]) -> None:
+    """Changed paragraphs: pair them up and diff words; the rest are whole deletions/additions."""
+    pairs = min(len(old_lines), len(new_lines))
+    if len(old_lines) != len(new_lines):
+        # Unequal blocks: diff the whole block's words, keeping the current line breaks.
+        _diff_words_block(out, old_lines, new_lines)
+        return
+    for k in range(pairs):
+        _diff_words(out, old_lines[k], new_lines[k])
+        out.add("\n")
+
+
+def _diff_words_block(out: Marked, old_lines: list[str], new_lines: list[str]) -> None:
+    """Word diff across several lines; the current text's line breaks stay."""
+    old = [w for line in old_lines for _, w in _tokens(line)]
+    new: list[tuple[str, str]] = []
+    for n, line in enumerate(new_lines):
+        tokens = _tokens(line)
+        if n and tokens:
+            tokens[0] = ("\n" + tokens[0][0], tokens[0][1])
+        elif n:
+            new.append(("\n", ""))
+            continue
+        new.extend(tokens)
+    words = [w for _, w in new]
+    matcher = SequenceMatcher(None, old, words, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op in ("delete", "replace"):
+            _write_struck(out, old[i1:i2])
+        if op == "equal":
+            _write_words(out, new[j1:j2], PLAIN)
+        elif op in ("insert", "replace"):
+            _write_words(out, new[j1:j2], INSERTED)
+    out.add("\n")

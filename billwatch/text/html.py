@@ -1,0 +1,250 @@
+"""Bill text from HTML, keeping each state's drafting markup as inserted and struck spans.
+
+Conventions (see ../shared/fixtures/SOURCES.md section 5):
+- New York (LBDC, nyassembly.gov, Open Legislation): `<B><U>new</U></B>`, `[<B><S>old</S></B>]`,
+  numbered lines in `<PRE>`; the LBDC bill page also has navigation, actions, votes and a memo.
+- California 2011 leginfo (LegiScan text 105736): `<em>` inserted, `<strike>` struck.
+- Missouri House (mo/billtext-house.html): bold `[` ... bold `]` struck, any other bold inserted.
+- Generic: `<ins>`/`<u>` inserted, `<del>`/`<s>`/`<strike>` struck, and the same as CSS.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from billwatch.text.decode import decode_bytes
+from billwatch.text.layout import (
+    drop_struck_brackets,
+    looks_line_numbered,
+    reflow,
+    strip_ny_layout,
+)
+from billwatch.text.marked import (
+    INSERTED,
+    PLAIN,
+    STRUCK,
+    DocumentError,
+    ExtractedText,
+    Marked,
+    finish,
+)
+
+_SKIP = frozenset({
+    "script", "style", "head", "title", "noscript", "select", "option", "input", "button",
+    "textarea", "nav", "header", "footer", "iframe", "object", "embed", "svg", "label", "map",
+    "area", "menu", "template", "meta", "link",
+})
+_BLOCK = frozenset({
+    "p", "div", "tr", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "tbody", "thead", "tfoot", "blockquote", "center", "hr", "section", "article",
+    "address", "caption", "form", "body", "html", "main", "aside", "figure",
+})
+_CELL = frozenset({"td", "th"})
+_STRUCK_TAGS = frozenset({"s", "strike", "del"})
+_INSERTED_TAGS = frozenset({"u", "ins"})
+_BOLD_TAGS = frozenset({"b", "strong"})
+_FURNITURE_NAME = re.compile(
+    r"(?:^|[-_ ])(?:nav|navbar|menu|breadcrumbs?|footer|header|sidebar|skip|toolbar|banner)"
+    r"(?:$|[-_ ])", re.I)
+_VOTE_CELL = re.compile(
+    r"^(?:aye|nay|yea|yeas|nays|yes|no|exc|abs|abd|nv|excused|absent|not voting)\b\s*:?\s*\d*$",
+    re.I)
+_SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
+_NY_MARKUP = re.compile(r"\[\s*<b>\s*<s>|<b>\s*<u>|EXPLANATION--Matter in", re.I)
+_CA_MARKERS = re.compile(r"LEGISLATIVE COUNSEL|PEOPLE OF THE STATE OF CALIFORNIA|blue_text", re.I)
+_NY_HEADING = re.compile(r"STATE OF NEW YORK")
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """Which drafting conventions a document follows."""
+
+    new_york: bool = False
+    california: bool = False
+    missouri: bool = False
+
+
+def _style(el: etree._Element) -> str:
+    return (el.get("style") or "").replace(" ", "").lower()
+
+
+def _is_bold(el: etree._Element) -> bool:
+    style = _style(el)
+    return el.tag in _BOLD_TAGS or "font-weight:bold" in style or "font-weight:700" in style
+
+
+def _is_centered(el: etree._Element) -> bool:
+    return el.tag == "center" or "text-align:center" in _style(el)
+
+
+def _is_furniture(el: etree._Element) -> bool:
+    """Navigation, page chrome and vote tables: not bill text."""
+    if el.tag in _SKIP:
+        return True
+    names = f"{el.get('id') or ''} {el.get('class') or ''} {el.get('role') or ''}"
+    if names.strip() and _FURNITURE_NAME.search(names):
+        return True
+    if el.tag == "table":
+        cells = (" ".join(c.text_content().split()) for c in el.iter("td", "th"))
+        return sum(1 for c in cells if _VOTE_CELL.match(c)) >= 2
+    return False
+
+
+def detect_flavour(tree: etree._Element, raw: str) -> Flavour:
+    """Guess the state conventions from markers in the page."""
+    missouri = any(
+        _is_bold(el) and (el.text_content() or "").strip() in ("[", "]")
+        for el in tree.iter("span", "b", "strong")
+    )
+    return Flavour(
+        new_york=bool(_NY_MARKUP.search(raw)) or bool(_NY_HEADING.search(raw)),
+        california=bool(_CA_MARKERS.search(raw)) and not missouri,
+        missouri=missouri,
+    )
+
+
+class _Walker:
+    """Depth-first walk that writes text with marks into a `Marked`."""
+
+    def __init__(self, flavour: Flavour) -> None:
+        self.flavour = flavour
+        self.out = Marked()
+        self.mo_struck = False  # between Missouri's bold "[" and bold "]"
+        self.centred = 0  # depth inside centred blocks, whose bold is a heading
+
+    def walk(self, el: etree._Element, mark: int, *, pre: bool, bold: bool) -> None:
+        """Write `el` (not its tail)."""
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag or _is_furniture(el):
+            return
+        tag = tag.lower()
+        if tag == "pre" and not pre:
+            self._pre(el, mark)
+            return
+        mark, bold = self._mark(el, tag, mark, bold)
+        centred = _is_centered(el)
+        self.centred += centred
+        try:
+            self._content(el, tag, mark, pre=pre, bold=bold)
+        finally:
+            self.centred -= centred
+
+    def _content(self, el: etree._Element, tag: str, mark: int, *, pre: bool, bold: bool
+                 ) -> None:
+        if tag == "br":
+            self.out.add("\n")
+            return
+        if tag in _BLOCK:
+            self.out.add("\n")
+        elif tag in _CELL:
+            self.out.add(" ")
+        self._text(el.text, mark, pre=pre, bold=bold)
+        for child in el:
+            self.walk(child, mark, pre=pre, bold=bold)
+            self._text(child.tail, mark, pre=pre, bold=bold)
+        if tag in _BLOCK:
+            self.out.add("\n")
+
+    def _mark(self, el: etree._Element, tag: str, mark: int, bold: bool) -> tuple[int, bool]:
+        """The mark for `el`'s content: the innermost convention wins."""
+        style = _style(el)
+        if tag in _STRUCK_TAGS or "line-through" in style:
+            return STRUCK, bold
+        if tag in _INSERTED_TAGS or "text-decoration:underline" in style:
+            return INSERTED, bold
+        if self.flavour.california and tag in ("em", "i"):
+            return INSERTED, bold
+        if self.flavour.missouri and _is_bold(el) and not self.centred and not _is_centered(el):
+            # Centred bold is a heading ("HOUSE BILL NO. 45"), not new text.
+            return mark, True
+        return mark, bold
+
+    def _text(self, text: str | None, mark: int, *, pre: bool, bold: bool) -> None:
+        if not text:
+            return
+        if not pre:
+            text = _SPACE_RUN.sub(" ", text)
+        if not self.flavour.missouri:
+            self.out.add(text, mark)
+            return
+        # Missouri: bold brackets open and close struck matter; other bold text is new.
+        for piece in re.split(r"([\[\]])", text) if bold else [text]:
+            if bold and piece in ("[", "]"):
+                self.mo_struck = piece == "["
+            elif self.mo_struck:
+                self.out.add(piece, STRUCK)
+            else:
+                self.out.add(piece, INSERTED if bold and piece.strip() else mark)
+
+    def _pre(self, el: etree._Element, mark: int) -> None:
+        """A `<PRE>` block: its own layout rules, then appended as paragraphs."""
+        outer, self.out = self.out, Marked()
+        self._text(el.text, mark, pre=True, bold=False)
+        for child in el:
+            self.walk(child, mark, pre=True, bold=False)
+            self._text(child.tail, mark, pre=True, bold=False)
+        text, marks = self.out.build()
+        self.out = outer
+        text, marks = layout_fixed_width(text, marks, new_york=self.flavour.new_york)
+        self.out.add("\n")
+        self.out.extend(text, marks)
+        self.out.add("\n")
+
+
+def layout_fixed_width(text: str, marks: bytearray, *, new_york: bool
+                       ) -> tuple[str, bytearray]:
+    """Clean a fixed-width block: New York numbers and furniture, then re-flowed paragraphs."""
+    numbered = new_york and looks_line_numbered(text)
+    if numbered:
+        text, marks = strip_ny_layout(text, marks)
+    text, marks = reflow(text, marks, dehyphenate=numbered)
+    if new_york:
+        text, marks = drop_struck_brackets(text, marks)
+    return text, marks
+
+
+def _is_ny_bill_pre(pre: etree._Element) -> bool:
+    text = pre.text_content()
+    return bool(_NY_HEADING.search(text)) or looks_line_numbered(text)
+
+
+def _bill_roots(tree: etree._Element, flavour: Flavour) -> Iterable[etree._Element]:
+    """The elements that hold bill text: on New York pages only the numbered `<PRE>` pages."""
+    if flavour.new_york:
+        pres = [pre for pre in tree.iter("pre") if _is_ny_bill_pre(pre)]
+        if pres:
+            return pres
+    body = tree.find(".//body")
+    return [body if body is not None else tree]
+
+
+def parse_html(html: str | bytes) -> tuple[etree._Element, str]:
+    """Parse HTML (bytes decoded from BOM, meta charset, UTF-8 or Windows-1252)."""
+    raw = decode_bytes(html) if isinstance(html, bytes) else html
+    if not raw.strip():
+        raise DocumentError("empty HTML document")
+    try:
+        tree = lxml.html.document_fromstring(raw)
+    except (etree.ParserError, ValueError) as exc:
+        raise DocumentError(f"unreadable HTML: {exc}") from exc
+    return tree, raw
+
+
+def html_to_text(html: str | bytes) -> ExtractedText:
+    """Bill text of an HTML document with inserted and struck spans."""
+    tree, raw = parse_html(html)
+    flavour = detect_flavour(tree, raw)
+    walker = _Walker(flavour)
+    try:
+        for root in _bill_roots(tree, flavour):
+            walker.walk(root, PLAIN, pre=False, bold=False)
+            walker.out.add("\n")
+    except RecursionError as exc:
+        raise DocumentError("HTML nested too deeply to read") from exc
+    text, marks = walker.out.build()
+    return finish(text, marks)

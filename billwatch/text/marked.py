@@ -1,0 +1,164 @@
+"""Text with a per-character mark (plain, inserted, struck), its normalisation and its spans.
+
+Every extractor builds a `Marked` (the text plus one mark byte per character), edits it, and
+turns it into an `ExtractedText` at the end. Keeping marks per character means that any
+clean-up (dropping line numbers, collapsing spaces, re-joining hyphenated words) keeps the
+inserted and struck words marked without any offset bookkeeping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+PLAIN, INSERTED, STRUCK = 0, 1, 2
+Span = tuple[int, int]
+
+
+class DocumentError(ValueError):
+    """A document that cannot be turned into text; the message says why."""
+
+
+@dataclass
+class ExtractedText:
+    """Bill text with [start, end) spans of inserted and struck words; text holds both."""
+
+    text: str
+    inserted: list[Span] = field(default_factory=list)
+    struck: list[Span] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """The `billwatch text --format json` object."""
+        return {
+            "text": self.text,
+            "inserted": [[s, e] for s, e in self.inserted],
+            "struck": [[s, e] for s, e in self.struck],
+        }
+
+
+@dataclass
+class Marked:
+    """Text under construction: `marks[i]` is PLAIN, INSERTED or STRUCK for `text[i]`."""
+
+    parts: list[str] = field(default_factory=list)
+    mark_parts: list[bytes] = field(default_factory=list)
+
+    def add(self, text: str, mark: int = PLAIN) -> None:
+        """Append `text` with one mark."""
+        if text:
+            self.parts.append(text)
+            self.mark_parts.append(bytes([mark]) * len(text))
+
+    def extend(self, text: str, marks: bytes | bytearray) -> None:
+        """Append text that already carries its marks."""
+        if text:
+            self.parts.append(text)
+            self.mark_parts.append(bytes(marks))
+
+    def tail(self, n: int = 1) -> str:
+        """The last `n` characters written so far (cheap, for deciding on separators)."""
+        out = ""
+        for part in reversed(self.parts):
+            out = part + out
+            if len(out) >= n:
+                break
+        return out[-n:]
+
+    def drop_tail(self, char: str) -> bool:
+        """Remove a trailing `char` (ignoring trailing spaces) and say whether one was there."""
+        for i in range(len(self.parts) - 1, -1, -1):
+            stripped = self.parts[i].rstrip(" ")
+            if not stripped:
+                continue
+            if stripped.endswith(char):
+                cut = len(stripped) - len(char)
+                self.parts[i] = self.parts[i][:cut]
+                self.mark_parts[i] = self.mark_parts[i][:cut]
+                return True
+            return False
+        return False
+
+    def build(self) -> tuple[str, bytearray]:
+        """The joined text and marks."""
+        return "".join(self.parts), bytearray(b"".join(self.mark_parts))
+
+
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_FFFD_SECTION = re.compile(r"\ufffd{1,2}(?=\s*\d)")
+
+
+def _edit(text: str, marks: bytearray, edits: Iterable[tuple[int, int, str]]
+          ) -> tuple[str, bytearray]:
+    """Replace [start, end) ranges (sorted, disjoint); new characters take the first old mark."""
+    out: list[str] = []
+    out_marks = bytearray()
+    pos = 0
+    for start, end, repl in edits:
+        out.append(text[pos:start])
+        out_marks += marks[pos:start]
+        if repl:
+            mark = marks[start] if start < len(marks) else PLAIN
+            out.append(repl)
+            out_marks += bytes([mark]) * len(repl)
+        pos = end
+    out.append(text[pos:])
+    out_marks += marks[pos:]
+    return "".join(out), out_marks
+
+
+def sub(pattern: re.Pattern[str], repl: str, text: str, marks: bytearray
+        ) -> tuple[str, bytearray]:
+    """`pattern.sub(repl, text)` (a literal `repl`) that keeps the marks aligned."""
+    edits = [(m.start(), m.end(), repl) for m in pattern.finditer(text)]
+    if not edits:
+        return text, marks
+    return _edit(text, marks, edits)
+
+
+def normalise(text: str, marks: bytearray) -> tuple[str, bytearray]:
+    """Collapse spaces within lines, trim lines, keep at most one blank line between blocks."""
+    # The LBDC writes "§§" as two U+FFFD (ny_openleg/lbdc_bill_pages/2023-S6169-...html).
+    text = _FFFD_SECTION.sub(lambda m: "§" * len(m.group()), text)
+    text, marks = sub(re.compile(r"\r"), "", text, marks)
+    text, marks = sub(_SPACES, " ", text, marks)
+    text, marks = sub(re.compile(r" *\n *"), "\n", text, marks)
+    text, marks = sub(_BLANK_LINES, "\n\n", text, marks)
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    return text[start:end], marks[start:end]
+
+
+_WHITESPACE = re.compile(r"\s+")
+_CODE_TABLE = {PLAIN: ".", INSERTED: "I", STRUCK: "D"}
+
+
+def mark_codes(text: str, marks: bytearray) -> str:
+    """One letter per character: "." plain, "I" inserted, "D" struck, " " any whitespace."""
+    codes = list(bytes(marks).decode("latin-1").translate(_CODE_TABLE))
+    for m in _WHITESPACE.finditer(text):
+        codes[m.start():m.end()] = " " * (m.end() - m.start())
+    return "".join(codes)
+
+
+def spans_of(text: str, marks: bytearray) -> tuple[list[Span], list[Span]]:
+    """Inserted and struck spans: runs of one mark, merged across whitespace, trimmed to words."""
+    if not text:
+        return [], []
+    codes = mark_codes(text, marks)
+    inserted = [(m.start(), m.end()) for m in re.finditer(r"I(?:\s*I)*", codes)]
+    struck = [(m.start(), m.end()) for m in re.finditer(r"D(?:\s*D)*", codes)]
+    return inserted, struck
+
+
+def finish(text: str, marks: bytearray) -> ExtractedText:
+    """Normalise and compute spans."""
+    text, marks = normalise(text, marks)
+    inserted, struck = spans_of(text, marks)
+    return ExtractedText(text=text, inserted=inserted, struck=struck)
+
+
+def plain(text: str) -> ExtractedText:
+    """An `ExtractedText` without spans, normalised the same way."""
+    return finish(text, bytearray(len(text)))

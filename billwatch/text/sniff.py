@@ -1,0 +1,123 @@
+"""One entry point for any bill document: find its format, then extract text and spans."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+
+from billwatch.text.decode import decode_bytes
+from billwatch.text.html import html_to_text, layout_fixed_width
+from billwatch.text.layout import looks_line_numbered
+from billwatch.text.marked import DocumentError, ExtractedText, finish, plain
+from billwatch.text.pdf import pdf_to_text
+from billwatch.text.xml import caml_to_text, local, ny_billtext_to_text, parse_xml, uslm_to_text
+
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|pre|p|div"
+                         rb"|table|span|b|font|basefont|style|center|meta|title)\b", re.I | re.S)
+_XML_DECL = re.compile(rb"^\s*<\?xml\b", re.I)
+_BILLTEXT = re.compile(rb"<billtext_html\b", re.I)
+_CAML = re.compile(rb"<(?:\w+:)?MeasureDoc\b|lc\.ca\.gov/legalservices/schemas/caml")
+_USLM = re.compile(rb"schemas\.gpo\.gov/xml/uslm")
+_PDF_TYPES = ("application/pdf", "application/x-pdf")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
+    """"pdf", "json", "billtext", "caml", "uslm", "xml", "html" or "text"."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+    stripped = head.lstrip()
+    mt = (media_type or "").split(";")[0].strip().lower()
+    suffix = (filename or "").lower().rsplit(".", 1)[-1] if filename and "." in filename else ""
+    if b"%PDF-" in data[:1024] or mt in _PDF_TYPES or suffix == "pdf":
+        return "pdf"
+    if stripped.startswith((b"{", b"[")):
+        return "json"
+    if _BILLTEXT.search(head):
+        return "billtext"
+    if _CAML.search(head) or suffix == "lob":
+        return "caml"
+    if _USLM.search(head):
+        return "uslm"
+    if _XML_DECL.match(head) and not re.search(rb"<html\b", head, re.I):
+        return "xml"
+    if _HTML_START.match(head) or mt in _HTML_TYPES or suffix in ("html", "htm"):
+        return "html"
+    if stripped.startswith(b"<"):
+        return "xml"
+    return "text"
+
+
+def extract_document(data: bytes, *, media_type: str | None = None,
+                     filename: str | None = None) -> ExtractedText:
+    """Text with inserted/struck spans of an HTML, PDF, XML, LegiScan JSON or text document."""
+    if not data or not data.strip():
+        raise DocumentError("empty document")
+    kind = _kind(data, media_type, filename)
+    if kind == "pdf":
+        result = plain(pdf_to_text(data))
+    elif kind == "json":
+        result = _legiscan(data)
+    elif kind == "billtext":
+        result = ny_billtext_to_text(data)
+    elif kind == "caml":
+        result = caml_to_text(data)
+    elif kind == "uslm":
+        result = uslm_to_text(data)
+    elif kind == "xml":
+        result = _other_xml(data)
+    elif kind == "html":
+        result = html_to_text(data)
+    else:
+        result = _plain_text(data)
+    if not result.text.strip():
+        raise DocumentError(f"no text found in the {kind.upper()} document")
+    return result
+
+
+def _other_xml(data: bytes) -> ExtractedText:
+    """XML that is neither CAML, USLM nor LBDC: only bill-shaped roots are accepted."""
+    root = parse_xml(data)
+    name = local(root)
+    if name in ("bill", "resolution", "amendment"):
+        return uslm_to_text(data)  # USLM without its namespace declared in the first 4 KB
+    raise DocumentError(f"unknown XML format: root element <{name}>")
+
+
+def _plain_text(data: bytes) -> ExtractedText:
+    """Plain text; New York's numbered layout is cleaned like its `<PRE>` blocks."""
+    if b"\x00" in data[:4096]:
+        raise DocumentError("unknown binary format (not HTML, PDF, XML, JSON or text)")
+    text = decode_bytes(data)
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 8:
+        raise DocumentError("unknown binary format (not HTML, PDF, XML, JSON or text)")
+    if looks_line_numbered(text):
+        body, marks = layout_fixed_width(text, bytearray(len(text)), new_york=True)
+        return finish(body, marks)
+    return plain(text)
+
+
+def _legiscan(data: bytes) -> ExtractedText:
+    """A LegiScan `getBillText` object: {"text": {"doc": base64, "mime": ...}}, maybe enveloped."""
+    try:
+        obj = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"malformed or truncated JSON: {exc}") from exc
+    if isinstance(obj, dict) and obj.get("status") not in (None, "OK"):
+        raise DocumentError(f"LegiScan error response: status {obj.get('status')!r}")
+    text = obj.get("text") if isinstance(obj, dict) else None
+    if not isinstance(text, dict) or "doc" not in text:
+        raise DocumentError('unknown JSON format: expected a LegiScan {"text": {"doc": ...}}')
+    try:
+        doc = base64.b64decode(text.get("doc") or "", validate=True)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise DocumentError(f"LegiScan doc is not valid base64: {exc}") from exc
+    if not doc.strip():
+        raise DocumentError("LegiScan doc is empty")
+    mime = str(text.get("mime") or "")
+    if mime and not (mime in _PDF_TYPES or mime in _HTML_TYPES or mime.startswith("text/")):
+        # Word and WordPerfect files: we do not read those (yet).
+        raise DocumentError(f"unsupported LegiScan document type {mime!r}")
+    return extract_document(doc, media_type=mime or None)
