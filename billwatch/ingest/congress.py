@@ -1,0 +1,203 @@
+"""US Congress: govinfo BILLSTATUS XML (bill metadata) and USLM bill XML (one text version).
+
+BILLSTATUS comes in two layouts that both occur in the bulk data: the older one names the bill
+with `billNumber`/`billType`, the newer one with `number`/`type`. Actions are listed newest
+first, each with a `type` (IntroReferral, Committee, Floor, President, BecameLaw, Veto...).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from billwatch.actions import rules
+from billwatch.ingest.common import (
+    ParseError,
+    chamber_from_text,
+    classify,
+    clean,
+    parse_date,
+    version_note,
+)
+from billwatch.ingest.identifiers import normalise_identifier
+from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
+
+GOVINFO_XML = "https://www.govinfo.gov/content/pkg/{key}/xml/{key}.xml"
+CONGRESS_URL = "https://www.congress.gov/bill/{congress}th-congress/{chamber}-bill/{number}"
+
+# Action types that say what happened whatever the wording.
+TYPE_CLASSES = {
+    "BecameLaw": ["became-law"],
+    "Veto": ["executive-veto"],
+}
+
+# Congress action text (BILLSTATUS-117s35, BILLSTATUS-116s832).
+RULES = rules(
+    (r"^(held at the desk|received in the (house|senate)|message on (house|senate) action)", []),
+    (r"presented to (the )?president", ["executive-receipt"]),
+    (r"signed by (the )?president", ["executive-signature"]),
+    (r"became public law", ["became-law"]),
+    (r"^introduced in", ["introduction"]),
+    (r"passed (the )?(senate|house)|passed/agreed to in|agreed to in the (senate|house)"
+     r"|on passage passed", ["passage"]),
+    (r"ordered to be reported|reported by|reported to (the )?(senate|house)",
+     ["committee-passage"]),
+    (r"hearings held", ["hearing"]),
+    (r"referred to", ["referral-committee"]),
+)
+
+_SAFE = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _parse(xml: bytes, what: str) -> etree._Element:
+    if not xml or not xml.strip():
+        raise ParseError(f"empty {what}")
+    try:
+        return etree.fromstring(xml, _SAFE)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"malformed {what} XML: {exc}") from exc
+
+
+def _text(el: etree._Element | None, path: str) -> str:
+    found = el.find(path) if el is not None else None
+    return clean(found.text) if found is not None and found.text else ""
+
+
+def _chamber(item: etree._Element) -> str | None:
+    source = _text(item, "sourceSystem/name")
+    if source.startswith("House"):
+        return "lower"
+    if source.startswith("Senate"):
+        return "upper"
+    code = _text(item, "actionCode")
+    if code[:1] in {"H", "S"} and code[1:].isdigit():
+        return "lower" if code[0] == "H" else "upper"
+    # Library of Congress actions name no system chamber: "Passed/agreed to in Senate: ...".
+    match = re.search(r"\b(Senate|House)\b", _text(item, "text"))
+    return chamber_from_text(match.group(1)) if match else None
+
+
+def _actions(bill: etree._Element) -> list[ActionRecord]:
+    items = list(reversed(bill.findall("actions/item")))  # the file lists newest first
+    items.sort(key=lambda i: (_text(i, "actionDate"), _text(i, "actionTime")))
+    actions = []
+    for order, item in enumerate(items):
+        date, text = parse_date(_text(item, "actionDate")), _text(item, "text")
+        if date is None or not text:
+            continue  # BILLSTATUS pads lists with empty items
+        kind = _text(item, "type")
+        actions.append(ActionRecord(
+            date=date, description=text, organization=_chamber(item),
+            classification=TYPE_CLASSES.get(kind) or classify(text, RULES), order=order,
+        ))
+    return actions
+
+
+def _person(item: etree._Element, kind: str) -> SponsorRecord:
+    name = " ".join(p for p in (_text(item, "firstName"), _text(item, "lastName")) if p)
+    bioguide = _text(item, "bioguideId")
+    return SponsorRecord(name=name or _text(item, "fullName"), classification=kind,
+                         person_ref=f"bioguide:{bioguide}" if bioguide else None)
+
+
+def _versions(bill: etree._Element) -> list[VersionRecord]:
+    versions = []
+    for item in bill.findall("textVersions/item"):
+        urls = [clean(u.text) for u in item.findall("formats/item/url") if u.text]
+        if not urls:
+            continue
+        url = next((u for u in urls if u.endswith(".xml")), urls[0])
+        match = re.search(r"(BILLS-[0-9a-z]+)", url)
+        versions.append(VersionRecord(
+            note=version_note(_text(item, "type")), date=parse_date(_text(item, "date")),
+            url=url, media_type="application/xml" if url.endswith(".xml") else None,
+            source_key=match.group(1) if match else None,
+        ))
+    return versions
+
+
+def parse_billstatus(xml: bytes) -> BillRecord:
+    """A BillRecord from a govinfo BILLSTATUS file: actions, sponsors, text version links."""
+    root = _parse(xml, "BILLSTATUS")
+    bill = root.find("bill") if root.tag == "billStatus" else None
+    if bill is None:
+        raise ParseError(f"not a BILLSTATUS document (root <{root.tag}>)")
+    number = _text(bill, "number") or _text(bill, "billNumber")
+    kind = _text(bill, "type") or _text(bill, "billType")
+    congress = _text(bill, "congress")
+    if not (number and kind and congress):
+        raise ParseError("BILLSTATUS bill lacks its number, type or congress")
+    subjects = [clean(s.text) for s in bill.findall("subjects//legislativeSubjects/item/name")
+                if s.text]
+    policy = _text(bill, "policyArea/name")
+    chamber = "house" if kind.upper().startswith("H") else "senate"
+    sponsors = [_person(i, "primary") for i in bill.findall("sponsors/item")]
+    sponsors += [_person(i, "cosponsor") for i in bill.findall("cosponsors/item")]
+    return BillRecord(
+        jurisdiction="US", session=str(int(congress)),
+        identifier=normalise_identifier(f"{kind}{number}"), title=_text(bill, "title"),
+        classification=["resolution" if "RES" in kind.upper() else "bill"],
+        subjects=([policy] if policy else []) + subjects,
+        source_urls=[CONGRESS_URL.format(congress=int(congress), chamber=chamber,
+                                         number=number)],
+        versions=_versions(bill), actions=_actions(bill),
+        sponsors=[s for s in sponsors if s.name],
+        extras={"congress": {"originChamber": _text(bill, "originChamber"),
+                             "updateDate": _text(bill, "updateDate")}},
+    )
+
+
+USLM = "{http://schemas.gpo.gov/xml/uslm}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+def _citable(root: etree._Element) -> str:
+    for el in root.iter(f"{USLM}citableAs"):
+        value = clean(el.text)
+        if re.fullmatch(r"\d+[a-z]+\d+[a-z]+", value):
+            return value  # "118s1325rs"
+    raise ParseError("USLM bill has no compact citableAs (such as 118s1325rs)")
+
+
+def uslm_bill_key(xml: bytes) -> tuple[str, str, str]:
+    """(congress, identifier, title) of a USLM bill version, to find or create its bill."""
+    root = _parse(xml, "USLM")
+    match = re.fullmatch(r"(\d+)([a-z]+?)(\d+)([a-z]+)", _citable(root))
+    if not match:
+        raise ParseError("USLM citableAs is not congress, type, number and stage")
+    congress, kind, number, _stage = match.groups()
+    title = clean(next((el.text for el in root.iter(f"{DC}title") if el.text), ""))
+    title = re.sub(r"^\d+ [A-Z. ]+ \d+ [A-Z]+: ", "", title)
+    return congress, normalise_identifier(f"{kind}{number}"), title
+
+
+def parse_uslm(xml: bytes) -> VersionRecord:
+    """A VersionRecord from a USLM bill: text with `changed="added|deleted"` as spans."""
+    from billwatch.text import DocumentError, uslm_to_text
+
+    root = _parse(xml, "USLM")
+    if etree.QName(root).localname != "bill" and root.find(f".//{USLM}meta") is None:
+        raise ParseError(f"not a USLM bill (root <{etree.QName(root).localname}>)")
+    key = f"BILLS-{_citable(root)}"
+    dates = [parse_date(el.get("date")) for el in root.iter(f"{USLM}date") if el.get("date")]
+    stage = clean(next((el.text for el in root.iter(f"{USLM}docStage") if el.text), ""))
+    try:
+        extracted = uslm_to_text(xml)
+    except DocumentError as exc:
+        raise ParseError(str(exc)) from exc
+    return VersionRecord(
+        note=version_note(stage), date=max((d for d in dates if d), default=None),
+        url=GOVINFO_XML.format(key=key), media_type="application/xml", text=extracted.text,
+        inserted=[tuple(s) for s in extracted.inserted],
+        struck=[tuple(s) for s in extracted.struck], source_key=key,
+    )
+
+
+def is_billstatus(xml: bytes) -> bool:
+    """Whether a document looks like BILLSTATUS (cheap check on its opening)."""
+    return b"<billStatus" in xml[:2000]
+
+
+__all__ = ["chamber_from_text", "is_billstatus", "parse_billstatus", "parse_uslm",
+           "uslm_bill_key"]
