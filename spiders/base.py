@@ -1,0 +1,277 @@
+"""What every spider shares: arguments, requests, JSON checks, error reports, stored state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from twisted.internet.error import TimeoutError as TxTimeoutError
+from twisted.python.failure import Failure
+
+from billwatch.db.models import Bill, BillVersion, CrawlRun, Jurisdiction, Person
+from billwatch.db.session import get_sessionmaker
+from billwatch.ingest.common import ParseError
+from billwatch.records import VersionRecord
+from billwatch.text import DocumentError
+
+logger = logging.getLogger(__name__)
+MAX_ERROR_SAMPLES = 25
+KEY_PARAM = re.compile(r"\b(key|api_key|apikey)=[^&\s'\"]+", re.I)
+
+
+@dataclass
+class VersionItem:
+    """The text of a version fetched after its bill, attached to the bill's natural key."""
+
+    jurisdiction: str
+    session: str
+    identifier: str
+    version: VersionRecord
+
+
+class BadResponse(ValueError):
+    """A response that is not what the API documents (HTML error page, truncated JSON...)."""
+
+
+def split_list(value: str | Iterable[str] | None) -> list[str]:
+    """A list from a comma-separated string (Scrapy `-a` arguments) or an iterable."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def parse_since(value: str | dt.date | None) -> dt.date | None:
+    """A date from an ISO string or a date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def load_json(response: Response) -> Any:
+    """The JSON body of `response`, or BadResponse saying clearly what came instead."""
+    body = response.body
+    content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+    head = body.lstrip()[:200].lower()
+    if "html" in content_type or head.startswith((b"<!doctype", b"<html")):
+        title = re.search(rb"<title>(.*?)</title>", body, re.I | re.S)
+        label = title.group(1).decode("utf-8", "replace").strip() if title else "no title"
+        raise BadResponse(f"expected JSON, got an HTML page ({label!r})")
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise BadResponse(
+            f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(body)}; truncated?)"
+        ) from exc
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for an exception, naming a missing field plainly."""
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r} (has the API changed?)"
+    if isinstance(exc, BadResponse | ParseError | DocumentError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def redact(text: str) -> str:
+    """Hide API keys in a URL or message ("key=abc" -> "key=***"): secrets are never logged."""
+    return KEY_PARAM.sub(r"\1=***", text)
+
+
+class RedactKeys(logging.Filter):
+    """A logging filter that hides API keys in every message (Scrapy logs request URLs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the message with keys hidden; never drops a record."""
+        message = record.getMessage()
+        if KEY_PARAM.search(message):
+            record.msg, record.args = redact(message), ()
+        return True
+
+
+def guarded(callback: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """Wrap a parse callback so one bad response is reported with its URL and the crawl goes on."""
+
+    @functools.wraps(callback)
+    def wrapper(self: BillwatchSpider, response: Response, **kwargs: Any) -> Iterator[Any]:
+        try:
+            yield from callback(self, response, **kwargs)
+        except Exception as exc:  # one bad bill must never stop the crawl
+            self.report_error(response.url, describe(exc))
+
+    return wrapper
+
+
+class BillwatchSpider(scrapy.Spider):
+    """Base spider: arguments every source takes, polite requests, error reports, memory."""
+
+    default_base_url = ""
+    key_setting: str | None = None  # the API key's environment variable name
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        states: str | Iterable[str] | None = None,
+        sessions: str | Iterable[str] | None = None,
+        since: str | dt.date | None = None,
+        api_key: str | None = None,
+        database_url: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.states = [s.upper() for s in split_list(states)]
+        self.sessions = split_list(sessions)
+        self.since = parse_since(since)
+        self.api_key = api_key or ""
+        self.database_url = database_url
+        self.error_samples: list[dict[str, str]] = []
+        self.memory: dict[str, Any] = {}
+        self._memory_on_store: dict[int, tuple[str, Any]] = {}
+        self._sessionmaker: sessionmaker[Session] | None = None
+        self.filtered_listing = False  # set when the server filters the listing by date
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Load what earlier runs remembered, then yield the source's first requests."""
+        self.load_memory()
+        for request in self.first_requests():
+            yield request
+
+    def first_requests(self) -> Iterable[scrapy.Request]:
+        """The listing requests a crawl starts from."""
+        raise NotImplementedError
+
+    # -- requests -------------------------------------------------------------------------
+    def api_request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> scrapy.Request:
+        """A request to a keyed API: robots.txt does not apply to documented API endpoints."""
+        meta = {"dont_obey_robotstxt": True, **kwargs.pop("meta", {})}
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
+
+    def site_request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> scrapy.Request:
+        """A request to a legislature's own site, which obeys its robots.txt."""
+        return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)
+
+    # -- errors ---------------------------------------------------------------------------
+    def report_error(self, url: str, reason: str) -> None:
+        """Log and count one failure with its URL; keep a sample for the crawl-run row."""
+        url = redact(url)
+        logger.error("%s: %s", url, reason)
+        if self.crawler:
+            self.crawler.stats.inc_value("billwatch/errors")
+        if len(self.error_samples) < MAX_ERROR_SAMPLES:
+            self.error_samples.append({"url": url, "reason": reason})
+
+    def on_error(self, failure: Failure) -> None:
+        """Errback of every request: a final HTTP error, a timeout, robots.txt, a refused link."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            retries = request.meta.get("retry_times", 0)
+            reason = f"HTTP {status}" + (f" after {retries} retries" if retries else "")
+        elif failure.check(TxTimeoutError):
+            reason = f"timed out after {request.meta.get('retry_times', 0)} retries"
+        elif failure.check(scrapy.exceptions.IgnoreRequest):
+            self.crawler.stats.inc_value("billwatch/ignored")
+            logger.warning("%s: skipped (%s)", request.url, failure.getErrorMessage())
+            return
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.report_error(request.url, reason)
+
+    # -- counts ---------------------------------------------------------------------------
+    def listed(self, n: int = 1) -> None:
+        """Count entries seen in a listing (changed or not): the run's size for health checks."""
+        self.crawler.stats.inc_value("billwatch/listed", n)
+
+    def skipped(self, n: int = 1) -> None:
+        """Count listing entries left alone because they have not changed."""
+        self.crawler.stats.inc_value("billwatch/unchanged", n)
+
+    # -- stored state ---------------------------------------------------------------------
+    def db(self) -> Session:
+        """A read-only session on the crawl's database (writes go through the pipeline)."""
+        if self._sessionmaker is None:
+            self._sessionmaker = get_sessionmaker(self.database_url)
+        return self._sessionmaker()
+
+    def stored_bill_extras(self, state: str, key: str, id_field: str = "id") -> dict[str, dict]:
+        """{source id: extras[key]} of the stored bills of a state, for change detection."""
+        found: dict[str, dict] = {}
+        with self.db() as session:
+            rows = session.execute(
+                select(Bill.extras).join(Jurisdiction).where(Jurisdiction.code == state.upper())
+            )
+            for (extras,) in rows:
+                mine = (extras or {}).get(key) or {}
+                if mine.get(id_field) is not None:
+                    found[str(mine[id_field])] = mine
+        return found
+
+    def stored_person_extras(self, state: str, key: str) -> dict[str, dict]:
+        """{person source key: extras[key]} of the stored people of a state."""
+        with self.db() as session:
+            rows = session.execute(
+                select(Person.source_key, Person.extras).join(Jurisdiction)
+                .where(Jurisdiction.code == state.upper())
+            )
+            return {source_key: (extras or {}).get(key) or {} for source_key, extras in rows}
+
+    def stored_texts(self, state: str) -> set[str]:
+        """Source keys and URLs of versions of a state whose text is already stored."""
+        keys: set[str] = set()
+        with self.db() as session:
+            rows = session.execute(
+                select(BillVersion.source_key, BillVersion.url)
+                .join(Bill).join(Jurisdiction)
+                .where(Jurisdiction.code == state.upper(), BillVersion.text != "")
+            )
+            for source_key, url in rows:
+                keys.update(k for k in (source_key, url) if k)
+        return keys
+
+    def last_good_run(self) -> CrawlRun | None:
+        """The last run of this source that finished healthy."""
+        with self.db() as session:
+            return session.scalar(
+                select(CrawlRun)
+                .where(CrawlRun.source == self.name, CrawlRun.status == "ok")
+                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+            )
+
+    def load_memory(self) -> None:
+        """What earlier good runs remembered (file dates, blob hashes), carried forward."""
+        run = self.last_good_run()
+        self.memory = dict((run.stats or {}).get("memory", {})) if run else {}
+
+    def remember(self, key: str, value: Any) -> None:
+        """Keep `value` for the next run (saved in the crawl-run row when this run ends)."""
+        self.memory[key] = value
+
+    def remember_when_stored(self, item: object, key: str, value: Any) -> None:
+        """Remember `value` only once the pipeline has stored `item` (so a failure is retried)."""
+        self._memory_on_store[id(item)] = (key, value)
+
+    def item_stored(self, item: object) -> None:
+        """Called by the store pipeline after `item` is committed."""
+        pending = self._memory_on_store.pop(id(item), None)
+        if pending:
+            self.memory[pending[0]] = pending[1]
+
+    def item_failed(self, item: object) -> None:
+        """Called by the pipelines when `item` was not stored."""
+        self._memory_on_store.pop(id(item), None)

@@ -1,0 +1,192 @@
+"""Run one crawl in a child process (Twisted's reactor cannot restart) and return its summary.
+
+`run_crawl()` is what the CLI and the scheduler call; `python -m spiders.run SOURCE ...` is the
+child it starts, which runs the spider, writes the crawl-run row and a JSON summary file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import us
+
+from billwatch.settings import get_settings
+from spiders import SOURCES
+
+SPIDER_CLASSES = {
+    "legiscan": "spiders.legiscan.LegiscanSpider",
+    "openstates": "spiders.openstates.OpenstatesSpider",
+    "ny_openleg": "spiders.ny_openleg.NyOpenlegSpider",
+    "ca_pubinfo": "spiders.ca_pubinfo.CaPubinfoSpider",
+    "congress": "spiders.congress.CongressSpider",
+    "people": "spiders.people.PeopleSpider",
+}
+# source -> (settings attribute, environment variable, where to get a key)
+KEYS = {
+    "legiscan": ("legiscan_api_key", "LEGISCAN_API_KEY", "https://legiscan.com/legiscan"),
+    "openstates": ("openstates_api_key", "OPENSTATES_API_KEY", "https://open.pluralpolicy.com/"),
+    "ny_openleg": ("nysenate_api_key", "NYSENATE_API_KEY",
+                   "https://legislation.nysenate.gov/"),
+    "congress": ("congress_api_key", "CONGRESS_API_KEY", "https://api.congress.gov/sign-up/"),
+}
+FIXED_STATES = {"ny_openleg": ["NY"], "ca_pubinfo": ["CA"], "congress": ["US"]}
+DUMMY_KEY = "replay-dummy-key"
+
+
+class CrawlError(RuntimeError):
+    """A crawl that could not start or did not finish; the message says why."""
+
+
+def is_local(url: str | None) -> bool:
+    """Whether `url` points at this machine (a replay server), where no real key is needed."""
+    host = urlsplit(url or "").hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def resolve_key(source: str, base_url: str | None) -> str:
+    """The API key of `source` from settings, a dummy one for a local server, else CrawlError."""
+    if source not in KEYS:
+        return ""
+    attribute, variable, where = KEYS[source]
+    secret = getattr(get_settings(), attribute)
+    if secret is not None and secret.get_secret_value():
+        return secret.get_secret_value()
+    if is_local(base_url):
+        return DUMMY_KEY
+    raise CrawlError(f"{variable} is not set: the {source} API needs a key (get one at {where}),"
+                     " or point --base-url at a local replay server")
+
+
+def default_states(source: str) -> list[str]:
+    """States a crawl covers when none are given: settings.states, else every state and DC."""
+    if source in FIXED_STATES:
+        return FIXED_STATES[source]
+    configured = [s.upper() for s in get_settings().states]
+    return configured or [s.abbr for s in us.STATES] + ["DC"]
+
+
+def check_source(source: str) -> None:
+    """CrawlError unless `source` names a spider."""
+    if source not in SOURCES:
+        raise CrawlError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+
+
+def run_crawl(
+    source: str,
+    *,
+    states: list[str] | None = None,
+    since: dt.date | None = None,
+    base_url: str | None = None,
+    database_url: str | None = None,
+    settings: dict[str, Any] | None = None,
+    sessions: list[str] | None = None,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
+) -> dict[str, Any]:
+    """Run one crawl in a child process; returns the crawl-run summary (id, status, counts)."""
+    check_source(source)
+    resolve_key(source, base_url)  # fail before starting anything
+    with tempfile.TemporaryDirectory(prefix="billwatch-crawl-") as tmp:
+        summary_path = Path(tmp) / "summary.json"
+        log_path = Path(tmp) / "crawl.log"
+        command = [sys.executable, "-m", "spiders.run", source, "--summary-file",
+                   str(summary_path), "--settings", json.dumps(settings or {})]
+        for state in states or []:
+            command += ["--state", state]
+        for session in sessions or []:
+            command += ["--session", session]
+        if since:
+            command += ["--since", since.isoformat()]
+        if base_url:
+            command += ["--base-url", base_url]
+        if database_url:
+            command += ["--database-url", database_url]
+        if on_progress:
+            command += ["--progress"]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
+        with log_path.open("wb") as log:
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, env=env)
+            assert child.stdout is not None
+            for raw in child.stdout:
+                line = raw.decode("utf-8", "replace")
+                if line.startswith("PROGRESS ") and on_progress:
+                    on_progress(json.loads(line[len("PROGRESS "):]))
+            code = child.wait()
+        if not summary_path.exists():
+            tail = log_path.read_text("utf-8", "replace").strip().splitlines()[-15:]
+            raise CrawlError(f"the {source} crawl failed (exit {code}):\n" + "\n".join(tail))
+        return json.loads(summary_path.read_text())
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m spiders.run", description=__doc__)
+    parser.add_argument("source", choices=SOURCES)
+    parser.add_argument("--state", action="append", default=[])
+    parser.add_argument("--session", action="append", default=[])
+    parser.add_argument("--since", type=dt.date.fromisoformat)
+    parser.add_argument("--base-url")
+    parser.add_argument("--database-url")
+    parser.add_argument("--settings", default="{}", help="Scrapy setting overrides as JSON")
+    parser.add_argument("--summary-file", type=Path)
+    parser.add_argument("--progress", action="store_true")
+    return parser.parse_args(argv)
+
+
+def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the crawl in this process (once: the reactor cannot restart); returns the summary."""
+    from scrapy.crawler import CrawlerProcess
+
+    from billwatch.db.session import check_schema
+    from spiders.base import RedactKeys
+    from spiders.settings import build_settings
+
+    database_url = args.database_url or get_settings().database_url
+    check_schema(database_url)  # the schema is migrated by `billwatch db upgrade`, never here
+    key = resolve_key(args.source, args.base_url)
+    overrides = json.loads(args.settings)
+    if args.progress:
+        overrides["BILLWATCH_PROGRESS"] = True
+    process = CrawlerProcess(build_settings(args.source, overrides))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactKeys())
+    module, name = SPIDER_CLASSES[args.source].rsplit(".", 1)
+    crawler = process.create_crawler(getattr(importlib.import_module(module), name))
+    process.crawl(crawler, base_url=args.base_url, states=args.state or default_states(args.source),
+                  sessions=args.session, since=args.since, api_key=key,
+                  database_url=database_url)
+    process.start()
+    summary = getattr(crawler, "billwatch_summary", None)
+    if summary is None:
+        raise CrawlError("the crawl stopped before it could record its run")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the child process."""
+    args = _arguments(sys.argv[1:] if argv is None else argv)
+    try:
+        summary = crawl_here(args)
+    except Exception as exc:  # reported to the parent through stderr and the exit code
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    if args.summary_file:
+        args.summary_file.write_text(json.dumps(summary))
+    else:
+        print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
