@@ -1,9 +1,73 @@
-"""Commands of this area (filled in by its issue)."""
+"""`billwatch ingest`: bulk ingest of LegiScan, CA pubinfo, NY OpenLeg, Congress, people."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from billwatch.cli.common import console, err_console, open_database
+
+PATH = typer.Argument(..., help="A file, a folder, or (legiscan, ca-pubinfo) a zip.")
+
+
+def _run(source: str, path: Path) -> None:
+    """Ingest `path` with a progress bar, print the summary, exit 1 when anything failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from billwatch.ingest.runner import Ingester
+    from billwatch.ingest.sources import ingest_path
+
+    factory = open_database()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err_console) as progress:
+        task = progress.add_task(f"ingest {source}", total=None)
+        ingester = Ingester(factory, f"ingest:{source}", advance=lambda: progress.advance(task))
+        ingester.start()
+        ingest_path(ingester, source, path, lambda n: progress.update(task, total=n))
+        stats = ingester.finish()
+    table = Table(title=f"ingest {source}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, count in stats.rows():
+        table.add_row(label, str(count))
+    console.print(table)
+    for where, reason in stats.errors:
+        err_console.print(f"[bold red]error:[/] {where}: {reason}", highlight=False,
+                          soft_wrap=True)
+    if stats.errors:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands."""
+    """Add the `ingest` command group."""
+    ingest = typer.Typer(help="Bulk ingest of the formats legislatures and aggregators publish.",
+                         no_args_is_help=True)
+
+    @ingest.command("legiscan")
+    def legiscan(path: Path = PATH) -> None:
+        """LegiScan dataset JSON: a dataset folder or zip, or bill/text/people JSON files."""
+        _run("legiscan", path)
+
+    @ingest.command("ca-pubinfo")
+    def ca_pubinfo(path: Path = PATH) -> None:
+        """California pubinfo: a folder of .dat tables and .lob CAML files, or a pubinfo zip."""
+        _run("ca-pubinfo", path)
+
+    @ingest.command("ny-openleg")
+    def ny_openleg(path: Path = PATH) -> None:
+        """New York Open Legislation API v3 bill JSON (files or a folder)."""
+        _run("ny-openleg", path)
+
+    @ingest.command("congress")
+    def congress(path: Path = PATH) -> None:
+        """govinfo BILLSTATUS XML and USLM bill XML (files or a folder)."""
+        _run("congress", path)
+
+    @ingest.command("people")
+    def people(path: Path = PATH) -> None:
+        """openstates/people YAML: <st>/legislature/*.yml and <st>/committees/*.yml."""
+        _run("people", path)
+
+    app.add_typer(ingest, name="ingest")

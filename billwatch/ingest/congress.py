@@ -138,7 +138,8 @@ def parse_billstatus(xml: bytes) -> BillRecord:
         jurisdiction="US", session=str(int(congress)),
         identifier=normalise_identifier(f"{kind}{number}"), title=_text(bill, "title"),
         classification=["resolution" if "RES" in kind.upper() else "bill"],
-        subjects=([policy] if policy else []) + subjects,
+        # Sorted: the store merges subjects as a sorted set, so any other order reads as a change.
+        subjects=sorted({*([policy] if policy else []), *subjects}),
         source_urls=[CONGRESS_URL.format(congress=int(congress), chamber=chamber,
                                          number=number)],
         versions=_versions(bill), actions=_actions(bill),

@@ -56,8 +56,11 @@ PROGRESS = {
     10: ["committee-passage"], 11: ["committee-failure"], 12: ["filing"],
 }
 
-# bill.status codes that name a final state; others are left to the actions' stage.
-STATUS = {4: "enacted", 5: "vetoed", 6: "failed"}
+# bill.status codes as stages; 1 (Introduced) is left to the actions, which say whether the bill
+# is already in committee. Older datasets leave history chambers blank, so the actions alone
+# cannot tell one chamber's passage from two.
+STATUS = {2: "passed one chamber", 3: "passed both chambers", 4: "enacted", 5: "vetoed",
+          6: "failed"}
 
 PARTIES = {"D": "Democratic", "R": "Republican", "I": "Independent", "G": "Green",
            "L": "Libertarian", "N": "Nonpartisan"}
@@ -183,7 +186,8 @@ def parse_bill(bill: dict[str, Any]) -> BillRecord:
         identifier=normalise_identifier(bill_number),
         title=clean(bill.get("title") or bill.get("description")),
         classification=[BILL_TYPES.get(str(bill.get("bill_type") or "B"), "bill")],
-        subjects=[s["subject_name"] for s in bill.get("subjects") or [] if s.get("subject_name")],
+        subjects=sorted({s["subject_name"] for s in bill.get("subjects") or []
+                         if s.get("subject_name")}),
         status=STATUS.get(int(bill.get("status") or 0)),
         source_urls=[u for u in (bill.get("url"), bill.get("state_link")) if u],
         versions=[_placeholder_version(t) for t in bill.get("texts") or []],

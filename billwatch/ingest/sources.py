@@ -1,0 +1,255 @@
+"""One bulk ingest per source: find the inputs, parse them, hand records to the Ingester."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from billwatch.db.models import Bill, BillVersion
+from billwatch.db.store import find_bill, upsert_bill
+from billwatch.ingest import ca_pubinfo, congress, legiscan, ny_openleg, people
+from billwatch.ingest.common import ParseError
+from billwatch.ingest.inputs import Input, collect, load_json, load_yaml
+from billwatch.ingest.runner import Ingester, today
+from billwatch.records import BillRecord, VersionRecord
+
+# LegiScan dataset folders in the order that lets each file find what it refers to.
+_LEGISCAN_ORDER = {"people": 0, "bill": 1, "text": 2, "vote": 3}
+_LEGISCAN_KIND = re.compile(rb'"(bill|text|person|roll_call)"\s*:\s*\{')
+
+
+def attach_version(ing: Ingester, bill_id: int, version: VersionRecord, path: str) -> None:
+    """Add a version to a stored bill, filling the placeholder its link left (same source key)."""
+    with ing.guard(path):
+        with ing.factory.begin() as session:
+            bill = session.get(Bill, bill_id)
+            if bill is None:
+                raise ParseError(f"bill {bill_id} vanished")
+            placeholder = next((v for v in bill.versions if version.source_key
+                                and v.source_key == version.source_key), None)
+            if placeholder is not None:
+                version.url = placeholder.url or version.url
+                version.note = placeholder.note
+                version.date = version.date or placeholder.date
+            record = BillRecord(
+                jurisdiction=bill.jurisdiction.code, session=bill.session.identifier,
+                identifier=bill.identifier, classification=list(bill.classification),
+                status=bill.status, versions=[version],
+            )
+            change = upsert_bill(session, record)
+        ing.count(change)
+
+
+# --- LegiScan ---------------------------------------------------------------------------------
+
+def _legiscan_kind(item: Input) -> str:
+    parts = item.relpath.lower().split("/")
+    folder = parts[-2] if len(parts) > 1 else ""
+    if folder in _LEGISCAN_ORDER:
+        return folder
+    match = _LEGISCAN_KIND.search(item.head())
+    kind = match.group(1).decode() if match else "unknown"
+    return {"person": "people", "roll_call": "vote"}.get(kind, kind)
+
+
+def _legiscan_bill_id(ing: Ingester, seen: dict[int, int], legiscan_id: int) -> int:
+    if legiscan_id in seen:
+        return seen[legiscan_id]
+    with ing.factory() as session:
+        found = session.scalars(
+            select(Bill.id).where(Bill.extras["legiscan"]["bill_id"].as_integer() == legiscan_id)
+        ).first()
+    if found is None:
+        raise ParseError(f"text for LegiScan bill_id {legiscan_id}, which is not stored:"
+                         " ingest its bill file first")
+    seen[legiscan_id] = found
+    return found
+
+
+def ingest_legiscan(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
+    """A LegiScan dataset folder or zip, or single bill/text/people JSON files."""
+    inputs = collect(path, [".json"])
+    kinds = [(_legiscan_kind(item), item) for item in inputs]
+    kinds.sort(key=lambda pair: (_LEGISCAN_ORDER.get(pair[0], 1), pair[1].relpath))
+    total(len(kinds))
+    seen: dict[int, int] = {}  # LegiScan bill_id -> our bill id, for texts of this run
+    for kind, item in kinds:
+        ing.stats.files += 1
+        with ing.guard(item.name):
+            _legiscan_file(ing, kind, item, seen)
+        ing.advance()
+
+
+def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) -> None:
+    payload = load_json(item.read())
+    if not isinstance(payload, dict):
+        raise ParseError("not a JSON object")
+    if "bill" in payload:
+        record = legiscan.parse_bill(payload)
+        change = ing.bill(record, item.name)
+        if change is not None:
+            seen[int(record.extras["legiscan"]["bill_id"])] = change.bill_id
+    elif "text" in payload:
+        version = legiscan.parse_text(payload)
+        bill_id = _legiscan_bill_id(ing, seen, legiscan.text_bill_id(payload))
+        attach_version(ing, bill_id, version, item.name)
+    elif "person" in payload:
+        committee = legiscan.parse_committee_person(payload)
+        if committee is not None:
+            ing.committee(committee, item.name)
+        else:
+            ing.person(legiscan.parse_person(payload), item.name)
+    elif "roll_call" in payload:
+        return  # roll calls are not stored
+    else:
+        raise ParseError("unknown format: not a LegiScan bill, text or person file"
+                         f" (top-level keys: {', '.join(list(payload)[:5]) or 'none'})")
+
+
+# --- California pubinfo -------------------------------------------------------------------------
+
+def _clean_text(version: BillVersion) -> str:
+    """A stored version's own text: its text without the words it struck."""
+    pieces, position = [], 0
+    for start, end in sorted(tuple(s) for s in version.struck or []):
+        pieces.append(version.text[position:start])
+        position = end
+    pieces.append(version.text[position:])
+    return "".join(pieces)
+
+
+def ingest_ca_pubinfo(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
+    """A pubinfo folder of `.dat` tables and `.lob` files, or a pubinfo zip."""
+    if path.is_file() and path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory(prefix="pubinfo-") as tmp:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    archive.extractall(tmp)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise ParseError(f"not a readable zip archive: {exc}") from exc
+            _ingest_pubinfo_folder(ing, Path(tmp), str(path), total)
+    elif path.is_dir():
+        _ingest_pubinfo_folder(ing, path, str(path), total)
+    else:
+        raise ParseError("expected a pubinfo folder or zip")
+
+
+def _ingest_pubinfo_folder(ing: Ingester, folder: Path, name: str,
+                           total: Callable[[int], None]) -> None:
+    tables = ca_pubinfo.load_tables(folder)
+    ing.stats.files += len(list(folder.rglob("*.dat"))) + len(tables.lobs)
+    total(len(tables.bills))
+
+    def known_text(version_id: str) -> str | None:
+        with ing.factory() as session:
+            row = session.scalars(select(BillVersion).where(BillVersion.source_key == version_id)
+                                  ).first()
+            return _clean_text(row) if row is not None and row.text else None
+
+    for bill in tables.bills:
+        where = f"{name}:BILL_TBL:{bill.get('bill_id') or '?'}"
+        with ing.guard(where):
+            ing.bill(ca_pubinfo.bill_record(bill, tables, known_text), where)
+        ing.advance()
+
+
+# --- New York Open Legislation ---------------------------------------------------------------
+
+def ingest_ny_openleg(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
+    """Open Legislation API v3 bill responses (files or a folder of them)."""
+    inputs = collect(path, [".json"])
+    total(len(inputs))
+    for item in inputs:
+        ing.stats.files += 1
+        with ing.guard(item.name):
+            payload = load_json(item.read())
+            record = ny_openleg.parse_bill(payload)
+            events = ny_openleg.parse_agendas(payload)
+            if ing.bill(record, item.name) is not None:
+                for event in events:
+                    ing.event(event, item.name)
+        ing.advance()
+
+
+# --- US Congress ------------------------------------------------------------------------------
+
+def ingest_congress(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
+    """govinfo BILLSTATUS and USLM bill XML (files or a folder of them)."""
+    inputs = collect(path, [".xml"])
+    total(len(inputs))
+    # BILLSTATUS first, so that each USLM text fills the version its bill already lists.
+    inputs.sort(key=lambda item: (not congress.is_billstatus(item.head()), item.relpath))
+    for item in inputs:
+        ing.stats.files += 1
+        with ing.guard(item.name):
+            _congress_file(ing, item.read(), item.name)
+        ing.advance()
+
+
+def _congress_file(ing: Ingester, xml: bytes, name: str) -> None:
+    if congress.is_billstatus(xml):
+        ing.bill(congress.parse_billstatus(xml), name)
+        return
+    version = congress.parse_uslm(xml)
+    session_id, identifier, title = congress.uslm_bill_key(xml)
+    with ing.factory() as session:
+        bill = find_bill(session, "US", session_id, identifier)
+        bill_id = bill.id if bill is not None else None
+    if bill_id is None:
+        ing.bill(BillRecord(jurisdiction="US", session=session_id, identifier=identifier,
+                            title=title, versions=[version]), name)
+    else:
+        attach_version(ing, bill_id, version, name)
+
+
+# --- openstates/people ------------------------------------------------------------------------
+
+def _people_jurisdiction(item: Input) -> tuple[str, str] | None:
+    parts = Path(item.name.replace(":", "/")).parts  # zip members are "archive.zip:member"
+    if len(parts) < 3 or parts[-2] not in ("legislature", "committees"):
+        return None
+    return parts[-3].upper(), parts[-2]
+
+
+def ingest_people(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
+    """An openstates/people data folder: `<st>/legislature/*.yml`, `<st>/committees/*.yml`."""
+    inputs = [item for item in collect(path, [".yml", ".yaml"])
+              if path.is_file() or _people_jurisdiction(item)]
+    # People first, so committee memberships link to them.
+    inputs.sort(key=lambda item: ((_people_jurisdiction(item) or ("", ""))[1] == "committees",
+                                  item.relpath))
+    total(len(inputs))
+    for item in inputs:
+        ing.stats.files += 1
+        with ing.guard(item.name):
+            where = _people_jurisdiction(item)
+            if where is None:
+                raise ParseError("cannot tell the jurisdiction: expected"
+                                 " <state>/legislature/ or <state>/committees/ in the path")
+            jurisdiction, kind = where
+            data = load_yaml(item.read())
+            if kind == "committees":
+                ing.committee(people.parse_committee_yaml(data, jurisdiction), item.name)
+            else:
+                ing.person(people.parse_person_yaml(data, jurisdiction, today()), item.name)
+        ing.advance()
+
+
+SOURCES = {
+    "legiscan": ingest_legiscan,
+    "ca-pubinfo": ingest_ca_pubinfo,
+    "ny-openleg": ingest_ny_openleg,
+    "congress": ingest_congress,
+    "people": ingest_people,
+}
+
+
+def ingest_path(ing: Ingester, source: str, path: Path, total: Callable[[int], None]) -> None:
+    """Run one source's ingest on `path`; a path that cannot be read at all is one error."""
+    with ing.guard(str(path)):
+        SOURCES[source](ing, Path(path), total)
