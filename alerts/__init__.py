@@ -1,0 +1,1 @@
+"""Digests, rapid-response alerts and their delivery: select, context, render, outbox, send."""

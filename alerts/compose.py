@@ -1,0 +1,229 @@
+"""Digests and alerts end to end up to the outbox: select -> context -> render -> enqueue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from alerts import context as ctx_mod
+from alerts.context import Recipient
+from alerts.outbox import alert_key, digest_key, enqueue, existing_keys
+from alerts.render import Rendered, build_message, render_alert, render_digest
+from alerts.select import (
+    aware,
+    changed_bill_ids,
+    contacts_for,
+    freshness,
+    load_snapshots,
+)
+from alerts.unsubscribe import make_token, unsubscribe_url
+from billwatch.db.models import (
+    BillAction,
+    Event,
+    EventAgendaItem,
+    OutboxMessage,
+    Subscriber,
+    Subscription,
+)
+from billwatch.settings import Settings
+
+PERIOD_LENGTH = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass
+class Composed:
+    """What a compose pass made."""
+
+    enqueued: int = 0
+    skipped_existing: int = 0
+    empty: int = 0
+    previews: list[Path] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+
+
+def period_of(frequency: str, now: dt.datetime, tz: str) -> str:
+    """The idempotency period: local date for daily, ISO week for weekly."""
+    local = now.astimezone(ZoneInfo(tz))
+    if frequency == "weekly":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return local.date().isoformat()
+
+
+def _at(hhmm: str) -> dt.time:
+    hour, minute = hhmm.split(":")
+    return dt.time(int(hour), int(minute))
+
+
+def digest_due(frequency: str, now: dt.datetime, settings: Settings) -> bool:
+    """Whether this period's digest time has come (the key stops a second one)."""
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    if frequency == "daily":
+        return local.time() >= _at(settings.digest_daily_time)
+    day = WEEKDAYS.index(settings.digest_weekly_day.lower()[:3])
+    return local.weekday() > day or (
+        local.weekday() == day and local.time() >= _at(settings.digest_weekly_time))
+
+
+def _recipient(sub: Subscriber) -> Recipient:
+    return Recipient(sub.id, sub.email, sub.name, sub.organization)
+
+
+def _message(rendered: Rendered, key: str, sub: Subscriber, now: dt.datetime,
+             settings: Settings) -> EmailMessage:
+    token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
+    return build_message(
+        rendered, key=key, to_email=sub.email, to_name=sub.name, mail_from=settings.mail_from,
+        now=now, unsubscribe_token=token,
+        unsubscribe_url=unsubscribe_url(settings.public_url, token),
+        unsubscribe_mailto=settings.unsubscribe_mailto)
+
+
+def _preview(folder: Path, key: str, rendered: Rendered, message: EmailMessage) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = key.replace(":", "_")
+    (folder / f"{stem}.txt").write_text(rendered.text, encoding="utf-8")
+    (folder / f"{stem}.eml").write_text(message.as_string(), encoding="utf-8")
+    path = folder / f"{stem}.html"
+    path.write_text(rendered.html, encoding="utf-8")
+    return path
+
+
+def _last_digest_times(session: Session, frequency: str) -> dict[int, dt.datetime]:
+    rows = session.execute(
+        select(OutboxMessage.subscriber_id, func.max(OutboxMessage.created_at))
+        .where(OutboxMessage.kind == "digest",
+               OutboxMessage.idempotency_key.startswith("digest:"),
+               OutboxMessage.idempotency_key.contains(f":{frequency}:"))
+        .group_by(OutboxMessage.subscriber_id))
+    return {sid: aware(when) for sid, when in rows if when is not None}
+
+
+def _subscribers(session: Session, frequency: str) -> list[Subscriber]:
+    return list(session.scalars(
+        select(Subscriber).where(Subscriber.status == "active")
+        .where(Subscriber.subscriptions.any(Subscription.frequency == frequency))
+        .options(selectinload(Subscriber.subscriptions)).order_by(Subscriber.id)))
+
+
+def compose_digests(
+    session: Session, frequency: str, now: dt.datetime, settings: Settings, *,
+    preview: Path | None = None, on_progress: Callable[[int], None] | None = None,
+) -> Composed:
+    """Render and enqueue this period's digest for every subscriber who has news.
+
+    With `preview`, files are written there instead and nothing is enqueued or recorded.
+    """
+    out = Composed()
+    period = period_of(frequency, now, settings.timezone)
+    subs = _subscribers(session, frequency)
+    if not subs:
+        return out
+    last = _last_digest_times(session, frequency)
+    sinces = {s.id: last.get(s.id, now - PERIOD_LENGTH[frequency]) for s in subs}
+    bills = load_snapshots(session, changed_bill_ids(session, min(sinces.values()), now), now)
+    fresh = freshness(session, {b.state for b in bills.values()})
+    done = set() if preview else existing_keys(session, "digest:")
+    for sub in subs:
+        key = digest_key(sub.id, frequency, period)
+        if key in done:
+            out.skipped_existing += 1
+            continue
+        subscriptions = [(s.states, s.tags, s.keywords) for s in sub.subscriptions
+                         if s.frequency == frequency]
+        digest = ctx_mod.build_digest(
+            _recipient(sub), subscriptions, list(bills.values()), frequency=frequency,
+            period=period, since=sinces[sub.id], now=now, freshness=fresh)
+        if on_progress:
+            on_progress(1)
+        if digest is None:
+            out.empty += 1  # nothing new for them: no empty digest is ever sent
+            continue
+        token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
+        rendered = render_digest(digest, tz=settings.timezone,
+                                 unsubscribe_url=unsubscribe_url(settings.public_url, token))
+        message = _message(rendered, key, sub, now, settings)
+        if preview:
+            out.previews.append(_preview(preview, key, rendered, message))
+            continue
+        if enqueue(session, key=key, subscriber_id=sub.id, kind="digest", recipient=sub.email,
+                   message=message, now=now):
+            sub.last_digest_at = now
+            out.enqueued += 1
+            out.keys.append(key)
+    return out
+
+
+def _alert_candidates(session: Session, now: dt.datetime, lookback_days: int) -> set[int]:
+    """Bills with a recent action or an upcoming hearing: the only ones that can trigger."""
+    oldest = now.date() - dt.timedelta(days=lookback_days)
+    ids = set(session.scalars(select(BillAction.bill_id).where(BillAction.date >= oldest)))
+    ids |= {i for i in session.scalars(
+        select(EventAgendaItem.bill_id).join(Event, Event.id == EventAgendaItem.event_id)
+        .where(Event.start_time >= now, EventAgendaItem.bill_id.is_not(None)))}
+    return ids
+
+
+def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
+                   preview: Path | None = None) -> Composed:
+    """Render and enqueue one alert per (immediate subscriber, ALERT bill, triggering event)."""
+    out = Composed()
+    subs = _subscribers(session, "immediate")
+    if not subs:
+        return out
+    bills = load_snapshots(session, _alert_candidates(session, now, settings.alert_lookback_days),
+                           now)
+    triggered = [(b, t) for b in bills.values()
+                 for t in ctx_mod.detect_triggers(b, now, settings.alert_lookback_days)]
+    if not triggered:
+        return out
+    done = set() if preview else existing_keys(session, "alert:")
+    contacts: dict[tuple[int, str], tuple[list[ctx_mod.Contact], str]] = {}
+    for sub in subs:
+        for bill, trigger in triggered:
+            key = alert_key(sub.id, bill.bill_id, trigger.key)
+            if key in done:
+                continue
+            followed = _followed(sub, bill)
+            if not followed:
+                continue
+            if (bill.bill_id, trigger.key) not in contacts:
+                contacts[(bill.bill_id, trigger.key)] = contacts_for(session, bill, trigger)
+            people, target = contacts[(bill.bill_id, trigger.key)]
+            alert = ctx_mod.build_alert(_recipient(sub), bill, trigger, followed, people,
+                                        target, now)
+            token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
+            rendered = render_alert(alert, tz=settings.timezone,
+                                    unsubscribe_url=unsubscribe_url(settings.public_url, token))
+            message = _message(rendered, key, sub, now, settings)
+            done.add(key)
+            if preview:
+                out.previews.append(_preview(preview, key, rendered, message))
+            elif enqueue(session, key=key, subscriber_id=sub.id, kind="alert",
+                         recipient=sub.email, message=message, now=now):
+                out.enqueued += 1
+                out.keys.append(key)
+    return out
+
+
+def _followed(sub: Subscriber, bill: ctx_mod.BillSnapshot) -> set[str]:
+    """The bill's ALERT tags that the subscriber's immediate subscriptions follow."""
+    followed: set[str] = set()
+    for s in sub.subscriptions:
+        if s.frequency != "immediate" or (s.states and bill.state not in s.states):
+            continue
+        if s.keywords and not any(k.lower() in bill.haystack for k in s.keywords):
+            continue
+        followed |= ctx_mod.alert_subscription_tags(bill, s.tags)
+    return followed
+
+
+__all__ = ["Composed", "compose_alerts", "compose_digests", "digest_due", "period_of"]

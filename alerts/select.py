@@ -1,0 +1,274 @@
+"""Read from the database what digests and alerts need: changed bills, snapshots, contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import Session
+
+from alerts.context import (
+    CHAMBERS,
+    ActionView,
+    BillSnapshot,
+    Contact,
+    HearingView,
+    TagView,
+    Trigger,
+    evidence_window,
+    inserted_overlap,
+)
+from billwatch.db.models import (
+    Bill,
+    BillAction,
+    BillVersion,
+    Committee,
+    CrawlRun,
+    Event,
+    EventAgendaItem,
+    Jurisdiction,
+    LegislativeSession,
+    Person,
+    Tag,
+    VersionClassification,
+)
+
+CHUNK = 500  # ids per IN (...) clause, well under SQLite's and PostgreSQL's limits
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def changed_bill_ids(session: Session, since: dt.datetime, now: dt.datetime) -> set[int]:
+    """Bills with a new version, new tags, new actions or an updated upcoming hearing since."""
+    query = union(
+        select(Bill.id).where(Bill.first_seen > since),
+        select(BillVersion.bill_id).where(BillVersion.created_at > since),
+        select(BillVersion.bill_id).join(Tag, Tag.version_id == BillVersion.id)
+        .where(Tag.created_at > since),
+        select(BillVersion.bill_id).join(
+            VersionClassification, VersionClassification.version_id == BillVersion.id)
+        .where(VersionClassification.classified_at > since),
+        select(BillAction.bill_id).where(BillAction.created_at > since),
+        select(EventAgendaItem.bill_id).join(Event, Event.id == EventAgendaItem.event_id)
+        .where(Event.updated_at > since, Event.start_time >= now,
+               EventAgendaItem.bill_id.is_not(None)),
+    )
+    return {row[0] for row in session.execute(query) if row[0] is not None}
+
+
+def _version_tags(session: Session, version_ids: list[int]) -> dict[int, list[Tag]]:
+    """Non-rejected tags per version, from the newest classifier run of each version."""
+    latest: dict[int, str] = {}
+    for chunk in _chunks(version_ids):
+        rows = session.execute(
+            select(VersionClassification.version_id, VersionClassification.classifier_version)
+            .where(VersionClassification.version_id.in_(chunk))
+            .order_by(VersionClassification.classified_at, VersionClassification.id))
+        latest.update({vid: cv for vid, cv in rows})
+    tags: dict[int, list[Tag]] = defaultdict(list)
+    for chunk in _chunks(version_ids):
+        for tag in session.scalars(select(Tag).where(Tag.version_id.in_(chunk))
+                                   .order_by(Tag.section_index, Tag.id)):
+            if tag.review_state == "rejected":
+                continue  # a person said no: it never counts
+            tags[tag.version_id].append(tag)
+    for vid, rows in tags.items():
+        # Without a classification row (tags written by hand), the newest classifier wins.
+        keep = latest.get(vid) or max(t.classifier_version for t in rows)
+        tags[vid] = [t for t in rows if t.classifier_version == keep]
+    return tags
+
+
+def _tag_views(tags: list[Tag], version: BillVersion) -> list[TagView]:
+    """One view per tag name: its best-scoring section's evidence in context."""
+    best: dict[str, TagView] = {}
+    for tag in tags:
+        view = best.get(tag.tag)
+        if view is not None:
+            view.sections += 1
+            if tag.score <= view.score:
+                continue
+        before, after = evidence_window(version.text, tag.evidence_start, tag.evidence_end,
+                                        tag.evidence)
+        new = TagView(
+            name=tag.tag, score=tag.score, evidence=" ".join(tag.evidence.split()),
+            before=before, after=after, section_label=tag.section_label,
+            inserted=inserted_overlap(version.inserted or [], version.text,
+                                      tag.evidence_start, tag.evidence_end),
+            sections=view.sections if view else 1)
+        best[tag.tag] = new
+    return sorted(best.values(), key=lambda t: (t.group != "ALERT", -t.score, t.name))
+
+
+def _version_order(v: BillVersion) -> tuple[int, int]:
+    return (v.date.toordinal() if v.date else 0, v.id)
+
+
+def load_snapshots(session: Session, bill_ids: set[int] | list[int], now: dt.datetime
+                   ) -> dict[int, BillSnapshot]:
+    """Snapshots of the given bills: current tags and what changed, actions, hearings ahead."""
+    ids = sorted(bill_ids)
+    snaps: dict[int, BillSnapshot] = {}
+    if not ids:
+        return snaps
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Bill, Jurisdiction.code, Jurisdiction.name, LegislativeSession.identifier)
+            .join(Jurisdiction, Bill.jurisdiction_id == Jurisdiction.id)
+            .join(LegislativeSession, Bill.session_id == LegislativeSession.id)
+            .where(Bill.id.in_(chunk)))
+        for bill, code, name, session_id in rows:
+            snaps[bill.id] = BillSnapshot(
+                bill_id=bill.id, jurisdiction_id=bill.jurisdiction_id, state=code,
+                state_name=name, session=session_id, identifier=bill.identifier,
+                title=bill.title, status=bill.status, first_seen=aware(bill.first_seen),
+                source_url=(bill.source_urls or [None])[0],
+                haystack=" ".join([bill.title, *map(str, bill.subjects or [])]).lower())
+    _attach_versions(session, snaps)
+    _attach_actions(session, snaps)
+    _attach_hearings(session, snaps, now)
+    return snaps
+
+
+def _attach_versions(session: Session, snaps: dict[int, BillSnapshot]) -> None:
+    versions: dict[int, list[BillVersion]] = defaultdict(list)
+    for chunk in _chunks(list(snaps)):
+        for v in session.scalars(select(BillVersion).where(BillVersion.bill_id.in_(chunk))):
+            if v.text.strip():
+                versions[v.bill_id].append(v)
+    all_ids = [v.id for vs in versions.values() for v in vs]
+    tags = _version_tags(session, all_ids)
+    classified: set[int] = set(tags)
+    for chunk in _chunks(all_ids):
+        classified |= set(session.scalars(
+            select(VersionClassification.version_id)
+            .where(VersionClassification.version_id.in_(chunk))))
+    for bill_id, vs in versions.items():
+        snap = snaps[bill_id]
+        vs.sort(key=_version_order)
+        newest = vs[-1]
+        # Tags come from the newest classified version; a newer, unclassified one is still shown.
+        done = [v for v in vs if v.id in classified]
+        current = done[-1] if done else None
+        snap.version_note, snap.version_date = newest.note, newest.date
+        snap.version_url, snap.version_created_at = newest.url, aware(newest.created_at)
+        snap.has_previous_version = len(vs) > 1
+        snap.haystack += " " + newest.text.lower()
+        if current is None:
+            continue
+        snap.tags = _tag_views(tags.get(current.id, []), current)
+        created = [aware(t.created_at) for t in tags.get(current.id, [])]
+        snap.tags_changed_at = max((c for c in created if c), default=None)
+        if len(done) > 1:
+            before = {t.tag for t in tags.get(done[-2].id, [])}
+            snap.tags_added = sorted(snap.tag_names - before)
+            snap.tags_removed = sorted(before - snap.tag_names)
+
+
+def _attach_actions(session: Session, snaps: dict[int, BillSnapshot]) -> None:
+    for chunk in _chunks(list(snaps)):
+        for a in session.scalars(select(BillAction).where(BillAction.bill_id.in_(chunk))
+                                 .order_by(BillAction.bill_id, BillAction.date,
+                                           BillAction.order, BillAction.id)):
+            snaps[a.bill_id].actions.append(ActionView(
+                key=a.action_key, date=a.date, description=a.description,
+                organization=a.organization, classification=list(a.classification or []),
+                created_at=aware(a.created_at)))
+
+
+def _attach_hearings(session: Session, snaps: dict[int, BillSnapshot], now: dt.datetime
+                     ) -> None:
+    # Hearings of the past day still show, so a same-day digest keeps this morning's hearing.
+    horizon = now - dt.timedelta(days=1)
+    for chunk in _chunks(list(snaps)):
+        rows = session.execute(
+            select(EventAgendaItem.bill_id, Event)
+            .join(Event, Event.id == EventAgendaItem.event_id)
+            .where(EventAgendaItem.bill_id.in_(chunk), Event.start_time >= horizon)
+            .order_by(Event.start_time))
+        seen: set[tuple[int, int]] = set()
+        for bill_id, event in rows:
+            if (bill_id, event.id) in seen:
+                continue
+            seen.add((bill_id, event.id))
+            snaps[bill_id].hearings.append(HearingView(
+                event_id=event.id, name=event.name, committee=event.committee,
+                committee_id=event.committee_id, chamber=event.chamber,
+                start=aware(event.start_time), location=event.location, status=event.status,
+                url=(event.source_urls or [None])[0], updated_at=aware(event.updated_at)))
+
+
+def freshness(session: Session, states: set[str]) -> dict[str, dt.datetime | None]:
+    """Per state, when its data was last refreshed: the newest bill sighting or crawl."""
+    out: dict[str, dt.datetime | None] = {s: None for s in states}
+    rows = session.execute(
+        select(Jurisdiction.code, func.max(Bill.last_seen))
+        .join(Bill, Bill.jurisdiction_id == Jurisdiction.id)
+        .where(Jurisdiction.code.in_(sorted(states))).group_by(Jurisdiction.code))
+    for code, seen in rows:
+        out[code] = aware(seen)
+    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "ok",
+                                                      CrawlRun.finished_at.is_not(None))):
+        finished = aware(run.finished_at)
+        for code in states if not run.states else set(run.states) & states:
+            if out[code] is None or (finished and finished > out[code]):  # type: ignore[operator]
+                out[code] = finished
+    return out
+
+
+# --- whom to contact ----------------------------------------------------------------------
+
+def _contact(person: Person, role: str | None) -> Contact:
+    offices = sorted(person.offices, key=lambda o: o.classification != "capitol")
+    phone = next((o.voice for o in offices if o.voice), None)
+    return Contact(name=person.name, role=role, party=person.party, chamber=person.chamber,
+                   district=person.district, phone=phone, email=person.email)
+
+
+def _committee_for(session: Session, bill: BillSnapshot, trigger: Trigger) -> Committee | None:
+    if trigger.committee_id:
+        return session.get(Committee, trigger.committee_id)
+    if trigger.committee:
+        return session.scalar(select(Committee).where(
+            Committee.jurisdiction_id == bill.jurisdiction_id,
+            func.lower(Committee.name) == trigger.committee.lower()))
+    return None
+
+
+ROLE_ORDER = {"chair": 0, "co-chair": 1, "vice chair": 2, "vice-chair": 2, "ranking member": 3}
+
+
+def contacts_for(session: Session, bill: BillSnapshot, trigger: Trigger
+                 ) -> tuple[list[Contact], str]:
+    """Whom to call: the committee's members, else the chamber the bill faces next."""
+    committee = _committee_for(session, bill, trigger)
+    if committee is not None:
+        members = sorted(committee.memberships,
+                         key=lambda m: (ROLE_ORDER.get(m.role.lower(), 9), m.name))
+        contacts = [_contact(m.person, m.role) if m.person else
+                    Contact(m.name, m.role, None, committee.chamber, None, None, None)
+                    for m in members]
+        if contacts:
+            return contacts, f"Members of the {committee.name} committee"
+    chamber = trigger.chamber
+    if trigger.kind == "passage" and chamber in ("upper", "lower"):
+        chamber = "lower" if chamber == "upper" else "upper"  # it goes to the other chamber
+    if trigger.kind == "governor":
+        return [], f"The Governor of {bill.state_name}"
+    query = select(Person).where(Person.jurisdiction_id == bill.jurisdiction_id,
+                                 Person.active.is_(True))
+    if chamber in ("upper", "lower"):
+        query = query.where(Person.chamber == chamber)
+    people = list(session.scalars(query.order_by(Person.name)))
+    target = CHAMBERS.get(chamber or "", "legislature")
+    return [_contact(p, None) for p in people], f"Legislators of the {bill.state_name} {target}"

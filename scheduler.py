@@ -1,0 +1,216 @@
+"""The main job's schedule: APScheduler 3 with its job store in the billwatch database.
+
+Only wiring lives here; the jobs are the functions in `billwatch.jobs`. Jobs are stored by
+their import path with stable ids and `replace_existing`, so a restart updates them instead of
+adding copies. A crawl wakes classification, classification wakes the rapid-response check, and
+every alert or digest run wakes the sender, so an alert goes out minutes after the crawl that
+saw the event. A lock row in `scheduler_locks` (heartbeat plus stale takeover) keeps a second
+scheduler from running against the same database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+from collections.abc import Callable
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from billwatch.db.models import SchedulerLock, utcnow
+from billwatch.db.session import get_engine, get_sessionmaker
+from billwatch.settings import Settings
+
+log = logging.getLogger("billwatch.scheduler")
+
+LOCK_NAME = "scheduler"
+HEARTBEAT = dt.timedelta(seconds=30)
+STALE_AFTER = dt.timedelta(minutes=3)  # six missed heartbeats: the holder is gone
+JOBSTORE_TABLE = "apscheduler_jobs"
+
+# Misfire grace: a crawl that could not start within 15 minutes of its time (machine asleep,
+# the previous crawl still running) is skipped, and the next interval comes soon enough; a
+# digest may start up to 6 hours late, because a late digest is useful and its idempotency key
+# stops a second one for the same period.
+CRAWL_GRACE_S = 15 * 60
+DIGEST_GRACE_S = 6 * 3600
+PIPELINE_GRACE_S = 30 * 60
+SAFETY_INTERVAL_MIN = 30  # classify/alerts/send also run on their own, in case a wake-up is lost
+SEND_INTERVAL_MIN = 5  # retries of 4xx replies come due between crawls
+
+# After a job of this kind finishes, wake that one.
+CHAIN = {"crawl": "classify", "classify": "rapid-response", "rapid-response": "send-outbox",
+         "digest": "send-outbox"}
+
+
+def holder_id() -> str:
+    """Who holds the lock: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire_lock(Session: sessionmaker[Session], holder: str, *,  # noqa: N803
+                 now: dt.datetime | None = None, stale_after: dt.timedelta = STALE_AFTER
+                 ) -> bool:
+    """Take the scheduler lock if it is free, ours, or stale (its holder stopped beating)."""
+    now = now or utcnow()
+    with Session.begin() as session:
+        # One conditional UPDATE is atomic on SQLite and PostgreSQL alike.
+        taken = session.execute(
+            update(SchedulerLock)
+            .where(SchedulerLock.name == LOCK_NAME)
+            .where((SchedulerLock.holder == holder)
+                   | (SchedulerLock.heartbeat_at < now - stale_after))
+            .values(holder=holder, acquired_at=now, heartbeat_at=now)).rowcount
+        if taken:
+            return True
+    try:
+        with Session.begin() as session:
+            session.execute(insert(SchedulerLock).values(
+                name=LOCK_NAME, holder=holder, acquired_at=now, heartbeat_at=now))
+        return True
+    except IntegrityError:
+        return False  # someone else holds a fresh lock
+
+
+def heartbeat(Session: sessionmaker[Session], holder: str,  # noqa: N803
+              now: dt.datetime | None = None) -> bool:
+    """Renew the lock; False when another process has taken it over."""
+    with Session.begin() as session:
+        return bool(session.execute(
+            update(SchedulerLock)
+            .where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder)
+            .values(heartbeat_at=now or utcnow())).rowcount)
+
+
+def release_lock(Session: sessionmaker[Session], holder: str) -> None:  # noqa: N803
+    """Give the lock up (on a clean stop) so the next scheduler need not wait."""
+    from sqlalchemy import delete
+
+    with Session.begin() as session:
+        session.execute(delete(SchedulerLock).where(SchedulerLock.name == LOCK_NAME,
+                                                    SchedulerLock.holder == holder))
+
+
+def create_scheduler(settings: Settings, *, blocking: bool = False) -> BaseScheduler:
+    """A scheduler whose persistent jobs live in the billwatch database."""
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    return cls(
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=get_engine(settings.database_url),
+                                          tablename=JOBSTORE_TABLE),
+            "local": MemoryJobStore(),  # the heartbeat belongs to this process only
+        },
+        executors={"default": ThreadPoolExecutor(max_workers=3)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": CRAWL_GRACE_S},
+        timezone=settings.timezone,
+    )
+
+
+def _hhmm(value: str) -> tuple[int, int]:
+    hour, minute = value.split(":")
+    return int(hour), int(minute)
+
+
+def add_jobs(scheduler: BaseScheduler, settings: Settings) -> list[str]:
+    """Add (or update) every job under its stable id; returns the ids."""
+    ids = []
+    for source in settings.crawl_sources:
+        minutes = settings.crawl_intervals.get(source, settings.crawl_interval_minutes)
+        job_id = f"crawl:{source}"
+        scheduler.add_job("billwatch.jobs:crawl_job", IntervalTrigger(minutes=minutes),
+                          args=[source], id=job_id, name=f"crawl {source} every {minutes} min",
+                          replace_existing=True, misfire_grace_time=CRAWL_GRACE_S)
+        ids.append(job_id)
+    for job_id, func in (("classify", "billwatch.jobs:classify_job"),
+                         ("rapid-response", "billwatch.jobs:alerts_job")):
+        scheduler.add_job(func, IntervalTrigger(minutes=SAFETY_INTERVAL_MIN), id=job_id,
+                          name=job_id, replace_existing=True,
+                          misfire_grace_time=PIPELINE_GRACE_S)
+        ids.append(job_id)
+    scheduler.add_job("billwatch.jobs:send_job", IntervalTrigger(minutes=SEND_INTERVAL_MIN),
+                      id="send-outbox", name="send the outbox", replace_existing=True,
+                      misfire_grace_time=PIPELINE_GRACE_S)
+    ids.append("send-outbox")
+    hour, minute = _hhmm(settings.digest_daily_time)
+    scheduler.add_job("billwatch.jobs:digest_job",
+                      CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
+                      args=["daily"], id="digest:daily", name="daily digests",
+                      replace_existing=True, misfire_grace_time=DIGEST_GRACE_S)
+    hour, minute = _hhmm(settings.digest_weekly_time)
+    scheduler.add_job("billwatch.jobs:digest_job",
+                      CronTrigger(day_of_week=settings.digest_weekly_day[:3].lower(), hour=hour,
+                                  minute=minute, timezone=settings.timezone),
+                      args=["weekly"], id="digest:weekly", name="weekly digests",
+                      replace_existing=True, misfire_grace_time=DIGEST_GRACE_S)
+    ids += ["digest:daily", "digest:weekly"]
+    # Sources removed from the settings lose their stored jobs.
+    for job in scheduler.get_jobs(jobstore="default"):
+        if job.id.startswith("crawl:") and job.id not in ids:
+            job.remove()
+    return ids
+
+
+def chain_listener(scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], None]:
+    """Wake the next step of the pipeline when a step finishes (even when it failed)."""
+
+    def on_done(event: JobExecutionEvent) -> None:
+        kind = event.job_id.split(":", 1)[0]
+        following = CHAIN.get(kind)
+        if following and scheduler.get_job(following):
+            scheduler.modify_job(following, next_run_time=dt.datetime.now(dt.UTC))
+
+    return on_done
+
+
+def wire(scheduler: BaseScheduler, settings: Settings, holder: str,
+         on_lost: Callable[[], None]) -> None:
+    """Add the jobs, the pipeline chain and the lock heartbeat."""
+    add_jobs(scheduler, settings)
+    scheduler.add_listener(chain_listener(scheduler), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    Session = get_sessionmaker(settings.database_url)  # noqa: N806
+
+    def beat() -> None:
+        if not heartbeat(Session, holder):
+            log.error("another scheduler took the lock: stopping")
+            on_lost()
+
+    scheduler.add_job(beat, IntervalTrigger(seconds=HEARTBEAT.total_seconds()), id="heartbeat",
+                      jobstore="local", replace_existing=True)
+
+
+class LockHeld(RuntimeError):
+    """Another scheduler runs against this database."""
+
+
+def run(settings: Settings, *, blocking: bool = True) -> BaseScheduler:
+    """Take the lock and start the scheduler (blocking runs until interrupted)."""
+    Session = get_sessionmaker(settings.database_url)  # noqa: N806
+    holder = holder_id()
+    if not acquire_lock(Session, holder):
+        raise LockHeld("another billwatch scheduler holds the lock on this database "
+                       f"(it is taken over {STALE_AFTER} after its last heartbeat)")
+    scheduler = create_scheduler(settings, blocking=blocking)
+
+    def lost() -> None:
+        scheduler.shutdown(wait=False)
+
+    wire(scheduler, settings, holder, lost)
+    log.info("scheduler started as %s", holder)
+    try:
+        scheduler.start()
+    finally:
+        if blocking:
+            release_lock(Session, holder)
+    return scheduler
