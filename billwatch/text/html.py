@@ -11,7 +11,6 @@ Conventions (see ../shared/fixtures/SOURCES.md section 5):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import lxml.html
@@ -111,8 +110,9 @@ def detect_flavour(tree: etree._Element, raw: str) -> Flavour:
 class _Walker:
     """Depth-first walk that writes text with marks into a `Marked`."""
 
-    def __init__(self, flavour: Flavour) -> None:
+    def __init__(self, flavour: Flavour, *, raw_pre: bool = False) -> None:
         self.flavour = flavour
+        self.raw_pre = raw_pre  # leave `<PRE>` layout to the caller (New York pages)
         self.out = Marked()
         self.mo_struck = False  # between Missouri's bold "[" and bold "]"
         self.centred = 0  # depth inside centred blocks, whose bold is a heading
@@ -190,7 +190,8 @@ class _Walker:
             self._text(child.tail, mark, pre=True, bold=False)
         text, marks = self.out.build()
         self.out = outer
-        text, marks = layout_fixed_width(text, marks, new_york=self.flavour.new_york)
+        if not self.raw_pre:
+            text, marks = layout_fixed_width(text, marks, new_york=self.flavour.new_york)
         self.out.add("\n")
         self.out.extend(text, marks)
         self.out.add("\n")
@@ -213,14 +214,9 @@ def _is_ny_bill_pre(pre: etree._Element) -> bool:
     return bool(_NY_HEADING.search(text)) or looks_line_numbered(text)
 
 
-def _bill_roots(tree: etree._Element, flavour: Flavour) -> Iterable[etree._Element]:
-    """The elements that hold bill text: on New York pages only the numbered `<PRE>` pages."""
-    if flavour.new_york:
-        pres = [pre for pre in tree.iter("pre") if _is_ny_bill_pre(pre)]
-        if pres:
-            return pres
-    body = tree.find(".//body")
-    return [body if body is not None else tree]
+def _ny_bill_pres(tree: etree._Element) -> list[etree._Element]:
+    """On New York pages, the `<PRE>` pages of the bill (not the sponsor memo)."""
+    return [pre for pre in tree.iter("pre") if _is_ny_bill_pre(pre)]
 
 
 def parse_html(html: str | bytes) -> tuple[etree._Element, str]:
@@ -239,12 +235,17 @@ def html_to_text(html: str | bytes) -> ExtractedText:
     """Bill text of an HTML document with inserted and struck spans."""
     tree, raw = parse_html(html)
     flavour = detect_flavour(tree, raw)
-    walker = _Walker(flavour)
+    pres = _ny_bill_pres(tree) if flavour.new_york else []
+    # New York pages run on from one <PRE> to the next: lay them out as one block.
+    walker = _Walker(flavour, raw_pre=bool(pres))
+    body = tree.find(".//body")
+    roots = pres or [body if body is not None else tree]
     try:
-        for root in _bill_roots(tree, flavour):
+        for root in roots:
             walker.walk(root, PLAIN, pre=False, bold=False)
-            walker.out.add("\n")
     except RecursionError as exc:
         raise DocumentError("HTML nested too deeply to read") from exc
     text, marks = walker.out.build()
+    if pres:
+        text, marks = layout_fixed_width(text, marks, new_york=True)
     return finish(text, marks)

@@ -15,39 +15,66 @@ from billwatch.text.marked import STRUCK, mark_codes, sub
 
 # "     1    Section 1." / "    10  <B>...": the number is right-aligned in six columns, then
 # two spaces before the text.
-_NY_NUMBER = re.compile(r"^ {0,5}\d{1,3}(?:  |$)", re.M)
-_NY_FURNITURE = [
+_NY_NUMBER = re.compile(r" {0,5}\d{1,3}(?:  |$)")
+_NY_FURNITURE = re.compile("|".join([
     # The continuation-page header: "        S. 6169--B                          2".
-    re.compile(r"^ *[SA]\. \d+(?:--[A-Z])? +\d+ *$", re.M),
+    r" *[SA]\. \d+(?:--[A-Z])? +\d+ *",
     # The footer on each page, then the LBDC document code "LBD10156-05-3".
-    re.compile(r"^ *EXPLANATION--Matter in .*$", re.M),
-    re.compile(r"^ *\[ *\] is old law to be omitted\. *$", re.M),
-    re.compile(r"^ *LBD\d{5}-\d{2}-\d *$", re.M),
-    re.compile(r"^ *_{5,} *$", re.M),
-]
-_NUMBERED_LINE = re.compile(r"^ {0,5}\d{1,3}  +\S", re.M)
+    r" *EXPLANATION--Matter in .*",
+    r" *\[ *\] is old law to be omitted\. *",
+    r" *LBD\d{5}-\d{2}-\d *",
+    r" *_{5,} *",
+]))
+_NUMBERED_LINE = re.compile(r"^ {0,5}(\d{1,3})  +\S", re.M)
 
 
 def looks_line_numbered(text: str) -> bool:
-    """True for New York style text where most lines start with a line number."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return False
-    numbered = len(_NUMBERED_LINE.findall(text))
-    return numbered >= 3 and numbered >= len(lines) // 3
+    """True for New York style text: lines numbered 1, 2, 3 ... at the left margin."""
+    numbers = [int(m.group(1)) for m in _NUMBERED_LINE.finditer(text)]
+    return any(numbers[i:i + 3] == [1, 2, 3] for i in range(len(numbers) - 2))
 
 
 def strip_ny_layout(text: str, marks: bytearray) -> tuple[str, bytearray]:
-    """Drop New York line numbers, page headers and the explanation footer."""
+    """Drop New York line numbers, page headers and footers, and the blank lines of page breaks.
+
+    Blank lines between two numbered lines only separate pages, so a paragraph that runs on to
+    the next page is joined back together.
+    """
     text, marks = sub(re.compile(r"\r"), "", text, marks)
-    text, marks = sub(re.compile(r"\t"), "    ", text, marks)
-    for pattern in _NY_FURNITURE:
-        text, marks = sub(pattern, "", text, marks)
-    return sub(_NY_NUMBER, "", text, marks)
+    text, marks = sub(re.compile(r"\t"), " ", text, marks)
+    rows: list[tuple[int, int, str]] = []  # (start, end, kind) with kind "n", "b" or "o"
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if _NY_FURNITURE.fullmatch(line):
+            continue
+        number = _NY_NUMBER.match(line)
+        if number:
+            rows.append((start + number.end(), end, "n"))
+        else:
+            rows.append((start, end, "b" if not line.strip() else "o"))
+    out: list[str] = []
+    out_marks = bytearray()
+    for i, (start, end, kind) in enumerate(rows):
+        if kind == "b" and _between_numbered(rows, i):
+            continue
+        out.append(text[start:end])
+        out_marks += marks[start:end] + b"\0"
+        out.append("\n")
+    return "".join(out), out_marks
+
+
+def _between_numbered(rows: list[tuple[int, int, str]], i: int) -> bool:
+    before = next((k for _, _, k in reversed(rows[:i]) if k != "b"), None)
+    after = next((k for _, _, k in rows[i + 1:] if k != "b"), None)
+    return before == "n" and after == "n"
 
 
 def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" \t\u00a0"))
+    """Visual indentation (a tab counts as the eight columns it fills)."""
+    wide = line.expandtabs(8)
+    return len(wide) - len(wide.lstrip(" \u00a0"))
 
 
 def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, bytearray]:
@@ -67,6 +94,7 @@ def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, byte
         line_marks = marks[pos:pos + len(line)]
         pos += len(line) + 1
         indent = _indent(line)
+        lead = len(line) - len(line.lstrip())  # characters to drop when the line is joined
         joined = None if i == 0 else _join(para, line.strip(), indent, first_indent, dehyphenate)
         if joined is None:
             if i:
@@ -78,9 +106,9 @@ def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, byte
         sep, cut = joined
         kept = len(para.rstrip()) - cut
         para, para_marks = para[:kept], para_marks[:kept]
-        sep_mark = line_marks[indent] if indent < len(line_marks) else 0
-        para += sep + line[indent:]
-        para_marks += bytes([sep_mark]) * len(sep) + line_marks[indent:]
+        sep_mark = line_marks[lead] if lead < len(line_marks) else 0
+        para += sep + line[lead:]
+        para_marks += bytes([sep_mark]) * len(sep) + line_marks[lead:]
     out.append(para)
     out_marks += para_marks
     return "".join(out), out_marks
@@ -97,8 +125,10 @@ def _join(prev: str, content: str, indent: int, first_indent: int | None,
     tail = prev.rstrip()
     if dehyphenate and _HYPHENATED.search(tail) and content[0].islower():
         return "", 1
-    block = indent == 0
-    hanging = first_indent > 0 and indent > first_indent
+    block = indent <= 1  # California: "to\n</em> add" leaves one space at the margin
+    # New York's header hangs at 8/10 columns; California's "  SECTION 1." (2) followed by
+    # "   17131.3." (3) is two paragraphs.
+    hanging = first_indent >= 4 and indent > first_indent
     if not (block or hanging):
         return None
     if tail.endswith("-") and tail[-2:-1].isalpha():

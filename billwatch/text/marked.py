@@ -86,6 +86,7 @@ class Marked:
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_ORNAMENT_LINE = re.compile(r"^[•·*]+$", re.M)  # the closing bullet of Missouri bills
 _FFFD_SECTION = re.compile(r"\ufffd{1,2}(?=\s*\d)")
 
 
@@ -124,6 +125,7 @@ def normalise(text: str, marks: bytearray) -> tuple[str, bytearray]:
     text, marks = sub(re.compile(r"\r"), "", text, marks)
     text, marks = sub(_SPACES, " ", text, marks)
     text, marks = sub(re.compile(r" *\n *"), "\n", text, marks)
+    text, marks = sub(_ORNAMENT_LINE, "", text, marks)
     text, marks = sub(_BLANK_LINES, "\n\n", text, marks)
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
@@ -152,8 +154,19 @@ def spans_of(text: str, marks: bytearray) -> tuple[list[Span], list[Span]]:
     return inserted, struck
 
 
+def _separate_changes(text: str, marks: bytearray) -> tuple[str, bytearray]:
+    """A space between struck and inserted words that touch: "$<strike>50</strike><em>100</em>"."""
+    codes = mark_codes(text, marks)
+    edits = [(m.start() + 1, m.start() + 1, " ") for m in re.finditer(r"(?=ID|DI)", codes)]
+    if not edits:
+        return text, marks
+    text, marks = _edit(text, marks, edits)
+    return text, marks
+
+
 def finish(text: str, marks: bytearray) -> ExtractedText:
     """Normalise and compute spans."""
+    text, marks = _separate_changes(text, marks)
     text, marks = normalise(text, marks)
     inserted, struck = spans_of(text, marks)
     return ExtractedText(text=text, inserted=inserted, struck=struck)

@@ -87,9 +87,8 @@ def uslm_to_text(xml: bytes) -> ExtractedText:
 # --- CAML (California pubinfo .lob) ------------------------------------------------------------
 
 _CAML_PARTS = ("Title", "DigestText", "Bill")
-_CAML_BLOCK = frozenset({"p", "BillSection", "ActionLine", "LawSection", "Content", "Preamble",
-                         "Title", "DigestText", "Bill", "LawSectionVersion", "Fragment",
-                         "Heading", "LawHeading", "Table", "tr", "li"})
+_CAML_BLOCK = frozenset({"p", "BillSection", "LawSection", "Preamble", "Title", "DigestText",
+                         "Bill", "Heading", "LawHeading", "Table", "tr", "li"})
 _CAML_SPACES = frozenset({"EnSpace", "EmSpace", "ThinSpace", "Space"})
 
 
