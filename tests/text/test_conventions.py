@@ -1,0 +1,172 @@
+"""Each drafting convention on hand-written fictional bills in the real markup."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from billwatch.text import (
+    ExtractedText,
+    caml_to_text,
+    extract_document,
+    html_to_text,
+    ny_billtext_to_text,
+    uslm_to_text,
+)
+from tests.text.spans import check_spans, folded, without, words
+
+FILES = Path(__file__).resolve().parent.parent / "files" / "text"
+
+
+def extract(name: str) -> ExtractedText:
+    """Extract a hand-written fixture through the sniffing entry point."""
+    result = extract_document((FILES / name).read_bytes(), filename=name)
+    check_spans(result)
+    return result
+
+
+def test_ny_lbdc_page_spans() -> None:
+    result = extract("ny_lbdc_bill_page.html")
+    assert words(result, result.struck) == ["in English", "thirty"]
+    assert words(result, result.inserted) == [
+        "in English, Spanish and any other language spoken by at least one percent of the "
+        "residents of the county,",
+        "ten",
+        "Section 230.01 of the penal law is REPEALED.",
+    ]
+
+
+def test_ny_lbdc_page_furniture_is_gone() -> None:
+    text = extract("ny_lbdc_bill_page.html").text
+    for furniture in ("Aye", "Nay", "Albright", "Home", "Agenda", "REFERRED TO CODES",
+                      "EXPLANATION", "LBD54321", "S. 7777--A", "PURPOSE OR GENERAL IDEA",
+                      "travellers", "Bill No.", "Search", "Penal Law", "\ufffd"):
+        assert furniture not in text, furniture
+    assert not re.search(r"^\d", text.split("do enact as follows:")[1], re.M)
+
+
+def test_ny_lbdc_page_joins_lines_pages_and_hyphens() -> None:
+    text = extract("ny_lbdc_bill_page.html").text
+    assert "the national human trafficking hotline." in text  # "traf-" / "ficking"
+    assert "committee discharged, bill amended" in text  # "dis-" / "charged" in the header
+    # Page 2 continues the paragraph that page 1 ended in.
+    assert "within thirty ten days. Failure to post the notice shall be a violation." in text
+    assert [line[:6] for line in text.splitlines() if line.startswith(("Section", "§"))] == [
+        "Sectio", "§ 230.", "§ 2. S", "§ 3. T"]
+
+
+def test_ny_billtext_xml() -> None:
+    result = extract("ny_billtext_S04242.XML")
+    assert words(result, result.struck) == ["monthly", "B"]
+    assert words(result, result.inserted) == ["weekly", "A"]
+    assert "shall be guilty of a class B A misdemeanor." in result.text
+    assert ny_billtext_to_text((FILES / "ny_billtext_S04242.XML").read_bytes()) == result
+    assert "italics" not in result.text and "___" not in result.text
+
+
+def test_ny_plain_full_text() -> None:
+    result = extract("ny_fulltext_plain.txt")
+    assert result.inserted == [] and result.struck == []
+    assert "referred to the Committee on Labor" in result.text
+    assert "§ 212-f. Recruitment fees. No employer or labor contractor shall charge a " \
+           "farmworker any recruitment fee." in result.text
+    assert "EXPLANATION" not in result.text and "LBD11111" not in result.text
+    assert not re.search(r"^\d+ ", result.text, re.M)
+
+
+def test_california_2011_em_and_strike() -> None:
+    result = extract("ca_leginfo_2011_amended.html")
+    assert words(result, result.struck) == ["to $50,000", "fifty", "50,000"]
+    assert "one hundred" in words(result, result.inserted)
+    assert "SEC. 2. Section 236.2 of the Penal Code is repealed." in words(result,
+                                                                          result.inserted)
+    # Struck and inserted words that touched in the markup are kept apart.
+    assert "($50,000 100,000)" in result.text
+    lines = result.text.splitlines()
+    assert "SECTION 1. Section 236.1 of the Penal Code is amended to read:" in lines
+    assert any(line.startswith("236.1. (a) Any person") for line in lines)
+    assert any(line.startswith("(b) The court shall order restitution") for line in lines)
+
+
+def test_california_current_leginfo_page() -> None:
+    result = extract("ca_leginfo_current_amended.html")
+    assert words(result, result.struck) == ["20 minutes", "once"]
+    assert words(result, result.inserted) == ["every two years", "one hour", "every two years"]
+    for furniture in ("Bill Search", "Conditions of Use", "Privacy Policy", "Home"):
+        assert furniture not in result.text
+
+
+def test_missouri_bold_brackets() -> None:
+    result = extract("mo_billtext_house.html")
+    assert words(result, result.struck) == ["sexual conduct", "2.", "B"]
+    assert words(result, result.inserted) == [
+        "commercial sexual activity", "3.", "A", "2. Consent of the victim is not a defense."]
+    assert "HOUSE BILL NO. 1717" in result.text
+    assert "•" not in result.text and "[" not in result.text
+
+
+def test_generic_ins_del_u_s_and_css() -> None:
+    result = extract("generic_ins_del.html")
+    assert words(result, result.struck) == ["threat", "five", "may"]
+    assert words(result, result.inserted) == ["threat, fraud, or coercion", "ten", "shall"]
+    for furniture in ("State Legislature", "Senate", "Yea", "Ashford", "Privacy"):
+        assert furniture not in result.text
+
+
+def test_uslm_changed_on_components_and_paragraphs() -> None:
+    result = extract("uslm_s999_rs.xml")
+    struck, inserted = words(result, result.struck), words(result, result.inserted)
+    assert struck[0].startswith("SECTION 1. SHORT TITLE. This Act may be cited as the "
+                                "“Survivor Shield Act”.")
+    # changed="deleted" inside an added component wins for that paragraph.
+    assert struck[1] == "(2) may charge a fee for the application."
+    assert inserted == [
+        "SECTION 1. SHORT TITLE. This Act may be cited as the “Survivor Protection Act of "
+        "2026”. SEC. 2. VISAS AND SERVICES. The Secretary of Homeland Security— (1) shall grant "
+        "a visa to a survivor of trafficking who cooperates with an investigation; and"]
+    assert "119th CONGRESS" not in result.text and "Ms. Farrow" not in result.text
+    assert uslm_to_text((FILES / "uslm_s999_rs.xml").read_bytes()) == result
+
+
+def test_caml_clean_and_redline() -> None:
+    data = (FILES / "caml_v2_amended.lob").read_bytes()
+    clean = extract("caml_v2_amended.lob")
+    assert clean.inserted == [] and clean.struck == []
+    assert "fifty" not in clean.text
+    assert "The fine shall not exceed one hundred thousand dollars." in clean.text
+    assert "(a) A person who deprives" in clean.text  # <span class="EnSpace"/> is a space
+    redline = caml_to_text(data, redline=True)
+    check_spans(redline)
+    assert words(redline, redline.struck) == ["fifty"]
+    assert words(redline, redline.inserted) == [
+        "or commercial sex", "one hundred", "(c) The court shall order restitution to the victim."]
+    assert without(redline, redline.struck) == folded(clean.text)
+
+
+def test_legiscan_enveloped_json() -> None:
+    result = extract("legiscan_text_enveloped.json")
+    assert words(result, result.struck) == ["bus station"]
+    assert words(result, result.inserted) == ["bus station, train station, and airport"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FILES.iterdir()))
+def test_invariants_on_every_hand_written_file(name: str) -> None:
+    result = extract(name)
+    assert result.text == result.text.strip() and "  " not in result.text
+    assert "\n\n\n" not in result.text and "\r" not in result.text
+
+
+def test_html_entities_nbsp_and_replacement_characters() -> None:
+    html = ("<html><body><p>Amd \ufffd\ufffd230.00,&nbsp;&nbsp;Pen&#160;L &amp; "
+            "&#167; 2.\u00a0\u00a0ok \ufffd here</p><p>next    line</p></body></html>")
+    result = html_to_text(html)
+    assert result.text == "Amd §§230.00, Pen L & § 2. ok \ufffd here\n\nnext line"
+    assert html_to_text(html.encode("utf-8")) == result
+
+
+def test_undeclared_windows_1252_bytes() -> None:
+    html = "<html><body><p>Smith\u2019s \u00a7 5 \u2014 caf\u00e9</p></body></html>"
+    result = html_to_text(html.encode("cp1252"))
+    assert result.text == "Smith\u2019s \u00a7 5 \u2014 caf\u00e9"

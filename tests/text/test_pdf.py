@@ -1,0 +1,64 @@
+"""PDF text in a limited child process: a real hand-built PDF, and broken ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from billwatch.text import DocumentError, extract_document, pdf_to_text
+from tests.text.pdfs import make_pdf
+
+LINES = ["SECTION 1. Section 236.1 of the Penal Code is amended to read:",
+         "(a) A person who obtains forced labor (by any means) is guilty of trafficking."]
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    """A one-page bill excerpt."""
+    return make_pdf(LINES)
+
+
+def test_pdf_text(pdf: bytes) -> None:
+    text = pdf_to_text(pdf)
+    assert "SECTION 1. Section 236.1 of the Penal Code" in text
+    assert "(by any means) is guilty of trafficking." in text
+
+
+def test_extract_document_sniffs_pdf(pdf: bytes) -> None:
+    result = extract_document(pdf)
+    assert result.inserted == [] and result.struck == []
+    assert result.text.splitlines()[0] == LINES[0]
+    assert extract_document(b"\n" + pdf, media_type="application/pdf").text == result.text
+
+
+def test_truncated_pdf(pdf: bytes) -> None:
+    with pytest.raises(DocumentError, match="truncated PDF"):
+        pdf_to_text(pdf[: len(pdf) // 2])
+
+
+def test_garbage_after_a_pdf_header() -> None:
+    junk = b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF\n"
+    with pytest.raises(DocumentError, match="broken PDF|no text"):
+        extract_document(junk)
+
+
+def test_not_a_pdf_at_all() -> None:
+    with pytest.raises(DocumentError, match="not a PDF"):
+        pdf_to_text(b"<html>hello</html>")
+    with pytest.raises(DocumentError, match="not a PDF"):
+        extract_document(b"plain words", filename="bill.pdf")
+
+
+def test_empty_pdf() -> None:
+    with pytest.raises(DocumentError, match="empty"):
+        pdf_to_text(b"  ")
+
+
+def test_timeout_kills_the_child(pdf: bytes) -> None:
+    with pytest.raises(DocumentError, match="timed out"):
+        pdf_to_text(pdf, timeout=0.01)
+
+
+def test_memory_limit(pdf: bytes) -> None:
+    # 30 MB of address space is not enough for Python with pypdf: the child must fail cleanly.
+    with pytest.raises(DocumentError, match="memory|failed|killed"):
+        pdf_to_text(pdf, memory_mb=30)
