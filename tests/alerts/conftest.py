@@ -12,7 +12,8 @@ from email.message import EmailMessage
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session as SmtpSession
+from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.subscribers import add_subscriber, make_spec
@@ -59,8 +60,9 @@ def tag(session: Session, version_id: int, name: str, text: str, quote: str, *,
         review: str | None = None) -> None:
     """Insert one tag row whose evidence is `quote` found in `text`."""
     start = text.index(quote)
-    session.add(Tag(version_id=version_id, section_index=section, section_label=f"SECTION {section + 1}",
-                    tag=name, score=score, evidence=quote, evidence_start=start,
+    session.add(Tag(version_id=version_id, section_index=section,
+                    section_label=f"SECTION {section + 1}", tag=name, score=score,
+                    evidence=quote, evidence_start=start,
                     evidence_end=start + len(quote), classifier_version=CLASSIFIER,
                     review_state=review, created_at=created))
 
@@ -208,3 +210,15 @@ def smtpd() -> Iterator[tuple[Recorder, str]]:
         yield recorder, f"smtp://127.0.0.1:{port}?starttls=never"
     finally:
         controller.stop()
+
+
+def advance_sb5(Session: sessionmaker[Session], now: dt.datetime = NOW) -> None:  # noqa: N803
+    """SB 5 gets a committee report today: a TRACK bill that changed."""
+    with time_machine.travel(now, tick=False), Session.begin() as s:
+        upsert_bill(s, BillRecord(
+            jurisdiction="TX", session="89R", identifier="SB 5", title="Relating to vacatur",
+            actions=[ActionRecord(date=(now - dt.timedelta(days=20)).date(), description="Filed",
+                                  organization="upper"),
+                     ActionRecord(date=now.date(), organization="upper",
+                                  description="Reported favorably from Criminal Justice")]),
+            now=now)

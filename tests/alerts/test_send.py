@@ -1,0 +1,249 @@
+"""Delivery through a real SMTP server (aiosmtpd): headers, parts, escaping, retries, no repeats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from alerts.compose import compose_alerts, compose_digests
+from alerts.outbox import SENDING, SENT, UNCONFIRMED
+from alerts.send import FileTransport, SmtpTransport, send_pending
+from alerts.unsubscribe import read_token, unsubscribe
+from billwatch.db.models import Delivery, OutboxMessage, Subscriber
+from tests.alerts.conftest import NOW, advance_sb5, amend_hb10, build_world, settings_for, subscribe
+
+TITLE = 'Relating to <script>alert("x")</script> loitering & prostitution'
+
+
+@pytest.fixture
+def world(sqlite_url: str, Session_sqlite):  # noqa: N803 - fixture names
+    build_world(Session_sqlite, title=TITLE)
+    amend_hb10(Session_sqlite)
+    advance_sb5(Session_sqlite)
+    return Session_sqlite
+
+
+@pytest.fixture
+def Session_sqlite(sqlite_url: str):  # noqa: N802
+    from billwatch.db.session import get_sessionmaker
+
+    return get_sessionmaker(sqlite_url)
+
+
+def queue_digest(Session, url: str, email: str = "amy@example.org") -> int:  # noqa: N803
+    sid = subscribe(Session, email, name="Amy Organizer", organization="Coalition",
+                    states="TX", tags="alert,track", frequency="daily")
+    with Session.begin() as s:
+        assert compose_digests(s, "daily", NOW, settings_for(url)).enqueued == 1
+    return sid
+
+
+def send(Session, smtp_url: str, clock=lambda: NOW, **kwargs):  # noqa: N803
+    with SmtpTransport(smtp_url, timeout=5) as transport:
+        return send_pending(Session, transport, sender="alerts@coalition.example",
+                            clock=clock, **kwargs)
+
+
+def test_digest_arrives_with_headers_and_both_parts(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+    summary = send(world, smtp_url)
+    assert summary.sent == 1 and len(recorder.messages) == 1
+    msg = recorder.messages[0]
+    assert msg["From"] == "billwatch <alerts@coalition.example>"
+    assert msg["To"] == "Amy Organizer <amy@example.org>"
+    assert msg["Subject"].startswith("billwatch daily digest: 2 bills, 1 ALERT")
+    assert msg["Date"].datetime == NOW
+    assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith("@coalition.example>")
+    unsub = msg["List-Unsubscribe"]
+    assert "<mailto:unsubscribe@coalition.example?subject=unsubscribe%20" in unsub
+    assert "<https://alerts.coalition.example/unsubscribe/" in unsub
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    token = unsub.rsplit("/unsubscribe/", 1)[1].rstrip(">")
+    assert read_token(token, "test-secret")[1] == "amy@example.org"
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "HB 10" in text and "HB 10" in html and "SB 5" in text
+    assert text.index("HB 10") < text.index("SB 5")  # ALERT before TRACK
+    assert "<mark" in html and "mandatory minimum of two years</mark>" in html
+    assert 'style="' in html  # CSS inlined onto the elements
+    assert recorder.envelopes[0] == ("alerts@coalition.example", ["amy@example.org"])
+
+
+def test_script_in_title_arrives_escaped(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+    send(world, smtp_url)
+    html = recorder.messages[0].get_body(("html",)).get_content()
+    assert "<script>" not in html
+    assert '&lt;script&gt;alert("x")&lt;/script&gt; loitering &amp; prostitution' in html
+    text = recorder.messages[0].get_body(("plain",)).get_content()
+    assert TITLE in text  # the text part shows the title as written
+
+
+def test_no_tracking_pixels_or_rewritten_links(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+    send(world, smtp_url)
+    html = recorder.messages[0].get_body(("html",)).get_content()
+    assert "<img" not in html
+    assert 'href="https://capitol.texas.gov/tlodocs/HB10C.htm"' in html
+
+
+def test_rerun_and_second_compose_do_not_send_twice(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+    send(world, smtp_url)
+    with world.begin() as s:  # the same period again: the key is taken
+        assert compose_digests(s, "daily", NOW + dt.timedelta(hours=2),
+                               settings_for(sqlite_url)).enqueued == 0
+    assert send(world, smtp_url).sent == 0
+    assert len(recorder.messages) == 1
+
+
+class Crash(BaseException):
+    """Stands for the process dying (not an Exception: nothing may catch it)."""
+
+
+def test_crash_between_send_and_mark_sent_does_not_double_send(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+
+    class DiesAfterData(SmtpTransport):
+        def deliver(self, *args, **kwargs):
+            super().deliver(*args, **kwargs)
+            raise Crash  # the server said 250; the process dies before recording it
+
+    with pytest.raises(Crash):
+        with DiesAfterData(smtp_url, timeout=5) as transport:
+            send_pending(world, transport, sender="alerts@coalition.example", clock=lambda: NOW)
+    assert len(recorder.messages) == 1  # the server has it ...
+    with world.begin() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.status == SENDING  # ... but we never recorded it
+    # Restart soon after: the lease still runs, nothing is touched.
+    assert send(world, smtp_url, clock=lambda: NOW + dt.timedelta(minutes=1)).sent == 0
+    # Restart after the lease: the row is flagged for a person to check, never resent.
+    later = send(world, smtp_url, clock=lambda: NOW + dt.timedelta(hours=1))
+    assert later.sent == 0 and later.unconfirmed == 1
+    assert len(recorder.messages) == 1
+    with world.begin() as s:
+        assert s.scalar(select(OutboxMessage)).status == UNCONFIRMED
+
+
+def test_crash_before_hand_over_is_sent_after_restart(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+
+    class DiesBeforeData(SmtpTransport):
+        def deliver(self, sender, recipient, key, message, handing_over):
+            raise Crash
+
+    with pytest.raises(Crash):
+        with DiesBeforeData(smtp_url) as transport:
+            send_pending(world, transport, sender="alerts@coalition.example", clock=lambda: NOW)
+    assert send(world, smtp_url).sent == 1
+    assert len(recorder.messages) == 1
+
+
+def test_451_is_retried_with_backoff(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+    recorder.rcpt_replies.append("451 4.7.1 Try again later")
+    first = send(world, smtp_url)
+    assert first.retried == 1 and not recorder.messages
+    with world.begin() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.status == "pending" and row.attempts == 1
+        assert row.next_attempt_at.replace(tzinfo=dt.UTC) == NOW + dt.timedelta(seconds=60)
+    assert send(world, smtp_url, clock=lambda: NOW + dt.timedelta(seconds=30)).sent == 0
+    recorder.data_replies.append("452 4.3.1 Insufficient storage")
+    second = send(world, smtp_url, clock=lambda: NOW + dt.timedelta(seconds=61))
+    assert second.retried == 1
+    with world.begin() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.attempts == 2  # the backoff doubles
+        assert row.next_attempt_at.replace(tzinfo=dt.UTC) == NOW + dt.timedelta(seconds=181)
+    third = send(world, smtp_url, clock=lambda: NOW + dt.timedelta(seconds=200))
+    assert third.sent == 1 and len(recorder.messages) == 1
+    with world.begin() as s:
+        results = [d.result for d in s.scalars(select(Delivery).order_by(Delivery.id))]
+        assert results == ["retry", "retry", "sent"]
+        assert s.scalar(select(OutboxMessage)).status == SENT
+
+
+def test_retries_stop_after_max_attempts(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+    recorder.rcpt_replies += ["421 busy"] * 3
+    for minute in range(3):
+        send(world, smtp_url, clock=lambda m=minute: NOW + dt.timedelta(days=m), max_attempts=3)
+    with world.begin() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.status == "failed" and row.attempts == 3
+        assert s.scalar(select(Subscriber)).status == "active"  # a busy server is not their fault
+
+
+def test_550_stops_and_marks_the_address_failed(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    sid = queue_digest(world, sqlite_url)
+    recorder.rcpt_replies.append("550 5.1.1 No such user")
+    summary = send(world, smtp_url)
+    assert summary.failed == 1 and not recorder.messages
+    with world.begin() as s:
+        assert s.scalar(select(OutboxMessage)).status == "failed"
+        assert s.get(Subscriber, sid).status == "failed"
+    # Later mail to that address is never attempted.
+    subscribe_again = send(world, smtp_url, clock=lambda: NOW + dt.timedelta(days=1))
+    assert subscribe_again.sent == 0 and not recorder.messages
+
+
+def test_unsubscribed_address_gets_nothing(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    sid = queue_digest(world, sqlite_url)
+    other = queue_digest(world, sqlite_url, email="bo@example.org")
+    with world.begin() as s:
+        from alerts.unsubscribe import make_token
+
+        unsubscribe(s, make_token(sid, "amy@example.org", "test-secret"), "test-secret")
+    summary = send(world, smtp_url)
+    assert summary.sent == 1
+    assert [m["To"].addresses[0].addr_spec for m in recorder.messages] == ["bo@example.org"]
+    with world.begin() as s:
+        assert s.get(Subscriber, sid).status == "unsubscribed"
+        assert s.get(Subscriber, other).status == "active"
+        # and the next digest run does not even render one for them
+        advance = compose_digests(s, "daily", NOW + dt.timedelta(days=1), settings_for(sqlite_url))
+        assert all(not k.startswith(f"digest:{sid}:") for k in advance.keys)
+
+
+def test_alert_delivered_once_with_contacts_and_script(world, sqlite_url, smtpd):
+    recorder, smtp_url = smtpd
+    subscribe(world, "rapid@example.org", name="Rae", states="TX", tags="alert",
+              frequency="immediate")
+    settings = settings_for(sqlite_url)
+    for hours in (0, 1, 5):  # three crawls see the same hearing
+        with world.begin() as s:
+            compose_alerts(s, NOW + dt.timedelta(hours=hours), settings)
+        send(world, smtp_url)
+    assert len(recorder.messages) == 1
+    msg = recorder.messages[0]
+    assert msg["Subject"].startswith("ACTION NEEDED: TX HB 10: Hearing scheduled")
+    text = msg.get_body(("plain",)).get_content()
+    assert "Ana Chair (chair)" in text and "512-555-0100" in text and "district 12" in text
+    assert "vote NO on HB 10" in text
+    assert "Creates crimes or raises penalties" in text  # the taxonomy's words
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_file_transport_writes_eml_idempotently(world, sqlite_url, tmp_path: Path):
+    queue_digest(world, sqlite_url)
+    outbox = tmp_path / "mail"
+    with FileTransport(outbox) as transport:
+        assert send_pending(world, transport, sender="a@b.example", clock=lambda: NOW).sent == 1
+    files = list(outbox.glob("*.eml"))
+    assert len(files) == 1 and "List-Unsubscribe-Post" in files[0].read_text()
