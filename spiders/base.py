@@ -142,7 +142,7 @@ class BillwatchSpider(scrapy.Spider):
         self.database_url = database_url
         self.error_samples: list[dict[str, str]] = []
         self.memory: dict[str, Any] = {}
-        self._memory_on_store: dict[int, tuple[str, Any]] = {}
+        self._memory_on_store: dict[int, tuple[str, str, Any]] = {}
         self._sessionmaker: sessionmaker[Session] | None = None
         self.filtered_listing = False  # set when the server filters the listing by date
 
@@ -262,15 +262,16 @@ class BillwatchSpider(scrapy.Spider):
         """Keep `value` for the next run (saved in the crawl-run row when this run ends)."""
         self.memory[key] = value
 
-    def remember_when_stored(self, item: object, key: str, value: Any) -> None:
-        """Remember `value` only once the pipeline has stored `item` (so a failure is retried)."""
-        self._memory_on_store[id(item)] = (key, value)
+    def remember_when_stored(self, item: object, key: str, name: str, value: Any) -> None:
+        """Set memory[key][name] once the pipeline has stored `item` (so a failure is retried)."""
+        self._memory_on_store[id(item)] = (key, name, value)
 
     def item_stored(self, item: object) -> None:
         """Called by the store pipeline after `item` is committed."""
         pending = self._memory_on_store.pop(id(item), None)
         if pending:
-            self.memory[pending[0]] = pending[1]
+            key, name, value = pending
+            self.memory[key] = {**self.memory.get(key, {}), name: value}
 
     def item_failed(self, item: object) -> None:
         """Called by the pipelines when `item` was not stored."""
