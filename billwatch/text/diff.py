@@ -8,6 +8,9 @@ from difflib import SequenceMatcher
 from billwatch.text.marked import INSERTED, PLAIN, STRUCK, ExtractedText, Marked, spans_of
 
 _TOKEN = re.compile(r"(\s*)(\S+)")
+# Word diffs cost old x new comparisons at worst; beyond this a rewritten block (California's
+# "gut and amend") is shown as struck then inserted as a whole, which is also what it is.
+MAX_WORD_PAIRS = 4_000_000
 
 
 def _tokens(line: str) -> list[tuple[str, str]]:
@@ -82,13 +85,18 @@ def diff_versions(previous: str, current: str) -> ExtractedText:
 def _replace_block(out: Marked, old_lines: list[str], new_lines: list[str]) -> None:
     """Changed paragraphs: pair them up and diff words; the rest are whole deletions/additions."""
     pairs = min(len(old_lines), len(new_lines))
-    if len(old_lines) != len(new_lines):
+    if len(old_lines) != len(new_lines) or _too_big(old_lines, new_lines):
         # Unequal blocks: diff the whole block's words, keeping the current line breaks.
         _diff_words_block(out, old_lines, new_lines)
         return
     for k in range(pairs):
         _diff_words(out, old_lines[k], new_lines[k])
         out.add("\n")
+
+
+def _too_big(old_lines: list[str], new_lines: list[str]) -> bool:
+    return any(len(a.split()) * len(b.split()) > MAX_WORD_PAIRS
+               for a, b in zip(old_lines, new_lines, strict=True))
 
 
 def _diff_words_block(out: Marked, old_lines: list[str], new_lines: list[str]) -> None:
@@ -104,6 +112,12 @@ def _diff_words_block(out: Marked, old_lines: list[str], new_lines: list[str]) -
             continue
         new.extend(tokens)
     words = [w for _, w in new]
+    if len(old) * len(words) > MAX_WORD_PAIRS:
+        _write_struck(out, old)
+        out.add("\n")
+        _write_words(out, new, INSERTED)
+        out.add("\n")
+        return
     matcher = SequenceMatcher(None, old, words, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op in ("delete", "replace"):

@@ -1,12 +1,13 @@
 """PDF text with pypdf, in a child process limited in time and memory.
 
-A hostile or broken PDF can make a parser loop or allocate without bound; the child gets
-RLIMIT_AS (memory) and RLIMIT_CPU, and is killed when the wall-clock timeout passes.
+A hostile or broken PDF can make a parser loop or allocate without bound; the child sets its
+own RLIMIT_AS (memory) and RLIMIT_CPU before it imports pypdf, and is killed when the
+wall-clock timeout passes. The limits are set by the child itself rather than in a
+`preexec_fn`, which is unsafe when the caller has threads (spiders extract in a thread pool).
 """
 
 from __future__ import annotations
 
-import resource
 import signal
 import subprocess
 import sys
@@ -17,7 +18,10 @@ from billwatch.text.marked import DocumentError
 _BROKEN, _NO_MEMORY = 3, 4
 
 _CHILD = r"""
-import io, sys
+import io, resource, sys
+memory, cpu = int(sys.argv[1]), int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 try:
     from pypdf import PdfReader
     data = sys.stdin.buffer.read()
@@ -32,14 +36,6 @@ sys.stdout.buffer.write("\f".join(pages).encode("utf-8", "surrogatepass"))
 """
 
 
-def _limits(timeout: float, memory_mb: int) -> None:
-    """Runs in the child before exec: cap its address space and CPU time."""
-    memory = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = max(1, int(timeout) + 1)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-
-
 def pdf_to_text(data: bytes, *, timeout: float = 60.0, memory_mb: int = 1024) -> str:
     """Text of a PDF's pages (form feed between pages); DocumentError on any failure."""
     if not data.strip():
@@ -49,12 +45,11 @@ def pdf_to_text(data: bytes, *, timeout: float = 60.0, memory_mb: int = 1024) ->
     if b"%%EOF" not in data[-4096:]:
         # The spec ends every PDF with %%EOF; without it the file was cut short.
         raise DocumentError("truncated PDF: no %%EOF marker at the end")
+    memory, cpu = memory_mb * 1024 * 1024, max(1, int(timeout) + 1)
     try:
         proc = subprocess.run(
-            [sys.executable, "-I", "-c", _CHILD],
-            input=data, capture_output=True, timeout=timeout,
-            preexec_fn=lambda: _limits(timeout, memory_mb),  # noqa: PLW1509 - no threads here
-            check=False,
+            [sys.executable, "-I", "-c", _CHILD, str(memory), str(cpu)],
+            input=data, capture_output=True, timeout=timeout, check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise DocumentError(f"PDF text extraction timed out after {timeout:g}s") from exc

@@ -56,7 +56,7 @@ def extract_document(data: bytes, *, media_type: str | None = None,
         raise DocumentError("empty document")
     kind = _kind(data, media_type, filename)
     if kind == "pdf":
-        result = plain(pdf_to_text(data))
+        result = text_to_extracted(pdf_to_text(data))
     elif kind == "json":
         result = _legiscan(data)
     elif kind == "billtext":
@@ -86,13 +86,18 @@ def _other_xml(data: bytes) -> ExtractedText:
 
 
 def _plain_text(data: bytes) -> ExtractedText:
-    """Plain text; New York's numbered layout is cleaned like its `<PRE>` blocks."""
+    """A plain text file (refusing binary data)."""
     if b"\x00" in data[:4096]:
         raise DocumentError("unknown binary format (not HTML, PDF, XML, JSON or text)")
     text = decode_bytes(data)
     controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 8:
         raise DocumentError("unknown binary format (not HTML, PDF, XML, JSON or text)")
+    return text_to_extracted(text)
+
+
+def text_to_extracted(text: str) -> ExtractedText:
+    """Plain or PDF text; New York's numbered lines are cleaned like its `<PRE>` pages."""
     if looks_line_numbered(text):
         body, marks = layout_fixed_width(text, bytearray(len(text)), new_york=True)
         return finish(body, marks)

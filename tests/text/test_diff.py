@@ -66,3 +66,17 @@ def test_hand_written_caml_versions() -> None:
         "penalty and require restitution.", "or commercial sex", "one hundred",
         "(c) The court shall order restitution to the victim."]
     assert "The fine shall not exceed fifty one hundred thousand dollars." in result.text
+
+
+def test_gut_and_amend_is_fast_and_whole() -> None:
+    """A bill rewritten from top to bottom: one struck block and one inserted block, quickly."""
+    import time
+
+    old = "\n".join(f"({i}) The old rule number {i} about fishing licences." for i in range(3000))
+    new = "\n".join(f"[{i}] Trafficking victims may obtain record relief {i}." for i in range(2500))
+    started = time.perf_counter()
+    result = diff_versions(old, new)
+    assert time.perf_counter() - started < 5
+    check_spans(result)
+    assert without(result, result.struck) == folded(new)
+    assert without(result, result.inserted) == folded(old)

@@ -62,3 +62,24 @@ def test_memory_limit(pdf: bytes) -> None:
     # 30 MB of address space is not enough for Python with pypdf: the child must fail cleanly.
     with pytest.raises(DocumentError, match="memory|failed|killed"):
         pdf_to_text(pdf, memory_mb=30)
+
+
+def test_legiscan_json_holding_a_pdf() -> None:
+    import base64
+    import json
+
+    doc = make_pdf(["SEC. 3. Restitution is mandatory."])
+    data = json.dumps({"status": "OK", "text": {"doc_id": 7, "mime": "application/pdf",
+                                                "doc": base64.b64encode(doc).decode()}})
+    assert extract_document(data.encode()).text == "SEC. 3. Restitution is mandatory."
+
+
+def test_new_york_numbered_pdf_lines_are_cleaned() -> None:
+    lines = ["STATE OF NEW YORK", "1 Section 1. The labor law is amended by adding a new sec-",
+             "2 tion 212-g to read as follows:", "3 § 212-g. No fee shall be charged.",
+             "LBD12345-01-6"]
+    pdf = make_pdf([line if not line[0].isdigit() else f"     {line[0]}  {line[2:]}"
+                    for line in lines])
+    text = extract_document(pdf).text
+    assert "adding a new section 212-g to read as follows:" in text
+    assert "LBD12345" not in text
