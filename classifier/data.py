@@ -1,0 +1,98 @@
+"""Labelled examples for training and evaluation: the shared corpus, our own, reviewed tags."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from classifier.sections import split_sections
+from classifier.taxonomy import TAGS
+
+EXAMPLES_DIR = Path(__file__).parent / "examples"
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "passages.jsonl"
+
+
+class DataError(ValueError):
+    """A labelled-data file that cannot be read."""
+
+
+@dataclass
+class Example:
+    """A text with its tags; `known` limits which tags the labels speak for (None: all)."""
+
+    id: str
+    text: str
+    labels: set[str]
+    known: set[str] | None = None
+    weight: float = 1.0
+    inserted: list[tuple[int, int]] = field(default_factory=list)
+    struck: list[tuple[int, int]] = field(default_factory=list)
+    source: str = "corpus"
+
+
+def read_jsonl(path: Path, source: str, weight: float = 1.0) -> list[Example]:
+    """Examples from a JSONL file of objects with `text` and `labels` (and maybe `id`)."""
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, labels = row["text"], set(row.get("labels", []))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"{path}:{n}: not an object with text and labels ({exc})") from exc
+        unknown = labels - set(TAGS)
+        if unknown:
+            raise DataError(f"{path}:{n}: unknown tags {sorted(unknown)}")
+        out.append(Example(str(row.get("id", f"{path.stem}:{n}")), text, labels,
+                           weight=weight, source=source))
+    return out
+
+
+def load_own_examples(weight: float = 1.0) -> list[Example]:
+    """The examples we wrote ourselves (classifier/examples/*.jsonl)."""
+    return [ex for path in sorted(EXAMPLES_DIR.glob("*.jsonl"))
+            for ex in read_jsonl(path, "own", weight)]
+
+
+def load_feedback(session_factory: sessionmaker[Session], weight: float = 2.0) -> list[Example]:
+    """Sections whose tags people confirmed or rejected, labelled only for the reviewed tags."""
+    from billwatch.db.models import BillVersion, Tag
+
+    by_section: dict[tuple[int, int], Example] = {}
+    with session_factory() as session:
+        rows = session.execute(
+            select(Tag, BillVersion).join(BillVersion, Tag.version_id == BillVersion.id)
+            .where(Tag.review_state.in_(["confirmed", "rejected"]))
+            .order_by(Tag.version_id, Tag.section_index, Tag.tag)
+        ).all()
+        for tag, version in rows:
+            key = (version.id, tag.section_index)
+            if key not in by_section:
+                sections = split_sections(version.text)
+                if tag.section_index >= len(sections):
+                    continue
+                sec = sections[tag.section_index]
+                by_section[key] = Example(
+                    f"version{version.id}:{sec.index}", version.text[sec.start:sec.end], set(),
+                    known=set(), weight=weight, source="feedback",
+                    inserted=_shift(version.inserted, sec.start, sec.end),
+                    struck=_shift(version.struck, sec.start, sec.end))
+            example = by_section[key]
+            assert example.known is not None
+            example.known.add(tag.tag)
+            if tag.review_state == "confirmed":
+                example.labels.add(tag.tag)
+    return list(by_section.values())
+
+
+def _shift(spans: list, start: int, end: int) -> list[tuple[int, int]]:
+    return [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]

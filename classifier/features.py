@@ -1,0 +1,101 @@
+"""Features of one section for the linear scorer: hashed words and the rule matches.
+
+Words in struck text are left out (they are not law after the amendment); rule matches in
+struck text become their own features, so that a struck offense reads the opposite way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import numpy as np
+from spacy.attrs import IS_ALPHA, LIKE_NUM, LOWER
+from spacy.tokens import Doc
+
+from classifier.markup import covered
+
+N_WORD_BUCKETS = 1 << 18
+N_RULE_BUCKETS = 1 << 14
+N_FEATURES = N_WORD_BUCKETS + N_RULE_BUCKETS
+PAIR_WINDOW = 25  # tokens: two cues this close are read as one statement
+SPANS_KEY = "taxonomy"
+
+if not Doc.has_extension("struck"):
+    Doc.set_extension("struck", default=[])
+    Doc.set_extension("inserted", default=[])
+
+
+@lru_cache(maxsize=200_000)
+def rule_index(name: str) -> int:
+    """The feature index of a named rule feature (a stable hash, not Python's salted one)."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return N_WORD_BUCKETS + int.from_bytes(digest, "little") % N_RULE_BUCKETS
+
+
+def live_mask(doc: Doc) -> np.ndarray:
+    """True for tokens outside the struck spans of `doc`."""
+    mask = np.ones(len(doc), dtype=bool)
+    struck = doc._.struck
+    if struck:
+        for token in doc:
+            if covered(struck, token.idx, token.idx + len(token)):
+                mask[token.i] = False
+    return mask
+
+
+def word_features(doc: Doc, mask: np.ndarray, start: int = 0, end: int | None = None
+                  ) -> np.ndarray:
+    """Bucket indices of the unigrams and bigrams of the live words in tokens [start, end)."""
+    arr = doc.to_array([LOWER, IS_ALPHA, LIKE_NUM])[start:end]
+    keep = ((arr[:, 1] > 0) | (arr[:, 2] > 0)) & mask[start:end]
+    words = arr[keep, 0].astype(np.uint64)
+    if len(words) == 0:
+        return np.zeros(0, dtype=np.int64)
+    uni = words % np.uint64(N_WORD_BUCKETS)
+    with np.errstate(over="ignore"):
+        bi = (words[:-1] * np.uint64(1000003)) ^ (words[1:] + np.uint64(0x9E3779B97F4A7C15))
+    bi = bi % np.uint64(N_WORD_BUCKETS)
+    return np.unique(np.concatenate([uni, bi]).astype(np.int64))
+
+
+def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
+    """Rule-match features: per tag and cue, per pattern, struck matches, nearby pairs."""
+    feats: dict[int, float] = {}
+    counts: dict[str, int] = {}
+    live_spans = []
+    for span in doc.spans.get(SPANS_KEY, []):
+        label = span.label_
+        live = bool(mask[span.start:span.end].any())
+        if live:
+            counts[label] = counts.get(label, 0) + 1
+            feats[rule_index("K:" + span.kb_id_)] = 1.0
+            live_spans.append(span)
+        else:
+            feats[rule_index("S:" + label)] = 1.0
+            feats[rule_index("SK:" + span.kb_id_)] = 1.0
+    for label, n in counts.items():
+        feats[rule_index("T:" + label)] = 1.0
+        feats[rule_index("C:" + label)] = float(np.log1p(n))
+    live_spans.sort(key=lambda s: s.start)
+    for i, a in enumerate(live_spans):
+        for b in live_spans[i + 1:]:
+            if b.start - a.end > PAIR_WINDOW:
+                break
+            if a.label_ != b.label_:
+                x, y = sorted((a.label_, b.label_))
+                feats[rule_index(f"P:{x}|{y}")] = 1.0
+    feats[rule_index("BIAS")] = 1.0
+    return feats
+
+
+def featurize(doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, values) of the sparse feature vector of a processed section."""
+    mask = live_mask(doc)
+    words = word_features(doc, mask)
+    rules = rule_features(doc, mask)
+    word_value = 1.0 / np.sqrt(max(len(words), 1))
+    idx = np.concatenate([words, np.fromiter(rules.keys(), dtype=np.int64, count=len(rules))])
+    val = np.concatenate([np.full(len(words), word_value, dtype=np.float32),
+                          np.fromiter(rules.values(), dtype=np.float32, count=len(rules))])
+    return idx, val

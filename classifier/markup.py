@@ -1,0 +1,64 @@
+"""Drafting marks in plain bill text: where a source shows deletions and insertions inline.
+
+Stored versions carry `inserted`/`struck` spans; plain texts (the `tag` command, the labelled
+corpus) keep the marks as the source prints them: New York and Missouri put deleted matter in
+[brackets] and New York new matter in CAPITALS; Texas puts new matter in <angle brackets> and
+deletions in [brackets].
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+Span = tuple[int, int]
+
+# A bracketed deletion: "[class B]", "[, other than robbery in the second degree]". A bracket
+# that opens a word ("purchase[s]") is an editorial insertion in a quote, not a deletion.
+_STRUCK = re.compile(r"(?<![A-Za-z])\[[^\[\]]{1,5000}\]")
+_INSERTED_ANGLE = re.compile(r"<(?!/?[A-Za-z]+>)[^<>]{1,5000}>")
+# New York new matter: a run of at least three upper-case words (roman numerals and grades
+# such as "A-II" included) that is not the enacting clause or a heading.
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z0-9'\-,.;:()]*(?:\s+[A-Z0-9][A-Z0-9'\-,.;:()&]*){2,}")
+_NOT_NEW_MATTER = re.compile(
+    r"^(AN ACT|THE PEOPLE OF THE STATE|BE IT ENACTED|SECTION \d|SEC\. \d|EXPLANATION|"
+    r"A BILL|A JOINT|A RESOLUTION|AN ORDINANCE)"
+)
+
+
+def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
+    """(inserted, struck) spans that the plain-text drafting marks of `text` show."""
+    struck = [(m.start(), m.end()) for m in _STRUCK.finditer(text)]
+    inserted = [(m.start(), m.end()) for m in _INSERTED_ANGLE.finditer(text)]
+    letters = [c for c in text if c.isalpha()]
+    upper_share = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+    if upper_share < 0.6:  # a text set all in capitals marks nothing by its case
+        for m in _CAPS_RUN.finditer(text):
+            if not _NOT_NEW_MATTER.match(m.group()):
+                inserted.append((m.start(), m.end()))
+    return merge(inserted), merge(struck)
+
+
+def merge(spans: Iterable[Span]) -> list[Span]:
+    """Sorted, non-overlapping spans."""
+    out: list[Span] = []
+    for start, end in sorted((int(s), int(e)) for s, e in spans):
+        if end <= start:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def clip(spans: Iterable[Span], start: int, end: int) -> list[Span]:
+    """The parts of `spans` inside [start, end), shifted to be relative to `start`."""
+    return [(max(s, start) - start, min(e, end) - start) for s, e in spans
+            if s < end and e > start]
+
+
+def covered(spans: list[Span], start: int, end: int) -> bool:
+    """Whether [start, end) lies mostly (over half) inside `spans`."""
+    overlap = sum(max(0, min(e, end) - max(s, start)) for s, e in spans)
+    return overlap * 2 > (end - start)

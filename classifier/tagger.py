@@ -1,0 +1,178 @@
+"""Tag a bill text section by section: tags, a score for every tag, and evidence with offsets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from classifier.components import TaxonomyScorer
+from classifier.features import SPANS_KEY, live_mask, rule_index, word_features
+from classifier.markup import Span, clip, infer_spans, merge
+from classifier.sections import split_sections
+from classifier.taxonomy import TAGS, stance
+
+MAX_QUOTE = 400
+_SENTENCE = re.compile(r"[^.;:\n]+(?:[.;:](?!\d)|\n|$)")
+# A struck offense of buying or selling sex reads as decriminalisation (taxonomy reading rule).
+_FLIPS = {"sex_work_criminalization": "non_criminalization"}
+FLIP_SCORE = 0.9
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The words that carry a tag, as offsets into the whole text."""
+
+    tag: str
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass
+class SectionResult:
+    """Tags, scores and evidence of one section."""
+
+    index: int
+    label: str
+    start: int
+    end: int
+    tags: list[str]
+    scores: dict[str, float]
+    evidence: list[Evidence]
+
+
+@dataclass
+class DocResult:
+    """The tags of a whole text: per section, and for the bill."""
+
+    sections: list[SectionResult]
+    tags: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    stance: str = "none"
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _SENTENCE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+class Tagger:
+    """The loaded pipeline with section splitting, struck-text handling and evidence."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.scorer: TaxonomyScorer = nlp.get_pipe("taxonomy_scorer")
+        self.thresholds = {t: self.scorer.thresholds.get(t, 0.5) for t in TAGS}
+
+    def process(self, text: str, inserted: Sequence[Span] = (), struck: Sequence[Span] = ()
+                ) -> Doc:
+        """Run the pipeline on one piece of text with its (relative) drafting spans."""
+        doc = self.nlp.make_doc(text)
+        doc._.struck = list(struck)
+        doc._.inserted = list(inserted)
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
+        return doc
+
+    def tag(self, text: str, inserted: Iterable[Span] = (), struck: Iterable[Span] = ()
+            ) -> DocResult:
+        """Tag `text`; without spans, the drafting marks printed in the text are read instead."""
+        ins, stk = merge(inserted), merge(struck)
+        if not ins and not stk:
+            ins, stk = infer_spans(text)
+        sections = []
+        for sec in split_sections(text):
+            body = text[sec.start:sec.end]
+            doc = self.process(body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end))
+            sections.append(self._section_result(doc, sec.index, sec.label, sec.start, sec.end))
+        return aggregate(sections)
+
+    def _section_result(self, doc: Doc, index: int, label: str, start: int, end: int
+                        ) -> SectionResult:
+        scores = {t: float(doc.cats.get(t, 0.0)) for t in TAGS}
+        flipped = struck_flips(doc)
+        for tag in flipped:
+            scores[tag] = max(scores[tag], FLIP_SCORE)
+        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]]
+        evidence = []
+        for tag in tags:
+            s, e = flipped.get(tag) or self._evidence(doc, tag)
+            evidence.append(Evidence(tag, start + s, start + e, doc.text[s:e]))
+        return SectionResult(index, label, start, end, tags, scores, evidence)
+
+    def _evidence(self, doc: Doc, tag: str) -> tuple[int, int]:
+        """The sentence that weighs most for `tag`, clipped to a readable quote."""
+        k = self.scorer.labels.index(tag)
+        weights = self.scorer.weights[:, k]
+        mask = live_mask(doc)
+        spans = [s for s in doc.spans.get(SPANS_KEY, []) if mask[s.start:s.end].any()]
+        best, best_score, best_anchor = (0, len(doc.text)), -np.inf, 0
+        for s, e in _sentences(doc.text):
+            span = doc.char_span(s, e, alignment_mode="expand")
+            if span is None or not mask[span.start:span.end].any():
+                continue
+            inside = [x for x in spans if span.start <= x.start and x.end <= span.end]
+            idx = word_features(doc, mask, span.start, span.end)
+            score = float(weights[idx].sum()) / np.sqrt(max(len(idx), 1))
+            anchor = s
+            tagged = [x for x in inside if x.label_ == tag]
+            for x in tagged:
+                score += float(weights[rule_index("K:" + x.kb_id_)])
+            if tagged:
+                score += 1.0  # a sentence that matches the tag's own patterns comes first
+                anchor = tagged[0].start_char
+            if score > best_score:
+                best, best_score, best_anchor = (s, e), score, anchor
+        return self._clip_quote(doc.text, best[0], best[1], best_anchor)
+
+    @staticmethod
+    def _clip_quote(text: str, s: int, e: int, anchor: int) -> tuple[int, int]:
+        if e - s <= MAX_QUOTE:
+            return s, e
+        lo = max(s, min(anchor - MAX_QUOTE // 3, e - MAX_QUOTE))
+        hi = min(e, lo + MAX_QUOTE)
+        while lo > s and not text[lo - 1].isspace():
+            lo += 1
+        while hi < e and not text[hi].isspace():
+            hi -= 1
+        return lo, max(hi, lo + 1)
+
+
+def struck_flips(doc: Doc) -> dict[str, tuple[int, int]]:
+    """Tags that struck matches give by the opposite reading, with the struck words as evidence."""
+    mask = live_mask(doc)
+    spans = list(doc.spans.get(SPANS_KEY, []))
+    live_labels = {s.label_ for s in spans if mask[s.start:s.end].any()}
+    out: dict[str, tuple[int, int]] = {}
+    for span in spans:
+        target = _FLIPS.get(span.label_)
+        if target and not mask[span.start:span.end].any() and span.label_ not in live_labels:
+            for s, e in doc._.struck:
+                if s <= span.start_char < e:
+                    out.setdefault(target, Tagger._clip_quote(doc.text, s, e, span.start_char))
+    return out
+
+
+def aggregate(sections: list[SectionResult]) -> DocResult:
+    """Bill-level result: union of tags, best score and strongest evidence per tag, stance."""
+    scores = {t: max((s.scores[t] for s in sections), default=0.0) for t in TAGS}
+    tags = [t for t in TAGS if any(t in s.tags for s in sections)]
+    evidence = []
+    for tag in tags:
+        best = max((s for s in sections if tag in s.tags), key=lambda s: s.scores[tag])
+        evidence.extend(ev for ev in best.evidence if ev.tag == tag)
+    return DocResult(sections, tags, evidence, scores, stance(tags))
