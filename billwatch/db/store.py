@@ -150,9 +150,13 @@ def _version_key(version: VersionRecord) -> str:
 
 def _upsert_versions(session: Session, bill: Bill, record: BillRecord, change: BillChange) -> None:
     existing = {v.content_hash: v for v in bill.versions}
+    # A link to a version whose text is already stored is not a new placeholder.
+    fetched = {ref for v in bill.versions if v.text for ref in (v.url, v.source_key) if ref}
     for version in record.versions:
         key = _version_key(version)
         if key in existing:
+            continue
+        if not version.text.strip() and fetched & {version.url, version.source_key}:
             continue
         placeholder = None
         if version.text.strip() and version.url:
