@@ -203,10 +203,7 @@ def layout_fixed_width(text: str, marks: bytearray, *, new_york: bool
     numbered = new_york and looks_line_numbered(text)
     if numbered:
         text, marks = strip_ny_layout(text, marks)
-    text, marks = reflow(text, marks, dehyphenate=numbered)
-    if new_york:
-        text, marks = drop_struck_brackets(text, marks)
-    return text, marks
+    return reflow(text, marks, dehyphenate=numbered)
 
 
 def _is_ny_bill_pre(pre: etree._Element) -> bool:
@@ -248,4 +245,4 @@ def html_to_text(html: str | bytes) -> ExtractedText:
     text, marks = walker.out.build()
     if pres:
         text, marks = layout_fixed_width(text, marks, new_york=True)
-    return finish(text, marks)
+    return finish(*drop_struck_brackets(text, marks))

@@ -137,17 +137,19 @@ def _join(prev: str, content: str, indent: int, first_indent: int | None,
 
 
 def drop_struck_brackets(text: str, marks: bytearray) -> tuple[str, bytearray]:
-    """Remove the plain "[" and "]" that enclose struck matter: `[<B><S>old</S></B>]`."""
+    """Remove the plain brackets that enclose struck matter, which the spans now carry.
+
+    New York and Texas write `[<S>old</S>]`; Washington writes `((<strike>old</strike>))`.
+    """
     codes = list(mark_codes(text, marks))
     for i, ch in enumerate(text):
-        if ch in "[]" and marks[i] != STRUCK:
+        if ch in "[]()" and marks[i] != STRUCK:
             codes[i] = ch
     coded = "".join(codes)
-    drop = []
-    for m in re.finditer(r"\[ *D[ D]*\]?", coded):
-        drop.append((m.start(), m.start() + 1))
-        if coded[m.end() - 1] == "]":
-            drop.append((m.end() - 1, m.end()))
+    drop: list[tuple[int, int]] = []
+    for m in re.finditer(r"\[ *D[ D]*\]|\(\( *D[ D]*\)\)", coded):
+        width = 1 if m.group().startswith("[") else 2
+        drop += [(m.start(), m.start() + width), (m.end() - width, m.end())]
     if not drop:
         return text, marks
     keep_text: list[str] = []

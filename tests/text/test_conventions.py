@@ -170,3 +170,21 @@ def test_undeclared_windows_1252_bytes() -> None:
     html = "<html><body><p>Smith\u2019s \u00a7 5 \u2014 caf\u00e9</p></body></html>"
     result = html_to_text(html.encode("cp1252"))
     assert result.text == "Smith\u2019s \u00a7 5 \u2014 caf\u00e9"
+
+
+def test_texas_underline_and_bracketed_strike() -> None:
+    result = extract("tx_house_bill.html")
+    assert words(result, result.struck) == ["second"]
+    assert words(result, result.inserted) == ["first", "minor or a person with a"]
+    assert "is a felony of the second first degree" in result.text
+    assert "[" not in result.text
+    assert any(line.startswith("SECTION 1. Section 20A.02(b)") for line in
+               result.text.splitlines())
+
+
+def test_washington_double_parentheses_and_css() -> None:
+    result = extract("wa_senate_bill.html")
+    assert words(result, result.struck) == ["Only the director", "Moneys may be used for rent."]
+    assert words(result, result.inserted) == ["The director or the director's designee"]
+    assert "((" not in result.text and "))" not in result.text
+    assert "Washington State Legislature" not in result.text
