@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from billwatch.actions import Rule, classify_action
 
@@ -39,6 +40,17 @@ def parse_date(value: Any) -> dt.date | None:
         return dt.date(*(int(part) for part in match.groups()))
     except ValueError:
         return None
+
+
+def local_time(moment: dt.datetime, jurisdiction: str) -> dt.datetime:
+    """A naive local time made aware in the jurisdiction's capital's timezone."""
+    if moment.tzinfo is not None:
+        return moment
+    import us
+
+    state = us.states.lookup(jurisdiction)
+    zone = state.capital_tz if state is not None else "America/New_York"
+    return moment.replace(tzinfo=ZoneInfo(zone))
 
 
 def parse_datetime(value: Any) -> dt.datetime | None:

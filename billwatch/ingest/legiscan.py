@@ -18,7 +18,9 @@ from billwatch.ingest.common import (
     chamber_from_text,
     classify,
     clean,
+    local_time,
     parse_date,
+    parse_datetime,
     require,
     version_note,
 )
@@ -26,8 +28,10 @@ from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.sessions import session_identifier, special_ordinal
 from billwatch.records import (
     ActionRecord,
+    AgendaItemRecord,
     BillRecord,
     CommitteeRecord,
+    EventRecord,
     PersonRecord,
     SponsorRecord,
     VersionRecord,
@@ -260,3 +264,32 @@ def parse_committee_person(person: dict[str, Any]) -> CommitteeRecord | None:
         chamber=chamber_from_text(person.get("role", "")),
         source_key=f"legiscan-committee:{person.get('committee_id') or person['people_id']}",
     )
+
+
+def parse_calendar(bill: dict[str, Any]) -> list[EventRecord]:
+    """The hearings in a bill's `calendar` (type "Hearing"), each with the bill on its agenda."""
+    if "bill" in bill and "bill_id" not in bill:
+        bill = unwrap(bill, "bill")
+    record_session, _ = session_of(bill)
+    identifier = normalise_identifier(require(bill, "bill_number", "bill"))
+    events = []
+    for entry in bill.get("calendar") or []:
+        if "hearing" not in str(entry.get("type") or "").lower():
+            continue  # floor calendars are not hearings
+        start = parse_datetime(f"{entry.get('date')}T{entry.get('time') or '00:00'}")
+        if start is None:
+            raise ParseError(f"calendar entry without a date: {entry}")
+        name = clean(entry.get("description")) or "Committee hearing"
+        match = re.match(r"(House|Senate|Assembly|Joint)\s+(.*?)(\s+Hearing)?$", name, re.I)
+        events.append(EventRecord(
+            jurisdiction=_state(bill),
+            # One event per bill and sitting: LegiScan lists each bill's hearings separately.
+            source_key=f"legiscan:{bill.get('bill_id')}:{start.isoformat()}",
+            name=name, start_time=local_time(start, _state(bill)),
+            committee=clean(match.group(2)) if match else None,
+            chamber=chamber_from_text(match.group(1)) if match else None,
+            location=clean(entry.get("location")) or None,
+            agenda=[AgendaItemRecord(bill_identifier=identifier, session=record_session,
+                                     description=clean(bill.get("title")))],
+        ))
+    return events

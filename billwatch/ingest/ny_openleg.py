@@ -16,6 +16,7 @@ from billwatch.ingest.common import (
     chamber_from_text,
     classify,
     clean,
+    local_time,
     parse_date,
     parse_datetime,
     require,
@@ -204,7 +205,7 @@ def parse_agendas(result: dict[str, Any]) -> list[EventRecord]:
             bills = _items(addendum.get("bills")) or [{"billId": {"basePrintNo": base}}]
             events.append(EventRecord(
                 jurisdiction="NY", source_key=key, name=f"{name} committee meeting",
-                start_time=start, committee=name,
+                start_time=local_time(start, "NY"), committee=name,
                 chamber=chamber_from_text(committee.get("chamber", "")),
                 location=clean(meeting.get("location")) or None,
                 description=clean(meeting.get("notes")),

@@ -115,8 +115,11 @@ class Ingester:
             return change
         return None
 
-    def count(self, change: BillChange) -> None:
-        """Add one bill's change to the run's counts."""
+    def count(self, change: BillChange, whole_bill: bool = True) -> None:
+        """Add one bill's change to the run's counts (a text alone adds only its version)."""
+        if not whole_bill:
+            self.stats.versions_added += len(change.new_versions)
+            return
         if change.created:
             self.stats.bills_created += 1
         elif change.changed:

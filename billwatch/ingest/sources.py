@@ -42,7 +42,7 @@ def attach_version(ing: Ingester, bill_id: int, version: VersionRecord, path: st
                 status=bill.status, versions=[version],
             )
             change = upsert_bill(session, record)
-        ing.count(change)
+        ing.count(change, whole_bill=False)
 
 
 # --- LegiScan ---------------------------------------------------------------------------------
@@ -91,9 +91,12 @@ def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) 
         raise ParseError("not a JSON object")
     if "bill" in payload:
         record = legiscan.parse_bill(payload)
+        events = legiscan.parse_calendar(payload)
         change = ing.bill(record, item.name)
         if change is not None:
             seen[int(record.extras["legiscan"]["bill_id"])] = change.bill_id
+            for event in events:
+                ing.event(event, item.name)
     elif "text" in payload:
         version = legiscan.parse_text(payload)
         bill_id = _legiscan_bill_id(ing, seen, legiscan.text_bill_id(payload))
