@@ -48,8 +48,9 @@ def split_list(value: str | list[str] | None) -> list[str]:
 def normalise_email(email: str) -> str:
     """The address in normal form, or InvalidSubscriber with the validator's reason."""
     try:
-        # No DNS lookups: imports must work offline and in tests.
-        return validate_email(email.strip(), check_deliverability=False).normalized
+        # No DNS lookups: imports must work offline and in tests. Lower case throughout, as
+        # mail systems treat addresses, so "Ana@X.org" and "ana@x.org" are one subscriber.
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise InvalidSubscriber(f"invalid email address {email!r}: {exc}") from None
 

@@ -50,8 +50,9 @@ def crawl_job(source: str, *, settings: Settings | None = None, base_url: str | 
     crawl = run_crawl or _crawler()
     base_url = base_url or settings.source_base_urls.get(source)
     log.info("crawl %s%s", source, f" from {base_url}" if base_url else "")
+    # The spiders read their own settings; `settings=` of run_crawl is Scrapy overrides.
     return crawl(source, states=states or settings.states or None, since=since,
-                 base_url=base_url, database_url=settings.database_url, settings=settings)
+                 base_url=base_url, database_url=settings.database_url)
 
 
 def classify_job(*, settings: Settings | None = None, classify_versions: ClassifyFn | None = None

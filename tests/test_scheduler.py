@@ -1,0 +1,172 @@
+"""The scheduler's wiring, its database lock, and the jobs under frozen time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from sqlalchemy import select
+
+import scheduler as sched
+from alerts.send import FileTransport
+from billwatch import jobs
+from billwatch.db.models import OutboxMessage
+from billwatch.db.session import get_sessionmaker
+from tests.alerts.conftest import NOW, amend_hb10, build_world, settings_for, subscribe
+
+NY = ZoneInfo("America/New_York")
+
+
+def configured(url: str, **extra):
+    values = dict(crawl_sources=["legiscan", "ny_openleg"], crawl_intervals={"legiscan": 120},
+                  crawl_interval_minutes=45, digest_daily_time="07:00", digest_weekly_day="mon",
+                  digest_weekly_time="06:30")
+    return settings_for(url, **{**values, **extra})
+
+
+@pytest.fixture
+def started(sqlite_url):
+    made = []
+
+    def start(settings):
+        scheduler = sched.create_scheduler(settings)
+        scheduler.start(paused=True)  # stores jobs, runs nothing
+        sched.add_jobs(scheduler, settings)
+        made.append(scheduler)
+        return scheduler
+
+    yield start
+    for scheduler in made:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+
+def test_jobs_have_stable_ids_and_local_times(sqlite_url, started):
+    with time_machine.travel(NOW, tick=False):  # Tuesday 10:00 in New York
+        scheduler = started(configured(sqlite_url))
+        jobs_by_id = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs_by_id) == {"crawl:legiscan", "crawl:ny_openleg", "classify",
+                               "rapid-response", "send-outbox", "digest:daily", "digest:weekly"}
+    assert jobs_by_id["crawl:legiscan"].trigger.interval == dt.timedelta(minutes=120)
+    assert jobs_by_id["crawl:ny_openleg"].trigger.interval == dt.timedelta(minutes=45)
+    daily = jobs_by_id["digest:daily"].next_run_time
+    assert daily == dt.datetime(2026, 3, 4, 7, 0, tzinfo=NY)
+    weekly = jobs_by_id["digest:weekly"].next_run_time
+    assert weekly == dt.datetime(2026, 3, 9, 6, 30, tzinfo=NY)
+    for job in jobs_by_id.values():
+        assert job.coalesce and job.max_instances == 1
+    assert jobs_by_id["digest:daily"].misfire_grace_time == sched.DIGEST_GRACE_S
+    assert jobs_by_id["crawl:legiscan"].func_ref == "billwatch.jobs:crawl_job"
+    assert jobs_by_id["crawl:legiscan"].args == ("legiscan",)
+
+
+def test_restart_replaces_jobs_instead_of_adding(sqlite_url, started):
+    with time_machine.travel(NOW, tick=False):
+        first = started(configured(sqlite_url))
+        first.shutdown(wait=False)
+        second = started(configured(sqlite_url, crawl_sources=["legiscan"],
+                                    crawl_intervals={"legiscan": 30}))
+        ids = sorted(job.id for job in second.get_jobs())
+    assert ids.count("crawl:legiscan") == 1 and "crawl:ny_openleg" not in ids
+    assert second.get_job("crawl:legiscan").trigger.interval == dt.timedelta(minutes=30)
+
+
+def test_finished_step_wakes_the_next(sqlite_url, started):
+    with time_machine.travel(NOW, tick=False):
+        scheduler = started(configured(sqlite_url))
+        listener = sched.chain_listener(scheduler)
+        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "crawl:legiscan", "default", NOW))
+        assert scheduler.get_job("classify").next_run_time <= NOW + dt.timedelta(seconds=1)
+        assert scheduler.get_job("rapid-response").next_run_time > NOW + dt.timedelta(minutes=5)
+        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "classify", "default", NOW))
+        assert scheduler.get_job("rapid-response").next_run_time <= NOW + dt.timedelta(seconds=1)
+        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "digest:daily", "default", NOW))
+        assert scheduler.get_job("send-outbox").next_run_time <= NOW + dt.timedelta(seconds=1)
+
+
+def test_only_one_scheduler_holds_the_lock(db_url):
+    Session = get_sessionmaker(db_url)  # noqa: N806
+    assert sched.acquire_lock(Session, "host-a:1", now=NOW)
+    assert sched.acquire_lock(Session, "host-a:1", now=NOW)  # re-entrant for its holder
+    assert not sched.acquire_lock(Session, "host-b:2", now=NOW + dt.timedelta(minutes=1))
+    assert sched.heartbeat(Session, "host-a:1", now=NOW + dt.timedelta(minutes=2))
+    # A holder that stopped beating is taken over after STALE_AFTER.
+    assert not sched.acquire_lock(Session, "host-b:2", now=NOW + dt.timedelta(minutes=4))
+    assert sched.acquire_lock(Session, "host-b:2", now=NOW + dt.timedelta(minutes=6))
+    assert not sched.heartbeat(Session, "host-a:1", now=NOW + dt.timedelta(minutes=6))
+    sched.release_lock(Session, "host-b:2")
+    assert sched.acquire_lock(Session, "host-c:3", now=NOW + dt.timedelta(minutes=7))
+
+
+def test_run_refuses_when_another_scheduler_holds_the_lock(sqlite_url):
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    assert sched.acquire_lock(Session, "elsewhere:1")
+    with pytest.raises(sched.LockHeld):
+        sched.run(configured(sqlite_url), blocking=False)
+
+
+def test_digest_job_runs_only_when_due(sqlite_url):
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    build_world(Session)
+    amend_hb10(Session)
+    subscribe(Session, "a@freedom.example")
+    settings = configured(sqlite_url)
+    six = dt.datetime(2026, 3, 4, 6, 0, tzinfo=NY)
+    with time_machine.travel(six, tick=False):
+        assert jobs.digest_job("daily", settings=settings).enqueued == 0
+    with time_machine.travel(six + dt.timedelta(hours=1, minutes=1), tick=False):
+        assert jobs.digest_job("daily", settings=settings).enqueued == 1
+        assert jobs.digest_job("daily", settings=settings).enqueued == 0  # once per period
+    with Session.begin() as s:
+        assert s.scalar(select(OutboxMessage.idempotency_key)).endswith(":daily:2026-03-04")
+
+
+def test_crawl_job_passes_the_configured_base_url(sqlite_url):
+    calls = []
+
+    def fake_crawl(source, **kwargs):
+        calls.append((source, kwargs))
+        return {"status": "ok"}
+
+    settings = configured(sqlite_url, source_base_urls={"legiscan": "http://127.0.0.1:9/"})
+    jobs.crawl_job("legiscan", settings=settings, run_crawl=fake_crawl)
+    assert calls == [("legiscan", {"states": None, "since": None,
+                                   "base_url": "http://127.0.0.1:9/",
+                                   "database_url": sqlite_url})]
+
+
+def test_run_cycle_crawls_classifies_alerts_digests_and_sends(sqlite_url, tmp_path: Path):
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    subscribe(Session, "now@freedom.example", tags="alert", frequency="immediate")
+    subscribe(Session, "day@freedom.example", frequency="daily")
+    order = []
+
+    def fake_crawl(source, **kwargs):
+        # Stands for the spiders: the crawl writes bills through the store.
+        order.append(f"crawl {source}")
+        if source == "broken":
+            raise RuntimeError("replay server down")
+        build_world(Session)
+        amend_hb10(Session)
+        return {"status": "ok", "items": {"bill": 2}}
+
+    def fake_classify(session_factory, *, pending_only=True, limit=None):
+        order.append("classify")
+        return 2
+
+    with time_machine.travel(NOW, tick=False):
+        summary = jobs.run_cycle(
+            settings=configured(sqlite_url), sources={"legiscan": "http://127.0.0.1:1/",
+                                                      "broken": None},
+            run_crawl=fake_crawl, classify_versions=fake_classify,
+            transport=FileTransport(tmp_path / "mail"))
+    assert order == ["crawl legiscan", "crawl broken", "classify"]
+    assert summary.crawl_errors == {"broken": "RuntimeError: replay server down"}
+    assert not summary.ok and summary.classified == 2
+    assert summary.alerts == 1 and summary.digests == {"daily": 1, "weekly": 0}
+    assert summary.send.sent == 2
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
