@@ -8,9 +8,9 @@ import json
 import re
 
 from billwatch.text.decode import decode_bytes
-from billwatch.text.html import html_to_text, layout_fixed_width
-from billwatch.text.layout import looks_line_numbered
-from billwatch.text.marked import DocumentError, ExtractedText, finish, plain
+from billwatch.text.html import html_to_text
+from billwatch.text.marked import DocumentError, ExtractedText, plain
+from billwatch.text.nyplain import is_ny_plain, ny_plain_to_text
 from billwatch.text.pdf import pdf_to_text
 from billwatch.text.xml import caml_to_text, local, ny_billtext_to_text, parse_xml, uslm_to_text
 
@@ -97,10 +97,9 @@ def _plain_text(data: bytes) -> ExtractedText:
 
 
 def text_to_extracted(text: str) -> ExtractedText:
-    """Plain or PDF text; New York's numbered lines are cleaned like its `<PRE>` pages."""
-    if looks_line_numbered(text):
-        body, marks = layout_fixed_width(text, bytearray(len(text)), new_york=True)
-        return finish(body, marks)
+    """Plain or PDF text; New York's layout and plain-text conventions are understood."""
+    if is_ny_plain(text):
+        return ny_plain_to_text(text)
     return plain(text)
 
 

@@ -188,3 +188,16 @@ def test_washington_double_parentheses_and_css() -> None:
     assert words(result, result.inserted) == ["The director or the director's designee"]
     assert "((" not in result.text and "))" not in result.text
     assert "Washington State Legislature" not in result.text
+
+
+def test_ny_plain_capitals_and_brackets_across_a_page_break() -> None:
+    result = extract("ny_openleg_fulltext_caps.txt")
+    assert result.text.startswith("STATE OF NEW YORK\n")
+    assert words(result, result.struck) == ["more than one-half of"]
+    assert words(result, result.inserted) == [
+        "ANY PART OF", "A VIOLATION OF THIS SECTION SHALL BE A CLASS A MISDEMEANOR."]
+    assert "A CLASS A MISDEMEANOR. The commissioner shall publish" in result.text
+    assert "§ 170. Wages of domestic workers." in result.text
+    assert "§ 2. This act shall take effect immediately." in result.text.splitlines()
+    for furniture in ("EXPLANATION", "LBD07777", "S. 2121", "S 170", "["):
+        assert furniture not in result.text

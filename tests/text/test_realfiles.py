@@ -209,3 +209,41 @@ def test_invariants_on_every_real_document() -> None:
         assert "\n\n\n" not in result.text, path
         assert "&#" not in result.text and "&nbsp" not in result.text, path
         assert "<" not in result.text or path.suffix.lower() in (".xml", ".lob"), path
+
+
+@pytest.fixture(scope="module")
+def ny_openleg_plain() -> dict[str, ExtractedText]:
+    """S609-2017 `fullText` per amendment: capitals are new, [brackets] are omitted."""
+    import json
+
+    data = json.loads(_read("ny_openleg", "api_v3", "S609-2017_bill_response.json"))
+    items = data["result"]["amendments"]["items"]
+    return {key: extract_document(item["fullText"].encode(), media_type="text/plain")
+            for key, item in items.items()}
+
+
+def test_ny_openleg_plain_capitals_and_brackets(ny_openleg_plain: dict[str, ExtractedText]
+                                                ) -> None:
+    result = ny_openleg_plain[""]
+    check_spans(result)
+    assert words(result, result.struck) == ["one", "forty", "forty", "a course"]
+    inserted = words(result, result.inserted)
+    assert inserted[:3] == ["TWO", "EIGHTY", "AT LEAST THIRTY-TWO HOURS"]
+    assert all(w == w.upper() for w in inserted)
+    assert "not less than one TWO hundred forty hours" in result.text
+    assert not any("PEOPLE OF THE STATE" in w for w in inserted)  # the enacting clause
+
+
+def test_ny_openleg_plain_layout(ny_openleg_plain: dict[str, ExtractedText]) -> None:
+    for result in ny_openleg_plain.values():
+        check_spans(result)
+        text = result.text
+        assert text.startswith("STATE OF NEW YORK\n")
+        assert "IN SENATE" in text
+        for furniture in ("EXPLANATION", "LBD05447", "S. 609", "[", "]", "___"):
+            assert furniture not in text, furniture
+        lines = text.splitlines()
+        assert any(line.startswith("Section 1. Subparagraph (i)") for line in lines)
+        assert "§ 4. This act shall take effect immediately." in lines or \
+            "§ 3. This act shall take effect immediately." in lines
+        assert not any(line.startswith("S ") for line in lines)
