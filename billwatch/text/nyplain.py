@@ -44,10 +44,10 @@ def _unspace(match: re.Match[str]) -> str:
 def _mark_caps(text: str, marks: bytearray, start: int) -> None:
     """Words in capitals after `start` are new matter; a lone capital letter joins a run."""
     tokens = list(_TOKEN.finditer(text, start))
-    caps = []
+    caps: list[bool] = []
     for m in tokens:
-        letters = [ch for ch in m.group() if ch.isalpha()]
-        caps.append(bool(letters) and all(ch.isupper() for ch in letters)
+        alpha = [ch for ch in m.group() if ch.isalpha()]
+        caps.append(bool(alpha) and all(ch.isupper() for ch in alpha)
                     and STRUCK not in marks[m.start():m.end()])
     for i, m in enumerate(tokens):
         letters = sum(ch.isalpha() for ch in m.group())
