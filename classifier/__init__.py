@@ -1,1 +1,53 @@
-"""The taxonomy classifier: a spaCy pipeline that tags bill sections with evidence."""
+"""The taxonomy classifier: a spaCy pipeline that tags bill sections with evidence.
+
+`load()` returns a cached `Tagger` built from the pipeline shipped in `classifier/pipeline/`;
+`CLASSIFIER_VERSION` names the patterns and weights it uses, so stored tags say which
+classifier made them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from classifier.tagger import Tagger
+
+PACKAGE_DIR = Path(__file__).parent
+PIPELINE_DIR = PACKAGE_DIR / "pipeline"
+PATTERNS_DIR = PACKAGE_DIR / "patterns"
+
+
+class ClassifierMissing(RuntimeError):
+    """The trained pipeline is not in the package."""
+
+
+def compute_version(pipeline_dir: Path = PIPELINE_DIR, patterns_dir: Path = PATTERNS_DIR) -> str:
+    """A short hash of every pattern file and every file of the trained pipeline."""
+    digest = hashlib.sha256()
+    files = sorted(patterns_dir.glob("*.jsonl")) + sorted(
+        p for p in pipeline_dir.rglob("*") if p.is_file() and p.name != "meta.json"
+    )
+    for path in files:
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return "taxonomy-" + digest.hexdigest()[:16]
+
+
+CLASSIFIER_VERSION: str = compute_version()
+
+
+@lru_cache(maxsize=1)
+def load(pipeline_dir: str | None = None) -> Tagger:
+    """The tagger over the shipped pipeline (loaded once; nothing is downloaded)."""
+    import spacy
+
+    import classifier.components  # noqa: F401 - registers the factories before loading
+    from classifier.tagger import Tagger
+
+    path = Path(pipeline_dir) if pipeline_dir else PIPELINE_DIR
+    if not (path / "config.cfg").exists():
+        raise ClassifierMissing(f"{path}: no trained pipeline here; run `billwatch train`")
+    return Tagger(spacy.load(path))

@@ -13,7 +13,7 @@ from classifier.sections import split_sections
 from classifier.taxonomy import TAGS
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "passages.jsonl"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "passages.jsonl"
 
 
 class DataError(ValueError):

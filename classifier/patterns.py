@@ -104,7 +104,7 @@ def _checked(pattern: Pattern) -> Pattern:
 
 
 def load_patterns(nlp: Language, directory: Path = PATTERNS_DIR) -> list[Pattern]:
-    """Every pattern in `directory`: `<tag>.jsonl` files and `_cue` files whose lines say a label."""
+    """Every pattern in `directory`: `<tag>.jsonl` files, and `_*.jsonl` cue files with labels."""
     out: list[Pattern] = []
     for path in sorted(directory.glob("*.jsonl")):
         default = None if path.stem.startswith("_") else path.stem

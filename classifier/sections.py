@@ -23,8 +23,9 @@ _HEADING = re.compile(
     r"|^[ \t]*(?P<part>(?:PART|Part|ARTICLE|Article)\s+[A-Z0-9]{1,4})(?=[ \t]*(?:$|[.:\-]))",
     re.M,
 )
-_SUBSECTION = re.compile(r"(?:^|(?<=[\s.;:]))(?:\(\d{1,3}\)|\([a-z]{1,2}\)|\d{1,2}\.)\s+(?=[\[<A-Z(])",
-                         re.M)
+_SUBSECTION = re.compile(
+    r"(?:^|(?<=[\s.;:]))(?:\(\d{1,3}\)|\([a-z]{1,2}\)|\d{1,2}\.)\s+(?=[\[<A-Z(])", re.M
+)
 _SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[\[<(A-Z])")
 _WORD = re.compile(r"\S+")
 

@@ -35,7 +35,7 @@ def build_nlp(config_path: Path = CONFIG_PATH) -> Language:
 
 def training_settings(nlp: Language) -> dict:
     """The [scorer_training] block of the pipeline's config."""
-    return dict(nlp.config.get("scorer_training", {}))
+    return dict(nlp.config.interpolate().get("scorer_training", {}))
 
 
 def params_from(settings: dict) -> TrainParams:
