@@ -61,7 +61,8 @@ def diff_versions(previous: str, current: str) -> ExtractedText:
     old_lines = previous.split("\n")
     new_lines = current.split("\n")
     out = Marked()
-    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    # Blank lines are junk: they would anchor matches everywhere and make the diff quadratic.
+    matcher = SequenceMatcher(lambda line: not line.strip(), old_lines, new_lines, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             out.add("\n".join(new_lines[j1:j2]) + "\n")

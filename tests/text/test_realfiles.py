@@ -247,3 +247,18 @@ def test_ny_openleg_plain_layout(ny_openleg_plain: dict[str, ExtractedText]) -> 
         assert "§ 4. This act shall take effect immediately." in lines or \
             "§ 3. This act shall take effect immediately." in lines
         assert not any(line.startswith("S ") for line in lines)
+
+
+def test_diff_of_a_long_bill_stays_fast() -> None:
+    """Ten copies of AB 831 (thousands of paragraphs, many blank lines): well under seconds."""
+    import time
+
+    def load(name: str) -> list[str]:
+        return caml_to_text(_read(*CAML[1:], f"BILL_VERSION_TBL_{name}.lob")).text.split("\n")
+
+    old = "\n".join(f"{line} [{i}]" if line else "" for i in range(10) for line in load("1532"))
+    new = "\n".join(f"{line} [{i}]" if line else "" for i in range(10) for line in load("7882"))
+    started = time.perf_counter()
+    result = diff_versions(old, new)
+    assert time.perf_counter() - started < 5
+    assert without(result, result.struck) == folded(new)
