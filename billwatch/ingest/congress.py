@@ -41,7 +41,8 @@ RULES = rules(
     (r"^introduced in", ["introduction"]),
     (r"passed (the )?(senate|house)|passed/agreed to in|agreed to in the (senate|house)"
      r"|on passage passed", ["passage"]),
-    (r"ordered to be reported|reported by|reported to (the )?(senate|house)",
+    (r"ordered to be reported|reported (\((amended|without amendment)\) )?by|reported to (the )?"
+     r"(senate|house)|reported (with|without) amendment",
      ["committee-passage"]),
     (r"hearings held", ["hearing"]),
     (r"referred to", ["referral-committee"]),

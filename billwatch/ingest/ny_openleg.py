@@ -47,7 +47,8 @@ RULES = rules(
     (r"^1st report cal", ["committee-passage", "reading-1"]),
     (r"^2nd report cal", ["reading-2"]),
     (r"^(advanced to )?third reading|^ordered to third reading|^3rd reading", ["reading-3"]),
-    (r"^reported (to|and)", ["committee-passage"]),
+    (r"^reported referred to", ["committee-passage", "referral-committee"]),
+    (r"^reported\b", ["committee-passage"]),
     (r"^(re)?committed to|^recommitted to|^referred to", ["referral-committee"]),
 )
 
