@@ -136,15 +136,18 @@ def _join(prev: str, content: str, indent: int, first_indent: int | None,
     return " ", 0
 
 
+_BRACKET_CHAR = re.compile(r"[\[\]()]")
+
+
 def drop_struck_brackets(text: str, marks: bytearray) -> tuple[str, bytearray]:
     """Remove the plain brackets that enclose struck matter, which the spans now carry.
 
     New York and Texas write `[<S>old</S>]`; Washington writes `((<strike>old</strike>))`.
     """
     codes = list(mark_codes(text, marks))
-    for i, ch in enumerate(text):
-        if ch in "[]()" and marks[i] != STRUCK:
-            codes[i] = ch
+    for m in _BRACKET_CHAR.finditer(text):
+        if marks[m.start()] != STRUCK:
+            codes[m.start()] = m.group()
     coded = "".join(codes)
     drop: list[tuple[int, int]] = []
     for m in re.finditer(r"\[ *D[ D]*\]|\(\( *D[ D]*\)\)", coded):

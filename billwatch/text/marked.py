@@ -138,10 +138,15 @@ _CODE_TABLE = {PLAIN: ".", INSERTED: "I", STRUCK: "D"}
 
 def mark_codes(text: str, marks: bytearray) -> str:
     """One letter per character: "." plain, "I" inserted, "D" struck, " " any whitespace."""
-    codes = list(bytes(marks).decode("latin-1").translate(_CODE_TABLE))
+    codes = bytes(marks).decode("latin-1").translate(_CODE_TABLE)
+    out: list[str] = []
+    pos = 0
     for m in _WHITESPACE.finditer(text):
-        codes[m.start():m.end()] = " " * (m.end() - m.start())
-    return "".join(codes)
+        out.append(codes[pos:m.start()])
+        out.append(" " * (m.end() - m.start()))
+        pos = m.end()
+    out.append(codes[pos:])
+    return "".join(out)
 
 
 def spans_of(text: str, marks: bytearray) -> tuple[list[Span], list[Span]]:
