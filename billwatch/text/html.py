@@ -57,6 +57,8 @@ _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 _NY_MARKUP = re.compile(r"\[\s*<b>\s*<s>|<b>\s*<u>|EXPLANATION--Matter in", re.I)
 _CA_MARKERS = re.compile(r"LEGISLATIVE COUNSEL|PEOPLE OF THE STATE OF CALIFORNIA|blue_text", re.I)
 _NY_HEADING = re.compile(r"STATE OF NEW YORK")
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+_HIDDEN = re.compile(r"display:none|visibility:hidden")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def _is_centered(el: etree._Element) -> bool:
 
 def _is_furniture(el: etree._Element) -> bool:
     """Navigation, page chrome and vote tables: not bill text."""
-    if el.tag in _SKIP:
+    if el.tag in _SKIP or el.get("hidden") is not None or _HIDDEN.search(_style(el)):
         return True
     names = f"{el.get('id') or ''} {el.get('class') or ''} {el.get('role') or ''}"
     if names.strip() and _FURNITURE_NAME.search(names):
@@ -219,6 +221,8 @@ def _ny_bill_pres(tree: etree._Element) -> list[etree._Element]:
 def parse_html(html: str | bytes) -> tuple[etree._Element, str]:
     """Parse HTML (bytes decoded from BOM, meta charset, UTF-8 or Windows-1252)."""
     raw = decode_bytes(html) if isinstance(html, bytes) else html
+    # lxml refuses str input that still declares an encoding (XHTML's <?xml ...?>).
+    raw = _XML_DECLARATION.sub("", raw, count=1)
     if not raw.strip():
         raise DocumentError("empty HTML document")
     try:

@@ -40,9 +40,10 @@ def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
         return "caml"
     if _USLM.search(head):
         return "uslm"
-    if _XML_DECL.match(head) and not re.search(rb"<html\b", head, re.I):
+    xhtml = re.search(rb"<html\b|<!doctype\s+html", head, re.I)
+    if _XML_DECL.match(head) and not xhtml:
         return "xml"
-    if _HTML_START.match(head) or mt in _HTML_TYPES or suffix in ("html", "htm"):
+    if xhtml or _HTML_START.match(head) or mt in _HTML_TYPES or suffix in ("html", "htm"):
         return "html"
     if stripped.startswith(b"<"):
         return "xml"

@@ -201,3 +201,13 @@ def test_ny_plain_capitals_and_brackets_across_a_page_break() -> None:
     assert "§ 2. This act shall take effect immediately." in result.text.splitlines()
     for furniture in ("EXPLANATION", "LBD07777", "S. 2121", "S 170", "["):
         assert furniture not in result.text
+
+
+def test_xhtml_with_xml_declaration_and_hidden_elements() -> None:
+    data = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+            '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+            '<p>A <ins>new</ins> <del>old</del> rule \u00a7 2.</p>'
+            '<div style="display: none">Menu</div><div hidden="">Skip to content</div>'
+            '</body></html>').encode("utf-8")
+    result = extract_document(data)
+    assert result == ExtractedText("A new old rule § 2.", [(2, 5)], [(6, 9)])
