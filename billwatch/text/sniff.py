@@ -21,6 +21,13 @@ _BILLTEXT = re.compile(rb"<billtext_html\b", re.I)
 _CAML = re.compile(rb"<(?:\w+:)?MeasureDoc\b|lc\.ca\.gov/legalservices/schemas/caml")
 _USLM = re.compile(rb"schemas\.gpo\.gov/xml/uslm")
 _PDF_TYPES = ("application/pdf", "application/x-pdf")
+# Formats some legislatures publish that we do not read; named so that the error is clear.
+_UNSUPPORTED = [
+    (b"{\\rtf", "RTF document"),
+    (b"PK\x03\x04", "ZIP archive (a .docx or .zip)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Microsoft Word 97-2003 (.doc) document"),
+    (b"\xffWPC", "WordPerfect document"),
+]
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -32,6 +39,9 @@ def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
     suffix = (filename or "").lower().rsplit(".", 1)[-1] if filename and "." in filename else ""
     if b"%PDF-" in data[:1024] or mt in _PDF_TYPES or suffix == "pdf":
         return "pdf"
+    for magic, name in _UNSUPPORTED:
+        if stripped.startswith(magic):
+            raise DocumentError(f"unsupported format: {name}")
     if stripped.startswith((b"{", b"[")):
         return "json"
     if _BILLTEXT.search(head):
