@@ -57,6 +57,7 @@ _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 _NY_MARKUP = re.compile(r"\[\s*<b>\s*<s>|<b>\s*<u>|EXPLANATION--Matter in", re.I)
 _CA_MARKERS = re.compile(r"LEGISLATIVE COUNSEL|PEOPLE OF THE STATE OF CALIFORNIA|blue_text", re.I)
 _NY_HEADING = re.compile(r"STATE OF NEW YORK")
+_MEMO = re.compile(r"^\W*BILL NUMBER:", re.M)  # the sponsor memo's first heading
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 _HIDDEN = re.compile(r"display:none|visibility:hidden")
 
@@ -210,7 +211,15 @@ def layout_fixed_width(text: str, marks: bytearray, *, new_york: bool
 
 def _is_ny_bill_pre(pre: etree._Element) -> bool:
     text = pre.text_content()
+    if _MEMO.search(text):
+        return False
     return bool(_NY_HEADING.search(text)) or looks_line_numbered(text)
+
+
+def _is_lbdc_page(tree: etree._Element) -> bool:
+    """The LBDC "Legislative Information" page (status, votes, memo and maybe the text)."""
+    title = tree.findtext(".//title") or ""
+    return "LBDC" in title or tree.find(".//*[@id='nv_bot_contents']") is not None
 
 
 def _ny_bill_pres(tree: etree._Element) -> list[etree._Element]:
@@ -241,6 +250,8 @@ def html_to_text(html: str | bytes) -> ExtractedText:
     walker = _Walker(flavour, raw_pre=bool(pres))
     body = tree.find(".//body")
     roots = pres or [body if body is not None else tree]
+    if not pres and _is_lbdc_page(tree):
+        roots = []  # a status-only LBDC page: actions, votes and memo are not bill text
     try:
         for root in roots:
             walker.walk(root, PLAIN, pre=False, bold=False)

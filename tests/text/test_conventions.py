@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from billwatch.text import (
+    DocumentError,
     ExtractedText,
     caml_to_text,
     extract_document,
@@ -211,3 +212,14 @@ def test_xhtml_with_xml_declaration_and_hidden_elements() -> None:
             '</body></html>').encode("utf-8")
     result = extract_document(data)
     assert result == ExtractedText("A new old rule § 2.", [(2, 5)], [(6, 9)])
+
+
+def test_lbdc_page_without_bill_text_has_no_text() -> None:
+    """Status and memo only (the Text box unticked): nothing on it is bill text."""
+    page = (FILES / "ny_lbdc_bill_page.html").read_text(encoding="utf-8")
+    start = page.index('<PRE WIDTH="108">')
+    status_only = page[:start] + page[page.index("</pre>", start) + len("</pre>"):]
+    assert "STATE OF NEW YORK" not in status_only and "BILL NUMBER:" in status_only
+    assert html_to_text(status_only).text == ""
+    with pytest.raises(DocumentError, match="no text found"):
+        extract_document(status_only.encode("utf-8"))
