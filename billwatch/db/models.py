@@ -118,7 +118,7 @@ class BillVersion(Base):
     date: Mapped[dt.date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(Text)
     media_type: Mapped[str | None] = mapped_column(String(100))
-    source_key: Mapped[str | None] = mapped_column(String(100))
+    source_key: Mapped[str | None] = mapped_column(String(100), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     inserted: Mapped[list[Any]] = mapped_column(default=list)  # [[start, end], ...] into text
     struck: Mapped[list[Any]] = mapped_column(default=list)
