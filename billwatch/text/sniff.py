@@ -91,8 +91,8 @@ def _other_xml(data: bytes) -> ExtractedText:
     """XML that is neither CAML, USLM nor LBDC: only bill-shaped roots are accepted."""
     root = parse_xml(data)
     name = local(root)
-    if name in ("bill", "resolution", "amendment"):
-        return uslm_to_text(data)  # USLM without its namespace declared in the first 4 KB
+    if name in ("bill", "resolution", "amendment", "amendment-doc"):
+        return uslm_to_text(data)  # bill.dtd, or USLM declaring its namespace late
     raise DocumentError(f"unknown XML format: root element <{name}>")
 
 

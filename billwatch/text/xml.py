@@ -6,6 +6,7 @@ import re
 
 from lxml import etree
 
+from billwatch.text.billdtd import bill_dtd_marked, is_bill_dtd
 from billwatch.text.html import html_to_text
 from billwatch.text.marked import INSERTED, PLAIN, STRUCK, DocumentError, ExtractedText, Marked
 from billwatch.text.marked import finish as _finish
@@ -72,15 +73,20 @@ def _uslm_walk(el: etree._Element, mark: int, out: Marked) -> None:
 
 
 def uslm_to_text(xml: bytes) -> ExtractedText:
-    """Text of a USLM bill; `changed="added|deleted"` (on an element or an ancestor) marks."""
+    """Text of a USLM bill; `changed="added|deleted"` (on an element or an ancestor) marks.
+
+    Classic bill.dtd XML (govinfo BILLS before USLM) is read too.
+    """
     root = parse_xml(xml)
-    mains = [el for el in root if local(el) == "main"] or [root]
-    out = Marked()
     try:
+        if is_bill_dtd(root):
+            return _finish(*bill_dtd_marked(root).build())
+        mains = [el for el in root if local(el) == "main"] or [root]
+        out = Marked()
         for main in mains:
             _uslm_walk(main, PLAIN, out)
     except RecursionError as exc:
-        raise DocumentError("USLM nested too deeply to read") from exc
+        raise DocumentError("bill XML nested too deeply to read") from exc
     return _finish(*out.build())
 
 

@@ -223,3 +223,17 @@ def test_lbdc_page_without_bill_text_has_no_text() -> None:
     assert html_to_text(status_only).text == ""
     with pytest.raises(DocumentError, match="no text found"):
         extract_document(status_only.encode("utf-8"))
+
+
+def test_classic_bill_dtd_reported_bill() -> None:
+    result = extract("bill_dtd_s888_rs.xml")
+    assert words(result, result.struck) == ["may", "(b) The Commissioner may waive this section."]
+    assert words(result, result.inserted) == ["shall not", "(b) No waiver may be granted."]
+    lines = result.text.splitlines()
+    assert lines[0] == "A BILL"
+    assert "SECTION 1. Short title." in lines and "SEC. 2. Import ban." in lines
+    assert "This Act may be cited as the “Forced Labor Accountability Act”." in lines
+    for furniture in ("119th CONGRESS", "Calendar No. 31", "Mr. Quill", "Reported with",
+                      "U.S. Senate"):
+        assert furniture not in result.text
+    assert uslm_to_text((FILES / "bill_dtd_s888_rs.xml").read_bytes()) == result
