@@ -10,7 +10,7 @@ from billwatch.text.diff import diff_versions
 from billwatch.text.html import html_to_text
 from billwatch.text.marked import DocumentError, ExtractedText
 from billwatch.text.pdf import pdf_to_text
-from billwatch.text.sniff import extract_document
+from billwatch.text.sniff import extract_document, plain_text_to_text
 from billwatch.text.xml import caml_to_text, ny_billtext_to_text, uslm_to_text
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "html_to_text",
     "ny_billtext_to_text",
     "pdf_to_text",
+    "plain_text_to_text",
     "uslm_to_text",
 ]

@@ -67,7 +67,7 @@ def extract_document(data: bytes, *, media_type: str | None = None,
         raise DocumentError("empty document")
     kind = _kind(data, media_type, filename)
     if kind == "pdf":
-        result = text_to_extracted(pdf_to_text(data))
+        result = plain_text_to_text(pdf_to_text(data))
     elif kind == "json":
         result = _legiscan(data)
     elif kind == "billtext":
@@ -104,10 +104,10 @@ def _plain_text(data: bytes) -> ExtractedText:
     controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 8:
         raise DocumentError("unknown binary format (not HTML, PDF, XML, JSON or text)")
-    return text_to_extracted(text)
+    return plain_text_to_text(text)
 
 
-def text_to_extracted(text: str) -> ExtractedText:
+def plain_text_to_text(text: str) -> ExtractedText:
     """Plain or PDF text; New York's layout and plain-text conventions are understood."""
     if is_ny_plain(text):
         return ny_plain_to_text(text)

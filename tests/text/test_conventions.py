@@ -14,6 +14,7 @@ from billwatch.text import (
     extract_document,
     html_to_text,
     ny_billtext_to_text,
+    plain_text_to_text,
     uslm_to_text,
 )
 from tests.text.spans import check_spans, folded, without, words
@@ -237,3 +238,10 @@ def test_classic_bill_dtd_reported_bill() -> None:
                       "U.S. Senate"):
         assert furniture not in result.text
     assert uslm_to_text((FILES / "bill_dtd_s888_rs.xml").read_bytes()) == result
+
+
+def test_plain_text_to_text_takes_a_string() -> None:
+    text = (FILES / "ny_openleg_fulltext_caps.txt").read_text(encoding="utf-8")
+    assert plain_text_to_text(text) == extract("ny_openleg_fulltext_caps.txt")
+    other = plain_text_to_text("SECTION 1.  A   plain\r\nbill.\n\n\n\nSEC. 2. End.")
+    assert other == ExtractedText("SECTION 1. A plain\nbill.\n\nSEC. 2. End.", [], [])
