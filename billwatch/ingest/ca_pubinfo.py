@@ -24,6 +24,7 @@ from billwatch.ingest.common import (
     clean,
     parse_date,
     version_note,
+    with_text,
 )
 from billwatch.ingest.sessions import normalise_session
 from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
@@ -208,10 +209,7 @@ def _versions(
             media_type="application/xml", text=clean_text, source_key=row["bill_version_id"],
         )
         if previous:
-            spans = diff_versions(previous, clean_text)
-            record.text = spans.text
-            record.inserted = [tuple(s) for s in spans.inserted]
-            record.struck = [tuple(s) for s in spans.struck]
+            with_text(record, diff_versions(previous, clean_text))
         versions.append(record)
         previous = clean_text
     return versions

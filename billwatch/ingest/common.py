@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from billwatch.actions import Rule, classify_action
+from billwatch.records import VersionRecord
+
+if TYPE_CHECKING:
+    from billwatch.text import ExtractedText
 
 
 class ParseError(ValueError):
@@ -49,7 +53,7 @@ def local_time(moment: dt.datetime, jurisdiction: str) -> dt.datetime:
     import us
 
     state = us.states.lookup(jurisdiction)
-    zone = state.capital_tz if state is not None else "America/New_York"
+    zone = (state.capital_tz if state is not None else None) or "America/New_York"
     return moment.replace(tzinfo=ZoneInfo(zone))
 
 
@@ -114,3 +118,11 @@ def classify(text: str, source_rules: list[Rule]) -> list[str]:
 def clean(text: Any) -> str:
     """Whitespace folded to single spaces."""
     return " ".join(str(text or "").split())
+
+
+def with_text(version: VersionRecord, extracted: ExtractedText) -> VersionRecord:
+    """The version with the extracted text and its inserted and struck spans."""
+    version.text = extracted.text
+    version.inserted = [(int(start), int(end)) for start, end in extracted.inserted]
+    version.struck = [(int(start), int(end)) for start, end in extracted.struck]
+    return version

@@ -19,6 +19,7 @@ from billwatch.ingest.common import (
     clean,
     parse_date,
     version_note,
+    with_text,
 )
 from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
@@ -188,12 +189,11 @@ def parse_uslm(xml: bytes) -> VersionRecord:
         extracted = uslm_to_text(xml)
     except DocumentError as exc:
         raise ParseError(str(exc)) from exc
-    return VersionRecord(
+    version = VersionRecord(
         note=version_note(stage), date=max((d for d in dates if d), default=None),
-        url=GOVINFO_XML.format(key=key), media_type="application/xml", text=extracted.text,
-        inserted=[tuple(s) for s in extracted.inserted],
-        struck=[tuple(s) for s in extracted.struck], source_key=key,
+        url=GOVINFO_XML.format(key=key), media_type="application/xml", source_key=key,
     )
+    return with_text(version, extracted)
 
 
 def is_billstatus(xml: bytes) -> bool:

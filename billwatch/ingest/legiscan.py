@@ -23,6 +23,7 @@ from billwatch.ingest.common import (
     parse_datetime,
     require,
     version_note,
+    with_text,
 )
 from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.sessions import session_identifier, special_ordinal
@@ -221,11 +222,7 @@ def parse_text(text: dict[str, Any]) -> VersionRecord:
         extracted = extract_document(data, media_type=text.get("mime"))
     except DocumentError as exc:
         raise ParseError(f"text doc {text['doc_id']}: {exc}") from exc
-    version = _placeholder_version(text)
-    version.text = extracted.text
-    version.inserted = [tuple(span) for span in extracted.inserted]
-    version.struck = [tuple(span) for span in extracted.struck]
-    return version
+    return with_text(_placeholder_version(text), extracted)
 
 
 def text_bill_id(text: dict[str, Any]) -> int:

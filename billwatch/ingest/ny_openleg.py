@@ -20,6 +20,7 @@ from billwatch.ingest.common import (
     parse_date,
     parse_datetime,
     require,
+    with_text,
 )
 from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.sessions import session_for_year
@@ -95,10 +96,7 @@ def _version(result: dict[str, Any], amendment: dict[str, Any]) -> VersionRecord
     if html:
         from billwatch.text import html_to_text
 
-        extracted = html_to_text(html)
-        version.text = extracted.text
-        version.inserted = [tuple(s) for s in extracted.inserted]
-        version.struck = [tuple(s) for s in extracted.struck]
+        with_text(version, html_to_text(html))
     else:
         version.text = plain.strip("\n")
     return version
