@@ -41,11 +41,12 @@ MAX_UNZIPPED = 4 * 1024 * 1024 * 1024  # a zip bomb is refused, not unpacked
 def parse_listing(html: str, base: str) -> dict[str, tuple[str, dt.datetime]]:
     """{archive name: (url, modified)} from a directory listing page."""
     found: dict[str, tuple[str, dt.datetime]] = {}
-    for line in re.split(r"\n|<tr", html):
+    for line in re.split(r"\n|<br\s*/?>|<tr", html, flags=re.I):
         link = re.search(r'href="([^"]+\.zip)"', line, re.I)
         if not link or not ARCHIVE.search(link.group(1)):
             continue
-        rest = re.sub(r"<[^>]+>", " ", line[link.end():])
+        # Apache writes the date after the link, IIS before it.
+        rest = re.sub(r"<[^>]+>", " ", line)
         for pattern, fmt in DATE_FORMATS:
             match = pattern.search(rest)
             if match:

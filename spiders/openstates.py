@@ -160,11 +160,11 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
     name = "openstates"
     default_base_url = "https://v3.openstates.org"
     key_setting = "OPENSTATES_API_KEY"
-    per_page = 20
 
     def list_url(self, path: str, state: str, page: int, **params: Any) -> str:
         """A listing address with repeated `include` parameters, as the API documents."""
-        query = [("jurisdiction", state.lower()), ("page", page), ("per_page", self.per_page)]
+        per_page = self.crawler.settings.getint("OPENSTATES_PER_PAGE", 20)
+        query = [("jurisdiction", state.lower()), ("page", page), ("per_page", per_page)]
         query += [(k, v) for k, v in params.items() if v is not None]
         if path == "bills":
             query += [("include", name) for name in INCLUDES]

@@ -152,6 +152,14 @@ class StorePipeline(_Pipeline):
             raise InvalidRecord(f"bill {item.jurisdiction} {item.session} {item.identifier}"
                                 " is not stored, so its text cannot be")
         version = item.version
+        if any(row.content_hash == version.content_hash for row in bill.versions):
+            # The same text under another document id is not a new version; the link that
+            # stood for it goes, so later runs do not fetch it again.
+            for row in list(bill.versions):
+                if not row.text and (row.url == version.url or (
+                        version.source_key and row.source_key == version.source_key)):
+                    bill.versions.remove(row)
+            return False
         for row in bill.versions:
             # The placeholder is keyed on its URL: carry it over so the text fills it.
             same_key = version.source_key and row.source_key == version.source_key

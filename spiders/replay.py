@@ -88,17 +88,26 @@ class ReplayServer:
     """A threaded HTTP server on 127.0.0.1 replaying `data`."""
 
     def __init__(self, data: ReplayData | None = None, *, robots: str = ALLOW_ALL):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.httpd.daemon_threads = True
+        self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.data = data or ReplayData()
         self.robots = robots
         self.log = RequestLog()
         self.user_agents: set[str] = set()
         self._faults: list[_Armed] = []
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
-        self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.data.root = self.root
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def data(self) -> ReplayData:
+        """What the server replays; replace it at any time."""
+        return self._data
+
+    @data.setter
+    def data(self, value: ReplayData) -> None:
+        value.root = self.root
+        self._data = value
 
     def __enter__(self) -> ReplayServer:
         self.start()

@@ -117,13 +117,13 @@ def run_crawl(
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
         with log_path.open("wb") as log:
-            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, env=env)
-            assert child.stdout is not None
-            for raw in child.stdout:
-                line = raw.decode("utf-8", "replace")
-                if line.startswith("PROGRESS ") and on_progress:
-                    on_progress(json.loads(line[len("PROGRESS "):]))
-            code = child.wait()
+            with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, env=env) as child:
+                assert child.stdout is not None
+                for raw in child.stdout:
+                    line = raw.decode("utf-8", "replace")
+                    if line.startswith("PROGRESS ") and on_progress:
+                        on_progress(json.loads(line[len("PROGRESS "):]))
+                code = child.wait()
         if not summary_path.exists():
             tail = log_path.read_text("utf-8", "replace").strip().splitlines()[-15:]
             raise CrawlError(f"the {source} crawl failed (exit {code}):\n" + "\n".join(tail))
