@@ -65,20 +65,6 @@ class Marked:
                 break
         return out[-n:]
 
-    def drop_tail(self, char: str) -> bool:
-        """Remove a trailing `char` (ignoring trailing spaces) and say whether one was there."""
-        for i in range(len(self.parts) - 1, -1, -1):
-            stripped = self.parts[i].rstrip(" ")
-            if not stripped:
-                continue
-            if stripped.endswith(char):
-                cut = len(stripped) - len(char)
-                self.parts[i] = self.parts[i][:cut]
-                self.mark_parts[i] = self.mark_parts[i][:cut]
-                return True
-            return False
-        return False
-
     def build(self) -> tuple[str, bytearray]:
         """The joined text and marks."""
         return "".join(self.parts), bytearray(b"".join(self.mark_parts))
