@@ -70,7 +70,8 @@ class Marked:
         return "".join(self.parts), bytearray(b"".join(self.mark_parts))
 
 
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"[ \t\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_LINE_BREAKS = re.compile(r"\r\n?|[\f\u2028\u2029\x85]")  # a PDF's pages are joined by \f
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ORNAMENT_LINE = re.compile(r"^[•·*]+$", re.M)  # the closing bullet of Missouri bills
 _FFFD_SECTION = re.compile(r"\ufffd{1,2}(?=\s*\d)")
@@ -108,7 +109,7 @@ def normalise(text: str, marks: bytearray) -> tuple[str, bytearray]:
     """Collapse spaces within lines, trim lines, keep at most one blank line between blocks."""
     # The LBDC writes "§§" as two U+FFFD (ny_openleg/lbdc_bill_pages/2023-S6169-...html).
     text = _FFFD_SECTION.sub(lambda m: "§" * len(m.group()), text)
-    text, marks = sub(re.compile(r"\r"), "", text, marks)
+    text, marks = sub(_LINE_BREAKS, "\n", text, marks)
     text, marks = sub(_SPACES, " ", text, marks)
     text, marks = sub(re.compile(r" *\n *"), "\n", text, marks)
     text, marks = sub(_ORNAMENT_LINE, "", text, marks)

@@ -245,3 +245,8 @@ def test_plain_text_to_text_takes_a_string() -> None:
     assert plain_text_to_text(text) == extract("ny_openleg_fulltext_caps.txt")
     other = plain_text_to_text("SECTION 1.  A   plain\r\nbill.\n\n\n\nSEC. 2. End.")
     assert other == ExtractedText("SECTION 1. A plain\nbill.\n\nSEC. 2. End.", [], [])
+
+
+def test_line_breaks_of_every_kind() -> None:
+    """CRLF, CR, a PDF's form feed between pages and Unicode separators all end a line."""
+    assert plain_text_to_text("a\r\nb\rc\fd\u2028e\u2029f").text == "a\nb\nc\nd\ne\nf"
