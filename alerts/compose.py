@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,7 +14,14 @@ from sqlalchemy.orm import Session, selectinload
 from alerts import context as ctx_mod
 from alerts.context import Recipient
 from alerts.outbox import alert_key, digest_key, enqueue, existing_keys
-from alerts.render import Rendered, build_message, render_alert, render_digest
+from alerts.render import (
+    FragmentCache,
+    Outgoing,
+    Rendered,
+    build_message,
+    render_alert,
+    render_digest,
+)
 from alerts.select import (
     aware,
     changed_bill_ids,
@@ -78,7 +84,7 @@ def _recipient(sub: Subscriber) -> Recipient:
 
 
 def _message(rendered: Rendered, key: str, sub: Subscriber, now: dt.datetime,
-             settings: Settings) -> EmailMessage:
+             settings: Settings) -> Outgoing:
     token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
     return build_message(
         rendered, key=key, to_email=sub.email, to_name=sub.name, mail_from=settings.mail_from,
@@ -87,11 +93,11 @@ def _message(rendered: Rendered, key: str, sub: Subscriber, now: dt.datetime,
         unsubscribe_mailto=settings.unsubscribe_mailto)
 
 
-def _preview(folder: Path, key: str, rendered: Rendered, message: EmailMessage) -> Path:
+def _preview(folder: Path, key: str, rendered: Rendered, message: Outgoing) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stem = key.replace(":", "_")
     (folder / f"{stem}.txt").write_text(rendered.text, encoding="utf-8")
-    (folder / f"{stem}.eml").write_text(message.as_string(), encoding="utf-8")
+    (folder / f"{stem}.eml").write_text(message.raw, encoding="utf-8")
     path = folder / f"{stem}.html"
     path.write_text(rendered.html, encoding="utf-8")
     return path
@@ -132,6 +138,7 @@ def compose_digests(
     bills = load_snapshots(session, changed_bill_ids(session, min(sinces.values()), now), now)
     fresh = freshness(session, {b.state for b in bills.values()})
     done = set() if preview else existing_keys(session, "digest:")
+    fragments: FragmentCache = {}
     for sub in subs:
         key = digest_key(sub.id, frequency, period)
         if key in done:
@@ -148,7 +155,7 @@ def compose_digests(
             out.empty += 1  # nothing new for them: no empty digest is ever sent
             continue
         token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
-        rendered = render_digest(digest, tz=settings.timezone,
+        rendered = render_digest(digest, tz=settings.timezone, cache=fragments,
                                  unsubscribe_url=unsubscribe_url(settings.public_url, token))
         message = _message(rendered, key, sub, now, settings)
         if preview:

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from classifier.taxonomy import ALERT_TAGS, BY_NAME, TRACK_TAGS, stance
 
 EVIDENCE_CONTEXT = 90  # characters of text shown either side of an evidence quote
+# Bills shown in full in one digest; the rest are listed in a line each. Gmail clips messages
+# over 102 KB and nobody reads fifty bills on a phone: the ALERT bills come first anyway.
+DETAIL_LIMIT = 25
 
 
 @dataclass
@@ -234,12 +237,18 @@ class DigestContext:
     period: str  # "2025-03-04" or "2025-W10": the idempotency period
     since: dt.datetime
     now: dt.datetime
-    items: list[DigestItem]
+    items: list[DigestItem]  # shown in full
+    more: list[DigestItem]  # listed in one line each
     by_state: list[tuple[str, int]]
     by_tag: list[tuple[str, str, int]]  # (name, label, count)
     freshness: list[tuple[str, dt.datetime | None]]
     alert_count: int
     track_count: int
+
+    @property
+    def total(self) -> int:
+        """Bills in the digest, in full or listed."""
+        return len(self.items) + len(self.more)
 
 
 def build_digest(
@@ -261,7 +270,7 @@ def build_digest(
     tags = Counter(t.name for i in items for t in i.bill.tags)
     return DigestContext(
         recipient=recipient, frequency=frequency, period=period, since=since, now=now,
-        items=items, by_state=sorted(states.items()),
+        items=items[:DETAIL_LIMIT], more=items[DETAIL_LIMIT:], by_state=sorted(states.items()),
         by_tag=[(name, BY_NAME[name].label if name in BY_NAME else name, n)
                 for name, n in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))],
         freshness=sorted((s, freshness.get(s)) for s in states),

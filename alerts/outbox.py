@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from alerts.render import Outgoing
 from billwatch.db.models import OutboxMessage
 
 # Row states. "sending" is written after the server accepted the recipient and before the
@@ -35,11 +35,11 @@ def existing_keys(session: Session, prefix: str) -> set[str]:
 
 
 def enqueue(session: Session, *, key: str, subscriber_id: int, kind: str, recipient: str,
-            message: EmailMessage, now: dt.datetime) -> bool:
+            message: Outgoing, now: dt.datetime) -> bool:
     """Store a message unless its key is already there; True when stored."""
     row = OutboxMessage(
         idempotency_key=key, subscriber_id=subscriber_id, kind=kind, recipient=recipient,
-        subject=str(message["Subject"]), message=message.as_string(), status=PENDING,
+        subject=message.subject, message=message.raw, status=PENDING,
         created_at=now)
     try:
         # A savepoint: a concurrent run that stored the same key first is not an error.

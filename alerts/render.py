@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -14,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from alerts.context import CHAMBERS, AlertContext, DigestContext
+from alerts.context import CHAMBERS, AlertContext, DigestContext, DigestItem
 from classifier.taxonomy import BY_NAME
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -76,9 +78,27 @@ def _render(kind: str, tz: str, **values: object) -> Rendered:
     return Rendered(" ".join(subject.split()), text, inline_css(html))
 
 
-def render_digest(ctx: DigestContext, *, tz: str, unsubscribe_url: str) -> Rendered:
-    """Subject, text and HTML of a digest."""
-    return _render("digest", tz, d=ctx, unsubscribe_url=unsubscribe_url)
+FragmentCache = dict[tuple[str, int, tuple[str, ...]], str]
+
+
+def render_digest(ctx: DigestContext, *, tz: str, unsubscribe_url: str,
+                  cache: FragmentCache | None = None) -> Rendered:
+    """Subject, text and HTML of a digest.
+
+    A bill reads the same in every digest of one run (given why it is there), so each bill's
+    part is rendered once per run and reused: pass the same `cache` for one `now`.
+    """
+    env = environment(tz)
+    cache = {} if cache is None else cache
+
+    def bill_fragment(kind: str, item: DigestItem) -> str:
+        key = (kind, item.bill.bill_id, tuple(item.reasons))
+        if key not in cache:
+            cache[key] = env.get_template(f"_bill.{kind}.j2").render(item=item)
+        return Markup(cache[key]) if kind == "html" else cache[key]
+
+    return _render("digest", tz, d=ctx, unsubscribe_url=unsubscribe_url,
+                   bill_fragment=bill_fragment)
 
 
 def render_call_script(ctx: AlertContext, tz: str) -> str:
@@ -102,21 +122,45 @@ def message_id(key: str, mail_from: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
+@dataclass
+class Outgoing:
+    """A finished RFC 5322 message, as the outbox stores it."""
+
+    subject: str
+    message_id: str
+    raw: str
+
+
+def _part(content_type: str, body: str) -> str:
+    """One text part, quoted-printable: readable in the raw file and 7-bit safe for any MTA."""
+    # binascii's encoder is C: the email package's pure-Python one was most of the run time.
+    encoded = binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii")
+    return (f"Content-Type: {content_type}; charset=\"utf-8\"\n"
+            "Content-Transfer-Encoding: quoted-printable\n\n" + encoded.rstrip("\n") + "\n")
+
+
 def build_message(
     rendered: Rendered, *, key: str, to_email: str, to_name: str | None, mail_from: str,
     now: dt.datetime, unsubscribe_token: str, unsubscribe_url: str, unsubscribe_mailto: str,
-) -> EmailMessage:
+) -> Outgoing:
     """A multipart/alternative message with one-click unsubscribe headers (RFC 2369, 8058)."""
-    msg = EmailMessage()
-    msg["From"] = mail_from
-    msg["To"] = formataddr((to_name or "", to_email))
-    msg["Subject"] = rendered.subject
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id(key, mail_from)
+    headers = EmailMessage()  # the email package encodes the headers (names, subjects)
+    headers["From"] = mail_from
+    headers["To"] = formataddr((to_name or "", to_email))
+    headers["Subject"] = rendered.subject
+    headers["Date"] = format_datetime(now)
+    msgid = message_id(key, mail_from)
+    headers["Message-ID"] = msgid
     mailto = f"mailto:{unsubscribe_mailto}?subject={quote('unsubscribe ' + unsubscribe_token)}"
-    msg["List-Unsubscribe"] = f"<{mailto}>, <{unsubscribe_url}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["Auto-Submitted"] = "auto-generated"  # no vacation auto-replies to the robot
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
-    return msg
+    boundary = "=_bw_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+    # Written by hand: the email package would fold these long URLs into RFC 2047 encoded
+    # words, which mail clients do not read as List-Unsubscribe links.
+    head = headers.as_string().rstrip("\n") + "\n" + (
+        f"List-Unsubscribe: <{mailto}>,\n <{unsubscribe_url}>\n"
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
+        "Auto-Submitted: auto-generated\n"  # no vacation auto-replies to the robot
+        "MIME-Version: 1.0\n"
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n')
+    body = (f"--{boundary}\n" + _part("text/plain", rendered.text) + f"--{boundary}\n"
+            + _part("text/html", rendered.html) + f"--{boundary}--\n")
+    return Outgoing(subject=rendered.subject, message_id=msgid, raw=head + body)

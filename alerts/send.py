@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -153,7 +152,8 @@ class SmtpTransport(Transport):
             if code not in (250, 251):
                 self._fail(code, reply, "RCPT TO", address=True)
             handing_over()
-            data = re.sub(rb"(?<!\r)\n", b"\r\n", message.encode("utf-8"))
+            # SMTP wants CRLF line ends; the outbox stores LF (str.replace beats a regex here).
+            data = message.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
             code, reply = smtp.data(data)
             if code != 250:
                 self._fail(code, reply, "DATA", address=True)

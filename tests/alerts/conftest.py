@@ -173,6 +173,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.rcpt_replies: list[str] = []  # popped per RCPT: "451 ...", "550 ..."
         self.data_replies: list[str] = []
@@ -189,6 +190,7 @@ class Recorder:
         if self.data_replies:
             return self.data_replies.pop(0)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.raw.append(envelope.original_content or b"")
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 Message accepted"
 
@@ -222,3 +224,9 @@ def advance_sb5(Session: sessionmaker[Session], now: dt.datetime = NOW) -> None:
                      ActionRecord(date=now.date(), organization="upper",
                                   description="Reported favorably from Criminal Justice")]),
             now=now)
+
+
+def text_of(raw: str) -> str:
+    """The decoded plain-text part of a stored message (quoted-printable folds long lines)."""
+    parsed = message_from_bytes(raw.encode("utf-8"), policy=policy.default)
+    return parsed.get_body(("plain",)).get_content()  # type: ignore[union-attr]

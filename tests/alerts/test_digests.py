@@ -12,7 +12,15 @@ from alerts.compose import compose_digests, digest_due, period_of
 from alerts.context import matches
 from alerts.select import changed_bill_ids, load_snapshots
 from billwatch.db.models import OutboxMessage, Subscriber
-from tests.alerts.conftest import NOW, advance_sb5, amend_hb10, build_world, settings_for, subscribe
+from tests.alerts.conftest import (
+    NOW,
+    advance_sb5,
+    amend_hb10,
+    build_world,
+    settings_for,
+    subscribe,
+    text_of,
+)
 
 
 def test_snapshot_has_current_tags_changes_and_hearing(Session, db_url):
@@ -49,11 +57,12 @@ def test_digest_per_subscriber_filters_and_orders(Session, db_url):
     with Session.begin() as s:
         rows = {r.subscriber_id: r for r in s.scalars(select(OutboxMessage))}
         assert ny not in rows
-        body = rows[both].message
+        body = text_of(rows[both].message)
         assert body.index("HB 10") < body.index("SB 5")
-        assert "SB 5" in rows[track].message and "HB 10" not in rows[track].subject
+        assert "SB 5" in text_of(rows[track].message) and "HB 10" not in rows[track].subject
         assert rows[track].subject == "billwatch daily digest: 1 bill (TX)"
-        assert "HB 10" in rows[words].message and "SB 5" not in rows[words].message
+        words_text = text_of(rows[words].message)
+        assert "HB 10" in words_text and "SB 5" not in words_text
         assert rows[both].idempotency_key == f"digest:{both}:daily:2026-03-03"
         assert s.get(Subscriber, both).last_digest_at is not None
 
@@ -72,8 +81,8 @@ def test_next_digest_covers_only_what_changed_since(Session, db_url):
     with Session.begin() as s:
         done = compose_digests(s, "daily", tomorrow + dt.timedelta(hours=1), settings)
         assert done.keys == [f"digest:{sid}:daily:2026-03-04"]
-        message = s.scalar(select(OutboxMessage.message)
-                           .where(OutboxMessage.idempotency_key == done.keys[0]))
+        message = text_of(s.scalar(select(OutboxMessage.message)
+                                   .where(OutboxMessage.idempotency_key == done.keys[0])))
         assert "SB 5" in message and "HB 10 (89R)" not in message
 
 

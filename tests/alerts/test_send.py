@@ -62,6 +62,8 @@ def test_digest_arrives_with_headers_and_both_parts(world, sqlite_url, smtpd):
     assert "<mailto:unsubscribe@coalition.example?subject=unsubscribe%20" in unsub
     assert "<https://alerts.coalition.example/unsubscribe/" in unsub
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The header travels as plain URLs, not RFC 2047 words that clients would not follow.
+    assert b"\r\nList-Unsubscribe: <mailto:unsubscribe@coalition.example?" in recorder.raw[0]
     token = unsub.rsplit("/unsubscribe/", 1)[1].rstrip(">")
     assert read_token(token, "test-secret")[1] == "amy@example.org"
     assert msg.get_content_type() == "multipart/alternative"
