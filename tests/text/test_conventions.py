@@ -250,3 +250,12 @@ def test_plain_text_to_text_takes_a_string() -> None:
 def test_line_breaks_of_every_kind() -> None:
     """CRLF, CR, a PDF's form feed between pages and Unicode separators all end a line."""
     assert plain_text_to_text("a\r\nb\rc\fd\u2028e\u2029f").text == "a\nb\nc\nd\ne\nf"
+
+
+def test_italics_are_not_insertions_outside_california() -> None:
+    html = ("<html><body><p>Prepared by the Legislative Counsel Bureau.</p>"
+            "<p><i>Be it enacted by the General Assembly:</i></p>"
+            "<p>Section 1. A <em>victim</em> may apply.</p></body></html>")
+    result = html_to_text(html)
+    assert result.inserted == [] and result.struck == []
+    assert "Section 1. A victim may apply." in result.text
