@@ -27,19 +27,24 @@ class TaxonomyRules:
         directory = Path(patterns_dir) if patterns_dir else PATTERNS_DIR
         self.patterns = load_patterns(nlp, directory)
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.labels: dict[int, tuple[str, str]] = {}
+        self.by_key: dict[int, tuple[str, str]] = {}
         for pattern in self.patterns:
             if pattern.phrase is not None:
                 key_id = nlp.vocab.strings.add(pattern.key)
-                self.labels[key_id] = (pattern.label, pattern.key)
+                self.by_key[key_id] = (pattern.label, pattern.key)
                 self.phrases.add(pattern.key, [nlp.make_doc(pattern.phrase)])
         self.gapped = GapMatcher([p for p in self.patterns if p.phrase is None])
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The tags and cues the patterns mark."""
+        return tuple(sorted({p.label for p in self.patterns}))
 
     def __call__(self, doc: Doc) -> Doc:
         """Add the matches of every pattern to `doc.spans`."""
         spans = []
         for key_id, start, end in self.phrases(doc):
-            label, key = self.labels[key_id]
+            label, key = self.by_key[key_id]
             spans.append(Span(doc, start, end, label=label, kb_id=key))
         for pattern, start, end in self.gapped(doc):
             spans.append(Span(doc, start, end, label=pattern.label, kb_id=pattern.key))

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 from spacy.attrs import IS_ALPHA, LIKE_NUM, LOWER
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from classifier.markup import covered
 
@@ -59,6 +59,39 @@ def word_features(doc: Doc, mask: np.ndarray, start: int = 0, end: int | None = 
     return np.unique(np.concatenate([uni, bi]).astype(np.int64))
 
 
+REPEAL_WORDS = frozenset({"repeal", "repeals", "repealed", "repealing", "abolish", "abolishes",
+                          "abolishing", "decriminalize", "decriminalizes", "decriminalizing",
+                          "eliminate", "eliminates", "eliminating"})
+REPEAL_SCOPE = 14  # tokens either side, within one sentence
+# Offense matches that a repeal around them reverses (the taxonomy's opposite reading).
+REVERSIBLE = frozenset({"sex_work_criminalization", "penalty_increase"})
+
+
+def repealed(doc: Doc, span: Span) -> bool:
+    """Whether `span` sits in the scope of a repeal ("to repeal the offense of ...").
+
+    Missouri's "is repealed and one new section enacted in lieu thereof" re-enacts the
+    section, so a repeal with "lieu" in its scope is no repeal.
+    """
+    found = False
+    for rng in (range(span.start - 1, max(span.start - REPEAL_SCOPE, 0) - 1, -1),
+                range(span.end, min(span.end + REPEAL_SCOPE, len(doc)))):
+        for i in rng:
+            if doc[i].text in (".", ";", ":"):
+                break
+            if doc[i].lower_ == "lieu":
+                return False
+            found = found or doc[i].lower_ in REPEAL_WORDS
+    return found
+
+
+def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
+    """A match that is law after the amendment: not struck, and not an offense being repealed."""
+    if not mask[span.start:span.end].any():
+        return False
+    return not (span.label_ in REVERSIBLE and repealed(doc, span))
+
+
 def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
     """Rule-match features: per tag and cue, per pattern, struck matches, nearby pairs."""
     feats: dict[int, float] = {}
@@ -66,7 +99,7 @@ def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
     live_spans = []
     for span in doc.spans.get(SPANS_KEY, []):
         label = span.label_
-        live = bool(mask[span.start:span.end].any())
+        live = is_live(doc, span, mask)
         if live:
             counts[label] = counts.get(label, 0) + 1
             feats[rule_index("K:" + span.kb_id_)] = 1.0

@@ -17,9 +17,10 @@ Span = tuple[int, int]
 # that opens a word ("purchase[s]") is an editorial insertion in a quote, not a deletion.
 _STRUCK = re.compile(r"(?<![A-Za-z])\[[^\[\]]{1,5000}\]")
 _INSERTED_ANGLE = re.compile(r"<(?!/?[A-Za-z]+>)[^<>]{1,5000}>")
-# New York new matter: a run of at least three upper-case words (roman numerals and grades
-# such as "A-II" included) that is not the enacting clause or a heading.
-_CAPS_RUN = re.compile(r"\b[A-Z][A-Z0-9'\-,.;:()]*(?:\s+[A-Z0-9][A-Z0-9'\-,.;:()&]*){2,}")
+# New York new matter: a run of two or more upper-case words (grades such as "CLASS A-II"
+# included) that is not the enacting clause or a heading.
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z0-9'\-,.;:()]*(?:\s+[A-Z0-9][A-Z0-9'\-,.;:()&]*)+")
+MIN_CAPS_LETTERS = 6
 _NOT_NEW_MATTER = re.compile(
     r"^(AN ACT|THE PEOPLE OF THE STATE|BE IT ENACTED|SECTION \d|SEC\. \d|EXPLANATION|"
     r"A BILL|A JOINT|A RESOLUTION|AN ORDINANCE)"
@@ -34,7 +35,8 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
     upper_share = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
     if upper_share < 0.6:  # a text set all in capitals marks nothing by its case
         for m in _CAPS_RUN.finditer(text):
-            if not _NOT_NEW_MATTER.match(m.group()):
+            letters_in_run = sum(c.isalpha() for c in m.group())
+            if letters_in_run >= MIN_CAPS_LETTERS and not _NOT_NEW_MATTER.match(m.group()):
                 inserted.append((m.start(), m.end()))
     return merge(inserted), merge(struck)
 

@@ -1,6 +1,7 @@
 """Split a bill text into its sections so that a long omnibus bill is tagged section by section.
 
-Headings recognised: `SECTION 1.`, `Section 2.`, `Sec. 3.`, `SEC. 4.`, `§ 5.`, Missouri-style
+Headings recognised: `SECTION 1.`, `Section 2.`, `Sec. 3.`, `SEC. 4.`, `§ 5.` (`S 5.` at a line
+start in New York plain text), Missouri-style
 codified section numbers at a line start (`566.206. 1.`), and `PART A` / `ARTICLE 2` lines.
 Sections longer than `max_words` are split again at numbered subsections (`1.`, `(a)`, `(1)`),
 then at sentence ends.
@@ -16,9 +17,10 @@ MIN_WORDS = 8  # a fragment shorter than this is folded into its neighbour
 
 _HEADING = re.compile(
     r"(?:^|(?<=[\s.;:]))"
-    r"(?P<label>(?:SECTION|Section|SEC\.|Sec\.)\s+\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?"
+    r"(?P<label>(?:SECTION|Section|SEC\.|Sec\.)\s+(?:\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?|[A-Z])"
     r"|§+\s*\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?)"
     r"\.(?=\s+[\[<(\"'A-Z0-9])"
+    r"|^[ \t]*(?P<ny>S\s+\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?)\.(?=\s+[\[<(\"'A-Z0-9])"
     r"|^[ \t]*(?P<code>\d{1,4}\.\d{1,5}(?:-[a-z0-9]+)?)\.(?=\s)"
     r"|^[ \t]*(?P<part>(?:PART|Part|ARTICLE|Article)\s+[A-Z0-9]{1,4})(?=[ \t]*(?:$|[.:\-]))",
     re.M,
@@ -81,7 +83,9 @@ def split_sections(text: str, max_words: int = MAX_WORDS) -> list[Section]:
     """The sections of `text` in order; the text before the first heading is the preamble."""
     heads = []
     for m in _HEADING.finditer(text):
+        ny = m.group("ny")
         label = m.group("label") or m.group("code") or m.group("part") or ""
+        label = "§" + ny[1:] if ny else label  # New York plain text prints § as S
         heads.append((m.start() + (len(m.group()) - len(m.group().lstrip())),
                       " ".join(label.split())))
     bounds: list[tuple[str, int, int]] = []

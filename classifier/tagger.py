@@ -11,14 +11,15 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from classifier.components import TaxonomyScorer
-from classifier.features import SPANS_KEY, live_mask, rule_index, word_features
+from classifier.features import SPANS_KEY, is_live, live_mask, rule_index, word_features
 from classifier.markup import Span, clip, infer_spans, merge
 from classifier.sections import split_sections
 from classifier.taxonomy import TAGS, stance
 
 MAX_QUOTE = 400
 _SENTENCE = re.compile(r"[^.;:\n]+(?:[.;:](?!\d)|\n|$)")
-# A struck offense of buying or selling sex reads as decriminalisation (taxonomy reading rule).
+# A struck or repealed offense of buying or selling sex reads as decriminalisation (taxonomy
+# reading rule).
 _FLIPS = {"sex_work_criminalization": "non_criminalization"}
 FLIP_SCORE = 0.9
 
@@ -119,7 +120,7 @@ class Tagger:
         k = self.scorer.labels.index(tag)
         weights = self.scorer.weights[:, k]
         mask = live_mask(doc)
-        spans = [s for s in doc.spans.get(SPANS_KEY, []) if mask[s.start:s.end].any()]
+        spans = [s for s in doc.spans.get(SPANS_KEY, []) if is_live(doc, s, mask)]
         best, best_score, best_anchor = (0, len(doc.text)), -np.inf, 0
         for s, e in _sentences(doc.text):
             span = doc.char_span(s, e, alignment_mode="expand")
@@ -156,14 +157,20 @@ def struck_flips(doc: Doc) -> dict[str, tuple[int, int]]:
     """Tags that struck matches give by the opposite reading, with the struck words as evidence."""
     mask = live_mask(doc)
     spans = list(doc.spans.get(SPANS_KEY, []))
-    live_labels = {s.label_ for s in spans if mask[s.start:s.end].any()}
+    live_labels = {s.label_ for s in spans if is_live(doc, s, mask)}
     out: dict[str, tuple[int, int]] = {}
     for span in spans:
         target = _FLIPS.get(span.label_)
-        if target and not mask[span.start:span.end].any() and span.label_ not in live_labels:
+        if not target or span.label_ in live_labels or target in out:
+            continue
+        if not mask[span.start:span.end].any():
             for s, e in doc._.struck:
                 if s <= span.start_char < e:
-                    out.setdefault(target, Tagger._clip_quote(doc.text, s, e, span.start_char))
+                    out[target] = Tagger._clip_quote(doc.text, s, e, span.start_char)
+        else:  # repealed: quote the sentence that repeals it
+            for s, e in _sentences(doc.text):
+                if s <= span.start_char < e:
+                    out[target] = Tagger._clip_quote(doc.text, s, e, span.start_char)
     return out
 
 

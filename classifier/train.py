@@ -17,7 +17,7 @@ from classifier.components import TaxonomyScorer
 from classifier.data import Example
 from classifier.features import N_FEATURES, N_WORD_BUCKETS, featurize
 from classifier.linear import SparseRows, TrainParams, sigmoid, train
-from classifier.markup import infer_spans
+from classifier.markup import clip, infer_spans
 from classifier.sections import split_sections
 from classifier.tagger import FLIP_SCORE, Tagger, struck_flips
 from classifier.taxonomy import TAGS
@@ -62,8 +62,6 @@ def prepare(tagger: Tagger, example: Example) -> Prepared:
         ins, stk = infer_spans(example.text)
     whole = featurize(tagger.process(example.text, ins, stk))
     sections, flips = [], set()
-    from classifier.markup import clip
-
     for sec in split_sections(example.text):
         doc = tagger.process(example.text[sec.start:sec.end], clip(ins, sec.start, sec.end),
                              clip(stk, sec.start, sec.end))
@@ -189,8 +187,11 @@ def train_pipeline(corpus: list[Example], extra: list[Example], output: Path = P
                                 progress)
         thresholds = result.thresholds
     weights, bias = fit(prepared_extra + prepared_corpus, params)
-    scorer: TaxonomyScorer = nlp.get_pipe("taxonomy_scorer")
+    # A fresh pipeline to save: the one used for training holds every word of the training
+    # texts in its string store, which the shipped pipeline does not need.
+    fresh = build_nlp(config_path)
+    scorer: TaxonomyScorer = fresh.get_pipe("taxonomy_scorer")
     scorer.set_model(weights, bias, thresholds)
     output.mkdir(parents=True, exist_ok=True)
-    nlp.to_disk(output)
+    fresh.to_disk(output)
     return result

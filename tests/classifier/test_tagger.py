@@ -1,0 +1,112 @@
+"""Tagging with the shipped pipeline: struck and inserted text in each source's markup."""
+
+import pytest
+
+import classifier
+from billwatch.text.sniff import extract_document
+from classifier.taxonomy import TAGS
+
+TAGGER = classifier.load()
+
+
+def _extract(files, name, media_type):
+    return extract_document((files / "classifier" / name).read_bytes(), media_type=media_type,
+                            filename=name)
+
+
+def _check_shape(text, result):
+    assert set(result.scores) == set(TAGS)
+    for section in result.sections:
+        assert set(section.scores) == set(TAGS)
+        for ev in section.evidence:
+            assert text[ev.start:ev.end] == ev.quote
+            assert section.start <= ev.start < ev.end <= section.end
+    assert {ev.tag for ev in result.evidence} == set(result.tags)
+
+
+@pytest.mark.parametrize("name, media_type", [
+    ("ny_a01234.html", "text/html"),  # New York: [<B><S>old</S></B>] and <B><U>NEW</U></B>
+    ("ca_sb0999.html", "text/html"),  # California: <strike> and <em>
+    ("us_hr9999.xml", "application/xml"),  # USLM: changed="deleted" / changed="added"
+])
+def test_struck_offense_reads_as_non_criminalization(files, name, media_type):
+    doc = _extract(files, name, media_type)
+    assert doc.struck, "the fixture must strike an offense"
+    result = TAGGER.tag(doc.text, doc.inserted, doc.struck)
+    _check_shape(doc.text, result)
+    assert "non_criminalization" in result.tags
+    assert "sex_work_criminalization" not in result.tags
+    assert result.stance in ("TRACK", "mixed")
+
+
+def test_the_same_words_unstruck_read_as_criminalization(files):
+    doc = _extract(files, "ca_sb0999.html", "text/html")
+    s, e = doc.struck[0]
+    kept = doc.text[:s] + doc.text[s:e] + "."  # the old offense alone, now live text
+    result = TAGGER.tag(kept)
+    assert "sex_work_criminalization" in result.tags
+    assert result.stance in ("ALERT", "mixed")
+
+
+def test_missouri_brackets_in_plain_text_are_struck(files):
+    text = (files / "classifier" / "mo_sb0042.txt").read_text()
+    result = TAGGER.tag(text)  # no spans given: the printed [brackets] are read as deletions
+    _check_shape(text, result)
+    assert "non_criminalization" in result.tags
+    assert "sex_work_criminalization" not in result.tags
+    flip = next(ev for ev in result.evidence if ev.tag == "non_criminalization")
+    assert flip.quote.startswith("[1. A person commits the offense of patronizing")
+
+
+def test_given_spans_override_printed_marks():
+    text = "A person commits the offense of patronizing prostitution, a class A misdemeanor."
+    struck = [(0, len(text))]
+    assert "sex_work_criminalization" in TAGGER.tag(text).tags
+    assert "sex_work_criminalization" not in TAGGER.tag(text, struck=struck).tags
+
+
+def test_inserted_penalty_is_tagged_with_evidence_in_the_insertion():
+    text = ("Section 1. Section 230.34 of the penal law is amended to read as follows: "
+            "Sex trafficking is a [class B] CLASS A-II felony.")
+    s = text.index("CLASS")
+    result = TAGGER.tag(text, inserted=[(s, s + 10)], struck=[(s - 10, s - 1)])
+    assert result.tags == ["penalty_increase"] and result.stance == "ALERT"
+    ev = result.evidence[0]
+    assert ev.start <= s < ev.end
+
+
+def test_omnibus_bill_is_tagged_section_by_section():
+    text = (
+        "AN ACT relating to public safety.\n"
+        "Section 1. The department of labor shall enforce the minimum wage and overtime for "
+        "domestic workers, and no employer shall retaliate against a worker who complains.\n"
+        "Section 2. The legislature finds that the state has many rivers.\n"
+        "Section 3. A victim of human trafficking may bring a civil action against the "
+        "trafficker for actual damages, punitive damages and reasonable attorney fees.\n"
+    )
+    result = TAGGER.tag(text)
+    by_label = {s.label: s for s in result.sections}
+    assert "worker_protections" in by_label["Section 1"].tags
+    assert by_label["Section 2"].tags == []
+    assert "civil_remedies" in by_label["Section 3"].tags
+    assert {"worker_protections", "civil_remedies"} <= set(result.tags)
+    assert result.stance == "TRACK"
+
+
+def test_neutral_awareness_text_has_no_tags():
+    text = ("WHEREAS, human trafficking harms every community; now, therefore, be it RESOLVED, "
+            "that January is designated Human Trafficking Awareness Month.")
+    result = TAGGER.tag(text)
+    assert result.tags == [] and result.stance == "none" and result.evidence == []
+
+
+def test_empty_text():
+    result = TAGGER.tag("")
+    assert result.sections == [] and result.tags == [] and result.stance == "none"
+    assert set(result.scores) == set(TAGS)
+
+
+def test_version_names_patterns_and_weights():
+    assert classifier.CLASSIFIER_VERSION.startswith("taxonomy-")
+    assert len(classifier.CLASSIFIER_VERSION) <= 50
+    assert classifier.load() is TAGGER
