@@ -55,7 +55,8 @@ _VOTE_CELL = re.compile(
     re.I)
 _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 _NY_MARKUP = re.compile(r"\[\s*<b>\s*<s>|<b>\s*<u>|EXPLANATION--Matter in", re.I)
-_CA_MARKERS = re.compile(r"LEGISLATIVE COUNSEL.S DIGEST|PEOPLE OF THE STATE OF CALIFORNIA|blue_text", re.I)
+_CA_MARKERS = re.compile(
+    r"LEGISLATIVE COUNSEL.S DIGEST|PEOPLE OF THE STATE OF CALIFORNIA|blue_text", re.I)
 _NY_HEADING = re.compile(r"STATE OF NEW YORK")
 _MEMO = re.compile(r"^\W*BILL NUMBER:", re.M)  # the sponsor memo's first heading
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
