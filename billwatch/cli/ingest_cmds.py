@@ -16,17 +16,15 @@ def _run(source: str, path: Path) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
-    from billwatch.ingest.runner import Ingester
-    from billwatch.ingest.sources import ingest_path
+    from billwatch.ingest.sources import run_ingest
 
     factory = open_database()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err_console) as progress:
         task = progress.add_task(f"ingest {source}", total=None)
-        ingester = Ingester(factory, f"ingest:{source}", advance=lambda: progress.advance(task))
-        ingester.start()
-        ingest_path(ingester, source, path, lambda n: progress.update(task, total=n))
-        stats = ingester.finish()
+        stats = run_ingest(factory, source, path,
+                           total=lambda n: progress.update(task, total=n),
+                           advance=lambda: progress.advance(task))
     table = Table(title=f"ingest {source}")
     table.add_column("what")
     table.add_column("count", justify="right")

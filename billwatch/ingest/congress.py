@@ -180,8 +180,9 @@ def parse_uslm(xml: bytes) -> VersionRecord:
     from billwatch.text import DocumentError, uslm_to_text
 
     root = _parse(xml, "USLM")
-    if etree.QName(root).localname != "bill" and root.find(f".//{USLM}meta") is None:
-        raise ParseError(f"not a USLM bill (root <{etree.QName(root).localname}>)")
+    if not str(root.tag).startswith(USLM):
+        raise ParseError("unknown format: neither BILLSTATUS nor USLM bill XML"
+                         f" (root <{etree.QName(root).localname}>)")
     key = f"BILLS-{_citable(root)}"
     dates = [parse_date(el.get("date")) for el in root.iter(f"{USLM}date") if el.get("date")]
     stage = clean(next((el.text for el in root.iter(f"{USLM}docStage") if el.text), ""))

@@ -71,8 +71,8 @@ def _result(payload: dict[str, Any]) -> dict[str, Any]:
         if payload.get("success") is False:
             raise ParseError(f"API error response: {payload.get('message')}")
         payload = payload["result"]
-    if not isinstance(payload, dict):
-        raise ParseError("no 'result' object")
+    if not isinstance(payload, dict) or "basePrintNo" not in payload:
+        raise ParseError("unknown format: not an Open Legislation bill response")
     return payload
 
 

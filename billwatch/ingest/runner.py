@@ -82,6 +82,7 @@ class Ingester:
         self.advance = advance or (lambda: None)
         self.started = time.monotonic()
         self.run_id: int | None = None
+        self.states: set[str] = set()
 
     def start(self) -> None:
         """Record the run as started."""
@@ -108,6 +109,7 @@ class Ingester:
     def bill(self, record: BillRecord, path: str) -> BillChange | None:
         """Upsert one bill in its own transaction; None when it failed (and was reported)."""
         change: BillChange | None = None
+        self.states.add(record.jurisdiction.upper())
         with self.guard(path):
             with self.factory.begin() as session:
                 change = upsert_bill(session, record)
@@ -166,6 +168,7 @@ class Ingester:
             run.errors = len(errors)
             run.error_samples = [f"{p}: {r}" for p, r in errors[:MAX_ERROR_SAMPLES]]
             run.stats = {"files": self.stats.files}
+            run.states = sorted(self.states)
         return self.stats
 
 

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from billwatch.db.models import Bill, BillVersion
 from billwatch.db.store import find_bill, upsert_bill
 from billwatch.ingest import ca_pubinfo, congress, legiscan, ny_openleg, people
 from billwatch.ingest.common import ParseError
 from billwatch.ingest.inputs import Input, collect, load_json, load_yaml
-from billwatch.ingest.runner import Ingester, today
+from billwatch.ingest.runner import Ingester, IngestStats, today
 from billwatch.records import BillRecord, VersionRecord
 
 # LegiScan dataset folders in the order that lets each file find what it refers to.
@@ -256,3 +257,15 @@ def ingest_path(ing: Ingester, source: str, path: Path, total: Callable[[int], N
     """Run one source's ingest on `path`; a path that cannot be read at all is one error."""
     with ing.guard(str(path)):
         SOURCES[source](ing, Path(path), total)
+
+
+def run_ingest(factory: sessionmaker[Session], source: str, path: Path,
+               total: Callable[[int], None] | None = None,
+               advance: Callable[[], None] | None = None) -> IngestStats:
+    """Ingest `path` as `source` ("legiscan", "ca-pubinfo", ...) and record the run."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
+    ingester = Ingester(factory, f"ingest:{source}", advance=advance)
+    ingester.start()
+    ingest_path(ingester, source, path, total or (lambda _: None))
+    return ingester.finish()

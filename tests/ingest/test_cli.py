@@ -55,6 +55,7 @@ def test_legiscan_twice_changes_nothing_and_newer_adds_only_what_changed(Session
     assert run.source == "ingest:legiscan" and run.status == "ok"
     assert run.items["bills_created"] == 1 and run.items["versions_added"] == 1
     assert run.items["people"] == 2 and run.items["committees"] == 1
+    assert run.states == ["TX"] and run.finished_at is not None
     before = counts(Session)
 
     again = ingest("legiscan", OWN / "legiscan")
@@ -180,6 +181,17 @@ def test_truncated_xml_is_reported(Session, tmp_path):
     assert result.exit_code == 1
     assert f"{tmp_path / 'BILLSTATUS-119hr4410.xml'}: malformed BILLSTATUS XML" in result.stderr
     assert counts(Session)["bills"] == 1  # the USLM text made its bill
+
+
+def test_unknown_formats_are_reported(Session, tmp_path):
+    (tmp_path / "page.xml").write_text("<html><body>Not a bill</body></html>")
+    result = ingest("congress", tmp_path / "page.xml")
+    assert result.exit_code == 1
+    assert "page.xml: unknown format: neither BILLSTATUS nor USLM" in result.stderr
+    result = ingest("ny-openleg", OWN / "legiscan_api" / "getBill_WA_SB5113.json")
+    assert result.exit_code == 1
+    assert "getBill_WA_SB5113.json: unknown format: not an Open Legislation" in result.stderr
+    assert counts(Session)["bills"] == 0
 
 
 def test_unknown_pubinfo_layout_and_missing_path(Session, tmp_path):
