@@ -108,11 +108,12 @@ def read_table(path: Path) -> list[dict[str, str | None]]:
 def _add_row(rows: list, row: list, columns: list[str], path: Path, number: int) -> None:
     if row == [None]:  # a blank line
         return
-    if len(row) != len(columns):
+    if len(row) < len(columns):
         raise ParseError(
             f"{path.name} row {number}: {len(row)} fields, the table has {len(columns)}"
         )
-    rows.append(dict(zip(columns, row, strict=True)))
+    # Columns a newer pubinfo schema appends are not ours to read.
+    rows.append(dict(zip(columns, row[: len(columns)], strict=True)))
 
 
 @dataclass

@@ -101,6 +101,13 @@ def test_row_with_wrong_field_count_is_a_parse_error(tmp_path):
         list(ca_pubinfo.iter_bills(tmp_path))
 
 
+def test_columns_appended_by_a_newer_schema_are_ignored(tmp_path):
+    line = (OWN / "BILL_TBL.dat").read_text().rstrip("\n")
+    (tmp_path / "BILL_TBL.dat").write_text(line + "\t`extra`\n")
+    [row] = ca_pubinfo.read_table(tmp_path / "BILL_TBL.dat")
+    assert row["days_31st_in_print"] == "2026-03-21 00:00:00" and "extra" not in row.values()
+
+
 def test_folder_without_bill_table_is_a_parse_error(tmp_path):
     with pytest.raises(ParseError, match="no BILL_TBL"):
         list(ca_pubinfo.iter_bills(tmp_path))
