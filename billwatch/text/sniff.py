@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 
-from billwatch.text.decode import decode_bytes
+from billwatch.text.decode import declared_encoding, decode_bytes
 from billwatch.text.html import html_to_text
 from billwatch.text.marked import DocumentError, ExtractedText, plain
 from billwatch.text.nyplain import is_ny_plain, ny_plain_to_text
@@ -31,9 +31,17 @@ _UNSUPPORTED = [
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+def _utf8_head(data: bytes) -> bytes:
+    """The first 4 KB as UTF-8 for sniffing (UTF-16/32 files carry a BOM; parsers read them)."""
+    encoding = declared_encoding(data[:4])
+    if encoding and encoding.startswith(("utf-16", "utf-32")):
+        return data[:8192].decode(encoding, errors="ignore").lstrip("\ufeff").encode("utf-8")
+    return data[:4096].removeprefix(b"\xef\xbb\xbf")
+
+
 def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
     """"pdf", "json", "billtext", "caml", "uslm", "xml", "html" or "text"."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+    head = _utf8_head(data)
     stripped = head.lstrip()
     mt = (media_type or "").split(";")[0].strip().lower()
     suffix = (filename or "").lower().rsplit(".", 1)[-1] if filename and "." in filename else ""
@@ -98,11 +106,10 @@ def _other_xml(data: bytes) -> ExtractedText:
 
 def _plain_text(data: bytes) -> ExtractedText:
     """A plain text file (refusing binary data)."""
-    if b"\x00" in data[:4096]:
-        raise DocumentError("unknown binary format (not HTML, PDF, XML, JSON or text)")
+    wide = (declared_encoding(data[:4]) or "").startswith(("utf-16", "utf-32"))
     text = decode_bytes(data)
     controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if controls > 8:
+    if (not wide and b"\x00" in data[:4096]) or controls > 8:
         raise DocumentError("unknown binary format (not HTML, PDF, XML, JSON or text)")
     return plain_text_to_text(text)
 

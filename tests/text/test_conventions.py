@@ -259,3 +259,10 @@ def test_italics_are_not_insertions_outside_california() -> None:
     result = html_to_text(html)
     assert result.inserted == [] and result.struck == []
     assert "Section 1. A victim may apply." in result.text
+
+
+@pytest.mark.parametrize("name", ["generic_ins_del.html", "uslm_s999_rs.xml",
+                                  "legiscan_text_enveloped.json", "ny_fulltext_plain.txt"])
+def test_utf16_documents(name: str) -> None:
+    data = (FILES / name).read_bytes().replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+    assert extract_document(data.decode("utf-8").encode("utf-16")) == extract(name)
