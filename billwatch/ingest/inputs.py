@@ -29,6 +29,14 @@ class Input:
         return self.read()[:size]
 
 
+def _wanted(relpath: str, suffixes: tuple[str, ...]) -> bool:
+    """A document to read: the right suffix, not an archiver's side file (`__MACOSX/._x`)."""
+    parts = relpath.split("/")
+    if "__MACOSX" in parts or parts[-1].startswith("._"):
+        return False
+    return parts[-1].lower().endswith(suffixes)
+
+
 def _file(path: Path, relpath: str = "") -> Input:
     return Input(str(path), path.read_bytes, relpath or path.name, path)
 
@@ -40,7 +48,7 @@ def collect(path: Path, suffixes: Iterable[str]) -> list[Input]:
         raise ParseError(f"{path}: no such file or folder")
     if path.is_dir():
         return [_file(p, p.relative_to(path).as_posix()) for p in sorted(path.rglob("*"))
-                if p.is_file() and p.name.lower().endswith(wanted)]
+                if p.is_file() and _wanted(p.relative_to(path).as_posix(), wanted)]
     if path.suffix.lower() == ".zip":
         return zip_members(path, wanted)
     return [_file(path)]
@@ -52,8 +60,7 @@ def zip_members(path: Path, suffixes: tuple[str, ...]) -> list[Input]:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ParseError(f"not a readable zip archive: {exc}") from exc
-    names = sorted(n for n in archive.namelist()
-                   if not n.endswith("/") and n.lower().endswith(suffixes))
+    names = sorted(n for n in archive.namelist() if not n.endswith("/") and _wanted(n, suffixes))
 
     def reader(name: str) -> Callable[[], bytes]:
         return lambda: archive.read(name)

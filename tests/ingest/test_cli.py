@@ -210,7 +210,10 @@ def test_pubinfo_zip(Session, tmp_path):
 
 
 def test_legiscan_dataset_zip(Session, tmp_path):
-    archive = shutil.make_archive(str(tmp_path / "TX_2027"), "zip", OWN / "legiscan")
+    shutil.copytree(OWN / "legiscan", tmp_path / "dataset")
+    (tmp_path / "dataset" / "__MACOSX").mkdir()
+    (tmp_path / "dataset" / "__MACOSX" / "._HB48.json").write_bytes(b"\x00\x05\x16\x07")
+    archive = shutil.make_archive(str(tmp_path / "TX_2027"), "zip", tmp_path / "dataset")
     result = ingest("legiscan", archive)
     assert result.exit_code == 0, result.output
     assert (counts(Session)["bills"], counts(Session)["bill_versions"]) == (1, 1)
