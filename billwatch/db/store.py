@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import us
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from billwatch.actions import classify_action, derive_stage
 from billwatch.db.models import (
@@ -236,7 +236,10 @@ def upsert_bill(session: Session, record: BillRecord, now: dt.datetime | None = 
     jurisdiction = ensure_jurisdiction(session, record.jurisdiction)
     leg_session = ensure_session(session, jurisdiction, record.session, record.session_name)
     bill = session.scalar(
-        select(Bill).where(Bill.session_id == leg_session.id, Bill.identifier == record.identifier)
+        select(Bill)
+        .where(Bill.session_id == leg_session.id, Bill.identifier == record.identifier)
+        .options(selectinload(Bill.versions), selectinload(Bill.actions),
+                 selectinload(Bill.sponsorships))
     )
     created = bill is None
     if bill is None:
@@ -261,8 +264,9 @@ def upsert_bill(session: Session, record: BillRecord, now: dt.datetime | None = 
     _upsert_actions(session, bill, record, change)
     _upsert_sponsors(session, bill, record)
     session.flush()
-    session.refresh(bill, ["actions"])
-    stage = derive_stage((a.organization, list(a.classification)) for a in bill.actions)
+    # New actions were appended to bill.actions by their relationship; keep history order.
+    actions = sorted(bill.actions, key=lambda a: (a.order, a.date))
+    stage = derive_stage((a.organization, list(a.classification)) for a in actions)
     status = record.status or stage
     if bill.actions:
         _set(bill, "last_action_date", max(a.date for a in bill.actions), change)
