@@ -224,8 +224,15 @@ def _is_lbdc_page(tree: etree._Element) -> bool:
 
 
 def _ny_bill_pres(tree: etree._Element) -> list[etree._Element]:
-    """On New York pages, the `<PRE>` pages of the bill (not the sponsor memo)."""
-    return [pre for pre in tree.iter("pre") if _is_ny_bill_pre(pre)]
+    """On New York pages, the `<PRE>` pages of the bill (not the sponsor memo).
+
+    On an LBDC page every `<PRE>` but the memo is text (resolutions have no "STATE OF NEW
+    YORK" heading and no line numbers).
+    """
+    pres = [pre for pre in tree.iter("pre") if _is_ny_bill_pre(pre)]
+    if not pres and _is_lbdc_page(tree):
+        pres = [pre for pre in tree.iter("pre") if not _MEMO.search(pre.text_content())]
+    return pres
 
 
 def parse_html(html: str | bytes) -> tuple[etree._Element, str]:
@@ -246,7 +253,7 @@ def html_to_text(html: str | bytes) -> ExtractedText:
     """Bill text of an HTML document with inserted and struck spans."""
     tree, raw = parse_html(html)
     flavour = detect_flavour(tree, raw)
-    pres = _ny_bill_pres(tree) if flavour.new_york else []
+    pres = _ny_bill_pres(tree) if flavour.new_york or _is_lbdc_page(tree) else []
     # New York pages run on from one <PRE> to the next: lay them out as one block.
     walker = _Walker(flavour, raw_pre=bool(pres))
     body = tree.find(".//body")

@@ -17,8 +17,9 @@ from billwatch.text.marked import STRUCK, mark_codes, sub
 # two spaces before the text.
 _NY_NUMBER = re.compile(r" {0,5}\d{1,3}(?:  |$)")
 _NY_FURNITURE = re.compile("|".join([
-    # The continuation-page header: "        S. 6169--B                          2".
-    r" *[SA]\. \d+(?:--[A-Z])? +\d+ *",
+    # The continuation-page header: "        S. 6169--B                          2", and
+    # budget bills' "S. 2505--A   10   A. 3005--A" naming both houses' numbers.
+    r" *[SA]\. \d+(?:--[A-Z])? +\d+(?: +[SA]\. \d+(?:--[A-Z])?)? *",
     # The footer on each page, then the LBDC document code "LBD10156-05-3".
     r" *EXPLANATION--Matter in .*",
     r" *\[ *\] is old law to be omitted\. *",

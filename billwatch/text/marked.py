@@ -74,6 +74,9 @@ _SPACES = re.compile(r"[ \t\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_BREAKS = re.compile(r"\r\n?|[\f\u2028\u2029\x85]")  # a PDF's pages are joined by \f
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ORNAMENT_LINE = re.compile(r"^[•·*]+$", re.M)  # the closing bullet of Missouri bills
+# The key to the markup printed under a bill ("EXPLANATION--Matter in italics ...", Missouri's
+# "EXPLANATION — Matter enclosed in bold-faced brackets [thus] ..."): about the print, not law.
+_EXPLANATION_LINE = re.compile(r"^EXPLANATION\s*[-—–]+\s*Matter\b.*$", re.M | re.I)
 _FFFD_SECTION = re.compile(r"\ufffd{1,2}(?=\s*\d)")
 
 
@@ -113,6 +116,7 @@ def normalise(text: str, marks: bytearray) -> tuple[str, bytearray]:
     text, marks = sub(_SPACES, " ", text, marks)
     text, marks = sub(re.compile(r" *\n *"), "\n", text, marks)
     text, marks = sub(_ORNAMENT_LINE, "", text, marks)
+    text, marks = sub(_EXPLANATION_LINE, "", text, marks)
     text, marks = sub(_BLANK_LINES, "\n\n", text, marks)
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())

@@ -266,3 +266,40 @@ def test_italics_are_not_insertions_outside_california() -> None:
 def test_utf16_documents(name: str) -> None:
     data = (FILES / name).read_bytes().replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
     assert extract_document(data.decode("utf-8").encode("utf-16")) == extract(name)
+
+
+def test_missouri_explanation_footer_is_not_text() -> None:
+    result = extract("mo_billtext_house.html")
+    assert "EXPLANATION" not in result.text and "thus" not in result.text
+    assert "bold-face" not in words(result, result.inserted)
+
+
+def test_ny_budget_bill_page_header_naming_both_houses() -> None:
+    text = ("     1    Section 1. The sum of one dollar is appropriated for services to\n"
+            "     2  victims of trafficking and to the hotline for the fiscal year\n"
+            "     3  beginning April 1.\n"
+            " \n"
+            "        S. 2505--A                         10                         A. 3005--A\n"
+            " \n"
+            "     1    § 2. This act shall take effect April 1.\n"
+            "     2    § 3. Severability.\n")
+    result = plain_text_to_text(text)
+    assert result.text == ("Section 1. The sum of one dollar is appropriated for services to "
+                           "victims of trafficking and to the hotline for the fiscal year "
+                           "beginning April 1.\n§ 2. This act shall take effect April 1.\n"
+                           "§ 3. Severability.")
+
+
+def test_lbdc_resolution_page_without_numbers() -> None:
+    """An LBDC page whose text has no line numbers: its non-memo `<PRE>` is the text."""
+    page = (FILES / "ny_lbdc_bill_page.html").read_text(encoding="utf-8")
+    start = page.index('<PRE WIDTH="108">')
+    end = page.index("</pre>", start) + len("</pre>")
+    resolution = ('<PRE WIDTH="80">\r\nSenate Resolution No. 909\r\n\r\nBY: Senator MARLOWE\r\n'
+                  '\r\n        MEMORIALIZING the Governor to proclaim January 2026 as Human\r\n'
+                  'Trafficking Awareness Month\r\n</PRE>')
+    result = html_to_text(page[:start] + resolution + page[end:])
+    assert result.text.startswith("Senate Resolution No. 909")
+    assert "MEMORIALIZING the Governor" in result.text
+    for furniture in ("Aye", "Home", "REFERRED TO CODES", "BILL NUMBER", "travellers"):
+        assert furniture not in result.text
