@@ -19,9 +19,10 @@ import re
 
 # Regular sessions run two years, starting in odd years, except where the value says "even".
 BIENNIAL: dict[str, str] = {
-    "CA": "odd", "GA": "odd", "IA": "odd", "IL": "odd", "KS": "odd", "ME": "odd", "MA": "odd",
-    "MI": "odd", "MN": "odd", "NC": "odd", "NY": "odd", "OH": "odd", "PA": "odd", "SC": "odd",
-    "VT": "odd", "WI": "odd", "NJ": "even", "DC": "odd",
+    "AK": "odd", "CA": "odd", "DE": "odd", "GA": "odd", "IA": "odd", "IL": "odd", "KS": "odd",
+    "ME": "odd", "MA": "odd", "MI": "odd", "MN": "odd", "NC": "odd", "NE": "odd", "NY": "odd",
+    "OH": "odd", "PA": "odd", "SC": "odd", "TN": "odd", "VT": "odd", "WA": "odd", "WI": "odd",
+    "NJ": "even", "DC": "odd",
 }
 
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)\b", re.I)

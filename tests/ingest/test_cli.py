@@ -172,6 +172,24 @@ def test_bad_files_are_reported_and_the_rest_ingested(Session, tmp_path):
         assert len(find_bill(session, "TX", "2027", "HB 48").actions) == 3  # earlier data intact
 
 
+def test_bad_people_files_are_reported(Session, tmp_path):
+    shutil.copytree(OWN / "people", tmp_path / "data")
+    legislature = tmp_path / "data" / "mn" / "legislature"
+    (legislature / "Broken-Yaml.yml").write_text("id: ocd-person/x\nname: [unclosed\n")
+    (legislature / "Empty.yml").write_text("")
+    (legislature / "No-Roles.yml").write_text("id: ocd-person/y\nname: No Roles\nroles: []\n")
+    result = ingest("people", tmp_path / "data")
+    assert result.exit_code == 1
+    assert f"{legislature / 'Broken-Yaml.yml'}: malformed YAML" in result.stderr
+    assert f"{legislature / 'Empty.yml'}: empty file" in result.stderr
+    assert f"{legislature / 'No-Roles.yml'}: person ocd-person/y has no valid role" in result.stderr
+    after = counts(Session)
+    assert (after["people"], after["committees"], after["memberships"]) == (2, 1, 2)
+    with Session() as session:
+        vik = session.scalars(select(Person).where(Person.name == "Hanna Vik")).one()
+        assert vik.memberships[0].role == "chair"
+
+
 def test_truncated_xml_is_reported(Session, tmp_path):
     xml = (OWN / "congress" / "BILLSTATUS-119hr4410.xml").read_bytes()
     (tmp_path / "BILLSTATUS-119hr4410.xml").write_bytes(xml[:700])
