@@ -92,9 +92,10 @@ def uslm_to_text(xml: bytes) -> ExtractedText:
 
 # --- CAML (California pubinfo .lob) ------------------------------------------------------------
 
-_CAML_PARTS = ("Title", "DigestText", "Bill")
+_CAML_DESCRIPTION_PARTS = ("Title", "DigestText")
 _CAML_BLOCK = frozenset({"p", "BillSection", "LawSection", "Preamble", "Title", "DigestText",
-                         "Bill", "Heading", "LawHeading", "Table", "tr", "li"})
+                         "Bill", "Resolution", "Heading", "LawHeading", "Table", "tr", "li",
+                         "WhereasClause", "ResolvedClause", "Whereas", "Resolved"})
 _CAML_SPACES = frozenset({"EnSpace", "EmSpace", "ThinSpace", "Space"})
 
 
@@ -155,14 +156,16 @@ def caml_to_text(xml: bytes, *, redline: bool = False) -> ExtractedText:
     if local(root) != "MeasureDoc":
         raise DocumentError(f"not a CAML measure: the root element is <{local(root)}>")
     walker = _CamlWalker(redline)
-    found = False
-    for part in root.iter():
-        if local(part) in _CAML_PARTS and local(part.getparent()) in ("Description", "MeasureDoc"):
-            found = True
-            walker.walk(part)
-            walker.out.add("\n")
-    if not found:
+    # The title and digest from the description, then the body (<caml:Bill>, or a
+    # resolution's) whatever its name.
+    parts = [part for child in root if local(child) == "Description"
+             for part in child if local(part) in _CAML_DESCRIPTION_PARTS]
+    parts += [child for child in root if local(child) not in ("", "Description")]
+    if not parts:
         raise DocumentError("CAML measure without title, digest or bill text")
+    for part in parts:
+        walker.walk(part)
+        walker.out.add("\n")
     result = _finish(*walker.out.build())
     if not redline:
         result.inserted, result.struck = [], []

@@ -303,3 +303,12 @@ def test_lbdc_resolution_page_without_numbers() -> None:
     assert "MEMORIALIZING the Governor" in result.text
     for furniture in ("Aye", "Home", "REFERRED TO CODES", "BILL NUMBER", "travellers"):
         assert furniture not in result.text
+
+
+def test_caml_body_under_another_name() -> None:
+    """A measure whose body is not `<caml:Bill>` (resolutions) still yields its text."""
+    data = (FILES / "caml_v1_introduced.lob").read_bytes()
+    renamed = data.replace(b"<caml:Bill ", b"<caml:Resolution ").replace(
+        b"</caml:Bill>", b"</caml:Resolution>")
+    assert caml_to_text(renamed) == caml_to_text(data)
+    assert "forced labor is guilty of human trafficking" in caml_to_text(renamed).text
