@@ -54,6 +54,7 @@ _VOTE_CELL = re.compile(
     r"^(?:aye|nay|yea|yeas|nays|yes|no|exc|abs|abd|nv|excused|absent|not voting)\b\s*:?\s*\d*$",
     re.I)
 _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
+_LINE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _NY_MARKUP = re.compile(r"\[\s*<b>\s*<s>|<b>\s*<u>|EXPLANATION--Matter in", re.I)
 _CA_MARKERS = re.compile(
     r"LEGISLATIVE COUNSEL.S DIGEST|PEOPLE OF THE STATE OF CALIFORNIA|blue_text", re.I)
@@ -95,7 +96,25 @@ def _is_furniture(el: etree._Element) -> bool:
     if el.tag == "table":
         cells = (" ".join(c.text_content().split()) for c in el.iter("td", "th"))
         return sum(1 for c in cells if _VOTE_CELL.match(c)) >= 2
+    if el.tag == "td":
+        return _is_line_number_cell(el)
     return False
+
+
+def _number_cell(cell: etree._Element) -> bool:
+    """A row's first cell holding only a number, followed by other cells."""
+    return (cell.getprevious() is None and cell.getnext() is not None
+            and bool(_LINE_NUMBER.match(cell.text_content())))
+
+
+def _is_line_number_cell(cell: etree._Element) -> bool:
+    """The line-number column of text laid out one line per table row (Illinois style)."""
+    row = cell.getparent()
+    table = row.getparent() if row is not None else None
+    if table is None or not _number_cell(cell):
+        return False
+    firsts = [r[0] for r in table if r.tag == "tr" and len(r)]
+    return sum(1 for c in firsts if _number_cell(c)) >= 3
 
 
 def detect_flavour(tree: etree._Element, raw: str) -> Flavour:

@@ -312,3 +312,18 @@ def test_caml_body_under_another_name() -> None:
         b"</caml:Bill>", b"</caml:Resolution>")
     assert caml_to_text(renamed) == caml_to_text(data)
     assert "forced labor is guilty of human trafficking" in caml_to_text(renamed).text
+
+
+def test_line_numbers_in_a_table_column_are_dropped() -> None:
+    html = ("<html><body><table><tbody>"
+            "<tr><td>1</td><td>AN ACT concerning <u>forced</u> labor.</td></tr>"
+            "<tr><td>2</td><td>Section 5. The <s>old</s> <u>new</u> rule.</td></tr>"
+            "<tr><td>3</td><td>Section 99. Effective date.</td></tr>"
+            "</tbody></table><table><tr><td>12</td><td>Fund balance</td></tr></table>"
+            "</body></html>")
+    result = html_to_text(html)
+    lines = [line for line in result.text.splitlines() if line]
+    assert lines == ["AN ACT concerning forced labor.", "Section 5. The old new rule.",
+                     "Section 99. Effective date.", "12 Fund balance"]
+    assert words(result, result.inserted) == ["forced", "new"]
+    assert words(result, result.struck) == ["old"]
