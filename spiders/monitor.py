@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from billwatch.db.session import get_sessionmaker
 from spiders.pipelines import BILL_FIELDS
 
 REQUIRED_BILL_FIELDS = ("title", "actions")  # every source gives these for a real bill
+# Where progress goes: set by spiders.run in a crawl child; None prints lines to stdout.
+PROGRESS_SINK: Callable[[tuple[str, dict]], None] | None = None
 
 
 @dataclass
@@ -205,5 +208,8 @@ class ProgressReporter:
             "items": sum(stat_items(stats).values()),
             "errors": int(stats.get("billwatch/errors", 0)),
         }
-        sys.stdout.write("PROGRESS " + json.dumps(line) + "\n")
-        sys.stdout.flush()
+        if PROGRESS_SINK is not None:
+            PROGRESS_SINK(("progress", line))
+        else:
+            sys.stdout.write("PROGRESS " + json.dumps(line) + "\n")
+            sys.stdout.flush()

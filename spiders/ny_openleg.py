@@ -140,4 +140,8 @@ class NyOpenlegSpider(BillwatchSpider):
         for committee in (result.get("committeeAgendas") or {}).get("items") or []:
             # An agenda response names its id once; the parser reads it from each committee.
             committee.setdefault("agendaId", result["id"])
-        yield from parser.parse_agendas(result)
+        # parse_agendas reads `committeeAgendas` in a bill result's frame; an agenda response
+        # has the same shape, so it is handed over in that frame (no bill of its own).
+        frame = {"basePrintNo": None, "session": result["id"]["year"],
+                 "committeeAgendas": result.get("committeeAgendas") or {}}
+        yield from parser.parse_agendas(frame)
