@@ -57,8 +57,10 @@ def strip_ny_layout(text: str, marks: bytearray) -> tuple[str, bytearray]:
             rows.append((start, end, "b" if not line.strip() else "o"))
     out: list[str] = []
     out_marks = bytearray()
+    before = _last_kinds(rows)
+    after = _last_kinds(rows[::-1])[::-1]
     for i, (start, end, kind) in enumerate(rows):
-        if kind == "b" and _between_numbered(rows, i):
+        if kind == "b" and before[i] == "n" and after[i] == "n":
             continue
         out.append(text[start:end])
         out_marks += marks[start:end] + b"\0"
@@ -66,10 +68,15 @@ def strip_ny_layout(text: str, marks: bytearray) -> tuple[str, bytearray]:
     return "".join(out), out_marks
 
 
-def _between_numbered(rows: list[tuple[int, int, str]], i: int) -> bool:
-    before = next((k for _, _, k in reversed(rows[:i]) if k != "b"), None)
-    after = next((k for _, _, k in rows[i + 1:] if k != "b"), None)
-    return before == "n" and after == "n"
+def _last_kinds(rows: list[tuple[int, int, str]]) -> list[str | None]:
+    """For each row, the kind of the nearest earlier row that is not blank."""
+    kinds: list[str | None] = []
+    last = None
+    for _, _, kind in rows:
+        kinds.append(last)
+        if kind != "b":
+            last = kind
+    return kinds
 
 
 def _indent(line: str) -> int:
@@ -116,6 +123,9 @@ def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, byte
 
 
 _HYPHENATED = re.compile(r"[a-z]-$")
+# Words whose hyphen is real even at a line end: "twenty-/five", "self-/employed".
+_KEEP_HYPHEN = re.compile(
+    r"\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|self|quasi)-$", re.I)
 
 
 def _join(prev: str, content: str, indent: int, first_indent: int | None,
@@ -124,7 +134,8 @@ def _join(prev: str, content: str, indent: int, first_indent: int | None,
     if not content or first_indent is None or not prev.strip():
         return None
     tail = prev.rstrip()
-    if dehyphenate and _HYPHENATED.search(tail) and content[0].islower():
+    if (dehyphenate and _HYPHENATED.search(tail) and content[0].islower()
+            and not _KEEP_HYPHEN.search(tail)):
         return "", 1
     block = indent <= 1  # California: "to\n</em> add" leaves one space at the margin
     # New York's header hangs at 8/10 columns; California's "  SECTION 1." (2) followed by

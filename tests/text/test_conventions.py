@@ -327,3 +327,13 @@ def test_line_numbers_in_a_table_column_are_dropped() -> None:
                      "Section 99. Effective date.", "12 Fund balance"]
     assert words(result, result.inserted) == ["forced", "new"]
     assert words(result, result.struck) == ["old"]
+
+
+def test_ny_hyphens_that_are_real_survive_the_line_end() -> None:
+    text = ("     1    Section 1. A fine of twenty-\n"
+            "     2  five dollars applies to a self-\n"
+            "     3  employed recruiter who traf-\n"
+            "     4  ficks workers.\n")
+    assert plain_text_to_text(text).text == (
+        "Section 1. A fine of twenty-five dollars applies to a self-employed recruiter who "
+        "trafficks workers.")
