@@ -10,7 +10,8 @@ version are computed by diffing it with the version before it. A daily archive c
 
 from __future__ import annotations
 
-import re
+import csv
+import io
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -76,7 +77,23 @@ RULES = rules(
     (r"re-?referred to com|referred to com|to com\. on .* for assignment", ["referral-committee"]),
 )
 
-_FIELD = re.compile(r"(?:`(?P<quoted>[^`]*)`|(?P<bare>[^\t\r\n`]*))(?P<sep>\t|\r?\n|$)")
+def _dialect() -> type[csv.Dialect]:
+    class Pubinfo(csv.Dialect):
+        """pubinfo rows: tab-separated, strings in backticks (which may hold newlines)."""
+
+        delimiter = "\t"
+        quotechar = "`"
+        doublequote = False
+        escapechar = None
+        skipinitialspace = False
+        lineterminator = "\n"
+        quoting = csv.QUOTE_MINIMAL
+        strict = False
+
+    return Pubinfo
+
+
+PUBINFO = _dialect()
 
 
 def read_table(path: Path) -> list[dict[str, str | None]]:
@@ -90,24 +107,17 @@ def read_table(path: Path) -> list[dict[str, str | None]]:
     except UnicodeDecodeError:
         content = path.read_text(encoding="latin-1")
     rows: list[dict[str, str | None]] = []
-    row: list[str | None] = []
-    position = 0
-    while position < len(content):
-        match = _FIELD.match(content, position)
-        if match is None or match.end() == position:
-            raise ParseError(f"{path.name}: unreadable text at character {position}")
-        quoted, bare = match.group("quoted"), match.group("bare")
-        row.append(quoted if quoted is not None else (None if bare in ("NULL", "") else bare))
-        position = match.end()
-        if match.group("sep") != "\t":
-            _add_row(rows, row, columns, path, len(rows) + 1)
-            row = []
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(content, newline=""), PUBINFO), 1):
+            if not row or row == [""]:
+                continue  # a blank line
+            _add_row(rows, [None if v == "NULL" else v for v in row], columns, path, number)
+    except csv.Error as exc:
+        raise ParseError(f"{path.name}: unreadable row: {exc}") from exc
     return rows
 
 
 def _add_row(rows: list, row: list, columns: list[str], path: Path, number: int) -> None:
-    if row == [None]:  # a blank line
-        return
     if len(row) < len(columns):
         raise ParseError(
             f"{path.name} row {number}: {len(row)} fields, the table has {len(columns)}"
@@ -154,16 +164,16 @@ def _int(value: str | None) -> int:
 
 
 def _actions(rows: list[dict]) -> list[ActionRecord]:
-    actions = []
+    actions: list[ActionRecord] = []
     ordered = sorted(rows, key=lambda r: (r["action_date"] or "", _int(r["action_sequence"]),
                                           _int(r["bill_history_id"])))
-    for order, row in enumerate(ordered):
+    for row in ordered:
         date, text = parse_date(row["action_date"]), clean(row["action"])
         if date is None or not text:
-            raise ParseError(f"history row {row['bill_history_id']} has no date or action")
+            continue  # nothing to store; the bill's other actions still count
         actions.append(ActionRecord(
             date=date, description=text, organization=chamber_from_text(row["primary_location"]),
-            classification=classify(text, RULES), order=order,
+            classification=classify(text, RULES), order=len(actions),
         ))
     return actions
 

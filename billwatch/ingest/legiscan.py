@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import re
 from typing import Any
 
@@ -20,7 +21,6 @@ from billwatch.ingest.common import (
     clean,
     local_time,
     parse_date,
-    parse_datetime,
     require,
     version_note,
     with_text,
@@ -129,14 +129,16 @@ def _chamber(entry: dict[str, Any]) -> str | None:
 
 def _actions(bill: dict[str, Any]) -> list[ActionRecord]:
     actions: list[ActionRecord] = []
-    for order, entry in enumerate(bill.get("history") or []):
-        date = parse_date(entry.get("date"))
+    # A history row without a date or text says nothing we could store; the rest still count.
+    history = [entry for entry in bill.get("history") or []
+               if parse_date(entry.get("date")) and clean(entry.get("action"))]
+    for order, entry in enumerate(history):
         text = clean(entry.get("action"))
-        if date is None or not text:
-            raise ParseError(f"history entry {order} has no date or action")
-        actions.append(ActionRecord(date=date, description=text, organization=_chamber(entry),
-                                    classification=classify(text, RULES), order=order))
-    _apply_progress(actions, bill.get("history") or [], bill.get("progress") or [])
+        actions.append(ActionRecord(
+            date=parse_date(entry["date"]) or dt.date.min, description=text,
+            organization=_chamber(entry), classification=classify(text, RULES), order=order,
+        ))
+    _apply_progress(actions, history, bill.get("progress") or [])
     return actions
 
 
@@ -263,6 +265,19 @@ def parse_committee_person(person: dict[str, Any]) -> CommitteeRecord | None:
     )
 
 
+def _clock(value: Any) -> dt.time:
+    """"09:00", "13:30:00" or "1:30 PM" as a time; midnight when absent or unreadable."""
+    match = re.match(r"\s*(\d{1,2}):(\d{2})(?::\d{2})?\s*([AaPp])?", str(value or ""))
+    if not match:
+        return dt.time()
+    hour, minute = int(match.group(1)) % 24, int(match.group(2)) % 60
+    if match.group(3) and match.group(3).lower() == "p" and hour < 12:
+        hour += 12
+    elif match.group(3) and match.group(3).lower() == "a" and hour == 12:
+        hour = 0
+    return dt.time(hour, minute)
+
+
 def parse_calendar(bill: dict[str, Any]) -> list[EventRecord]:
     """The hearings in a bill's `calendar` (type "Hearing"), each with the bill on its agenda."""
     if "bill" in bill and "bill_id" not in bill:
@@ -273,9 +288,10 @@ def parse_calendar(bill: dict[str, Any]) -> list[EventRecord]:
     for entry in bill.get("calendar") or []:
         if "hearing" not in str(entry.get("type") or "").lower():
             continue  # floor calendars are not hearings
-        start = parse_datetime(f"{entry.get('date')}T{entry.get('time') or '00:00'}")
-        if start is None:
-            raise ParseError(f"calendar entry without a date: {entry}")
+        day = parse_date(entry.get("date"))
+        if day is None:
+            continue  # an undated calendar entry cannot be a hearing
+        start = dt.datetime.combine(day, _clock(entry.get("time")))
         name = clean(entry.get("description")) or "Committee hearing"
         match = re.match(r"(House|Senate|Assembly|Joint)\s+(.*?)(\s+Hearing)?$", name, re.I)
         events.append(EventRecord(

@@ -107,7 +107,7 @@ def _actions(result: dict[str, Any]) -> list[ActionRecord]:
     for order, item in enumerate(_items(result.get("actions"))):
         date, text = parse_date(item.get("date")), clean(item.get("text"))
         if date is None or not text:
-            raise ParseError(f"action {order} has no date or text")
+            continue  # nothing to store; the bill's other actions still count
         actions.append(ActionRecord(
             date=date, description=text, organization=chamber_from_text(item.get("chamber", "")),
             classification=classify(text, RULES), order=int(item.get("sequenceNo") or order),

@@ -101,6 +101,16 @@ def test_row_with_wrong_field_count_is_a_parse_error(tmp_path):
         list(ca_pubinfo.iter_bills(tmp_path))
 
 
+def test_quoted_fields_may_hold_tabs_and_newlines(tmp_path):
+    rows = (OWN / "BILL_HISTORY_TBL.dat").read_text().splitlines()
+    rows[0] = rows[0].replace("`Read first time. To print.`", "`Read first time.\tTo\r\nprint.`")
+    (tmp_path / "BILL_HISTORY_TBL.dat").write_text("\r\n".join(rows) + "\r\n", newline="")
+    table = ca_pubinfo.read_table(tmp_path / "BILL_HISTORY_TBL.dat")
+    assert len(table) == 5 and table[0]["action"] == "Read first time.\tTo\nprint."
+    assert table[0]["ternary_location"] is None and table[4]["end_status"] == (
+        "In Committee Process")
+
+
 def test_columns_appended_by_a_newer_schema_are_ignored(tmp_path):
     line = (OWN / "BILL_TBL.dat").read_text().rstrip("\n")
     (tmp_path / "BILL_TBL.dat").write_text(line + "\t`extra`\n")

@@ -124,12 +124,31 @@ def test_calendar_hearing_becomes_event():
          "location": "E2.014", "description": "House Criminal Jurisprudence Hearing"},
         {"type_id": 2, "type": "Floor Calendar", "date": "2027-04-01", "time": "",
          "location": "", "description": "House Calendar"},
+        {"type_id": 1, "type": "Hearing", "date": "", "time": "", "location": "",
+         "description": "House Criminal Jurisprudence Hearing"},
     ]
     [event] = legiscan.parse_calendar(data)
     assert (event.committee, event.chamber, event.location) == (
         "Criminal Jurisprudence", "lower", "E2.014")
     assert event.start_time.isoformat() == "2027-03-02T08:00:00-06:00"
     assert event.agenda[0].bill_identifier == "HB 48" and event.agenda[0].session == "2027"
+
+
+@pytest.mark.parametrize(("raw", "clock"), [
+    ("09:00", "09:00:00"), ("13:30:00", "13:30:00"), ("1:30 PM", "13:30:00"),
+    ("12:15 am", "00:15:00"), ("", "00:00:00"), ("TBA", "00:00:00"),
+])
+def test_calendar_times(raw, clock):
+    assert legiscan._clock(raw).isoformat() == clock
+
+
+def test_history_rows_without_date_or_text_are_skipped():
+    data = load(TX / "bill" / "HB48.json")
+    data["bill"]["history"].insert(1, {"date": "", "action": "Posted", "chamber": "H"})
+    data["bill"]["history"].insert(2, {"date": "2027-02-14", "action": " ", "chamber": "H"})
+    bill = legiscan.parse_bill(data)
+    assert [a.description for a in bill.actions] == [
+        "Filed", "Read first time", "Referred to Criminal Jurisprudence"]
 
 
 @pytest.mark.parametrize("broken", [
