@@ -76,7 +76,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _ORNAMENT_LINE = re.compile(r"^[•·*]+$", re.M)  # the closing bullet of Missouri bills
 # The key to the markup printed under a bill ("EXPLANATION--Matter in italics ...", Missouri's
 # "EXPLANATION — Matter enclosed in bold-faced brackets [thus] ..."): about the print, not law.
-_EXPLANATION_LINE = re.compile(r"^EXPLANATION\s*[-—–]+\s*Matter\b.*$", re.M | re.I)
+_EXPLANATION_LINE = re.compile(
+    r"^(?:EXPLANATION\s*[-—–]+\s*Matter\b|NOTE: Matter within\b).*$", re.M | re.I)
 _FFFD_SECTION = re.compile(r"\ufffd{1,2}(?=\s*\d)")
 
 
@@ -160,8 +161,24 @@ def _separate_changes(text: str, marks: bytearray) -> tuple[str, bytearray]:
     return text, marks
 
 
+# Oregon's text versions: "{+ new matter +}" and "{- existing law to be omitted -}".
+_BRACE_MARKERS = re.compile(r"\{ *([+-]) *([^{}]*?) *\1 *\}(?: +(?=[.,;:]))?", re.S)
+
+
+def _brace_markers(text: str, marks: bytearray) -> tuple[str, bytearray]:
+    """Turn Oregon's brace markers into marks and drop the braces."""
+    edits = []
+    for m in _BRACE_MARKERS.finditer(text):
+        mark = INSERTED if m.group(1) == "+" else STRUCK
+        marks[m.start(2):m.end(2)] = bytes([mark]) * (m.end(2) - m.start(2))
+        edits += [(m.start(), m.start(2), ""), (m.end(2), m.end(), "")]
+    return _edit(text, marks, edits) if edits else (text, marks)
+
+
 def finish(text: str, marks: bytearray) -> ExtractedText:
     """Normalise and compute spans."""
+    text, marks = sub(_EXPLANATION_LINE, "", text, marks)  # before its braces are read
+    text, marks = _brace_markers(text, marks)
     text, marks = _separate_changes(text, marks)
     text, marks = normalise(text, marks)
     inserted, struck = spans_of(text, marks)

@@ -337,3 +337,12 @@ def test_ny_hyphens_that_are_real_survive_the_line_end() -> None:
     assert plain_text_to_text(text).text == (
         "Section 1. A fine of twenty-five dollars applies to a self-employed recruiter who "
         "trafficks workers.")
+
+
+def test_oregon_brace_markers() -> None:
+    result = extract("or_house_bill.txt")
+    assert words(result, result.struck) == ["knowingly", "B"]
+    assert words(result, result.inserted) == ["recklessly", "or commercial sex", "A"]
+    assert "NOTE" not in result.text and "{" not in result.text and "}" not in result.text
+    assert "is a Class B A felony." in result.text
+    assert "services or commercial sex." in result.text
