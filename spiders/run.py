@@ -9,6 +9,7 @@ milliseconds, not seconds), writes its crawl-run row and sends its summary back 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import json
@@ -17,7 +18,8 @@ import multiprocessing
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,6 +106,21 @@ def _fork_context() -> Any:
     return _context
 
 
+@contextlib.contextmanager
+def _without_main() -> Iterator[None]:
+    """Hide the caller's __main__ while a child starts, so the child does not re-run it.
+
+    multiprocessing re-imports the parent's main script in every child; a crawl needs nothing
+    from it, and a script without a `__name__` guard (or code read from stdin) would break.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def _child(argv: list[str], environ: dict[str, str], conn: Any) -> None:
     """The crawl child: the caller's environment, one crawl, its summary sent back."""
     os.environ.clear()
@@ -153,7 +170,8 @@ def run_crawl(
         receive, send = context.Pipe(duplex=False)
         child = context.Process(target=_child, args=(argv, dict(os.environ), send),
                                 name=f"crawl-{source}")
-        child.start()
+        with _without_main():
+            child.start()
         send.close()
         summary, error = None, None
         while True:
