@@ -161,6 +161,9 @@ def _separate_changes(text: str, marks: bytearray) -> tuple[str, bytearray]:
     return text, marks
 
 
+_OREGON_NOTE = re.compile(
+    r"^ *NOTE: Matter within [\s\S]{0,400}?New sections are (?:with)?in "
+    r"(?:\{ *\+ *braces and plus signs *\+ *\} *\.?|boldfaced type\.)", re.M)
 # Oregon's text versions: "{+ new matter +}" and "{- existing law to be omitted -}".
 _BRACE_MARKERS = re.compile(r"\{ *([+-]) *([^{}]*?) *\1 *\}(?: +(?=[.,;:]))?", re.S)
 
@@ -177,7 +180,8 @@ def _brace_markers(text: str, marks: bytearray) -> tuple[str, bytearray]:
 
 def finish(text: str, marks: bytearray) -> ExtractedText:
     """Normalise and compute spans."""
-    text, marks = sub(_EXPLANATION_LINE, "", text, marks)  # before its braces are read
+    # Oregon's NOTE, maybe wrapped over lines, before its example braces are read as marks.
+    text, marks = sub(_OREGON_NOTE, "", text, marks)
     text, marks = _brace_markers(text, marks)
     text, marks = _separate_changes(text, marks)
     text, marks = normalise(text, marks)
