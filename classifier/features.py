@@ -35,7 +35,10 @@ def rule_index(name: str) -> int:
 
 def live_mask(doc: Doc) -> np.ndarray:
     """True for tokens outside the struck spans of `doc`."""
-    mask = np.ones(len(doc), dtype=bool)
+    cached = doc.user_data.get("bw_mask")
+    if cached is not None:
+        return cached
+    mask = doc.user_data["bw_mask"] = np.ones(len(doc), dtype=bool)
     struck = doc._.struck
     if struck:
         for token in doc:
@@ -47,7 +50,10 @@ def live_mask(doc: Doc) -> np.ndarray:
 def word_features(doc: Doc, mask: np.ndarray, start: int = 0, end: int | None = None
                   ) -> np.ndarray:
     """Bucket indices of the unigrams and bigrams of the live words in tokens [start, end)."""
-    arr = doc.to_array([LOWER, IS_ALPHA, LIKE_NUM])[start:end]
+    full = doc.user_data.get("bw_arr")
+    if full is None:  # cached: evidence search asks for many slices of the same doc
+        full = doc.user_data["bw_arr"] = doc.to_array([LOWER, IS_ALPHA, LIKE_NUM])
+    arr = full[start:end]
     keep = ((arr[:, 1] > 0) | (arr[:, 2] > 0)) & mask[start:end]
     words = arr[keep, 0].astype(np.uint64)
     if len(words) == 0:

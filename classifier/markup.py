@@ -21,6 +21,8 @@ _INSERTED_ANGLE = re.compile(r"<(?!/?[A-Za-z]+>)[^<>]{1,5000}>")
 # included) that is not the enacting clause or a heading.
 _CAPS_RUN = re.compile(r"\b[A-Z][A-Z0-9'\-,.;:()]*(?:\s+[A-Z0-9][A-Z0-9'\-,.;:()&]*)+")
 MIN_CAPS_LETTERS = 6
+_LETTER = re.compile(r"[A-Za-z]")
+_UPPER = re.compile(r"[A-Z]")
 _NOT_NEW_MATTER = re.compile(
     r"^(AN ACT|THE PEOPLE OF THE STATE|BE IT ENACTED|SECTION \d|SEC\. \d|EXPLANATION|"
     r"A BILL|A JOINT|A RESOLUTION|AN ORDINANCE)"
@@ -31,8 +33,8 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
     """(inserted, struck) spans that the plain-text drafting marks of `text` show."""
     struck = [(m.start(), m.end()) for m in _STRUCK.finditer(text)]
     inserted = [(m.start(), m.end()) for m in _INSERTED_ANGLE.finditer(text)]
-    letters = [c for c in text if c.isalpha()]
-    upper_share = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+    n_letters = len(_LETTER.findall(text))
+    upper_share = len(_UPPER.findall(text)) / n_letters if n_letters else 0.0
     if upper_share < 0.6:  # a text set all in capitals marks nothing by its case
         for m in _CAPS_RUN.finditer(text):
             letters_in_run = sum(c.isalpha() for c in m.group())

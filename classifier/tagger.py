@@ -17,7 +17,7 @@ from classifier.sections import split_sections
 from classifier.taxonomy import TAGS, stance
 
 MAX_QUOTE = 400
-_SENTENCE = re.compile(r"[^.;:\n]+(?:[.;:](?!\d)|\n|$)")
+_SENTENCE_END = re.compile(r"[.;:](?=\s)|\n")
 # A struck or repealed offense of buying or selling sex reads as decriminalisation (taxonomy
 # reading rule).
 _FLIPS = {"sex_work_criminalization": "non_criminalization"}
@@ -59,16 +59,22 @@ class DocResult:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence-like pieces: ends at . ; : before a space, and at line breaks."""
     out = []
-    for m in _SENTENCE.finditer(text):
-        s, e = m.start(), m.end()
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append((start, m.end()))
+        start = m.end()
+    out.append((start, len(text)))
+    trimmed = []
+    for s, e in out:
         while s < e and text[s].isspace():
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1
         if e > s:
-            out.append((s, e))
-    return out
+            trimmed.append((s, e))
+    return trimmed
 
 
 class Tagger:
@@ -99,30 +105,33 @@ class Tagger:
         for sec in split_sections(text):
             body = text[sec.start:sec.end]
             doc = self.process(body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end))
-            sections.append(self._section_result(doc, sec.index, sec.label, sec.start, sec.end))
+            sections.append(self._section_result(doc, body, sec.index, sec.label, sec.start))
         return aggregate(sections)
 
-    def _section_result(self, doc: Doc, index: int, label: str, start: int, end: int
+    def _section_result(self, doc: Doc, text: str, index: int, label: str, start: int
                         ) -> SectionResult:
         scores = {t: float(doc.cats.get(t, 0.0)) for t in TAGS}
-        flipped = struck_flips(doc)
+        flipped = struck_flips(doc, text)
         for tag in flipped:
             scores[tag] = max(scores[tag], FLIP_SCORE)
         tags = [t for t in TAGS if scores[t] >= self.thresholds[t]]
         evidence = []
         for tag in tags:
-            s, e = flipped.get(tag) or self._evidence(doc, tag)
-            evidence.append(Evidence(tag, start + s, start + e, doc.text[s:e]))
-        return SectionResult(index, label, start, end, tags, scores, evidence)
+            s, e = flipped.get(tag) or self._evidence(doc, tag, text)
+            evidence.append(Evidence(tag, start + s, start + e, text[s:e]))
+        return SectionResult(index, label, start, start + len(text), tags, scores, evidence)
 
-    def _evidence(self, doc: Doc, tag: str) -> tuple[int, int]:
+    def _evidence(self, doc: Doc, tag: str, text: str) -> tuple[int, int]:
         """The sentence that weighs most for `tag`, clipped to a readable quote."""
         k = self.scorer.labels.index(tag)
         weights = self.scorer.weights[:, k]
         mask = live_mask(doc)
         spans = [s for s in doc.spans.get(SPANS_KEY, []) if is_live(doc, s, mask)]
-        best, best_score, best_anchor = (0, len(doc.text)), -np.inf, 0
-        for s, e in _sentences(doc.text):
+        best, best_score, best_anchor = (0, len(text)), -np.inf, 0
+        own = [x.start_char for x in spans if x.label_ == tag]
+        for s, e in _sentences(text):
+            if own and not any(s <= c < e for c in own):
+                continue  # a sentence with the tag's own pattern always wins over one without
             span = doc.char_span(s, e, alignment_mode="expand")
             if span is None or not mask[span.start:span.end].any():
                 continue
@@ -138,7 +147,7 @@ class Tagger:
                 anchor = tagged[0].start_char
             if score > best_score:
                 best, best_score, best_anchor = (s, e), score, anchor
-        return self._clip_quote(doc.text, best[0], best[1], best_anchor)
+        return self._clip_quote(text, best[0], best[1], best_anchor)
 
     @staticmethod
     def _clip_quote(text: str, s: int, e: int, anchor: int) -> tuple[int, int]:
@@ -153,7 +162,7 @@ class Tagger:
         return lo, max(hi, lo + 1)
 
 
-def struck_flips(doc: Doc) -> dict[str, tuple[int, int]]:
+def struck_flips(doc: Doc, text: str | None = None) -> dict[str, tuple[int, int]]:
     """Tags that struck matches give by the opposite reading, with the struck words as evidence."""
     mask = live_mask(doc)
     spans = list(doc.spans.get(SPANS_KEY, []))
@@ -163,14 +172,15 @@ def struck_flips(doc: Doc) -> dict[str, tuple[int, int]]:
         target = _FLIPS.get(span.label_)
         if not target or span.label_ in live_labels or target in out:
             continue
+        text = doc.text if text is None else text
         if not mask[span.start:span.end].any():
             for s, e in doc._.struck:
                 if s <= span.start_char < e:
-                    out[target] = Tagger._clip_quote(doc.text, s, e, span.start_char)
+                    out[target] = Tagger._clip_quote(text, s, e, span.start_char)
         else:  # repealed: quote the sentence that repeals it
-            for s, e in _sentences(doc.text):
+            for s, e in _sentences(text):
                 if s <= span.start_char < e:
-                    out[target] = Tagger._clip_quote(doc.text, s, e, span.start_char)
+                    out[target] = Tagger._clip_quote(text, s, e, span.start_char)
     return out
 
 

@@ -8,7 +8,8 @@ from tests.conftest import shared_path
 
 def test_tags_match_the_shared_taxonomy():
     text = shared_path("taxonomy.md").read_text()
-    alert_part, track_part = text.split("## TRACK")[0], text.split("## TRACK")[1].split("## No tag")[0]
+    alert_part, rest = text.split("## TRACK")[0], text.split("## TRACK")[1]
+    track_part = rest.split("## No tag")[0]
     assert set(re.findall(r"^\| `(\w+)`", alert_part, re.M)) == ALERT_TAGS
     assert set(re.findall(r"^\| `(\w+)`", track_part, re.M)) == TRACK_TAGS
     assert len(TAGS) == 15
