@@ -162,8 +162,8 @@ def _separate_changes(text: str, marks: bytearray) -> tuple[str, bytearray]:
 
 
 _OREGON_NOTE = re.compile(
-    r"^ *NOTE: Matter within [\s\S]{0,400}?New sections are (?:with)?in "
-    r"(?:\{ *\+ *braces and plus signs *\+ *\} *\.?|boldfaced type\.)", re.M)
+    r"^ *NOTE: Matter within [\s\S]{0,400}?New\s+sections\s+are\s+(?:with)?in\s+"
+    r"(?:\{\s*\+\s*braces\s+and\s+plus\s+signs\s*\+\s*\}\s*\.?|boldfaced\s+type\.)", re.M)
 # Oregon's text versions: "{+ new matter +}" and "{- existing law to be omitted -}".
 _BRACE_MARKERS = re.compile(r"\{ *([+-]) *([^{}]*?) *\1 *\}(?: +(?=[.,;:]))?", re.S)
 
