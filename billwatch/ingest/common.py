@@ -30,14 +30,14 @@ def require(data: Mapping[str, Any], key: str, where: str) -> Any:
 
 
 def parse_date(value: Any) -> dt.date | None:
-    """A date from "2025-02-19", "2025-02-19 00:00:00" or "2021-01-22T05:00:00Z"."""
+    """A date from "2025-02-19", "2025-02-19 00:00:00", "2021-01-22T05:00:00Z" or "20260115"."""
     if value in (None, "", "0000-00-00"):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(value).strip())
+    match = re.match(r"(\d{4})-?(\d{2})-?(\d{2})", str(value).strip())
     if not match:
         return None
     try:

@@ -7,6 +7,7 @@ first, each with a `type` (IntroReferral, Committee, Floor, President, BecameLaw
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from lxml import etree
@@ -153,45 +154,67 @@ def parse_billstatus(xml: bytes) -> BillRecord:
 
 USLM = "{http://schemas.gpo.gov/xml/uslm}"
 DC = "{http://purl.org/dc/elements/1.1/}"
+# "116 HR 3945 IH: Making supplemental ..." (USLM) or "119 S888 RS: Forced Labor ..." (bill.dtd).
+_DC_TITLE = re.compile(r"^(\d+)\s+([A-Za-z. ]+?)\s*(\d+)\s+([A-Za-z]+):\s*(.*)$", re.S)
 
 
-def _citable(root: etree._Element) -> str:
+def _bill_xml_root(xml: bytes) -> etree._Element:
+    """The root of a USLM or classic bill.dtd document; anything else is an unknown format."""
+    root = _parse(xml, "bill")
+    name = etree.QName(root)
+    classic = not name.namespace and any(
+        child.tag in ("legis-body", "resolution-body", "form") for child in root)
+    if not (str(root.tag).startswith(USLM) or classic):
+        raise ParseError("unknown format: neither BILLSTATUS nor USLM or bill.dtd bill XML"
+                         f" (root <{name.localname}>)")
+    return root
+
+
+def _key_parts(root: etree._Element) -> tuple[str, str, str, str, str]:
+    """(congress, type, number, stage, title) from `citableAs` or the Dublin Core title."""
+    title_text = clean(next((el.text for el in root.iter(f"{DC}title") if el.text), ""))
+    title_match = _DC_TITLE.match(title_text)
+    title = title_match.group(5) if title_match else title_text
     for el in root.iter(f"{USLM}citableAs"):
-        value = clean(el.text)
-        if re.fullmatch(r"\d+[a-z]+\d+[a-z]+", value):
-            return value  # "118s1325rs"
-    raise ParseError("USLM bill has no compact citableAs (such as 118s1325rs)")
+        match = re.fullmatch(r"(\d+)([a-z]+?)(\d+)([a-z]+)", clean(el.text))
+        if match:  # "118s1325rs"
+            congress, kind, number, stage = match.groups()
+            return congress, kind, number, stage, title
+    if title_match:
+        congress, kind, number, stage = title_match.groups()[:4]
+        return congress, re.sub(r"[^a-z]", "", kind.lower()), number, stage.lower(), title
+    raise ParseError("cannot tell which bill this is: no citableAs and no '<congress> <type>"
+                     " <number> <stage>:' title")
 
 
 def uslm_bill_key(xml: bytes) -> tuple[str, str, str]:
-    """(congress, identifier, title) of a USLM bill version, to find or create its bill."""
-    root = _parse(xml, "USLM")
-    match = re.fullmatch(r"(\d+)([a-z]+?)(\d+)([a-z]+)", _citable(root))
-    if not match:
-        raise ParseError("USLM citableAs is not congress, type, number and stage")
-    congress, kind, number, _stage = match.groups()
-    title = clean(next((el.text for el in root.iter(f"{DC}title") if el.text), ""))
-    title = re.sub(r"^\d+ [A-Z. ]+ \d+ [A-Z]+: ", "", title)
-    return congress, normalise_identifier(f"{kind}{number}"), title
+    """(congress, identifier, title) of a bill text (USLM or bill.dtd), to find its bill."""
+    congress, kind, number, _stage, title = _key_parts(_bill_xml_root(xml))
+    return str(int(congress)), normalise_identifier(f"{kind}{number}"), title
+
+
+def _dates(root: etree._Element) -> list[dt.date]:
+    # USLM <date date="2019-07-24">; bill.dtd <action-date date="20260115">.
+    values = [el.get("date") for el in root.iter(f"{USLM}date", "action-date") if el.get("date")]
+    return [d for d in (parse_date(v) for v in values) if d]
 
 
 def parse_uslm(xml: bytes) -> VersionRecord:
-    """A VersionRecord from a USLM bill: text with `changed="added|deleted"` as spans."""
+    """A VersionRecord from a bill text in USLM or bill.dtd, with added and deleted as spans."""
     from billwatch.text import DocumentError, uslm_to_text
 
-    root = _parse(xml, "USLM")
-    if not str(root.tag).startswith(USLM):
-        raise ParseError("unknown format: neither BILLSTATUS nor USLM bill XML"
-                         f" (root <{etree.QName(root).localname}>)")
-    key = f"BILLS-{_citable(root)}"
-    dates = [parse_date(el.get("date")) for el in root.iter(f"{USLM}date") if el.get("date")]
+    root = _bill_xml_root(xml)
+    congress, kind, number, stage_code, _title = _key_parts(root)
+    key = f"BILLS-{int(congress)}{kind}{number}{stage_code}"
     stage = clean(next((el.text for el in root.iter(f"{USLM}docStage") if el.text), ""))
+    dtd_stage = root.get("bill-stage") or root.get("resolution-stage") or ""
+    stage = stage or dtd_stage.replace("-", " ")
     try:
         extracted = uslm_to_text(xml)
     except DocumentError as exc:
         raise ParseError(str(exc)) from exc
     version = VersionRecord(
-        note=version_note(stage), date=max((d for d in dates if d), default=None),
+        note=version_note(stage or stage_code), date=max(_dates(root), default=None),
         url=GOVINFO_XML.format(key=key), media_type="application/xml", source_key=key,
     )
     return with_text(version, extracted)

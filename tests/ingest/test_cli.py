@@ -102,6 +102,14 @@ def test_each_source_is_idempotent(Session, source, path, bills):
     assert counts(Session) == before
 
 
+def test_classic_bill_text_creates_its_bill(Session):
+    assert ingest("congress", OWN / "congress_classic").exit_code == 0
+    with Session() as session:
+        bill = find_bill(session, "US", "119", "HR 5120")
+        assert bill.title == "Survivor Housing Stability Act"
+        assert [v.source_key for v in bill.versions] == ["BILLS-119hr5120ih"]
+
+
 def test_congress_text_fills_the_version_billstatus_listed(Session):
     assert ingest("congress", OWN / "congress").exit_code == 0
     with Session() as session:
@@ -205,7 +213,7 @@ def test_unknown_formats_are_reported(Session, tmp_path):
     (tmp_path / "page.xml").write_text("<html><body>Not a bill</body></html>")
     result = ingest("congress", tmp_path / "page.xml")
     assert result.exit_code == 1
-    assert "page.xml: unknown format: neither BILLSTATUS nor USLM" in result.stderr
+    assert "page.xml: unknown format: neither BILLSTATUS nor USLM or bill.dtd" in result.stderr
     result = ingest("ny-openleg", OWN / "legiscan_api" / "getBill_WA_SB5113.json")
     assert result.exit_code == 1
     assert "getBill_WA_SB5113.json: unknown format: not an Open Legislation" in result.stderr

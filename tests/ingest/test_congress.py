@@ -74,6 +74,23 @@ def test_own_billstatus_and_uslm_match_on_source_key():
         "not later than 1 year after the date of enactment of this Act"]
 
 
+def test_own_classic_bill_dtd_text():
+    xml = (FILES / "ingest" / "congress_classic" / "BILLS-119hr5120ih.xml").read_bytes()
+    assert congress.uslm_bill_key(xml) == ("119", "HR 5120", "Survivor Housing Stability Act")
+    version = congress.parse_uslm(xml)
+    assert (version.note, str(version.date), version.source_key) == (
+        "Introduced", "2025-09-03", "BILLS-119hr5120ih")
+    assert "without regard to whether the survivor has reported" in version.text
+    assert version.url.endswith("/BILLS-119hr5120ih/xml/BILLS-119hr5120ih.xml")
+
+
+def test_bill_xml_without_any_bill_key_is_a_parse_error():
+    xml = (FILES / "ingest" / "congress_classic" / "BILLS-119hr5120ih.xml").read_bytes()
+    xml = xml.replace(b"<dc:title>119 HR 5120 IH: ", b"<dc:title>")
+    with pytest.raises(ParseError, match="cannot tell which bill"):
+        congress.parse_uslm(xml)
+
+
 @pytest.mark.parametrize(("xml", "reason"), [
     (b"", "empty"),
     (b"<billStatus><bill><number>4410</number>", "malformed"),
