@@ -2,6 +2,11 @@
 
 `extract_document()` takes any document (HTML, PDF, XML, LegiScan text JSON, plain text);
 the format-specific functions are public for callers that already know the format.
+Conventions read: New York `<B><U>`/`[<B><S>]` (LBDC pages, BILLTEXT XML) and its plain
+text (CAPITALS new, [brackets] omitted); California `<em>`/`<strike>` and current leginfo;
+Missouri bold brackets; Texas/Illinois `<u>`/`<s>`; Washington `((...))` with CSS; Oregon
+`{+ +}`/`{- -}`; `<ins>`/`<del>`; USLM and bill.dtd `changed="added|deleted"`; CAML (clean,
+or `redline=True`). `diff_versions()` computes spans between clean versions.
 """
 
 from __future__ import annotations
