@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
 
     @ingest.command("congress")
     def congress(path: Path = PATH) -> None:
-        """govinfo BILLSTATUS XML and USLM bill XML (files or a folder)."""
+        """govinfo BILLSTATUS XML and bill texts in USLM or bill.dtd XML (files or a folder)."""
         _run("congress", path)
 
     @ingest.command("people")

@@ -1,4 +1,4 @@
-"""US Congress: govinfo BILLSTATUS XML (bill metadata) and USLM bill XML (one text version).
+"""US Congress: govinfo BILLSTATUS XML (bill metadata) and bill texts (USLM or bill.dtd XML).
 
 BILLSTATUS comes in two layouts that both occur in the bulk data: the older one names the bill
 with `billNumber`/`billType`, the newer one with `number`/`type`. Actions are listed newest
