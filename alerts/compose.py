@@ -122,12 +122,15 @@ def _subscribers(session: Session, frequency: str) -> list[Subscriber]:
 
 def compose_digests(
     session: Session, frequency: str, now: dt.datetime, settings: Settings, *,
-    preview: Path | None = None, on_progress: Callable[[int], None] | None = None,
+    preview: Path | None = None, queue: bool = True,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Composed:
     """Render and enqueue this period's digest for every subscriber who has news.
 
-    With `preview`, files are written there instead and nothing is enqueued or recorded.
+    With `preview`, .html/.txt/.eml files are written there too; with `queue=False` as well,
+    only the files are written and nothing is enqueued or recorded.
     """
+    queue = queue or preview is None
     out = Composed()
     period = period_of(frequency, now, settings.timezone)
     subs = _subscribers(session, frequency)
@@ -137,7 +140,7 @@ def compose_digests(
     sinces = {s.id: last.get(s.id, now - PERIOD_LENGTH[frequency]) for s in subs}
     bills = load_snapshots(session, changed_bill_ids(session, min(sinces.values()), now), now)
     fresh = freshness(session, {b.state for b in bills.values()})
-    done = set() if preview else existing_keys(session, "digest:")
+    done = existing_keys(session, "digest:") if queue else set()
     fragments: FragmentCache = {}
     for sub in subs:
         key = digest_key(sub.id, frequency, period)
@@ -160,9 +163,8 @@ def compose_digests(
         message = _message(rendered, key, sub, now, settings)
         if preview:
             out.previews.append(_preview(preview, key, rendered, message))
-            continue
-        if enqueue(session, key=key, subscriber_id=sub.id, kind="digest", recipient=sub.email,
-                   message=message, now=now):
+        if queue and enqueue(session, key=key, subscriber_id=sub.id, kind="digest",
+                             recipient=sub.email, message=message, now=now):
             sub.last_digest_at = now
             out.enqueued += 1
             out.keys.append(key)
@@ -180,8 +182,12 @@ def _alert_candidates(session: Session, now: dt.datetime, lookback_days: int) ->
 
 
 def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
-                   preview: Path | None = None) -> Composed:
-    """Render and enqueue one alert per (immediate subscriber, ALERT bill, triggering event)."""
+                   preview: Path | None = None, queue: bool = True) -> Composed:
+    """Render and enqueue one alert per (immediate subscriber, ALERT bill, triggering event).
+
+    `preview` and `queue` work as for `compose_digests`.
+    """
+    queue = queue or preview is None
     out = Composed()
     subs = _subscribers(session, "immediate")
     if not subs:
@@ -192,7 +198,7 @@ def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
                  for t in ctx_mod.detect_triggers(b, now, settings.alert_lookback_days)]
     if not triggered:
         return out
-    done = set() if preview else existing_keys(session, "alert:")
+    done = existing_keys(session, "alert:") if queue else set()
     contacts: dict[tuple[int, str], tuple[list[ctx_mod.Contact], str]] = {}
     for sub in subs:
         for bill, trigger in triggered:
@@ -214,8 +220,8 @@ def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
             done.add(key)
             if preview:
                 out.previews.append(_preview(preview, key, rendered, message))
-            elif enqueue(session, key=key, subscriber_id=sub.id, kind="alert",
-                         recipient=sub.email, message=message, now=now):
+            if queue and enqueue(session, key=key, subscriber_id=sub.id, kind="alert",
+                                 recipient=sub.email, message=message, now=now):
                 out.enqueued += 1
                 out.keys.append(key)
     return out

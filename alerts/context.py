@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 from classifier.taxonomy import ALERT_TAGS, BY_NAME, TRACK_TAGS, stance
 
-EVIDENCE_CONTEXT = 90  # characters of text shown either side of an evidence quote
+EVIDENCE_CONTEXT = 70  # characters of text shown either side of an evidence quote
 # Bills shown in full in one digest; the rest are listed in a line each. Gmail clips messages
 # over 102 KB and nobody reads fifty bills on a phone: the ALERT bills come first anyway.
-DETAIL_LIMIT = 25
+DETAIL_LIMIT = 20
+LIST_LIMIT = 40  # bills listed in one line after those; past that, only a count
 
 
 @dataclass
@@ -239,6 +240,7 @@ class DigestContext:
     now: dt.datetime
     items: list[DigestItem]  # shown in full
     more: list[DigestItem]  # listed in one line each
+    left_out: int  # counted only
     by_state: list[tuple[str, int]]
     by_tag: list[tuple[str, str, int]]  # (name, label, count)
     freshness: list[tuple[str, dt.datetime | None]]
@@ -248,7 +250,7 @@ class DigestContext:
     @property
     def total(self) -> int:
         """Bills in the digest, in full or listed."""
-        return len(self.items) + len(self.more)
+        return len(self.items) + len(self.more) + self.left_out
 
 
 def build_digest(
@@ -270,7 +272,8 @@ def build_digest(
     tags = Counter(t.name for i in items for t in i.bill.tags)
     return DigestContext(
         recipient=recipient, frequency=frequency, period=period, since=since, now=now,
-        items=items[:DETAIL_LIMIT], more=items[DETAIL_LIMIT:], by_state=sorted(states.items()),
+        items=items[:DETAIL_LIMIT], more=items[DETAIL_LIMIT:DETAIL_LIMIT + LIST_LIMIT],
+        left_out=max(0, len(items) - DETAIL_LIMIT - LIST_LIMIT), by_state=sorted(states.items()),
         by_tag=[(name, BY_NAME[name].label if name in BY_NAME else name, n)
                 for name, n in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))],
         freshness=sorted((s, freshness.get(s)) for s in states),

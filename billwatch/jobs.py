@@ -66,18 +66,19 @@ def classify_job(*, settings: Settings | None = None, classify_versions: Classif
 
 
 def alerts_job(*, settings: Settings | None = None, now: dt.datetime | None = None,
-               preview: Path | None = None) -> Composed:
+               preview: Path | None = None, queue: bool = True) -> Composed:
     """Enqueue rapid-response alerts for ALERT bills that just moved."""
     settings = settings or get_settings()
     with _sessionmaker(settings).begin() as session:
-        composed = compose_alerts(session, now or utcnow(), settings, preview=preview)
+        composed = compose_alerts(session, now or utcnow(), settings, preview=preview,
+                                  queue=queue)
     log.info("rapid response: %d alerts enqueued", composed.enqueued)
     return composed
 
 
 def digest_job(frequency: str, *, settings: Settings | None = None,
                now: dt.datetime | None = None, only_due: bool = True,
-               preview: Path | None = None) -> Composed:
+               preview: Path | None = None, queue: bool = True) -> Composed:
     """Enqueue this period's digests (when their time has come, unless `only_due` is False)."""
     settings = settings or get_settings()
     now = now or utcnow()
@@ -85,7 +86,8 @@ def digest_job(frequency: str, *, settings: Settings | None = None,
         log.info("%s digest not due yet", frequency)
         return Composed()
     with _sessionmaker(settings).begin() as session:
-        composed = compose_digests(session, frequency, now, settings, preview=preview)
+        composed = compose_digests(session, frequency, now, settings, preview=preview,
+                                   queue=queue)
     log.info("%s digests: %d enqueued, %d with nothing new", frequency, composed.enqueued,
              composed.empty)
     return composed
@@ -128,10 +130,15 @@ def run_cycle(
     *, settings: Settings | None = None, sources: dict[str, str | None] | None = None,
     states: list[str] | None = None, since: dt.date | None = None,
     force_digests: bool = False, send: bool = True, preview: Path | None = None,
+    html: Path | None = None,
     run_crawl: CrawlFn | None = None, classify_versions: ClassifyFn | None = None,
     transport: Transport | None = None, now: dt.datetime | None = None,
 ) -> CycleSummary:
-    """One cycle of the main job: crawl sources, classify, alerts, due digests, send."""
+    """One cycle of the main job: crawl sources, classify, alerts, due digests, send.
+
+    `preview` writes alerts and digests as files instead of queueing them; `html` queues and
+    sends them as usual and also writes each one's files there (the demo's HTML preview).
+    """
     settings = settings or get_settings()
     summary = CycleSummary()
     if sources is None:
@@ -149,13 +156,14 @@ def run_cycle(
         log.exception("classification failed")
         summary.classify_error = f"{type(exc).__name__}: {exc}"
     now = now or utcnow()
-    composed = alerts_job(settings=settings, now=now, preview=preview)
-    summary.alerts = composed.enqueued or len(composed.previews)
+    files, queue = (preview, False) if preview else (html, True)
+    composed = alerts_job(settings=settings, now=now, preview=files, queue=queue)
+    summary.alerts = composed.enqueued if queue else len(composed.previews)
     summary.previews += composed.previews
     for frequency in ("daily", "weekly"):
         done = digest_job(frequency, settings=settings, now=now, only_due=not force_digests,
-                          preview=preview)
-        summary.digests[frequency] = done.enqueued or len(done.previews)
+                          preview=files, queue=queue)
+        summary.digests[frequency] = done.enqueued if queue else len(done.previews)
         summary.empty_digests += done.empty
         summary.previews += done.previews
     if send and preview is None:

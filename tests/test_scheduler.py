@@ -170,3 +170,40 @@ def test_run_cycle_crawls_classifies_alerts_digests_and_sends(sqlite_url, tmp_pa
     assert summary.alerts == 1 and summary.digests == {"daily": 1, "weekly": 0}
     assert summary.send.sent == 2
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
+
+
+def test_run_once_cli_queues_sends_and_writes_html(sqlite_url, tmp_path: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from billwatch.cli import app
+    from billwatch.settings import get_settings
+
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    build_world(Session)
+    amend_hb10(Session)
+    subscribe(Session, "now@freedom.example", tags="alert", frequency="immediate")
+    subscribe(Session, "week@freedom.example", frequency="weekly")
+    monkeypatch.setenv("BILLWATCH_SMTP_URL", f"file://{tmp_path / 'mail'}")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    with time_machine.travel(NOW, tick=False):
+        result = runner.invoke(app, ["run", "--once", "--no-crawl", "--all-digests",
+                                     "--html", str(tmp_path / "html")], catch_exceptions=False)
+        again = runner.invoke(app, ["run", "--once", "--no-crawl", "--all-digests"],
+                              catch_exceptions=False)
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "rapid-response alerts" in result.output and "sent 2" in result.output
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 2  # one alert, one weekly digest
+    assert len(list((tmp_path / "html").glob("*.html"))) == 2
+    assert again.exit_code == 0 and "sent 0" in again.output  # nothing twice
+
+
+def test_run_once_refuses_while_a_scheduler_runs(sqlite_url):
+    from typer.testing import CliRunner
+
+    from billwatch.cli import app
+
+    assert sched.acquire_lock(get_sessionmaker(sqlite_url), "elsewhere:9")
+    result = CliRunner().invoke(app, ["run", "--once", "--no-crawl"])
+    assert result.exit_code == 1 and "scheduler is running" in result.output

@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
         if send and preview:
             fail("--send and --preview exclude each other")
         open_database()
-        done = digest_job(frequency, only_due=False, preview=preview)
+        done = digest_job(frequency, only_due=False, preview=preview, queue=preview is None)
         if preview:
             console.print(f"{len(done.previews)} digests written to {preview} "
                           f"({done.empty} subscribers had nothing new)")
@@ -140,6 +140,9 @@ def register(app: typer.Typer) -> None:
     def alerts(
         send: bool = typer.Option(False, "--send", help="Send the outbox afterwards."),
         preview: Path = typer.Option(None, "--preview", help="Write files, queue nothing."),
+        lookback_days: int = typer.Option(
+            None, "--lookback-days", help="Actions this many days old still alert "
+            "(default BILLWATCH_ALERT_LOOKBACK_DAYS, 3)."),
     ) -> None:
         """Queue rapid-response alerts for ALERT bills that just moved, or preview them."""
         from billwatch.jobs import alerts_job, send_job
@@ -147,7 +150,11 @@ def register(app: typer.Typer) -> None:
         if send and preview:
             fail("--send and --preview exclude each other")
         open_database()
-        done = alerts_job(preview=preview)
+        if lookback_days is not None:
+            settings = _settings().model_copy(update={"alert_lookback_days": lookback_days})
+        else:
+            settings = _settings()
+        done = alerts_job(settings=settings, preview=preview, queue=preview is None)
         if preview:
             console.print(f"{len(done.previews)} alerts written to {preview}")
             return

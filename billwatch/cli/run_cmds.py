@@ -69,6 +69,11 @@ def register(app: typer.Typer) -> None:
         send: bool = typer.Option(True, "--send/--no-send", help="Send the outbox at the end."),
         preview: Path = typer.Option(None, "--preview", help="Write alerts and digests as "
                                      "files here instead of queueing them."),
+        html: Path = typer.Option(None, "--html", help="Queue and send as usual, and also "
+                                  "write each message as .html/.txt/.eml here."),
+        lookback_days: int = typer.Option(
+            None, "--lookback-days", help="Actions this many days old still raise alerts "
+            "(default BILLWATCH_ALERT_LOOKBACK_DAYS, 3)."),
     ) -> None:
         """Run the scheduler in the foreground, or with --once one cycle: crawl, classify,
         rapid-response alerts, due digests, send."""
@@ -77,6 +82,8 @@ def register(app: typer.Typer) -> None:
         from billwatch.settings import get_settings
 
         settings = get_settings()
+        if lookback_days is not None:
+            settings = settings.model_copy(update={"alert_lookback_days": lookback_days})
         Session = open_database()  # noqa: N806
         logging.getLogger().setLevel(logging.INFO)
         if not once:
@@ -103,7 +110,8 @@ def register(app: typer.Typer) -> None:
             summary = run_cycle(
                 settings=settings, sources=sources,
                 states=[s.strip().upper() for s in states.split(",") if s.strip()] or None,
-                since=since_date, force_digests=all_digests, send=send, preview=preview)
+                since=since_date, force_digests=all_digests, send=send, preview=preview,
+                html=html)
         finally:
             sched.release_lock(Session, holder)
         _print_summary(summary)
