@@ -122,15 +122,15 @@ def _subscribers(session: Session, frequency: str) -> list[Subscriber]:
 
 def compose_digests(
     session: Session, frequency: str, now: dt.datetime, settings: Settings, *,
-    preview: Path | None = None, queue: bool = True,
+    preview: Path | None = None, queue: bool | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> Composed:
     """Render and enqueue this period's digest for every subscriber who has news.
 
-    With `preview`, .html/.txt/.eml files are written there too; with `queue=False` as well,
-    only the files are written and nothing is enqueued or recorded.
+    With `preview`, .html/.txt/.eml files are written there and nothing is enqueued or
+    recorded, unless `queue=True` asks for both.
     """
-    queue = queue or preview is None
+    queue = preview is None if queue is None else queue
     out = Composed()
     period = period_of(frequency, now, settings.timezone)
     subs = _subscribers(session, frequency)
@@ -182,12 +182,12 @@ def _alert_candidates(session: Session, now: dt.datetime, lookback_days: int) ->
 
 
 def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
-                   preview: Path | None = None, queue: bool = True) -> Composed:
+                   preview: Path | None = None, queue: bool | None = None) -> Composed:
     """Render and enqueue one alert per (immediate subscriber, ALERT bill, triggering event).
 
     `preview` and `queue` work as for `compose_digests`.
     """
-    queue = queue or preview is None
+    queue = preview is None if queue is None else queue
     out = Composed()
     subs = _subscribers(session, "immediate")
     if not subs:

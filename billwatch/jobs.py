@@ -66,7 +66,7 @@ def classify_job(*, settings: Settings | None = None, classify_versions: Classif
 
 
 def alerts_job(*, settings: Settings | None = None, now: dt.datetime | None = None,
-               preview: Path | None = None, queue: bool = True) -> Composed:
+               preview: Path | None = None, queue: bool | None = None) -> Composed:
     """Enqueue rapid-response alerts for ALERT bills that just moved."""
     settings = settings or get_settings()
     with _sessionmaker(settings).begin() as session:
@@ -78,7 +78,7 @@ def alerts_job(*, settings: Settings | None = None, now: dt.datetime | None = No
 
 def digest_job(frequency: str, *, settings: Settings | None = None,
                now: dt.datetime | None = None, only_due: bool = True,
-               preview: Path | None = None, queue: bool = True) -> Composed:
+               preview: Path | None = None, queue: bool | None = None) -> Composed:
     """Enqueue this period's digests (when their time has come, unless `only_due` is False)."""
     settings = settings or get_settings()
     now = now or utcnow()
