@@ -281,6 +281,11 @@ def upsert_bill(session: Session, record: BillRecord, now: dt.datetime | None = 
     return change
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """An aware UTC datetime; a naive one (as SQLite returns them) is taken to be UTC already."""
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def upsert_event(session: Session, record: EventRecord) -> tuple[Event, bool]:
     """Insert or update a hearing and its agenda; returns (event, changed)."""
     jurisdiction = ensure_jurisdiction(session, record.jurisdiction)
@@ -293,11 +298,13 @@ def upsert_event(session: Session, record: EventRecord) -> tuple[Event, bool]:
     if event is None:
         event = Event(jurisdiction_id=jurisdiction.id, source_key=record.source_key)
         session.add(event)
-    before = (event.name, event.start_time, event.location, event.status, event.committee)
+    stored = _utc(event.start_time) if event.start_time else None
+    before = (event.name, stored, event.location, event.status, event.committee)
     event.name = record.name
     event.committee = record.committee
     event.chamber = record.chamber
-    event.start_time = record.start_time
+    # Stored in UTC: SQLite keeps no offset, so a local time would read back as another instant.
+    event.start_time = _utc(record.start_time)
     event.location = record.location
     event.status = record.status
     event.description = record.description
@@ -328,7 +335,7 @@ def upsert_event(session: Session, record: EventRecord) -> tuple[Event, bool]:
                 EventAgendaItem(order=order, bill_identifier=item.bill_identifier,
                                 bill_id=bill_id, description=item.description)
             )
-    after = (event.name, event.start_time, event.location, event.status, event.committee)
+    after = (event.name, _utc(event.start_time), event.location, event.status, event.committee)
     changed = created or before != after or old_agenda != new_agenda
     if changed:
         event.updated_at = utcnow()
