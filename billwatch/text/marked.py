@@ -28,6 +28,14 @@ class ExtractedText:
     inserted: list[Span] = field(default_factory=list)
     struck: list[Span] = field(default_factory=list)
 
+    def current(self) -> str:
+        """The text as the bill now reads: struck words removed."""
+        return _cut(self.text, self.struck)
+
+    def previous(self) -> str:
+        """The text as it read before: inserted words removed."""
+        return _cut(self.text, self.inserted)
+
     def to_json(self) -> dict[str, object]:
         """The `billwatch text --format json` object."""
         return {
@@ -35,6 +43,19 @@ class ExtractedText:
             "inserted": [[s, e] for s, e in self.inserted],
             "struck": [[s, e] for s, e in self.struck],
         }
+
+
+def _cut(text: str, spans: list[Span]) -> str:
+    """`text` without `spans`, leaving no doubled spaces or blank-edged lines behind."""
+    parts, pos = [], 0
+    for start, end in spans:
+        parts.append(text[pos:start])
+        pos = end
+    parts.append(text[pos:])
+    out = re.sub(r"[ \t]{2,}", " ", "".join(parts))
+    out = re.sub(r" +\n|\n +", "\n", out)
+    out = re.sub(r"\n{3,}", "\n\n", out)
+    return re.sub(r" +([.,;:])", r"\1", out).strip()
 
 
 @dataclass

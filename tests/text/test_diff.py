@@ -80,3 +80,12 @@ def test_gut_and_amend_is_fast_and_whole() -> None:
     check_spans(result)
     assert without(result, result.struck) == folded(new)
     assert without(result, result.inserted) == folded(old)
+
+
+def test_current_and_previous_rebuild_both_versions() -> None:
+    old = "SECTION 1. The fine is fifty dollars.\n\nSEC. 2. Repealed part.\nSEC. 3. End."
+    new = "SECTION 1. The fine is one hundred dollars, or more.\nSEC. 3. End."
+    result = diff_versions(old, new)
+    assert result.current() == new
+    # Paragraph breaks of deleted lines inside a rewritten block are not kept exactly.
+    assert folded(result.previous()) == folded(old)

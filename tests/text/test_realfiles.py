@@ -262,3 +262,10 @@ def test_diff_of_a_long_bill_stays_fast() -> None:
     result = diff_versions(old, new)
     assert time.perf_counter() - started < 5
     assert without(result, result.struck) == folded(new)
+
+
+def test_ca_current_and_previous_readings(ca_amended: ExtractedText) -> None:
+    assert "shall be treated as a qualified disaster relief" in folded(ca_amended.current())
+    assert "shall be treaded as a qualified disaster relief" in folded(ca_amended.previous())
+    assert "treaded" not in ca_amended.current()
+    assert "17276.20" not in ca_amended.previous() and "17276.20" in ca_amended.current()
