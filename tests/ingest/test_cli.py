@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 
@@ -263,10 +264,18 @@ def test_sample_bundle_ingests_whole(Session):
                               .where(BillVersion.text == "")) == 0
         hb611 = find_bill(session, "OH", "2025-2026", "HB 611")
         assert any("felony" in v.text[s:e] for v in hb611.versions for s, e in v.inserted)
+    with Session() as session:
+        stamps = dict(session.execute(select(Event.source_key, Event.updated_at)).all())
     for source, folder in [("people", "people"), ("legiscan", "legiscan"),
                            ("ny-openleg", "ny_openleg")]:
         assert ingest(source, SAMPLE / folder).exit_code == 0
     assert counts(Session) == before
+    with Session() as session:  # the same hearings again are not news
+        assert dict(session.execute(select(Event.source_key, Event.updated_at)).all()) == stamps
+        hearing = session.scalars(select(Event).where(Event.name == "Codes committee meeting")
+                                  ).one()
+        start = hearing.start_time.replace(tzinfo=hearing.start_time.tzinfo or dt.UTC)
+        assert start == dt.datetime(2026, 12, 8, 16, 0, tzinfo=dt.UTC)  # 11:00 in Albany
 
 
 def test_out_of_date_schema_is_refused(tmp_path, monkeypatch):
