@@ -35,3 +35,20 @@ def test_failure_mid_bill_rolls_the_whole_bill_back(Session):
         assert session.scalars(select(Bill.identifier)).all() == ["SF 11"]
         assert session.scalar(select(func.count()).select_from(BillVersion)) == 1
         assert session.scalar(select(func.count()).select_from(BillAction)) == 1
+
+
+def test_failed_update_keeps_the_stored_bill_as_it_was(Session):
+    ingester = Ingester(Session, "ingest:test")
+    assert ingester.bill(bill("SF 12", "Vik"), "v1.json").created
+    newer = bill("SF 12", None)  # fails at the database after its new action was written
+    newer.actions.append(ActionRecord(date=dt.date(2025, 3, 1), organization="upper",
+                                      description="Committee report, to pass"))
+    newer.versions.append(VersionRecord(note="Amended", text="Section 1. Amended text."))
+    assert ingester.bill(newer, "v2.json") is None
+    assert ingester.stats.errors[0][0] == "v2.json"
+    with Session() as session:
+        stored = session.scalars(select(Bill).where(Bill.identifier == "SF 12")).one()
+        assert [a.description for a in stored.actions] == [
+            "Introduction and first reading, referred to Judiciary"]
+        assert [v.note for v in stored.versions] == ["Introduced"]
+        assert stored.stage == "in committee"
