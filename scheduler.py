@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from typing import Any, cast
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -25,7 +26,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import insert, update
+from sqlalchemy import CursorResult, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,12 +68,12 @@ def acquire_lock(Session: sessionmaker[Session], holder: str, *,  # noqa: N803
     now = now or utcnow()
     with Session.begin() as session:
         # One conditional UPDATE is atomic on SQLite and PostgreSQL alike.
-        taken = session.execute(
+        taken = cast(CursorResult[Any], session.execute(
             update(SchedulerLock)
             .where(SchedulerLock.name == LOCK_NAME)
             .where((SchedulerLock.holder == holder)
                    | (SchedulerLock.heartbeat_at < now - stale_after))
-            .values(holder=holder, acquired_at=now, heartbeat_at=now)).rowcount
+            .values(holder=holder, acquired_at=now, heartbeat_at=now))).rowcount
         if taken:
             return True
     try:
@@ -88,10 +89,11 @@ def heartbeat(Session: sessionmaker[Session], holder: str,  # noqa: N803
               now: dt.datetime | None = None) -> bool:
     """Renew the lock; False when another process has taken it over."""
     with Session.begin() as session:
-        return bool(session.execute(
+        result = cast(CursorResult[Any], session.execute(
             update(SchedulerLock)
             .where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder)
-            .values(heartbeat_at=now or utcnow())).rowcount)
+            .values(heartbeat_at=now or utcnow())))
+        return bool(result.rowcount)
 
 
 def release_lock(Session: sessionmaker[Session], holder: str) -> None:  # noqa: N803

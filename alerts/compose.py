@@ -177,7 +177,7 @@ def _alert_candidates(session: Session, now: dt.datetime, lookback_days: int) ->
     ids = set(session.scalars(select(BillAction.bill_id).where(BillAction.date >= oldest)))
     ids |= {i for i in session.scalars(
         select(EventAgendaItem.bill_id).join(Event, Event.id == EventAgendaItem.event_id)
-        .where(Event.start_time >= now, EventAgendaItem.bill_id.is_not(None)))}
+        .where(Event.start_time >= now, EventAgendaItem.bill_id.is_not(None))) if i is not None}
     return ids
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import overload
 
-from sqlalchemy import func, select, union
+from sqlalchemy import CompoundSelect, func, select, union
 from sqlalchemy.orm import Session
 
 from alerts.context import (
@@ -37,6 +38,10 @@ from billwatch.db.models import (
 CHUNK = 500  # ids per IN (...) clause, well under SQLite's and PostgreSQL's limits
 
 
+@overload
+def aware(value: dt.datetime) -> dt.datetime: ...
+@overload
+def aware(value: dt.datetime | None) -> dt.datetime | None: ...
 def aware(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     if value is not None and value.tzinfo is None:
@@ -50,7 +55,7 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 
 def changed_bill_ids(session: Session, since: dt.datetime, now: dt.datetime) -> set[int]:
     """Bills with a new version, new tags, new actions or an updated upcoming hearing since."""
-    query = union(
+    query: CompoundSelect[int] = union(
         select(Bill.id).where(Bill.first_seen > since),
         select(BillVersion.bill_id).where(BillVersion.created_at > since),
         select(BillVersion.bill_id).join(Tag, Tag.version_id == BillVersion.id)
@@ -82,10 +87,10 @@ def _version_tags(session: Session, version_ids: list[int]) -> dict[int, list[Ta
             if tag.review_state == "rejected":
                 continue  # a person said no: it never counts
             tags[tag.version_id].append(tag)
-    for vid, rows in tags.items():
+    for vid, found in tags.items():
         # Without a classification row (tags written by hand), the newest classifier wins.
-        keep = latest.get(vid) or max(t.classifier_version for t in rows)
-        tags[vid] = [t for t in rows if t.classifier_version == keep]
+        keep = latest.get(vid) or max(t.classifier_version for t in found)
+        tags[vid] = [t for t in found if t.classifier_version == keep]
     return tags
 
 
@@ -198,7 +203,7 @@ def _attach_hearings(session: Session, snaps: dict[int, BillSnapshot], now: dt.d
             .order_by(Event.start_time))
         seen: set[tuple[int, int]] = set()
         for bill_id, event in rows:
-            if (bill_id, event.id) in seen:
+            if bill_id is None or (bill_id, event.id) in seen:
                 continue
             seen.add((bill_id, event.id))
             snaps[bill_id].hearings.append(HearingView(

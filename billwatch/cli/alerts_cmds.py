@@ -49,11 +49,11 @@ def _subscribers_group() -> typer.Typer:
                       "keywords")
         with open_database().begin() as session:
             for sub in list_subscribers(session):
-                subs = sub.subscriptions or [None]
-                for s in subs:
+                rows = [(s.frequency, ",".join(s.states), ",".join(s.tags), ",".join(s.keywords))
+                        for s in sub.subscriptions] or [("", "", "", "")]
+                for row in rows:
                     table.add_row(sub.email, sub.name or "", sub.organization or "", sub.status,
-                                  s.frequency if s else "", ",".join(s.states) if s else "",
-                                  ",".join(s.tags) if s else "", ",".join(s.keywords) if s else "")
+                                  *row)
         console.print(table)
 
     @group.command("remove")
