@@ -73,7 +73,7 @@ def load_json(response: Response) -> Any:
         raise BadResponse(f"expected JSON, got an HTML page ({label!r})")
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise BadResponse(
             f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(body)}; truncated?)"
         ) from exc

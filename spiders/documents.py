@@ -64,7 +64,7 @@ class DocumentMixin(BillwatchSpider):
         text = VersionRecord(
             note=version.note, date=version.date, url=version.url,
             media_type=version.media_type or media_type, text=extracted.text,
-            inserted=[tuple(s) for s in extracted.inserted],
-            struck=[tuple(s) for s in extracted.struck], source_key=version.source_key,
+            inserted=[(s[0], s[1]) for s in extracted.inserted],
+            struck=[(s[0], s[1]) for s in extracted.struck], source_key=version.source_key,
         )
         yield VersionItem(version=text, **key)

@@ -62,7 +62,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         attempt = request.meta.get("retry_times", 0)
         return min(self.backoff_max, self.backoff_base * (2**attempt))
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy accepts coroutine middleware methods (and no longer passes the spider).
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
         """Retry a retryable status after the backoff delay."""
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
@@ -78,7 +81,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         await asyncio.sleep(delay)
         return retry
 
-    async def process_exception(
+    async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception
     ) -> Request | Response | None:
         """Retry timeouts and connection errors after the backoff delay."""

@@ -126,6 +126,7 @@ class CrawlMonitor:
         with self._sessions()() as session:
             run = session.get(CrawlRun, self.run_id)
             assert run is not None
+            why: str | None
             if reason != "finished":
                 status, why = "failed", f"crawl ended early: {reason}"
             else:

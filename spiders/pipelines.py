@@ -20,7 +20,7 @@ from billwatch.db.store import (
     validate_bill,
 )
 from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord
-from spiders.base import VersionItem
+from spiders.base import BillwatchSpider, VersionItem
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class _Pipeline:
         """Report a bad item with its URL, count it, and return the DropItem to raise."""
         spider = self.crawler.spider
         url = item_url(item)
-        if spider is not None and hasattr(spider, "report_error"):
+        if isinstance(spider, BillwatchSpider):
             spider.report_error(url, reason)
             spider.item_failed(item)
         self.crawler.stats.inc_value(f"billwatch/rejected/{item_type(item)}")
@@ -128,7 +128,7 @@ class StorePipeline(_Pipeline):
         if changed:
             self.crawler.stats.inc_value(f"billwatch/changed/{kind}")
         spider = self.crawler.spider
-        if spider is not None and hasattr(spider, "item_stored"):
+        if isinstance(spider, BillwatchSpider):
             spider.item_stored(item)
         return item
 
