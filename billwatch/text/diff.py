@@ -11,6 +11,10 @@ _TOKEN = re.compile(r"(\s*)(\S+)")
 # Word diffs cost old x new comparisons at worst; beyond this a rewritten block (California's
 # "gut and amend") is shown as struck then inserted as a whole, which is also what it is.
 MAX_WORD_PAIRS = 4_000_000
+# Changed blocks up to this many (old line, new line) pairs are aligned by similarity, like
+# difflib.Differ; a paragraph pairs with another when at least half of their words match.
+MAX_LINE_PAIRINGS = 400
+PAIR_RATIO = 0.5
 
 
 def _tokens(line: str) -> list[tuple[str, str]]:
@@ -84,15 +88,60 @@ def diff_versions(previous: str, current: str) -> ExtractedText:
 
 
 def _replace_block(out: Marked, old_lines: list[str], new_lines: list[str]) -> None:
-    """Changed paragraphs: pair them up and diff words; the rest are whole deletions/additions."""
-    pairs = min(len(old_lines), len(new_lines))
-    if len(old_lines) != len(new_lines) or _too_big(old_lines, new_lines):
-        # Unequal blocks: diff the whole block's words, keeping the current line breaks.
+    """Changed paragraphs: pair similar ones and diff their words; the rest are whole lines."""
+    if len(old_lines) * len(new_lines) <= MAX_LINE_PAIRINGS:
+        _pair_lines(out, old_lines, new_lines)
+    elif len(old_lines) == len(new_lines) and not _too_big(old_lines, new_lines):
+        for old, new in zip(old_lines, new_lines, strict=True):
+            _diff_words(out, old, new)
+            out.add("\n")
+    else:
+        # A large rewritten block: diff its words, keeping the current line breaks.
         _diff_words_block(out, old_lines, new_lines)
+
+
+def _whole_lines(out: Marked, lines: list[str], mark: int) -> None:
+    """Lines wholly added (current blank lines kept) or deleted (their blank lines dropped)."""
+    for line in lines:
+        if line.strip():
+            out.add(line, mark)
+            out.add("\n")
+        elif mark == INSERTED:
+            out.add("\n")
+
+
+def _pair_lines(out: Marked, old_lines: list[str], new_lines: list[str]) -> None:
+    """The most similar pair of paragraphs is diffed word by word, then each side of it."""
+    if not old_lines or not new_lines:
+        _whole_lines(out, old_lines, STRUCK)
+        _whole_lines(out, new_lines, INSERTED)
         return
-    for k in range(pairs):
-        _diff_words(out, old_lines[k], new_lines[k])
+    best, pair = PAIR_RATIO, (-1, -1)
+    matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+    for j, new in enumerate(new_lines):
+        if not new.strip():
+            continue
+        matcher.set_seq2(new.split())
+        for i, old in enumerate(old_lines):
+            if not old.strip():
+                continue
+            matcher.set_seq1(old.split())
+            if (matcher.real_quick_ratio() > best and matcher.quick_ratio() > best
+                    and matcher.ratio() > best):
+                best, pair = matcher.ratio(), (i, j)
+    i, j = pair
+    if i < 0:
+        _whole_lines(out, old_lines, STRUCK)
+        _whole_lines(out, new_lines, INSERTED)
+        return
+    _pair_lines(out, old_lines[:i], new_lines[:j])
+    if _too_big([old_lines[i]], [new_lines[j]]):
+        _whole_lines(out, [old_lines[i]], STRUCK)
+        _whole_lines(out, [new_lines[j]], INSERTED)
+    else:
+        _diff_words(out, old_lines[i], new_lines[j])
         out.add("\n")
+    _pair_lines(out, old_lines[i + 1:], new_lines[j + 1:])
 
 
 def _too_big(old_lines: list[str], new_lines: list[str]) -> bool:

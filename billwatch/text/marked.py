@@ -50,7 +50,8 @@ def _cut(text: str, spans: list[Span]) -> str:
     parts, pos = [], 0
     for start, end in spans:
         parts.append(text[pos:start])
-        pos = end
+        whole_lines = (start == 0 or text[start - 1] == "\n") and text[end:end + 1] == "\n"
+        pos = end + 1 if whole_lines else end  # a removed line takes its line break along
     parts.append(text[pos:])
     out = re.sub(r"[ \t]{2,}", " ", "".join(parts))
     out = re.sub(r" +\n|\n +", "\n", out)
