@@ -114,7 +114,7 @@ def _state(obj: dict[str, Any]) -> str:
         index = int(obj["state_id"]) - 1
         state = STATE_CODES[index] if 0 <= index < len(STATE_CODES) else None
     if not state:
-        raise ParseError("has no 'state' or 'state_id'")
+        raise ParseError("record has no 'state' or 'state_id'")
     return str(state).upper()
 
 
@@ -160,17 +160,32 @@ def _apply_progress(actions: list[ActionRecord], history: list[dict], progress: 
 def _sponsors(bill: dict[str, Any]) -> list[SponsorRecord]:
     sponsors = []
     for index, entry in enumerate(bill.get("sponsors") or []):
+        if not clean(entry.get("name")):
+            continue
         kind = int(entry.get("sponsor_type_id") or 0)
         # 1 primary, 2 co-sponsor, 3 joint sponsor; 0 (unspecified): the first listed is primary.
         primary = kind in (1, 3) or (kind == 0 and index == 0)
         committee = bool(entry.get("committee_sponsor"))
         sponsors.append(SponsorRecord(
-            name=clean(entry.get("name")) or "unknown",
+            name=clean(entry.get("name")),
             classification="primary" if primary else "cosponsor",
             entity_type="organization" if committee else "person",
             person_ref=f"legiscan:{entry['people_id']}" if entry.get("people_id") else None,
         ))
     return sponsors
+
+
+# billTextType.csv: Fiscal Note, Analysis, Veto Message and Veto Response are about a bill,
+# not versions of its text.
+NOT_VERSIONS = {7: "Fiscal Note", 8: "Analysis", 12: "Veto Message", 13: "Veto Response"}
+
+
+def is_bill_version(text: dict[str, Any]) -> bool:
+    """Whether a texts[] entry or text object is a version of the bill (not a fiscal note...)."""
+    if "text" in text and "doc_id" not in text and isinstance(text["text"], dict):
+        text = text["text"]
+    type_id = int(text.get("type_id") or 0)
+    return type_id not in NOT_VERSIONS and text.get("type") not in NOT_VERSIONS.values()
 
 
 def _placeholder_version(text: dict[str, Any]) -> VersionRecord:
@@ -185,6 +200,7 @@ def parse_bill(bill: dict[str, Any]) -> BillRecord:
     """A BillRecord from a LegiScan bill object; texts become versions awaiting their text."""
     if "bill" in bill and "bill_id" not in bill:
         bill = unwrap(bill, "bill")
+    require(bill, "bill_id", "bill")
     bill_number = require(bill, "bill_number", "bill")
     session, session_name = session_of(bill)
     legiscan = {key: bill.get(key) for key in ("bill_id", "change_hash", "session_id", "status")}
@@ -197,7 +213,7 @@ def parse_bill(bill: dict[str, Any]) -> BillRecord:
                          if s.get("subject_name")}),
         status=STATUS.get(int(bill.get("status") or 0)),
         source_urls=[u for u in (bill.get("url"), bill.get("state_link")) if u],
-        versions=[_placeholder_version(t) for t in bill.get("texts") or []],
+        versions=[_placeholder_version(t) for t in bill.get("texts") or [] if is_bill_version(t)],
         actions=_actions(bill), sponsors=_sponsors(bill),
         extras={"legiscan": legiscan, "description": clean(bill.get("description"))},
     )

@@ -99,6 +99,8 @@ def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) 
             for event in events:
                 ing.event(event, item.name)
     elif "text" in payload:
+        if not legiscan.is_bill_version(payload):
+            return  # a fiscal note or veto message, not bill text
         version = legiscan.parse_text(payload)
         bill_id = _legiscan_bill_id(ing, seen, legiscan.text_bill_id(payload))
         attach_version(ing, bill_id, version, item.name)

@@ -134,6 +134,18 @@ def test_calendar_hearing_becomes_event():
     assert event.agenda[0].bill_identifier == "HB 48" and event.agenda[0].session == "2027"
 
 
+def test_fiscal_notes_and_veto_messages_are_not_versions():
+    data = load(TX / "bill" / "HB48.json")
+    data["bill"]["texts"].append({"doc_id": 500009, "date": "2027-02-20", "type": "Fiscal Note",
+                                  "type_id": 7, "mime": "application/pdf",
+                                  "url": "https://legiscan.com/TX/supplement/HB48/id/500009"})
+    assert [v.source_key for v in legiscan.parse_bill(data).versions] == ["500001"]
+    text = load(TX / "text" / "500001.json")
+    assert legiscan.is_bill_version(text)
+    text["text"].update(type="Veto Message", type_id=12)
+    assert not legiscan.is_bill_version(text)
+
+
 @pytest.mark.parametrize(("raw", "clock"), [
     ("09:00", "09:00:00"), ("13:30:00", "13:30:00"), ("1:30 PM", "13:30:00"),
     ("12:15 am", "00:15:00"), ("", "00:00:00"), ("TBA", "00:00:00"),
@@ -154,6 +166,7 @@ def test_history_rows_without_date_or_text_are_skipped():
 @pytest.mark.parametrize("broken", [
     {"bill": {"bill_id": 1, "state": "TX", "session": {"year_start": 2027}}},  # no bill_number
     {"bill": {"bill_id": 1, "bill_number": "HB1", "state": "TX"}},  # no session
+    {"bill": {"bill_number": "HB1", "state": "TX", "session": {"year_start": 2027}}},  # no id
     {"status": "ERROR", "alert": {"message": "Unknown bill id"}},
 ])
 def test_missing_required_fields_are_parse_errors(broken):
