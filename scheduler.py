@@ -125,23 +125,32 @@ def _hhmm(value: str) -> tuple[int, int]:
     return int(hour), int(minute)
 
 
+# Interval triggers start on a fixed grid: replacing a job at each restart would otherwise push
+# its next run a whole interval away, and a process restarted often would never crawl.
+GRID_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def _every(**interval: int) -> IntervalTrigger:
+    return IntervalTrigger(start_date=GRID_START, **interval)
+
+
 def add_jobs(scheduler: BaseScheduler, settings: Settings) -> list[str]:
     """Add (or update) every job under its stable id; returns the ids."""
     ids = []
     for source in settings.crawl_sources:
         minutes = settings.crawl_intervals.get(source, settings.crawl_interval_minutes)
         job_id = f"crawl:{source}"
-        scheduler.add_job("billwatch.jobs:crawl_job", IntervalTrigger(minutes=minutes),
+        scheduler.add_job("billwatch.jobs:crawl_job", _every(minutes=minutes),
                           args=[source], id=job_id, name=f"crawl {source} every {minutes} min",
                           replace_existing=True, misfire_grace_time=CRAWL_GRACE_S)
         ids.append(job_id)
     for job_id, func in (("classify", "billwatch.jobs:classify_job"),
                          ("rapid-response", "billwatch.jobs:alerts_job")):
-        scheduler.add_job(func, IntervalTrigger(minutes=SAFETY_INTERVAL_MIN), id=job_id,
+        scheduler.add_job(func, _every(minutes=SAFETY_INTERVAL_MIN), id=job_id,
                           name=job_id, replace_existing=True,
                           misfire_grace_time=PIPELINE_GRACE_S)
         ids.append(job_id)
-    scheduler.add_job("billwatch.jobs:send_job", IntervalTrigger(minutes=SEND_INTERVAL_MIN),
+    scheduler.add_job("billwatch.jobs:send_job", _every(minutes=SEND_INTERVAL_MIN),
                       id="send-outbox", name="send the outbox", replace_existing=True,
                       misfire_grace_time=PIPELINE_GRACE_S)
     ids.append("send-outbox")
@@ -196,7 +205,7 @@ class LockHeld(RuntimeError):
     """Another scheduler runs against this database."""
 
 
-def run(settings: Settings, *, blocking: bool = True) -> BaseScheduler:
+def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> BaseScheduler:
     """Take the lock and start the scheduler (blocking runs until interrupted)."""
     Session = get_sessionmaker(settings.database_url)  # noqa: N806
     holder = holder_id()
@@ -211,7 +220,7 @@ def run(settings: Settings, *, blocking: bool = True) -> BaseScheduler:
     wire(scheduler, settings, holder, lost)
     log.info("scheduler started as %s", holder)
     try:
-        scheduler.start()
+        scheduler.start(paused=paused)
     finally:
         if blocking:
             release_lock(Session, holder)

@@ -75,17 +75,51 @@ def test_restart_replaces_jobs_instead_of_adding(sqlite_url, started):
     assert second.get_job("crawl:legiscan").trigger.interval == dt.timedelta(minutes=30)
 
 
-def test_finished_step_wakes_the_next(sqlite_url, started):
+def test_restarts_do_not_postpone_crawls(sqlite_url, started):
     with time_machine.travel(NOW, tick=False):
+        first = started(configured(sqlite_url)).get_job("crawl:legiscan").next_run_time
+        first_job = started(configured(sqlite_url))
+    with time_machine.travel(NOW + dt.timedelta(minutes=50), tick=False):
+        again = started(configured(sqlite_url)).get_job("crawl:legiscan").next_run_time
+    assert first == again  # a fixed two-hour grid, not "two hours after the last restart"
+    assert first_job.get_job("crawl:legiscan").next_run_time - NOW <= dt.timedelta(hours=2)
+
+
+def test_run_stores_jobs_in_the_database_and_holds_the_lock(sqlite_url):
+    from sqlalchemy import text
+
+    from billwatch.db.models import SchedulerLock
+
+    settings = configured(sqlite_url)
+    scheduler = sched.run(settings, blocking=False, paused=True)  # wired, running nothing
+    try:
+        assert scheduler.running and scheduler.get_job("heartbeat") is not None
+        with get_sessionmaker(sqlite_url).begin() as s:
+            stored = set(s.scalars(text(f"SELECT id FROM {sched.JOBSTORE_TABLE}")))
+            lock = s.get(SchedulerLock, sched.LOCK_NAME)
+        assert {"crawl:legiscan", "digest:daily", "classify"} <= stored
+        assert "heartbeat" not in stored  # it belongs to this process only
+        assert lock is not None and lock.holder == sched.holder_id()
+        # A second scheduler on the same database, elsewhere, is refused.
+        assert not sched.acquire_lock(get_sessionmaker(sqlite_url), "other-host:1")
+    finally:
+        scheduler.shutdown(wait=False)
+        sched.release_lock(get_sessionmaker(sqlite_url), sched.holder_id())
+
+
+def test_finished_step_wakes_the_next(sqlite_url, started):
+    with time_machine.travel(NOW + dt.timedelta(minutes=7), tick=False):  # off the job grid
         scheduler = started(configured(sqlite_url))
+        now = NOW + dt.timedelta(minutes=7)
+        soon = now + dt.timedelta(seconds=1)
         listener = sched.chain_listener(scheduler)
-        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "crawl:legiscan", "default", NOW))
-        assert scheduler.get_job("classify").next_run_time <= NOW + dt.timedelta(seconds=1)
-        assert scheduler.get_job("rapid-response").next_run_time > NOW + dt.timedelta(minutes=5)
-        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "classify", "default", NOW))
-        assert scheduler.get_job("rapid-response").next_run_time <= NOW + dt.timedelta(seconds=1)
-        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "digest:daily", "default", NOW))
-        assert scheduler.get_job("send-outbox").next_run_time <= NOW + dt.timedelta(seconds=1)
+        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "crawl:legiscan", "default", now))
+        assert scheduler.get_job("classify").next_run_time <= soon
+        assert scheduler.get_job("rapid-response").next_run_time > now + dt.timedelta(minutes=5)
+        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "classify", "default", now))
+        assert scheduler.get_job("rapid-response").next_run_time <= soon
+        listener(JobExecutionEvent(EVENT_JOB_EXECUTED, "digest:daily", "default", now))
+        assert scheduler.get_job("send-outbox").next_run_time <= soon
 
 
 def test_only_one_scheduler_holds_the_lock(db_url):
