@@ -102,6 +102,8 @@ class CrawlMonitor:
             session.add(run)
             session.commit()
             self.run_id = run.id
+        if PROGRESS_SINK is not None:  # so the parent can close the row if this child dies
+            PROGRESS_SINK(("run", {"id": run.id}))
 
     def _previous_listed(self, session: Any, spider: Any) -> int | None:
         query = (select(CrawlRun).where(CrawlRun.source == spider.name, CrawlRun.status == "ok",

@@ -173,13 +173,15 @@ def run_crawl(
         with _without_main():
             child.start()
         send.close()
-        summary, error = None, None
+        summary, error, run_id = None, None, None
         while True:
             try:
                 kind, payload = receive.recv()
             except EOFError:
                 break
-            if kind == "progress" and on_progress:
+            if kind == "run":
+                run_id = payload["id"]
+            elif kind == "progress" and on_progress:
                 on_progress(payload)
             elif kind == "summary":
                 summary = payload
@@ -188,12 +190,26 @@ def run_crawl(
         receive.close()
         child.join()
         if summary is None:
+            reason = error or f"the crawl process exited with code {child.exitcode}"
+            if run_id is not None:
+                mark_failed(run_id, reason, database_url)
             tail = []
             if log_path.exists():
                 tail = log_path.read_text("utf-8", "replace").strip().splitlines()[-10:]
-            raise CrawlError(f"the {source} crawl failed: {error or f'exit {child.exitcode}'}"
+            raise CrawlError(f"the {source} crawl failed: {reason}"
                              + ("\n" + "\n".join(tail) if tail else ""))
         return summary
+
+
+def mark_failed(run_id: int, reason: str, database_url: str | None) -> None:
+    """Close the crawl-run row of a child that died before it could."""
+    from billwatch.db.models import CrawlRun, utcnow
+    from billwatch.db.session import session_scope
+
+    with session_scope(database_url) as session:
+        run = session.get(CrawlRun, run_id)
+        if run is not None and run.status == "running":
+            run.status, run.health_reason, run.finished_at = "failed", reason, utcnow()
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:

@@ -6,11 +6,13 @@ import base64
 import copy
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import signals
 
 from spiders.replay import ReplayServer, zip_folder
 from spiders.replay_data import ReplayData
@@ -164,6 +166,21 @@ def people_data() -> ReplayData:
         state, kind = path.relative_to(folder).parts[:2]
         data.add_people_file(state, kind, path.name, path.read_bytes())
     return data
+
+
+class DieAfterOpening:
+    """A Scrapy extension that kills the crawl child once its run row exists (a hard crash)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DieAfterOpening:
+        """Connect after the monitor, so the row is written first."""
+        extension = cls()
+        crawler.signals.connect(extension.opened, signal=signals.spider_opened)
+        return extension
+
+    def opened(self, spider: Any) -> None:
+        """Exit at once, as a segfault or the OOM killer would."""
+        os._exit(3)
 
 
 @pytest.fixture

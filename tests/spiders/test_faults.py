@@ -7,7 +7,7 @@ import base64
 import pytest
 from sqlalchemy import func, select
 
-from billwatch.db.models import Bill, BillAction, BillVersion
+from billwatch.db.models import Bill, BillAction, BillVersion, CrawlRun
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import find_bill
 from billwatch.settings import get_settings
@@ -103,6 +103,19 @@ def test_a_broken_document_is_reported_and_fetched_again_next_run(
     with get_sessionmaker(sqlite_url)() as session:
         assert session.scalar(select(func.count()).where(BillVersion.text == "")) == 0
         assert session.scalar(select(func.count()).select_from(BillAction)) == 27
+
+
+def test_a_crawl_child_that_dies_leaves_its_run_marked_failed(
+        server: ReplayServer, sqlite_url: str) -> None:
+    server.data = legiscan_data()
+    extensions = {"spiders.monitor.CrawlMonitor": 500,
+                  "tests.spiders.conftest.DieAfterOpening": 900}
+    with pytest.raises(CrawlError, match="exited with code 3"):
+        crawl(server, "legiscan", sqlite_url, states=["AK"], settings={"EXTENSIONS": extensions})
+    with get_sessionmaker(sqlite_url)() as session:
+        run = session.scalar(select(CrawlRun))
+        assert run.status == "failed" and "exited with code 3" in run.health_reason
+        assert run.finished_at is not None
 
 
 def test_a_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
