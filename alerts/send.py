@@ -49,11 +49,12 @@ class SendError(Exception):
     """A failed delivery: `permanent` for 5xx replies, `address` when the recipient is at fault."""
 
     def __init__(self, message: str, code: int | None = None, *, permanent: bool = False,
-                 address: bool = False) -> None:
+                 address: bool = False, connection: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.permanent = permanent
         self.address = address
+        self.connection = connection  # the server, not this message: stop this pass
 
 
 class Transport:
@@ -126,7 +127,8 @@ class SmtpTransport(Transport):
                 smtp.ehlo()
             elif self.starttls == "require" or self.user:
                 smtp.quit()  # never send a password in clear
-                raise SendError(f"{self.host}:{self.port} does not offer STARTTLS")
+                raise SendError(f"{self.host}:{self.port} does not offer STARTTLS",
+                                connection=True)
         if self.user:
             smtp.login(self.user, self.password or "")
         return smtp
@@ -141,9 +143,18 @@ class SmtpTransport(Transport):
 
     def deliver(self, sender: str, recipient: str, key: str, message: str,
                 handing_over: Callable[[], None]) -> int:
-        try:
-            if self._smtp is None:
+        if self._smtp is None:
+            try:
                 self._smtp = self._connect()
+            except SendError:
+                raise
+            except (smtplib.SMTPException, OSError) as exc:
+                # Refused logins and TLS failures are our configuration, not this message:
+                # retried later (after the fix), never counted against the addresses.
+                self.close()
+                raise SendError(f"cannot connect to {self.host}:{self.port}: {exc}",
+                                connection=True) from None
+        try:
             smtp = self._smtp
             code, reply = smtp.mail(sender)
             if code != 250:
@@ -166,7 +177,8 @@ class SmtpTransport(Transport):
                             permanent=exc.smtp_code >= 500) from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()  # the connection is in an unknown state: start afresh next time
-            raise SendError(f"connection to {self.host}:{self.port} failed: {exc}") from None
+            raise SendError(f"connection to {self.host}:{self.port} failed: {exc}",
+                            connection=True) from None
 
     def _fail(self, code: int, reply: bytes, stage: str, *, address: bool) -> None:
         try:
@@ -234,19 +246,21 @@ def send_pending(
                  .order_by(OutboxMessage.id))
         ids = list(session.scalars(query.limit(limit) if limit else query))
     for outbox_id in ids:
-        _send_one(Session, transport, outbox_id, sender, clock, max_attempts, retry_base_s,
-                  summary)
+        if not _send_one(Session, transport, outbox_id, sender, clock, max_attempts,
+                         retry_base_s, summary):
+            break  # the server is unreachable: the rest wait for the next pass untouched
     return summary
 
 
 def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: int,  # noqa: N803
               sender: str, clock: Callable[[], dt.datetime], max_attempts: int,
-              retry_base_s: int, summary: SendSummary) -> None:
+              retry_base_s: int, summary: SendSummary) -> bool:
+    """Try one message; False when the server could not be reached at all."""
     session = Session()
     try:
         row = session.get(OutboxMessage, outbox_id)
         if row is None or row.status != PENDING:
-            return  # another sender took it
+            return True  # another sender took it
         subscriber = session.get(Subscriber, row.subscriber_id)
         if subscriber is None or subscriber.status != "active":
             # Unsubscribed, removed or failed addresses get nothing more.
@@ -254,7 +268,7 @@ def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: i
             row.last_error = f"subscriber is {subscriber.status if subscriber else 'gone'}"
             session.commit()
             summary.cancelled += 1
-            return
+            return True
 
         def handing_over() -> None:
             row.status = SENDING
@@ -268,7 +282,7 @@ def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: i
         except SendError as exc:
             _record_failure(session, row, subscriber, exc, clock(), max_attempts,
                             retry_base_s, summary)
-            return
+            return not exc.connection
         row.status = SENT
         row.sent_at = clock()
         row.next_attempt_at = None
@@ -277,6 +291,7 @@ def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: i
                              smtp_code=code))
         session.commit()
         summary.sent += 1
+        return True
     finally:
         session.close()
 
@@ -284,10 +299,10 @@ def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: i
 def _record_failure(session: Session, row: OutboxMessage, subscriber: Subscriber,
                     exc: SendError, now: dt.datetime, max_attempts: int, retry_base_s: int,
                     summary: SendSummary) -> None:
-    if row.status == PENDING:
+    if row.status == PENDING and not exc.connection:
         row.attempts += 1  # failed before the hand-over, which counts attempts otherwise
     row.last_error = str(exc)
-    if exc.permanent or row.attempts >= max_attempts:
+    if (exc.permanent and not exc.connection) or row.attempts >= max_attempts:
         row.status = FAILED
         row.next_attempt_at = None
         result = "failed"

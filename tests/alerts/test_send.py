@@ -249,3 +249,18 @@ def test_file_transport_writes_eml_idempotently(world, sqlite_url, tmp_path: Pat
         assert send_pending(world, transport, sender="a@b.example", clock=lambda: NOW).sent == 1
     files = list(outbox.glob("*.eml"))
     assert len(files) == 1 and "List-Unsubscribe-Post" in files[0].read_text()
+
+
+def test_unreachable_server_leaves_the_queue_for_later(world, sqlite_url):
+    from tests.alerts.conftest import free_port
+
+    queue_digest(world, sqlite_url)
+    queue_digest(world, sqlite_url, email="bo@example.org")
+    summary = send(world, f"smtp://127.0.0.1:{free_port()}?starttls=never")
+    assert summary.sent == 0 and summary.retried == 1 and summary.failed == 0
+    with world.begin() as s:
+        rows = list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        assert [r.status for r in rows] == ["pending", "pending"]
+        assert [r.attempts for r in rows] == [0, 0]  # not the messages' fault
+        assert rows[0].next_attempt_at is not None and rows[1].next_attempt_at is None
+        assert {sub.status for sub in s.scalars(select(Subscriber))} == {"active"}
