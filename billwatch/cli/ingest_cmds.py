@@ -8,11 +8,11 @@ import typer
 
 from billwatch.cli.common import console, err_console, open_database
 
-PATH = typer.Argument(..., help="A file, a folder, or (legiscan, ca-pubinfo) a zip.")
+PATHS = typer.Argument(..., help="Files, folders, or (legiscan, ca-pubinfo) zips.")
 
 
-def _run(source: str, path: Path) -> None:
-    """Ingest `path` with a progress bar, print the summary, exit 1 when anything failed."""
+def _run(source: str, paths: list[Path]) -> None:
+    """Ingest `paths` with a progress bar, print the summary, exit 1 when anything failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
@@ -22,7 +22,7 @@ def _run(source: str, path: Path) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err_console) as progress:
         task = progress.add_task(f"ingest {source}", total=None)
-        stats = run_ingest(factory, source, path,
+        stats = run_ingest(factory, source, paths,
                            total=lambda n: progress.update(task, total=n),
                            advance=lambda: progress.advance(task))
     table = Table(title=f"ingest {source}")
@@ -44,28 +44,28 @@ def register(app: typer.Typer) -> None:
                          no_args_is_help=True)
 
     @ingest.command("legiscan")
-    def legiscan(path: Path = PATH) -> None:
+    def legiscan(paths: list[Path] = PATHS) -> None:
         """LegiScan dataset JSON: a dataset folder or zip, or bill/text/people JSON files."""
-        _run("legiscan", path)
+        _run("legiscan", paths)
 
     @ingest.command("ca-pubinfo")
-    def ca_pubinfo(path: Path = PATH) -> None:
+    def ca_pubinfo(paths: list[Path] = PATHS) -> None:
         """California pubinfo: a folder of .dat tables and .lob CAML files, or a pubinfo zip."""
-        _run("ca-pubinfo", path)
+        _run("ca-pubinfo", paths)
 
     @ingest.command("ny-openleg")
-    def ny_openleg(path: Path = PATH) -> None:
+    def ny_openleg(paths: list[Path] = PATHS) -> None:
         """New York Open Legislation API v3 bill JSON (files or a folder)."""
-        _run("ny-openleg", path)
+        _run("ny-openleg", paths)
 
     @ingest.command("congress")
-    def congress(path: Path = PATH) -> None:
+    def congress(paths: list[Path] = PATHS) -> None:
         """govinfo BILLSTATUS XML and bill texts in USLM or bill.dtd XML (files or a folder)."""
-        _run("congress", path)
+        _run("congress", paths)
 
     @ingest.command("people")
-    def people(path: Path = PATH) -> None:
+    def people(paths: list[Path] = PATHS) -> None:
         """openstates/people YAML: <st>/legislature/*.yml and <st>/committees/*.yml."""
-        _run("people", path)
+        _run("people", paths)
 
     app.add_typer(ingest, name="ingest")

@@ -45,7 +45,7 @@ def collect(path: Path, suffixes: Iterable[str]) -> list[Input]:
     """The files under `path` whose names end in one of `suffixes` (a zip is opened)."""
     wanted = tuple(s.lower() for s in suffixes)
     if not path.exists():
-        raise ParseError(f"{path}: no such file or folder")
+        raise ParseError("no such file or folder")
     if path.is_dir():
         return [_file(p, p.relative_to(path).as_posix()) for p in sorted(path.rglob("*"))
                 if p.is_file() and _wanted(p.relative_to(path).as_posix(), wanted)]

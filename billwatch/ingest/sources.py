@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -72,9 +72,18 @@ def _legiscan_bill_id(ing: Ingester, seen: dict[int, int], legiscan_id: int) -> 
     return found
 
 
-def ingest_legiscan(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
-    """A LegiScan dataset folder or zip, or single bill/text/people JSON files."""
-    inputs = collect(path, [".json"])
+def collect_all(ing: Ingester, paths: Sequence[Path], suffixes: list[str]) -> list[Input]:
+    """The inputs of every path; a path that cannot be read at all is reported and skipped."""
+    inputs: list[Input] = []
+    for path in paths:
+        with ing.guard(str(path)):
+            inputs.extend(collect(Path(path), suffixes))
+    return inputs
+
+
+def ingest_legiscan(ing: Ingester, paths: Sequence[Path], total: Callable[[int], None]) -> None:
+    """LegiScan dataset folders or zips, or single bill/text/people JSON files."""
+    inputs = collect_all(ing, paths, [".json"])
     kinds = [(_legiscan_kind(item), item) for item in inputs]
     kinds.sort(key=lambda pair: (_LEGISCAN_ORDER.get(pair[0], 1), pair[1].relpath))
     total(len(kinds))
@@ -129,8 +138,20 @@ def _clean_text(version: BillVersion) -> str:
     return "".join(pieces)
 
 
-def ingest_ca_pubinfo(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
-    """A pubinfo folder of `.dat` tables and `.lob` files, or a pubinfo zip."""
+def ingest_ca_pubinfo(ing: Ingester, paths: Sequence[Path], total: Callable[[int], None]) -> None:
+    """Pubinfo folders of `.dat` tables and `.lob` files, or pubinfo zips, one after another."""
+    bills = [0]
+
+    def add_total(count: int) -> None:
+        bills[0] += count
+        total(bills[0])
+
+    for path in paths:
+        with ing.guard(str(path)):
+            _ingest_pubinfo(ing, Path(path), add_total)
+
+
+def _ingest_pubinfo(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
     if path.is_file() and path.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory(prefix="pubinfo-") as tmp:
             try:
@@ -166,9 +187,9 @@ def _ingest_pubinfo_folder(ing: Ingester, folder: Path, name: str,
 
 # --- New York Open Legislation ---------------------------------------------------------------
 
-def ingest_ny_openleg(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
-    """Open Legislation API v3 bill responses (files or a folder of them)."""
-    inputs = collect(path, [".json"])
+def ingest_ny_openleg(ing: Ingester, paths: Sequence[Path], total: Callable[[int], None]) -> None:
+    """Open Legislation API v3 bill responses (files or folders of them)."""
+    inputs = collect_all(ing, paths, [".json"])
     total(len(inputs))
     for item in inputs:
         ing.stats.files += 1
@@ -184,9 +205,9 @@ def ingest_ny_openleg(ing: Ingester, path: Path, total: Callable[[int], None]) -
 
 # --- US Congress ------------------------------------------------------------------------------
 
-def ingest_congress(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
-    """govinfo BILLSTATUS and USLM bill XML (files or a folder of them)."""
-    inputs = collect(path, [".xml"])
+def ingest_congress(ing: Ingester, paths: Sequence[Path], total: Callable[[int], None]) -> None:
+    """govinfo BILLSTATUS and bill text XML (files or folders of them)."""
+    inputs = collect_all(ing, paths, [".xml"])
     total(len(inputs))
     # BILLSTATUS first, so that each USLM text fills the version its bill already lists.
     inputs.sort(key=lambda item: (not congress.is_billstatus(item.head()), item.relpath))
@@ -222,10 +243,12 @@ def _people_jurisdiction(item: Input) -> tuple[str, str] | None:
     return parts[-3].upper(), parts[-2]
 
 
-def ingest_people(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
-    """An openstates/people data folder: `<st>/legislature/*.yml`, `<st>/committees/*.yml`."""
-    inputs = [item for item in collect(path, [".yml", ".yaml"])
-              if path.is_file() or _people_jurisdiction(item)]
+def ingest_people(ing: Ingester, paths: Sequence[Path], total: Callable[[int], None]) -> None:
+    """openstates/people data: `<st>/legislature/*.yml`, `<st>/committees/*.yml` (or files)."""
+    # A file named on the command line is read even where its path names no jurisdiction (and
+    # is then reported); files found in a folder are read only from those two layouts.
+    inputs = [item for item in collect_all(ing, paths, [".yml", ".yaml"])
+              if item.path in paths or _people_jurisdiction(item)]
     # People first, so committee memberships link to them.
     inputs.sort(key=lambda item: ((_people_jurisdiction(item) or ("", ""))[1] == "committees",
                                   item.relpath))
@@ -255,16 +278,18 @@ SOURCES = {
 }
 
 
-def ingest_path(ing: Ingester, source: str, path: Path, total: Callable[[int], None]) -> None:
-    """Run one source's ingest on `path`; a path that cannot be read at all is one error."""
-    with ing.guard(str(path)):
-        SOURCES[source](ing, Path(path), total)
+def ingest_path(ing: Ingester, source: str, path: Path | Sequence[Path],
+                total: Callable[[int], None]) -> None:
+    """Run one source's ingest on one path or several; unreadable paths are reported errors."""
+    paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
+    with ing.guard(", ".join(map(str, paths))):
+        SOURCES[source](ing, paths, total)
 
 
-def run_ingest(factory: sessionmaker[Session], source: str, path: Path,
+def run_ingest(factory: sessionmaker[Session], source: str, path: Path | Sequence[Path],
                total: Callable[[int], None] | None = None,
                advance: Callable[[], None] | None = None) -> IngestStats:
-    """Ingest `path` as `source` ("legiscan", "ca-pubinfo", ...) and record the run."""
+    """Ingest one path or several as `source` ("legiscan", "ca-pubinfo", ...); record the run."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
     ingester = Ingester(factory, f"ingest:{source}", advance=advance)

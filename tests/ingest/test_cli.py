@@ -30,8 +30,8 @@ SAMPLE = ROOT / "billwatch" / "demo" / "sample"
 TABLES = (Bill, BillVersion, BillAction, Sponsorship, Person, Committee, Membership, Event)
 
 
-def ingest(source, path):
-    result = CliRunner().invoke(app, ["ingest", source, str(path)])
+def ingest(source, *paths):
+    result = CliRunner().invoke(app, ["ingest", source, *map(str, paths)])
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
@@ -226,7 +226,22 @@ def test_unknown_pubinfo_layout_and_missing_path(Session, tmp_path):
     result = ingest("ca-pubinfo", tmp_path)
     assert result.exit_code == 1 and "no BILL_TBL.dat" in result.stderr
     result = ingest("people", tmp_path / "nowhere")
-    assert result.exit_code == 1 and "no such file or folder" in result.stderr
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'nowhere'}: no such file or folder" in result.stderr
+
+
+def test_several_paths_in_one_run_text_named_before_its_bill(Session, tmp_path):
+    dataset = OWN / "legiscan_newer" / "TX" / "2027_90th_Legislature_Regular_Session"
+    result = ingest("legiscan", dataset / "text" / "500002.json", dataset / "bill" / "HB48.json",
+                    tmp_path / "missing.json")
+    assert result.exit_code == 1  # only the missing path failed
+    assert f"{tmp_path / 'missing.json'}: no such file or folder" in result.stderr
+    run = last_run(Session)
+    assert (run.items["files"], run.items["bills_created"], run.items["errors"]) == (2, 1, 1)
+    with Session() as session:
+        bill = find_bill(session, "TX", "2027", "HB 48")
+        assert {v.source_key: bool(v.text) for v in bill.versions} == {
+            "500001": False, "500002": True}
 
 
 def test_pubinfo_zip(Session, tmp_path):
