@@ -8,7 +8,8 @@ import typer
 
 from billwatch.cli.common import console, err_console, open_database
 
-PATHS = typer.Argument(..., help="Files, folders, or (legiscan, ca-pubinfo) zips.")
+PATHS = typer.Argument(..., metavar="PATH",
+                       help="Files, folders, or (legiscan, ca-pubinfo) zips; one or more.")
 
 
 def _run(source: str, paths: list[Path]) -> None:
