@@ -1,7 +1,8 @@
 """congress.gov API v3: bills updated since the last run, their actions, cosponsors and texts.
 
 A bill is four responses (`/v3/bill/{congress}/{type}/{number}` and its `/actions`,
-`/cosponsors`, `/text`), chained so that one bill is one record and one transaction. The text
+`/cosponsors`, `/text`, each maybe paged), chained so that one bill is one record and one
+transaction. The text
 versions' documents (XML, HTML, PDF on congress.gov/govinfo) are fetched under robots.txt.
 """
 
@@ -23,6 +24,8 @@ from spiders.base import BillwatchSpider, guarded, load_json
 from spiders.documents import DocumentMixin
 
 PAGE = 250
+PARTS = ("actions", "cosponsors", "text")  # fetched in this order after the bill's detail
+PART_KEYS = {"actions": "actions", "cosponsors": "cosponsors", "text": "textVersions"}
 # Best first; "Formatted XML" is the bill XML, "Formatted Text" an HTML <pre> rendering.
 FORMATS = {"Formatted XML": "application/xml", "Formatted Text": "text/html",
            "Generated HTML": "text/html", "PDF": "application/pdf"}
@@ -146,37 +149,38 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
         if next_page:
             yield self.api_request(next_page, self.parse_list, headers=self.headers)
 
-    def _part(self, path: str, part: str, callback: Any, **kwargs: Any) -> scrapy.Request:
-        return self.api_request(self.url(f"{path}/{part}", limit=PAGE), callback,
-                                headers=self.headers, cb_kwargs={"path": path, **kwargs})
+    def _part(self, path: str, part: str, bill: dict, parts: dict[str, list]
+              ) -> scrapy.Request:
+        size = self.crawler.settings.getint("CONGRESS_PAGE_SIZE", PAGE)
+        return self.api_request(self.url(f"{path}/{part}", limit=size), self.parse_part,
+                                headers=self.headers,
+                                cb_kwargs={"path": path, "bill": bill, "parts": parts,
+                                           "part": part})
 
     @guarded
     def parse_detail(self, response: Response, path: str, stamp: str | None
                      ) -> Iterator[scrapy.Request]:
-        """Then the actions."""
+        """Then the actions, cosponsors and text versions, one after the other."""
         bill = load_json(response)["bill"]
         bill["updateDateIncludingText"] = stamp or bill.get("updateDate")
-        yield self._part(path, "actions", self.parse_actions, bill=bill)
+        yield self._part(path, PARTS[0], bill, {})
 
     @guarded
-    def parse_actions(self, response: Response, path: str, bill: dict) -> Iterator[Any]:
-        """Then the cosponsors."""
-        actions = load_json(response)["actions"]
-        yield self._part(path, "cosponsors", self.parse_cosponsors, bill=bill, actions=actions)
-
-    @guarded
-    def parse_cosponsors(self, response: Response, path: str, bill: dict, actions: list
-                         ) -> Iterator[Any]:
-        """Then the text versions."""
-        cosponsors = load_json(response)["cosponsors"]
-        yield self._part(path, "text", self.parse_texts, bill=bill, actions=actions,
-                         cosponsors=cosponsors)
-
-    @guarded
-    def parse_texts(self, response: Response, path: str, bill: dict, actions: list,
-                    cosponsors: list) -> Iterator[Any]:
-        """The whole bill as one record, then its documents not yet stored."""
-        text_versions = load_json(response)["textVersions"]
-        record = parse_bill(bill, actions, cosponsors, text_versions)
+    def parse_part(self, response: Response, path: str, bill: dict, parts: dict[str, list],
+                   part: str) -> Iterator[Any]:
+        """One page of a part; when all are in, the whole bill as one record and its texts."""
+        payload = load_json(response)
+        parts[part] = parts.get(part, []) + payload[PART_KEYS[part]]
+        next_page = (payload.get("pagination") or {}).get("next")
+        if next_page:  # a bill with more than PAGE actions or cosponsors
+            yield self.api_request(next_page, self.parse_part, headers=self.headers,
+                                   cb_kwargs={"path": path, "bill": bill, "parts": parts,
+                                              "part": part})
+            return
+        following = PARTS.index(part) + 1
+        if following < len(PARTS):
+            yield self._part(path, PARTS[following], bill, parts)
+            return
+        record = parse_bill(bill, parts["actions"], parts["cosponsors"], parts["text"])
         yield record
         yield from self.document_requests(record, "US")

@@ -189,7 +189,8 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
         self.filtered_listing = since is not None
         for state in self.states:
             self.texts[state] = self.stored_texts(state)
-            yield self.bills_request(state, 1, since)
+            for session in self.sessions or [None]:
+                yield self.bills_request(state, 1, since, session)
             yield self.api_request(self.list_url("events", state, 1), self.parse_events,
                                    cb_kwargs={"state": state, "page": 1}, headers=self.headers)
 
@@ -198,15 +199,17 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
         """The key goes in a header, not the URL, so it never shows in logs."""
         return {"X-API-KEY": self.api_key}
 
-    def bills_request(self, state: str, page: int, since: str | None) -> scrapy.Request:
-        """One page of a state's bills."""
-        url = self.list_url("bills", state, page, updated_since=since)
+    def bills_request(self, state: str, page: int, since: str | None, session: str | None = None
+                      ) -> scrapy.Request:
+        """One page of a state's bills (of one session when asked)."""
+        url = self.list_url("bills", state, page, session=session, updated_since=since)
         return self.api_request(url, self.parse_bills, headers=self.headers,
-                                cb_kwargs={"state": state, "page": page, "since": since})
+                                cb_kwargs={"state": state, "page": page, "since": since,
+                                           "session": session})
 
     @guarded
-    def parse_bills(self, response: Response, state: str, page: int, since: str | None
-                    ) -> Iterator[Any]:
+    def parse_bills(self, response: Response, state: str, page: int, since: str | None,
+                    session: str | None = None) -> Iterator[Any]:
         """Each bill of the page (one bad bill is reported alone), its texts, the next page."""
         payload = load_json(response)
         for bill in payload["results"]:
@@ -219,7 +222,7 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
             yield record
             yield from self.document_requests(record, state)
         if page < int(payload["pagination"]["max_page"]):
-            yield self.bills_request(state, page + 1, since)
+            yield self.bills_request(state, page + 1, since, session)
 
     @guarded
     def parse_events(self, response: Response, state: str, page: int) -> Iterator[Any]:

@@ -88,7 +88,7 @@ class ReplayServer:
     """A threaded HTTP server on 127.0.0.1 replaying `data`."""
 
     def __init__(self, data: ReplayData | None = None, *, robots: str = ALLOW_ALL):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.httpd = _QuietServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
         self.root = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.data = data or ReplayData()
@@ -189,6 +189,17 @@ class ReplayServer:
             return status, ctype, json.dumps(drop_field(json.loads(body), fault.field)).encode(), \
                 extra
         return reply
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A threaded server that does not print a traceback when a client hangs up early."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients cancel downloads on purpose (timeouts, size limits); anything else prints."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def drop_field(payload: Any, name: str) -> Any:
@@ -384,8 +395,23 @@ def _congress(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict
         what = parts[5] if len(parts) == 6 else "bill"
         if what not in entry:
             return not_found("/".join(parts))
-        return json_reply(entry[what] if what != "bill" else {"bill": entry["bill"]})
+        if what == "bill":
+            return json_reply({"bill": entry["bill"]})
+        here = f"{server.root}/congress/{'/'.join(parts)}"
+        return json_reply(_page_part(entry[what], q, here))
     return not_found("/".join(parts))
+
+
+def _page_part(payload: dict, q: dict[str, str], url: str) -> dict:
+    """One page (`limit`, `offset`) of a recorded list response, with `pagination.next`."""
+    key = next(k for k, v in payload.items() if isinstance(v, list) and k != "request")
+    items = payload[key]
+    limit, offset = int(q.get("limit") or 250), int(q.get("offset") or 0)
+    page = dict(payload, **{key: items[offset: offset + limit]})
+    page["pagination"] = {"count": len(items)}
+    if offset + limit < len(items):
+        page["pagination"]["next"] = f"{url}?" + urlencode({**q, "offset": offset + limit})
+    return page
 
 
 # -- documents, CA pubinfo, openstates/people ----------------------------------------------

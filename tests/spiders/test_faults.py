@@ -105,6 +105,18 @@ def test_a_broken_document_is_reported_and_fetched_again_next_run(
         assert session.scalar(select(func.count()).select_from(BillAction)) == 27
 
 
+def test_a_response_over_the_size_limit_is_refused(server: ReplayServer, sqlite_url: str
+                                                    ) -> None:
+    server.data = legiscan_data()
+    summary = crawl(server, "legiscan", sqlite_url, states=["AK"],
+                    settings={"DOWNLOAD_MAXSIZE": 5000, "DOWNLOAD_WARNSIZE": 0})
+    assert [e["url"].rsplit("op=", 1)[1] for e in summary["error_samples"]] == [
+        "getBill&id=230084"]
+    assert "larger than download max size (5000)" in summary["error_samples"][0]["reason"]
+    with get_sessionmaker(sqlite_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Bill)) == 0
+
+
 def test_a_crawl_child_that_dies_leaves_its_run_marked_failed(
         server: ReplayServer, sqlite_url: str) -> None:
     server.data = legiscan_data()

@@ -44,8 +44,10 @@ def test_ny_bills_with_all_amendments_and_agendas(server: ReplayServer, sqlite_u
 
 def test_congress_bill_actions_cosponsors_and_text(server: ReplayServer, sqlite_url: str) -> None:
     server.data = congress_data()
-    summary = crawl(server, "congress", sqlite_url, sessions=["117"])
+    summary = crawl(server, "congress", sqlite_url, sessions=["117"],
+                    settings={"CONGRESS_PAGE_SIZE": 4})
     assert summary["status"] == "ok", summary
+    assert server.log.count("/congress/v3/bill/117/hr/21/actions") == 3  # 10 actions, pages of 4
     assert summary["items"] == {"bill": 1, "version": 3}
     with get_sessionmaker(sqlite_url)() as session:
         hr21 = find_bill(session, "US", "117", "HR 21")
