@@ -245,7 +245,9 @@ def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
         handler.addFilter(RedactKeys())
     module, name = SPIDER_CLASSES[args.source].rsplit(".", 1)
     crawler = process.create_crawler(getattr(importlib.import_module(module), name))
-    process.crawl(crawler, base_url=args.base_url, states=args.state or default_states(args.source),
+    # Single-jurisdiction sources ignore the states asked for (a scheduler passes its list).
+    states = FIXED_STATES.get(args.source) or args.state or default_states(args.source)
+    process.crawl(crawler, base_url=args.base_url, states=states,
                   sessions=args.session, since=args.since, api_key=key,
                   database_url=database_url)
     process.start()
