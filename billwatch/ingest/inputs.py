@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,9 @@ def _file(path: Path, relpath: str = "") -> Input:
     return Input(str(path), path.read_bytes, relpath or path.name, path)
 
 
-def collect(path: Path, suffixes: Iterable[str]) -> list[Input]:
-    """The files under `path` whose names end in one of `suffixes` (a zip is opened)."""
+def collect(path: Path, suffixes: Iterable[str], stack: ExitStack) -> list[Input]:
+    """The files under `path` whose names end in one of `suffixes` (a zip is opened on `stack`,
+    which closes it when the run is over)."""
     wanted = tuple(s.lower() for s in suffixes)
     if not path.exists():
         raise ParseError("no such file or folder")
@@ -50,14 +52,14 @@ def collect(path: Path, suffixes: Iterable[str]) -> list[Input]:
         return [_file(p, p.relative_to(path).as_posix()) for p in sorted(path.rglob("*"))
                 if p.is_file() and _wanted(p.relative_to(path).as_posix(), wanted)]
     if path.suffix.lower() == ".zip":
-        return zip_members(path, wanted)
+        return zip_members(path, wanted, stack)
     return [_file(path)]
 
 
-def zip_members(path: Path, suffixes: tuple[str, ...]) -> list[Input]:
-    """Members of a zip archive as inputs."""
+def zip_members(path: Path, suffixes: tuple[str, ...], stack: ExitStack) -> list[Input]:
+    """Members of a zip archive as inputs; the archive stays open until `stack` closes."""
     try:
-        archive = zipfile.ZipFile(path)
+        archive = stack.enter_context(zipfile.ZipFile(path))
     except (zipfile.BadZipFile, OSError) as exc:
         raise ParseError(f"not a readable zip archive: {exc}") from exc
     names = sorted(n for n in archive.namelist() if not n.endswith("/") and _wanted(n, suffixes))

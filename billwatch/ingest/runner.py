@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,6 +83,7 @@ class Ingester:
         self.started = time.monotonic()
         self.run_id: int | None = None
         self.states: set[str] = set()
+        self.resources = ExitStack()  # archives open for the run's inputs
 
     def start(self) -> None:
         """Record the run as started."""
@@ -153,7 +154,8 @@ class Ingester:
             self.stats.events += 1
 
     def finish(self) -> IngestStats:
-        """Record the run's end, counts and errors."""
+        """Close the run's archives; record its end, counts and errors."""
+        self.resources.close()
         errors = self.stats.errors
         with self.factory.begin() as session:
             run = session.get(CrawlRun, self.run_id) if self.run_id else None

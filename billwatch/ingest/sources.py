@@ -77,7 +77,7 @@ def collect_all(ing: Ingester, paths: Sequence[Path], suffixes: list[str]) -> li
     inputs: list[Input] = []
     for path in paths:
         with ing.guard(str(path)):
-            inputs.extend(collect(Path(path), suffixes))
+            inputs.extend(collect(Path(path), suffixes, ing.resources))
     return inputs
 
 
