@@ -188,6 +188,21 @@ def is_bill_version(text: dict[str, Any]) -> bool:
     return type_id not in NOT_VERSIONS and text.get("type") not in NOT_VERSIONS.values()
 
 
+# LegiScan numbers congressional measures its own way (HB 21 for H.R. 21, HR 5 for H.Res. 5);
+# congress.gov and govinfo, and so BILLSTATUS, name them as below.
+US_PREFIXES = {"HB": "HR", "SB": "S", "HR": "HRES", "SR": "SRES", "HJR": "HJRES",
+               "SJR": "SJRES", "HCR": "HCONRES", "SCR": "SCONRES"}
+
+
+def identifier_of(state: str, bill_number: str) -> str:
+    """The normalised identifier, with Congress's own prefixes for US measures."""
+    identifier = normalise_identifier(bill_number)
+    prefix, _, rest = identifier.partition(" ")
+    if state == "US" and prefix in US_PREFIXES and rest:
+        return f"{US_PREFIXES[prefix]} {rest}"
+    return identifier
+
+
 def _placeholder_version(text: dict[str, Any]) -> VersionRecord:
     return VersionRecord(
         note=version_note(text.get("type")), date=parse_date(text.get("date")),
@@ -206,7 +221,7 @@ def parse_bill(bill: dict[str, Any]) -> BillRecord:
     legiscan = {key: bill.get(key) for key in ("bill_id", "change_hash", "session_id", "status")}
     return BillRecord(
         jurisdiction=_state(bill), session=session, session_name=session_name,
-        identifier=normalise_identifier(bill_number),
+        identifier=identifier_of(_state(bill), bill_number),
         title=clean(bill.get("title") or bill.get("description")),
         classification=[BILL_TYPES.get(str(bill.get("bill_type") or "B"), "bill")],
         subjects=sorted({s["subject_name"] for s in bill.get("subjects") or []
@@ -299,7 +314,7 @@ def parse_calendar(bill: dict[str, Any]) -> list[EventRecord]:
     if "bill" in bill and "bill_id" not in bill:
         bill = unwrap(bill, "bill")
     record_session, _ = session_of(bill)
-    identifier = normalise_identifier(require(bill, "bill_number", "bill"))
+    identifier = identifier_of(_state(bill), require(bill, "bill_number", "bill"))
     events = []
     for entry in bill.get("calendar") or []:
         if "hearing" not in str(entry.get("type") or "").lower():

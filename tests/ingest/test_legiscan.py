@@ -146,6 +146,15 @@ def test_fiscal_notes_and_veto_messages_are_not_versions():
     assert not legiscan.is_bill_version(text)
 
 
+@pytest.mark.parametrize(("state", "number", "identifier"), [
+    ("US", "HB21", "HR 21"), ("US", "SB35", "S 35"), ("US", "HR5", "HRES 5"),
+    ("US", "SJR7", "SJRES 7"), ("US", "HCR12", "HCONRES 12"), ("TX", "HB21", "HB 21"),
+    ("NY", "S00609", "S 609"), ("CA", "AB50", "AB 50"),
+])
+def test_identifiers_match_other_sources(state, number, identifier):
+    assert legiscan.identifier_of(state, number) == identifier
+
+
 @pytest.mark.parametrize(("raw", "clock"), [
     ("09:00", "09:00:00"), ("13:30:00", "13:30:00"), ("1:30 PM", "13:30:00"),
     ("12:15 am", "00:15:00"), ("", "00:00:00"), ("TBA", "00:00:00"),
