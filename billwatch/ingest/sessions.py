@@ -11,6 +11,8 @@ The rule:
 
 Sources that give only one year (New York Open Legislation's `session: 2017`) are mapped to the
 two-year session that year belongs to, through `BIENNIAL` and the year the session starts in.
+`normalise_session` also reads the usual spellings of other sources: "20252026" (CA pubinfo),
+"2025_26", "2025s1" / "2024S2" / "2011E" (specials), "2011 First Extraordinary Session".
 """
 
 from __future__ import annotations
@@ -83,6 +85,11 @@ def normalise_session(jurisdiction: str, raw: str | int) -> str:
         return str(int(text))
     if re.fullmatch(r"\d{4}-S\d+", text):
         return text
+    special = re.fullmatch(r"(\d{4})\s*[-_ ]?\s*(?:s|sp|ss|x|e)(\d*)", text, re.I)
+    if special:  # Open States style "2025s1", "2024S2", "2023X"
+        return f"{special.group(1)}-S{int(special.group(2) or 1)}"
+    if re.match(r"\d{4}\b.*\b(special|extraordinary)\b", text, re.I):
+        return f"{text[:4]}-S{special_ordinal(text)}"  # "2025 First Special Session"
     match = re.fullmatch(r"(\d{4})\s*[-_/ ]?\s*(\d{4}|\d{2})", text)
     if match:
         start, end = int(match.group(1)), match.group(2)

@@ -32,6 +32,8 @@ def test_unrecognised_identifier_is_only_tidied():
     ("GA", "2025_26", "2025-2026"),
     ("NY", "2017", "2017-2018"), ("NY", 2018, "2017-2018"), ("NJ", "2027", "2026-2027"),
     ("TX", "2027", "2027"), ("US", "117", "117"), ("MS", "2011-S1", "2011-S1"),
+    ("FL", "2025s1", "2025-S1"), ("LA", "2024S2", "2024-S2"), ("MS", "2011E", "2011-S1"),
+    ("MS", "2011 First Extraordinary Session", "2011-S1"), ("CA", "2025 2nd Special", "2025-S2"),
 ])
 def test_normalise_session(jurisdiction, raw, expected):
     assert normalise_session(jurisdiction, raw) == expected
