@@ -27,11 +27,11 @@ class ClassifierMissing(RuntimeError):
 def compute_version(pipeline_dir: Path = PIPELINE_DIR, patterns_dir: Path = PATTERNS_DIR) -> str:
     """A short hash of every pattern file and every file of the trained pipeline."""
     digest = hashlib.sha256()
-    files = sorted(patterns_dir.glob("*.jsonl")) + sorted(
-        p for p in pipeline_dir.rglob("*") if p.is_file() and p.name != "meta.json"
-    )
-    for path in files:
-        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+    files = [("patterns", patterns_dir, p) for p in sorted(patterns_dir.glob("*.jsonl"))]
+    files += [("pipeline", pipeline_dir, p) for p in sorted(pipeline_dir.rglob("*"))
+              if p.is_file() and p.name != "meta.json"]
+    for prefix, base, path in files:
+        digest.update(f"{prefix}/{path.relative_to(base).as_posix()}".encode())
         digest.update(path.read_bytes())
     return "taxonomy-" + digest.hexdigest()[:16]
 

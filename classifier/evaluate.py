@@ -61,8 +61,8 @@ def evaluate_file(path: Path, folds: int = 1,
         import classifier
 
         tagger = classifier.load()
-        pred = np.array([[t in set(tagger.tag(ex.text).tags) for t in TAGS] for ex in examples],
-                        dtype=bool)
+        tagged = [set(tagger.tag(ex.text).tags) for ex in examples]
+        pred = np.array([[t in tags for t in TAGS] for tags in tagged], dtype=bool)
         mode = "shipped model"
     kw_tags, kw_alert = keyword_predictions([ex.text for ex in examples])
     return Evaluation(report(pred, gold), report(kw_tags, gold, kw_alert), len(examples), mode)

@@ -80,6 +80,9 @@ def train(
                                   help="Use tags people confirmed or rejected in the database."),
     output: Path = typer.Option(None, "--output", help="Where to write the pipeline "
                                 "(default: the package's classifier/pipeline)."),
+    config: Path = typer.Option(None, "--config", help="Pipeline config (default: "
+                                "classifier/configs/pipeline.cfg)."),
+    own: bool = typer.Option(True, "--own/--no-own", help="Use our written examples."),
 ) -> None:
     """Retrain the scorer and choose per-tag thresholds by cross-validation."""
     from classifier.data import (
@@ -89,12 +92,12 @@ def train(
         load_own_examples,
         read_jsonl,
     )
-    from classifier.train import PIPELINE_DIR, train_pipeline
+    from classifier.train import CONFIG_PATH, PIPELINE_DIR, train_pipeline
 
     path = corpus or DEFAULT_CORPUS
     try:
         examples = read_jsonl(path, "corpus")
-        extra = load_own_examples()
+        extra = load_own_examples() if own else []
     except DataError as exc:
         fail(str(exc))
     if feedback:
@@ -105,8 +108,10 @@ def train(
             extra += load_feedback(get_sessionmaker())
         except Exception as exc:  # no database is fine: train without reviews
             err_console.print(f"no reviewed tags used ({exc})")
-    result = train_pipeline(examples, extra, output or PIPELINE_DIR, folds=folds,
-                            progress=lambda m: err_console.print(m))
+    if config is not None and not config.exists():
+        fail(f"{config}: no such config")
+    result = train_pipeline(examples, extra, output or PIPELINE_DIR, config or CONFIG_PATH,
+                            folds=folds, progress=lambda m: err_console.print(m))
     console.print(f"trained on {len(examples)} corpus passages and {len(extra)} other examples;"
                   f" wrote {output or PIPELINE_DIR}")
     if result is not None:

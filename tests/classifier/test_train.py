@@ -1,0 +1,77 @@
+"""Training on tiny data: reproducible, writes a loadable pipeline; the corpus floor."""
+
+import json
+
+import numpy as np
+import spacy
+from typer.testing import CliRunner
+
+import classifier
+from billwatch.cli import app
+from classifier.tagger import Tagger
+from classifier.train import CONFIG_PATH
+from tests.conftest import shared_path
+
+# Tiny written passages: two tags and neutral text, enough to learn and to cross-validate.
+TINY = [
+    ({"civil_remedies"}, "A victim may bring a civil action for damages against the trafficker."),
+    ({"civil_remedies"}, "The survivor may recover punitive damages and attorney fees in a civil "
+                         "action."),
+    ({"civil_remedies"}, "Any person injured may sue for actual damages and treble damages."),
+    ({"record_relief"}, "The court shall vacate the conviction and expunge the record."),
+    ({"record_relief"}, "A person may petition to seal the records of an arrest for prostitution."),
+    ({"record_relief"}, "The judgment of conviction shall be vacated and the records sealed."),
+    (set(), "January is designated Human Trafficking Awareness Month."),
+    (set(), "Every hotel shall post the hotline number near the front desk."),
+    (set(), "This act shall take effect on the first of July."),
+    (set(), "The council shall consist of nine members appointed by the governor."),
+]
+
+
+def _small_config(tmp_path):
+    text = CONFIG_PATH.read_text().replace("epochs = 250", "epochs = 40")
+    path = tmp_path / "small.cfg"
+    path.write_text(text)
+    return path
+
+
+def _write_corpus(tmp_path):
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("".join(json.dumps({"id": f"t{i}", "text": text, "labels": sorted(labels)})
+                            + "\n" for i, (labels, text) in enumerate(TINY)))
+    return path
+
+
+def test_train_command_is_reproducible_and_writes_a_loadable_pipeline(tmp_path):
+    config, corpus = _small_config(tmp_path), _write_corpus(tmp_path)
+    runner = CliRunner()
+    for name in ("a", "b"):
+        result = runner.invoke(app, ["train", "--corpus", str(corpus), "--no-feedback",
+                                     "--no-own", "--folds", "2", "--config", str(config),
+                                     "--output", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert "thresholds:" in result.stdout
+    a = np.load(tmp_path / "a" / "taxonomy_scorer" / "weights.npz")
+    b = np.load(tmp_path / "b" / "taxonomy_scorer" / "weights.npz")
+    assert np.array_equal(a["values"], b["values"]) and np.array_equal(a["rows"], b["rows"])
+    assert classifier.compute_version(tmp_path / "a") == classifier.compute_version(tmp_path / "b")
+    tagger = Tagger(spacy.load(tmp_path / "a"))
+    assert "civil_remedies" in tagger.tag("A victim may bring a civil action for damages.").tags
+    assert tagger.tag("The council shall meet four times a year.").tags == []
+
+
+def test_train_command_reports_bad_data(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "labels": ["nope"]}\n')
+    result = CliRunner().invoke(app, ["train", "--corpus", str(bad), "--no-feedback"])
+    assert result.exit_code == 2 and "nope" in result.stderr
+
+
+def test_shipped_model_on_the_shared_corpus_reaches_its_floor():
+    """The shipped model was trained on these passages: this guards against a broken ship."""
+    from classifier.evaluate import evaluate_file
+
+    ev = evaluate_file(shared_path("corpus", "passages.jsonl"))
+    assert ev.model.macro_f1 >= 0.90
+    assert ev.model.alert.p >= 0.93 and ev.model.alert.r >= 0.93
+    assert ev.model.macro_f1 > ev.baseline.macro_f1 + 0.3
