@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
 
     @ingest.command("legiscan")
     def legiscan(paths: list[Path] = PATHS) -> None:
-        """LegiScan dataset JSON: a dataset folder or zip, or bill/text/people JSON files."""
+        """LegiScan datasets (JSON, or older XML): folders or zips, or bill/text/people files."""
         _run("legiscan", paths)
 
     @ingest.command("ca-pubinfo")

@@ -1,4 +1,4 @@
-"""LegiScan dataset JSON and API payloads (getBill, getBillText, getPerson) as records.
+"""LegiScan dataset JSON, older XML datasets and API payloads (getBill, getBillText, getPerson).
 
 A dataset file is `{"bill": {...}}`, `{"text": {...}}` or `{"person": {...}}`; an API response
 wraps the same object in `{"status": "OK", ...}`. Field meanings follow the LegiScan API manual
@@ -12,6 +12,8 @@ import binascii
 import datetime as dt
 import re
 from typing import Any
+
+from lxml import etree
 
 from billwatch.actions import rules
 from billwatch.ingest.common import (
@@ -69,6 +71,9 @@ STATUS = {2: "passed one chamber", 3: "passed both chambers", 4: "enacted", 5: "
 
 PARTIES = {"D": "Democratic", "R": "Republican", "I": "Independent", "G": "Green",
            "L": "Libertarian", "N": "Nonpartisan"}
+# party_id and role_id for records that give only the ids (older XML datasets).
+PARTY_IDS = {1: "D", 2: "R", 3: "I", 4: "G", 5: "L", 6: "N"}
+ROLE_IDS = {1: "Rep", 2: "Sen", 3: "Jnt"}
 
 # History text as LegiScan relays it from many legislatures (AK "READ THE FIRST TIME -
 # REFERRALS", AR "House Read the third time and passed"); generic rules follow.
@@ -98,14 +103,49 @@ def unwrap(payload: dict[str, Any], key: str) -> dict[str, Any]:
     return inner
 
 
+# Containers of the older XML datasets whose children repeat (<history><step>...).
+_XML_LISTS = {"history", "progress", "sponsors", "texts", "subjects", "votes", "calendar",
+              "sasts", "amendments", "supplements", "referrals"}
+
+
+def _xml_value(el: etree._Element) -> Any:
+    children = list(el)
+    if el.tag in _XML_LISTS:
+        return [_xml_value(child) for child in children]
+    if not children:
+        return (el.text or "").strip()
+    return {child.tag: _xml_value(child) for child in children}
+
+
+def xml_to_payload(xml: bytes) -> dict[str, Any]:
+    """An older LegiScan XML dataset file (`<legiscan><bill>...`) in the JSON datasets' shape."""
+    if not xml.strip():
+        raise ParseError("empty file")
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"malformed XML: {exc}") from exc
+    if root.tag != "legiscan":
+        raise ParseError(f"unknown format: not a LegiScan XML file (root <{root.tag}>)")
+    return {child.tag: _xml_value(child) for child in root}
+
+
 def session_of(bill: dict[str, Any]) -> tuple[str, str | None]:
     """(canonical identifier, name) of the bill's session object."""
     info = require(bill, "session", "bill")
-    start = int(require(info, "year_start", "bill session"))
-    end = int(info.get("year_end") or start)
-    special = special_ordinal(info.get("session_name", "")) if info.get("special") else 0
+    name = str(info.get("session_name") or info.get("session_title") or "")
+    year = re.match(r"\s*(\d{4})\b", name)
+    if not info.get("year_start") and year:
+        # Older datasets give only the name: "2011 First Extraordinary Session".
+        start, end = int(year.group(1)), int(year.group(1))
+        is_special = bool(re.search(r"special|extraordinary", name, re.I))
+    else:
+        start = int(require(info, "year_start", "bill session"))
+        end = int(info.get("year_end") or start)
+        is_special = bool(int(info.get("special") or 0))
+    special = special_ordinal(name) if is_special else 0
     state = _state(bill)
-    return session_identifier(state, start, end, special), info.get("session_name")
+    return session_identifier(state, start, end, special), name or None
 
 
 def _state(obj: dict[str, Any]) -> str:
@@ -271,16 +311,25 @@ def parse_person(person: dict[str, Any]) -> PersonRecord:
         person = unwrap(person, "person")
     people_id = require(person, "people_id", "person")
     district = clean(person.get("district"))
+    party = person.get("party") or PARTY_IDS.get(_int(person.get("party_id")), "")
+    role = person.get("role") or ROLE_IDS.get(_int(person.get("role_id")), "")
     return PersonRecord(
         jurisdiction=_state(person), name=clean(require(person, "name", "person")),
         source_key=f"legiscan:{people_id}",
-        party=PARTIES.get(str(person.get("party") or ""), person.get("party") or None),
-        chamber=chamber_from_text(person.get("role", "")),
+        party=PARTIES.get(party, party or None),
+        chamber=chamber_from_text(role),
         district=re.sub(r"^[A-Z]{1,3}-0*", "", district) or None,
         extras={"legiscan": {k: person.get(k) for k in (
             "people_id", "person_hash", "committee_sponsor", "committee_id", "votesmart_id",
             "ballotpedia") if person.get(k) not in (None, "", 0, "0")}},
     )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def parse_committee_person(person: dict[str, Any]) -> CommitteeRecord | None:

@@ -21,7 +21,8 @@ from billwatch.records import BillRecord, VersionRecord
 
 # LegiScan dataset folders in the order that lets each file find what it refers to.
 _LEGISCAN_ORDER = {"people": 0, "bill": 1, "text": 2, "vote": 3}
-_LEGISCAN_KIND = re.compile(rb'"(bill|text|person|roll_call)"\s*:\s*\{')
+_LEGISCAN_KIND = re.compile(
+    rb'"(bill|text|person|roll_call)"\s*:\s*\{|<(bill|text|person|roll_call)>')
 
 
 def attach_version(ing: Ingester, bill_id: int, version: VersionRecord, path: str) -> None:
@@ -54,7 +55,7 @@ def _legiscan_kind(item: Input) -> str:
     if folder in _LEGISCAN_ORDER:
         return folder
     match = _LEGISCAN_KIND.search(item.head())
-    kind = match.group(1).decode() if match else "unknown"
+    kind = (match.group(1) or match.group(2)).decode() if match else "unknown"
     return {"person": "people", "roll_call": "vote"}.get(kind, kind)
 
 
@@ -83,7 +84,7 @@ def collect_all(ing: Ingester, paths: Sequence[Path], suffixes: list[str]) -> li
 
 def ingest_legiscan(ing: Ingester, paths: Sequence[Path], total: Callable[[int], None]) -> None:
     """LegiScan dataset folders or zips, or single bill/text/people JSON files."""
-    inputs = collect_all(ing, paths, [".json"])
+    inputs = collect_all(ing, paths, [".json", ".xml"])  # JSON datasets, older XML ones
     kinds = [(_legiscan_kind(item), item) for item in inputs]
     kinds.sort(key=lambda pair: (_LEGISCAN_ORDER.get(pair[0], 1), pair[1].relpath))
     total(len(kinds))
@@ -96,7 +97,11 @@ def ingest_legiscan(ing: Ingester, paths: Sequence[Path], total: Callable[[int],
 
 
 def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) -> None:
-    payload = load_json(item.read())
+    data = item.read()
+    if item.relpath.lower().endswith(".xml"):
+        payload = legiscan.xml_to_payload(data)
+    else:
+        payload = load_json(data)
     if not isinstance(payload, dict):
         raise ParseError("not a JSON object")
     if "bill" in payload:
@@ -114,6 +119,7 @@ def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) 
         bill_id = _legiscan_bill_id(ing, seen, legiscan.text_bill_id(payload))
         attach_version(ing, bill_id, version, item.name)
     elif "person" in payload:
+        _state_from_path(payload["person"], item)
         committee = legiscan.parse_committee_person(payload)
         if committee is not None:
             ing.committee(committee, item.name)
@@ -124,6 +130,16 @@ def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) 
     else:
         raise ParseError("unknown format: not a LegiScan bill, text or person file"
                          f" (top-level keys: {', '.join(list(payload)[:5]) or 'none'})")
+
+
+def _state_from_path(person: dict, item: Input) -> None:
+    """Older person files name no state; a dataset's path starts with it ("MS/2011.../")."""
+    if not isinstance(person, dict) or person.get("state") or person.get("state_id"):
+        return
+    for part in Path(item.name.replace(":", "/")).parts[::-1]:
+        if re.fullmatch(r"[A-Z]{2}", part):
+            person["state"] = part
+            return
 
 
 # --- California pubinfo -------------------------------------------------------------------------

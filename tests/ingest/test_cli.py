@@ -244,6 +244,22 @@ def test_several_paths_in_one_run_text_named_before_its_bill(Session, tmp_path):
             "500001": False, "500002": True}
 
 
+def test_older_xml_dataset_with_state_from_its_folder(Session, tmp_path):
+    real = shared_path("fixtures", "legiscan", "dataset_xml_ms")
+    dataset = tmp_path / "MS" / "2011_First_Extraordinary_Session"
+    for folder, name in [("bill", "bill_HB1.xml"), ("people", "people_11160.xml"),
+                         ("vote", "vote_174469.xml")]:
+        (dataset / folder).mkdir(parents=True)
+        (dataset / folder / name).write_bytes((real / name).read_bytes())
+    result = ingest("legiscan", tmp_path, OWN / "legiscan_xml")
+    assert result.exit_code == 0, result.output
+    with Session() as session:
+        assert find_bill(session, "MS", "2011-S1", "HB 1").status == "failed"
+        assert find_bill(session, "LA", "2024-S2", "HB 12") is not None
+        person = session.scalars(select(Person)).one()
+        assert (person.name, person.jurisdiction.code) == ("Nancy Adams Collins", "MS")
+
+
 def test_pubinfo_zip(Session, tmp_path):
     archive = shutil.make_archive(str(tmp_path / "pubinfo_2026"), "zip", OWN / "ca_pubinfo")
     result = ingest("ca-pubinfo", archive)

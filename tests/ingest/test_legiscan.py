@@ -146,6 +146,37 @@ def test_fiscal_notes_and_veto_messages_are_not_versions():
     assert not legiscan.is_bill_version(text)
 
 
+def test_real_older_xml_dataset_bill_and_person():
+    folder = shared_path("fixtures", "legiscan", "dataset_xml_ms")
+    bill = legiscan.parse_bill(legiscan.xml_to_payload((folder / "bill_HB1.xml").read_bytes()))
+    assert (bill.jurisdiction, bill.session, bill.identifier) == ("MS", "2011-S1", "HB 1")
+    assert bill.status == "failed" and bill.actions[-1].classification == ["failure"]
+    assert [(v.note, v.source_key) for v in bill.versions] == [("Introduced", "610378")]
+    person = legiscan.xml_to_payload((folder / "people_11160.xml").read_bytes())["person"]
+    person["state"] = "MS"  # the dataset's folder says so; the file does not
+    record = legiscan.parse_person(person)
+    assert (record.name, record.party, record.chamber) == (
+        "Nancy Adams Collins", "Republican", "upper")
+
+
+def test_own_xml_special_session_bill():
+    xml = (FILES / "ingest" / "legiscan_xml" / "LA" / "2024_2nd_Special_Session" / "bill"
+           / "HB12.xml").read_bytes()
+    bill = legiscan.parse_bill(legiscan.xml_to_payload(xml))
+    assert (bill.session, bill.session_name, bill.identifier) == (
+        "2024-S2", "2024 2nd Special Session", "HB 12")
+    assert [a.classification for a in bill.actions] == [
+        ["filing", "introduction"], ["referral-committee"]]
+    assert bill.sponsors[0].classification == "primary"
+
+
+def test_xml_that_is_not_legiscan():
+    with pytest.raises(ParseError, match="not a LegiScan XML"):
+        legiscan.xml_to_payload(b"<billStatus/>")
+    with pytest.raises(ParseError, match="malformed XML"):
+        legiscan.xml_to_payload(b"<legiscan><bill>")
+
+
 @pytest.mark.parametrize(("state", "number", "identifier"), [
     ("US", "HB21", "HR 21"), ("US", "SB35", "S 35"), ("US", "HR5", "HRES 5"),
     ("US", "SJR7", "SJRES 7"), ("US", "HCR12", "HCONRES 12"), ("TX", "HB21", "HB 21"),
