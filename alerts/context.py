@@ -142,14 +142,19 @@ def evidence_window(text: str, start: int | None, end: int | None, quote: str
 
 def inserted_overlap(spans: list[list[int]], text: str, start: int | None, end: int | None
                      ) -> str | None:
-    """The inserted text overlapping an evidence span, if the version inserted it."""
+    """The inserted words around an evidence span, if the version inserted any of them.
+
+    Only the part of the insertion near the quote is shown: a new section can be pages long.
+    """
     if start is None or end is None:
         return None
-    for s, e in spans:
-        if s < end and start < e:
-            piece = " ".join(text[s:e].split())
-            return piece if len(piece) <= 400 else piece[:400].rsplit(" ", 1)[0] + "…"
-    return None
+    lo, hi = max(0, start - EVIDENCE_CONTEXT), end + EVIDENCE_CONTEXT
+    pieces = []
+    for s, e in sorted(spans):
+        if s < end and start < e:  # the insertion touches the quote itself
+            piece = " ".join(text[max(s, lo):min(e, hi)].split())
+            pieces.append(("…" if s < lo else "") + piece + ("…" if e > hi else ""))
+    return " / ".join(pieces) or None
 
 
 # --- what changed, and who wants it -------------------------------------------------------

@@ -244,10 +244,20 @@ def _committee_for(session: Session, bill: BillSnapshot, trigger: Trigger) -> Co
     if trigger.committee_id:
         return session.get(Committee, trigger.committee_id)
     if trigger.committee:
-        return session.scalar(select(Committee).where(
+        found = session.scalar(select(Committee).where(
             Committee.jurisdiction_id == bill.jurisdiction_id,
             func.lower(Committee.name) == trigger.committee.lower()))
-    return None
+        if found:
+            return found
+    if trigger.kind not in ("committee-vote", "hearing"):
+        return None
+    # Action text often names the committee: "Reported - Substitute: Judiciary".
+    query = select(Committee).where(Committee.jurisdiction_id == bill.jurisdiction_id)
+    if trigger.chamber in ("upper", "lower"):
+        query = query.where(Committee.chamber.in_([trigger.chamber, "legislature"]))
+    said = trigger.description.lower()
+    named = [c for c in session.scalars(query) if c.name.lower() in said]
+    return max(named, key=lambda c: len(c.name)) if named else None
 
 
 ROLE_ORDER = {"chair": 0, "co-chair": 1, "vice chair": 2, "vice-chair": 2, "ranking member": 3}
@@ -260,9 +270,9 @@ def contacts_for(session: Session, bill: BillSnapshot, trigger: Trigger
     if committee is not None:
         members = sorted(committee.memberships,
                          key=lambda m: (ROLE_ORDER.get(m.role.lower(), 9), m.name))
-        contacts = [_contact(m.person, m.role) if m.person else
-                    Contact(m.name, m.role, None, committee.chamber, None, None, None)
-                    for m in members]
+        contacts = _dedupe([_contact(m.person, m.role) if m.person else
+                            Contact(m.name, m.role, None, committee.chamber, None, None, None)
+                            for m in members])
         if contacts:
             return contacts, f"Members of the {committee.name} committee"
     chamber = trigger.chamber
@@ -276,4 +286,16 @@ def contacts_for(session: Session, bill: BillSnapshot, trigger: Trigger
         query = query.where(Person.chamber == chamber)
     people = list(session.scalars(query.order_by(Person.name)))
     target = CHAMBERS.get(chamber or "", "legislature")
-    return [_contact(p, None) for p in people], f"Legislators of the {bill.state_name} {target}"
+    return _dedupe([_contact(p, None) for p in people]), \
+        f"Legislators of the {bill.state_name} {target}"
+
+
+def _dedupe(contacts: list[Contact]) -> list[Contact]:
+    """One entry per legislator: two sources can know the same person under two ids."""
+    best: dict[tuple[str, str | None], Contact] = {}
+    for c in contacts:
+        key = (" ".join(c.name.lower().split()), c.district)
+        kept = best.get(key)
+        if kept is None or (bool(c.phone) + bool(c.email)) > (bool(kept.phone) + bool(kept.email)):
+            best[key] = c
+    return [c for c in contacts if best.get((" ".join(c.name.lower().split()), c.district)) is c]

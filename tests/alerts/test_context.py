@@ -40,6 +40,12 @@ def test_inserted_overlap_finds_the_inserted_text():
     assert c.inserted_overlap(spans, text, text.index("FELONY"), text.index("FELONY") + 6) \
         == "NEW FELONY"
     assert c.inserted_overlap(spans, text, 0, 4) is None
+    long = "old. " + "new words " * 100 + "THE QUOTE " + "more new " * 100
+    span = [[5, len(long)]]
+    quote = long.index("THE QUOTE")
+    shown = c.inserted_overlap(span, long, quote, quote + 9)
+    assert shown.startswith("…") and shown.endswith("…") and "THE QUOTE" in shown
+    assert len(shown) <= 2 * c.EVIDENCE_CONTEXT + 20  # a new section can be pages long
 
 
 def test_digest_lists_beyond_the_detail_limit_and_counts_the_rest():

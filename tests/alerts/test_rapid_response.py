@@ -105,3 +105,24 @@ def test_committee_vote_uses_chamber_when_committee_unknown(Session, db_url):
     assert [r.subject for r in rows] == ["ACTION NEEDED: TX HB 10: Committee vote"]
     vote_text = text_of(rows[0].message)
     assert "Ana Chair" in vote_text and "Cy Senator" not in vote_text
+
+
+def test_committee_named_in_the_action_and_people_known_twice(Session, db_url):
+    from billwatch.db.store import upsert_person
+    from billwatch.records import PersonRecord
+
+    build_world(Session)
+    amend_hb10(Session)
+    with Session.begin() as s:  # the same legislator again, from another source, no contacts
+        upsert_person(s, PersonRecord(jurisdiction="TX", name="Cy  Senator",
+                                      source_key="legiscan-person/77", chamber="upper",
+                                      district="3"))
+    later = NOW + dt.timedelta(days=5)
+    add_action(Session, "HB 10", "Reported favorably from Criminal Jurisprudence", "lower", later)
+    add_action(Session, "HB 10", "Passed the House", "lower", later)
+    subscribe(Session, "rae@example.org", states="TX", frequency="immediate")
+    rows = {r.subject: text_of(r.message) for r in alerts_for(Session, db_url, later)}
+    vote = rows["ACTION NEEDED: TX HB 10: Committee vote"]
+    assert "Members of the Criminal Jurisprudence committee" in vote
+    passage = rows["ACTION NEEDED: TX HB 10: Passed a chamber"]
+    assert passage.count("Senator") == 1 and "512-555-0102" in passage
