@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from sqlalchemy import select
@@ -145,6 +147,26 @@ class BillwatchSpider(scrapy.Spider):
         self._memory_on_store: dict[int, tuple[str, str, Any]] = {}
         self._sessionmaker: sessionmaker[Session] | None = None
         self.filtered_listing = False  # set when the server filters the listing by date
+        self._later: list[scrapy.Request] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BillwatchSpider:
+        """Build the spider and listen for the moment it runs out of requests."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
+    def later(self, request: scrapy.Request) -> None:
+        """Send `request` once everything else is done (hearings after the bills they list)."""
+        self._later.append(request)
+
+    def on_idle(self) -> None:
+        """Schedule the requests kept for later, and keep the spider open for them."""
+        if self._later:
+            requests, self._later = self._later, []
+            for request in requests:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
 
     async def start(self) -> AsyncIterator[Any]:
         """Load what earlier runs remembered, then yield the source's first requests."""

@@ -75,14 +75,19 @@ class NyOpenlegSpider(BillwatchSpider):
             until = (dt.datetime.now() + dt.timedelta(days=1)).strftime(STAMP)
             for kind in ("bills", "agendas"):
                 path = f"{kind}/updates/{since.strftime(STAMP)}/{until}"
-                yield self.api_request(self.url(path, type="processed", limit=PAGE, offset=1),
-                                       self.parse_updates, cb_kwargs={"path": path})
+                request = self.api_request(self.url(path, type="processed", limit=PAGE, offset=1),
+                                           self.parse_updates, cb_kwargs={"path": path})
+                # Agendas after bills, so that their items link to bills stored this run.
+                if kind == "bills":
+                    yield request
+                else:
+                    self.later(request)
             return
         for year in session_years(self.sessions, dt.date.today()):
             yield self.api_request(self.url(f"bills/{year}", limit=PAGE, offset=1),
                                    self.parse_bill_list, cb_kwargs={"year": year})
-            yield self.api_request(self.url(f"agendas/{year}"), self.parse_agenda_list,
-                                   cb_kwargs={"year": year})
+            self.later(self.api_request(self.url(f"agendas/{year}"), self.parse_agenda_list,
+                                        cb_kwargs={"year": year}))
 
     def bill_request(self, year: int, print_no: str) -> scrapy.Request:
         """One bill with its amendments' text, HTML for the insert/strike markup."""

@@ -189,10 +189,13 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
         self.filtered_listing = since is not None
         for state in self.states:
             self.texts[state] = self.stored_texts(state)
-            for session in self.sessions or [None]:
+            sessions: list[str | None] = list(self.sessions) or [None]
+            for session in sessions:
                 yield self.bills_request(state, 1, since, session)
-            yield self.api_request(self.list_url("events", state, 1), self.parse_events,
-                                   cb_kwargs={"state": state, "page": 1}, headers=self.headers)
+            # Hearings after bills, so that agenda items link to bills stored this run.
+            self.later(self.api_request(self.list_url("events", state, 1), self.parse_events,
+                                        cb_kwargs={"state": state, "page": 1},
+                                        headers=self.headers))
 
     @property
     def headers(self) -> dict[str, str]:

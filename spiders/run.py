@@ -237,7 +237,10 @@ def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
     database_url = args.database_url or get_settings().database_url
     check_schema(database_url)  # the schema is migrated by `billwatch db upgrade`, never here
     key = resolve_key(args.source, args.base_url)
-    overrides = json.loads(args.settings)
+    # A replay server on this machine needs no politeness delays; given settings still win.
+    local = ({"AUTOTHROTTLE_START_DELAY": 0.05, "DOWNLOAD_DELAY": 0}
+             if is_local(args.base_url) else {})
+    overrides = {**local, **json.loads(args.settings)}
     if args.progress:
         overrides["BILLWATCH_PROGRESS"] = True
     process = CrawlerProcess(build_settings(args.source, overrides))

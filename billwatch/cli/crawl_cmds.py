@@ -24,6 +24,8 @@ def _age(then: dt.datetime | dt.date | None, now: dt.datetime) -> str:
     if isinstance(then, dt.datetime):
         then = then if then.tzinfo else then.replace(tzinfo=dt.UTC)
         hours = (now - then).total_seconds() / 3600
+        if hours < 1:
+            return f"{hours * 60:.0f} min"
         return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
     return f"{(now.date() - then).days} d"
 
