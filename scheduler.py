@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import signal
 import socket
 from collections.abc import Callable
 from typing import Any, cast
@@ -218,10 +219,20 @@ def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> B
         scheduler.shutdown(wait=False)
 
     wire(scheduler, settings, holder, lost)
+    if blocking:
+        # A service manager stops us with SIGTERM: leave as on Ctrl-C, giving the lock back.
+        signal.signal(signal.SIGTERM, _terminate)
     log.info("scheduler started as %s", holder)
     try:
         scheduler.start(paused=paused)
     finally:
         if blocking:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
             release_lock(Session, holder)
+            log.info("scheduler stopped; lock released")
     return scheduler
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(0)

@@ -241,3 +241,39 @@ def test_run_once_refuses_while_a_scheduler_runs(sqlite_url):
     assert sched.acquire_lock(get_sessionmaker(sqlite_url), "elsewhere:9")
     result = CliRunner().invoke(app, ["run", "--once", "--no-crawl"])
     assert result.exit_code == 1 and "scheduler is running" in result.output
+
+
+def test_billwatch_run_in_the_foreground_stops_cleanly(sqlite_url, tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from billwatch.db.models import SchedulerLock
+
+    env = {**os.environ, "BILLWATCH_DATABASE_URL": sqlite_url, "BILLWATCH_CRAWL_SOURCES": "[]",
+           "BILLWATCH_SMTP_URL": f"file://{tmp_path / 'mail'}"}
+    child = subprocess.Popen([sys.executable, "-c", "from billwatch.cli import main; main()",
+                              "run"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    try:
+        deadline = time.monotonic() + 60
+        lock = None
+        while time.monotonic() < deadline and lock is None:
+            time.sleep(0.3)
+            with Session.begin() as s:
+                lock = s.get(SchedulerLock, sched.LOCK_NAME)
+            assert child.poll() is None, child.communicate()
+        assert lock is not None, "the scheduler never took the lock"
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0, err
+    assert "scheduler started" in err and "lock released" in err
+    with Session.begin() as s:
+        assert s.get(SchedulerLock, sched.LOCK_NAME) is None
