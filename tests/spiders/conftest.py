@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from scrapy import signals
+from scrapy.http import TextResponse
+from scrapy.utils.test import get_crawler
 
 from spiders.replay import ReplayServer, zip_folder
 from spiders.replay_data import ReplayData
@@ -31,6 +33,19 @@ FAST = {
 def load(path: Path) -> Any:
     """A JSON file."""
     return json.loads(path.read_bytes())
+
+
+def file_response(path: Path | bytes, url: str = "http://127.0.0.1/replay",
+                  content_type: str = "application/json") -> TextResponse:
+    """A Scrapy response whose body is a file (or bytes), for calling callbacks directly."""
+    body = path if isinstance(path, bytes) else path.read_bytes()
+    return TextResponse(url, body=body, headers={"Content-Type": content_type},
+                        encoding="utf-8")
+
+
+def make_spider(cls: type, **kwargs: Any) -> Any:
+    """A spider bound to a test crawler (stats, settings), without running a crawl."""
+    return cls.from_crawler(get_crawler(cls, {"LOG_LEVEL": "ERROR"}), **kwargs)
 
 
 def make_pdf(text: str) -> bytes:

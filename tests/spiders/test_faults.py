@@ -33,9 +33,9 @@ def test_500_429_and_timeouts_are_retried_with_backoff(server: ReplayServer, db_
     server.data = legiscan_data()
     server.fault(Fault("status", status=500), "/legiscan/", op="getBill", id="230084")
     server.fault(Fault("retry_after", seconds=1), "/legiscan/", op="getBill", id="212624")
-    server.fault(Fault("delay", seconds=2.5), "/legiscan/", op="getBill", id="212667")
+    server.fault(Fault("delay", seconds=3), "/legiscan/", op="getBill", id="212667")
     summary = crawl(server, "legiscan", db_url, states=STATES,
-                    settings={"DOWNLOAD_TIMEOUT": 1})
+                    settings={"DOWNLOAD_TIMEOUT": 1.5})
     assert summary["status"] == "ok", summary
     assert summary["retries"] == {"500": 1, "429": 1, "exception": 1}
     assert summary["errors"] == 0
