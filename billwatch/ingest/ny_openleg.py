@@ -93,12 +93,10 @@ def _version(result: dict[str, Any], amendment: dict[str, Any]) -> VersionRecord
         url=PUBLIC_URL.format(session=result["session"], print_no=print_no),
         media_type="text/html" if html else "text/plain", source_key=print_no,
     )
-    if html:
-        from billwatch.text import html_to_text
+    from billwatch.text import html_to_text, plain_text_to_text
 
-        with_text(version, html_to_text(html))
-    else:
-        version.text = plain.strip("\n")
+    # Plain fullText keeps the print layout: line numbers, CAPITALS for new matter, [brackets].
+    with_text(version, html_to_text(html) if html else plain_text_to_text(plain))
     return version
 
 

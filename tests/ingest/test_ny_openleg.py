@@ -36,6 +36,14 @@ def test_real_every_amendment_is_a_version(s609):
     assert bill.versions[0].content_hash != bill.versions[1].content_hash
 
 
+def test_real_plain_full_text_keeps_new_and_omitted_matter(s609):
+    introduced = ny_openleg.parse_bill(s609).versions[0]
+    inserted = [introduced.text[s:e] for s, e in introduced.inserted]
+    struck = [introduced.text[s:e] for s, e in introduced.struck]
+    assert "AT LEAST THIRTY-TWO HOURS" in inserted and "forty" in struck
+    assert "\n 1 " not in introduced.text  # print line numbers are not bill text
+
+
 def test_real_actions_and_sponsor(s609):
     bill = ny_openleg.parse_bill(s609)
     assert [(a.description, a.organization, a.classification) for a in bill.actions] == [
