@@ -140,10 +140,11 @@ def compose_digests(
     sinces = {s.id: last.get(s.id, now - PERIOD_LENGTH[frequency]) for s in subs}
     bills = load_snapshots(session, changed_bill_ids(session, min(sinces.values()), now), now)
     fresh = freshness(session, {b.state for b in bills.values()})
-    done = existing_keys(session, "digest:") if queue else set()
+    keys = {sub.id: digest_key(sub.id, frequency, period) for sub in subs}
+    done = existing_keys(session, list(keys.values())) if queue else set()
     fragments: FragmentCache = {}
     for sub in subs:
-        key = digest_key(sub.id, frequency, period)
+        key = keys[sub.id]
         if key in done:
             out.skipped_existing += 1
             continue
@@ -198,7 +199,8 @@ def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
                  for t in ctx_mod.detect_triggers(b, now, settings.alert_lookback_days)]
     if not triggered:
         return out
-    done = existing_keys(session, "alert:") if queue else set()
+    wanted = [alert_key(sub.id, b.bill_id, t.key) for sub in subs for b, t in triggered]
+    done = existing_keys(session, wanted) if queue else set()
     contacts: dict[tuple[int, str], tuple[list[ctx_mod.Contact], str]] = {}
     for sub in subs:
         for bill, trigger in triggered:
