@@ -1,5 +1,5 @@
 """Digests for 1,000 subscribers over 200 changed bills: rendered, queued and sent to a local
-aiosmtpd server; messages per second against rendering alone (measured in the same run)."""
+aiosmtpd server (its own process); messages per second against rendering alone (same run)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import datetime as dt
 import os
 import random
 import socket
+import subprocess
+import sys
 import time
 
 import time_machine
-from aiosmtpd.controller import Controller
 from rich.console import Console
 from rich.table import Table
 
@@ -39,17 +40,6 @@ SENTENCES = [
     "The state police shall establish a human trafficking task force.",
     "Employers shall pay wages owed within seven days of demand.",
 ]
-
-
-class Counter:
-    """aiosmtpd handler that only counts."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802, ANN001
-        self.count += 1
-        return "250 OK"
 
 
 def _world(url: str, rng: random.Random) -> None:
@@ -114,6 +104,23 @@ def _render_only(url: str, settings: Settings) -> tuple[int, float]:
     return made, time.perf_counter() - started
 
 
+def _smtp_server() -> tuple[subprocess.Popen[bytes], int]:
+    """aiosmtpd in its own process, as a real mail server would be (not sharing our GIL)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
+         "-l", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the aiosmtpd server did not start")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -136,9 +143,7 @@ def run(console: Console) -> None:
             composed = compose_digests(s, "daily", NOW, settings.model_copy(
                 update={"database_url": url}))
         compose_s = time.perf_counter() - started
-        handler, port = Counter(), _free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
+        server, port = _smtp_server()
         try:
             started = time.perf_counter()
             with SmtpTransport(f"smtp://127.0.0.1:{port}?starttls=never") as transport:
@@ -146,13 +151,14 @@ def run(console: Console) -> None:
                                        clock=lambda: NOW)
             send_s = time.perf_counter() - started
         finally:
-            controller.stop()
+            server.terminate()
+            server.wait(timeout=10)
     total = compose_s + send_s
     table.add_row("render only (baseline)", str(made), f"{render_s:.2f}",
                   f"{made / render_s:.0f}")
     table.add_row("select + render + queue", str(composed.enqueued), f"{compose_s:.2f}",
                   f"{composed.enqueued / compose_s:.0f}")
-    table.add_row("send over SMTP (aiosmtpd)", f"{summary.sent} ({handler.count} received)",
+    table.add_row("send over SMTP (aiosmtpd)", f"{summary.sent}",
                   f"{send_s:.2f}", f"{summary.sent / send_s:.0f}")
     table.add_row("[bold]whole pipeline", str(summary.sent), f"{total:.2f}",
                   f"[bold]{summary.sent / total:.0f}")
