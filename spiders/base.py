@@ -145,6 +145,7 @@ class BillwatchSpider(scrapy.Spider):
         self.error_samples: list[dict[str, str]] = []
         self.memory: dict[str, Any] = {}
         self._memory_on_store: dict[int, tuple[str, str, Any]] = {}
+        self._requests_on_store: dict[int, list[scrapy.Request]] = {}
         self._sessionmaker: sessionmaker[Session] | None = None
         self.filtered_listing = False  # set when the server filters the listing by date
         self._later: list[scrapy.Request] = []
@@ -288,8 +289,18 @@ class BillwatchSpider(scrapy.Spider):
         """Set memory[key][name] once the pipeline has stored `item` (so a failure is retried)."""
         self._memory_on_store[id(item)] = (key, name, value)
 
+    def when_stored(self, item: object, requests: Iterable[scrapy.Request]) -> None:
+        """Send `requests` (a bill's texts) only once `item` is committed: never for a bad bill."""
+        self._requests_on_store[id(item)] = list(requests)
+
+    def requests_after(self, item: object) -> list[scrapy.Request]:
+        """The requests waiting for `item` to be stored."""
+        return list(self._requests_on_store.get(id(item), []))
+
     def item_stored(self, item: object) -> None:
         """Called by the store pipeline after `item` is committed."""
+        for request in self._requests_on_store.pop(id(item), []):
+            self.crawler.engine.crawl(request)
         pending = self._memory_on_store.pop(id(item), None)
         if pending:
             key, name, value = pending
@@ -298,3 +309,4 @@ class BillwatchSpider(scrapy.Spider):
     def item_failed(self, item: object) -> None:
         """Called by the pipelines when `item` was not stored."""
         self._memory_on_store.pop(id(item), None)
+        self._requests_on_store.pop(id(item), None)

@@ -182,5 +182,5 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
             yield self._part(path, PARTS[following], bill, parts)
             return
         record = parse_bill(bill, parts["actions"], parts["cosponsors"], parts["text"])
+        self.when_stored(record, self.document_requests(record, "US"))
         yield record
-        yield from self.document_requests(record, "US")

@@ -126,12 +126,12 @@ class LegiscanSpider(BillwatchSpider):
         """The bill record, then getBillText for texts not stored and getPerson for sponsors."""
         bill = api_payload(response)["bill"]
         record = parser.parse_bill(bill)
-        yield record
         key = {"jurisdiction": record.jurisdiction, "session": record.session,
                "identifier": record.identifier}
-        for text in bill.get("texts") or []:
-            if str(text["doc_id"]) not in self.texts.get(state, set()):
-                yield self.text_request(text["doc_id"], key)
+        stored = self.texts.get(state, set())
+        self.when_stored(record, [self.text_request(t["doc_id"], key) for t in
+                                  bill.get("texts") or [] if str(t["doc_id"]) not in stored])
+        yield record
         for sponsor in bill.get("sponsors") or []:
             ref = f"legiscan:{sponsor.get('people_id')}"
             if sponsor.get("people_id") and self.person_hashes.get(ref) != str(

@@ -12,6 +12,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 from sqlalchemy import select
 from twisted.internet import task
 
@@ -216,3 +217,15 @@ class ProgressReporter:
         else:
             sys.stdout.write("PROGRESS " + json.dumps(line) + "\n")
             sys.stdout.flush()
+
+
+class BriefLogFormatter(LogFormatter):
+    """Scrapy's log lines, but a dropped item is named, not dumped (a bill carries its texts)."""
+
+    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any
+                ) -> LogFormatterResult:
+        """One line: the reason, which already names the item's URL."""
+        result = super().dropped(item, exception, response, spider)
+        result["msg"] = "Dropped: %(exception)s"
+        result["args"] = {"exception": exception}
+        return result

@@ -222,8 +222,8 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
             except Exception as exc:  # one bad bill must not cost the page
                 self.report_error(f"{response.url}#{bill.get('id', '?')}", describe(exc))
                 continue
+            self.when_stored(record, self.document_requests(record, state))
             yield record
-            yield from self.document_requests(record, state)
         if page < int(payload["pagination"]["max_page"]):
             yield self.bills_request(state, page + 1, since, session)
 

@@ -60,6 +60,7 @@ def build_settings(source: str, overrides: dict[str, Any] | None = None) -> dict
         "HTTPERROR_ALLOW_ALL": False,
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": "INFO",
+        "LOG_FORMATTER": "spiders.monitor.BriefLogFormatter",
         "PDF_TIMEOUT": 60,
         "PDF_MEMORY_MB": 512,
         "BILLWATCH_PROGRESS": False,

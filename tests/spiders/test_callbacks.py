@@ -54,13 +54,16 @@ def test_open_states_page_yields_bills_documents_and_the_next_page() -> None:
     page["pagination"].update(max_page=2)
     out = list(spider.parse_bills(file_response(json.dumps(page).encode()), state="NY", page=1,
                                   since=None))
-    assert [r.identifier for r in out if isinstance(r, BillRecord)] == ["S 1234", "A 567",
-                                                                         "S 2001"]
-    urls = [r.url for r in _requests(out)]
-    assert urls[-1].startswith("http://x/bills?jurisdiction=ny&page=2")
-    assert [u.rsplit("/", 1)[1] for u in urls[:-1]] == ["S1234.html", "S1234A.pdf", "A567.html"]
-    assert all("dont_obey_robotstxt" not in r.meta for r in _requests(out)[:-1])  # state sites
-    assert _requests(out)[-1].headers["X-API-KEY"] == b"k"
+    bills = [r for r in out if isinstance(r, BillRecord)]
+    assert [b.identifier for b in bills] == ["S 1234", "A 567", "S 2001"]
+    [next_page] = _requests(out)
+    assert next_page.url.startswith("http://x/bills?jurisdiction=ny&page=2")
+    assert next_page.headers["X-API-KEY"] == b"k"
+    # Texts are asked for once their bill is stored, from the states' sites (robots.txt).
+    documents = [r for bill in bills for r in spider.requests_after(bill)]
+    assert [r.url.rsplit("/", 1)[1] for r in documents] == [
+        "S1234.html", "S1234A.pdf", "A567.html"]
+    assert all("dont_obey_robotstxt" not in r.meta for r in documents)
 
 
 def test_ny_pages_end_at_the_total() -> None:
