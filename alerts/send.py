@@ -33,9 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.outbox import CANCELLED, FAILED, PENDING, SENDING, SENT, UNCONFIRMED
@@ -55,6 +56,10 @@ class SendError(Exception):
         self.permanent = permanent
         self.address = address
         self.connection = connection  # the server, not this message: stop this pass
+
+
+class Taken(Exception):
+    """Another sender claimed the message first."""
 
 
 class Transport:
@@ -162,7 +167,11 @@ class SmtpTransport(Transport):
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
                 self._fail(code, reply, "RCPT TO", address=True)
-            handing_over()
+            try:
+                handing_over()
+            except Taken:
+                smtp.rset()  # drop the envelope: the other sender delivers it
+                raise
             # SMTP wants CRLF line ends; the outbox stores LF (str.replace beats a regex here).
             data = message.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
             code, reply = smtp.data(data)
@@ -271,14 +280,24 @@ def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: i
             return True
 
         def handing_over() -> None:
-            row.status = SENDING
-            row.attempts += 1
-            row.next_attempt_at = clock() + LEASE
+            # Conditional: if another sender (a CLI run beside the scheduler) claimed the row
+            # since we read it, this one backs off before the body leaves.
+            claimed = cast(CursorResult[Any], session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.status == PENDING)
+                .values(status=SENDING, attempts=OutboxMessage.attempts + 1,
+                        next_attempt_at=clock() + LEASE)
+                .execution_options(synchronize_session=False))).rowcount
             session.commit()
+            if not claimed:
+                raise Taken(row.idempotency_key)
+            session.refresh(row)
 
         try:
             code = transport.deliver(_envelope_sender(sender), row.recipient,
                                      row.idempotency_key, row.message, handing_over)
+        except Taken:
+            return True
         except SendError as exc:
             _record_failure(session, row, subscriber, exc, clock(), max_attempts,
                             retry_base_s, summary)

@@ -264,3 +264,24 @@ def test_unreachable_server_leaves_the_queue_for_later(world, sqlite_url):
         assert [r.attempts for r in rows] == [0, 0]  # not the messages' fault
         assert rows[0].next_attempt_at is not None and rows[1].next_attempt_at is None
         assert {sub.status for sub in s.scalars(select(Subscriber))} == {"active"}
+
+
+def test_a_message_claimed_by_another_sender_is_not_sent_twice(world, sqlite_url, smtpd):
+    from sqlalchemy import update
+
+    recorder, smtp_url = smtpd
+    queue_digest(world, sqlite_url)
+
+    class Racing(SmtpTransport):
+        def deliver(self, sender, recipient, key, message, handing_over):
+            with world.begin() as other:  # a CLI run beside the scheduler takes it first
+                other.execute(update(OutboxMessage).values(status=SENDING))
+            return super().deliver(sender, recipient, key, message, handing_over)
+
+    with Racing(smtp_url, timeout=5) as transport:
+        summary = send_pending(world, transport, sender="alerts@coalition.example",
+                               clock=lambda: NOW)
+    assert summary.sent == 0 and not recorder.messages
+    with world.begin() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.status == SENDING and row.attempts == 0  # left to its owner
