@@ -29,7 +29,9 @@ def _snapshot(url: str) -> dict[str, tuple[int, str]]:
     return found
 
 
-def test_500_429_and_timeouts_are_retried_with_backoff(server: ReplayServer, db_url: str) -> None:
+def test_500_429_and_timeouts_are_retried_with_backoff(server: ReplayServer, sqlite_url: str
+                                                       ) -> None:
+    db_url = sqlite_url
     server.data = legiscan_data()
     server.fault(Fault("status", status=500), "/legiscan/", op="getBill", id="230084")
     server.fault(Fault("retry_after", seconds=1), "/legiscan/", op="getBill", id="212624")

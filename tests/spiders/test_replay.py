@@ -57,9 +57,10 @@ def test_the_demo_sample_is_crawlable(sqlite_url: str) -> None:
     if not SAMPLE.is_dir():
         pytest.skip("the demo sample bundle is not in this checkout")
     server, urls = serve_sample(SAMPLE)
+    progress: list[dict[str, int]] = []
     try:
         people = run_crawl("people", states=["CA", "NY", "OH"], base_url=urls["people"],
-                           database_url=sqlite_url, settings=FAST)
+                           database_url=sqlite_url, settings=FAST, on_progress=progress.append)
         bills = run_crawl("legiscan", states=["CA", "OH"], base_url=urls["legiscan"],
                           database_url=sqlite_url, settings=FAST)
         ny = run_crawl("ny_openleg", sessions=["2025"], base_url=urls["ny_openleg"],
@@ -67,6 +68,8 @@ def test_the_demo_sample_is_crawlable(sqlite_url: str) -> None:
     finally:
         server.close()
     assert [r["status"] for r in (people, bills, ny)] == ["ok", "ok", "ok"]
+    assert progress[-1]["items"] == sum(people["items"].values())  # the last progress line
+    assert progress[-1]["requests"] == people["requests"]
     with get_sessionmaker(sqlite_url)() as session:
         assert session.scalar(select(func.count()).select_from(Bill)) == (
             bills["items"]["bill"] + ny["items"]["bill"])
