@@ -158,8 +158,18 @@ class CrawlMonitor:
                 "coverage": field_coverage,
                 "memory": dict(getattr(spider, "memory", {})),
             }
+            if status == "ok":
+                self._drop_older_memory(session, spider.name)
             session.commit()
             self.crawler.billwatch_summary = summary(run)  # type: ignore[attr-defined]
+
+    def _drop_older_memory(self, session: Any, source: str) -> None:
+        """Keep the carried-forward memory (file hashes, dates) in the newest good run only."""
+        older = select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status == "ok",
+                                       CrawlRun.id != self.run_id)
+        for run in session.scalars(older):
+            if (run.stats or {}).get("memory"):
+                run.stats = {k: v for k, v in run.stats.items() if k != "memory"}
 
 
 def summary(run: CrawlRun) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from billwatch.db.models import Bill, Committee, Event, Membership, Person
+from billwatch.db.models import Bill, Committee, CrawlRun, Event, Membership, Person
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import find_bill
 from spiders.ca_pubinfo import parse_listing
@@ -120,3 +120,5 @@ def test_people_and_committees_then_only_changed_files(
     with get_sessionmaker(sqlite_url)() as session:
         assert session.scalar(select(Person).where(Person.name == "Albert Stirpe"))
         assert session.scalar(select(func.count()).select_from(Bill)) == 0
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        assert [len(r.stats.get("memory", {}).get("sha", {})) for r in runs] == [0, 14]
