@@ -19,18 +19,11 @@ TITLE = 'Relating to <script>alert("x")</script> loitering & prostitution'
 
 
 @pytest.fixture
-def world(sqlite_url: str, Session_sqlite):  # noqa: N803 - fixture names
-    build_world(Session_sqlite, title=TITLE)
-    amend_hb10(Session_sqlite)
-    advance_sb5(Session_sqlite)
-    return Session_sqlite
-
-
-@pytest.fixture
-def Session_sqlite(sqlite_url: str):  # noqa: N802
-    from billwatch.db.session import get_sessionmaker
-
-    return get_sessionmaker(sqlite_url)
+def world(Session):  # noqa: N803 - the sessionmaker fixture, on SQLite and PostgreSQL
+    build_world(Session, title=TITLE)
+    amend_hb10(Session)
+    advance_sb5(Session)
+    return Session
 
 
 def queue_digest(Session, url: str, email: str = "amy@example.org") -> int:  # noqa: N803
@@ -47,9 +40,9 @@ def send(Session, smtp_url: str, clock=lambda: NOW, **kwargs):  # noqa: N803
                             clock=clock, **kwargs)
 
 
-def test_digest_arrives_with_headers_and_both_parts(world, sqlite_url, smtpd):
+def test_digest_arrives_with_headers_and_both_parts(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
     summary = send(world, smtp_url)
     assert summary.sent == 1 and len(recorder.messages) == 1
     msg = recorder.messages[0]
@@ -76,9 +69,9 @@ def test_digest_arrives_with_headers_and_both_parts(world, sqlite_url, smtpd):
     assert recorder.envelopes[0] == ("alerts@coalition.example", ["amy@example.org"])
 
 
-def test_script_in_title_arrives_escaped(world, sqlite_url, smtpd):
+def test_script_in_title_arrives_escaped(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
     send(world, smtp_url)
     html = recorder.messages[0].get_body(("html",)).get_content()
     assert "<script>" not in html
@@ -87,22 +80,22 @@ def test_script_in_title_arrives_escaped(world, sqlite_url, smtpd):
     assert TITLE in text  # the text part shows the title as written
 
 
-def test_no_tracking_pixels_or_rewritten_links(world, sqlite_url, smtpd):
+def test_no_tracking_pixels_or_rewritten_links(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
     send(world, smtp_url)
     html = recorder.messages[0].get_body(("html",)).get_content()
     assert "<img" not in html
     assert 'href="https://capitol.texas.gov/tlodocs/HB10C.htm"' in html
 
 
-def test_rerun_and_second_compose_do_not_send_twice(world, sqlite_url, smtpd):
+def test_rerun_and_second_compose_do_not_send_twice(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
     send(world, smtp_url)
     with world.begin() as s:  # the same period again: the key is taken
         assert compose_digests(s, "daily", NOW + dt.timedelta(hours=2),
-                               settings_for(sqlite_url)).enqueued == 0
+                               settings_for(db_url)).enqueued == 0
     assert send(world, smtp_url).sent == 0
     assert len(recorder.messages) == 1
 
@@ -111,9 +104,9 @@ class Crash(BaseException):
     """Stands for the process dying (not an Exception: nothing may catch it)."""
 
 
-def test_crash_between_send_and_mark_sent_does_not_double_send(world, sqlite_url, smtpd):
+def test_crash_between_send_and_mark_sent_does_not_double_send(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
 
     class DiesAfterData(SmtpTransport):
         def deliver(self, *args, **kwargs):
@@ -137,9 +130,9 @@ def test_crash_between_send_and_mark_sent_does_not_double_send(world, sqlite_url
         assert s.scalar(select(OutboxMessage)).status == UNCONFIRMED
 
 
-def test_crash_before_hand_over_is_sent_after_restart(world, sqlite_url, smtpd):
+def test_crash_before_hand_over_is_sent_after_restart(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
 
     class DiesBeforeData(SmtpTransport):
         def deliver(self, sender, recipient, key, message, handing_over):
@@ -152,9 +145,9 @@ def test_crash_before_hand_over_is_sent_after_restart(world, sqlite_url, smtpd):
     assert len(recorder.messages) == 1
 
 
-def test_451_is_retried_with_backoff(world, sqlite_url, smtpd):
+def test_451_is_retried_with_backoff(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
     recorder.rcpt_replies.append("451 4.7.1 Try again later")
     first = send(world, smtp_url)
     assert first.retried == 1 and not recorder.messages
@@ -178,9 +171,9 @@ def test_451_is_retried_with_backoff(world, sqlite_url, smtpd):
         assert s.scalar(select(OutboxMessage)).status == SENT
 
 
-def test_retries_stop_after_max_attempts(world, sqlite_url, smtpd):
+def test_retries_stop_after_max_attempts(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
     recorder.rcpt_replies += ["421 busy"] * 3
     for minute in range(3):
         send(world, smtp_url, clock=lambda m=minute: NOW + dt.timedelta(days=m), max_attempts=3)
@@ -190,9 +183,9 @@ def test_retries_stop_after_max_attempts(world, sqlite_url, smtpd):
         assert s.scalar(select(Subscriber)).status == "active"  # a busy server is not their fault
 
 
-def test_550_stops_and_marks_the_address_failed(world, sqlite_url, smtpd):
+def test_550_stops_and_marks_the_address_failed(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    sid = queue_digest(world, sqlite_url)
+    sid = queue_digest(world, db_url)
     recorder.rcpt_replies.append("550 5.1.1 No such user")
     summary = send(world, smtp_url)
     assert summary.failed == 1 and not recorder.messages
@@ -204,10 +197,10 @@ def test_550_stops_and_marks_the_address_failed(world, sqlite_url, smtpd):
     assert subscribe_again.sent == 0 and not recorder.messages
 
 
-def test_unsubscribed_address_gets_nothing(world, sqlite_url, smtpd):
+def test_unsubscribed_address_gets_nothing(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    sid = queue_digest(world, sqlite_url)
-    other = queue_digest(world, sqlite_url, email="bo@example.org")
+    sid = queue_digest(world, db_url)
+    other = queue_digest(world, db_url, email="bo@example.org")
     with world.begin() as s:
         from alerts.unsubscribe import make_token
 
@@ -219,15 +212,15 @@ def test_unsubscribed_address_gets_nothing(world, sqlite_url, smtpd):
         assert s.get(Subscriber, sid).status == "unsubscribed"
         assert s.get(Subscriber, other).status == "active"
         # and the next digest run does not even render one for them
-        advance = compose_digests(s, "daily", NOW + dt.timedelta(days=1), settings_for(sqlite_url))
+        advance = compose_digests(s, "daily", NOW + dt.timedelta(days=1), settings_for(db_url))
         assert all(not k.startswith(f"digest:{sid}:") for k in advance.keys)
 
 
-def test_alert_delivered_once_with_contacts_and_script(world, sqlite_url, smtpd):
+def test_alert_delivered_once_with_contacts_and_script(world, db_url, smtpd):
     recorder, smtp_url = smtpd
     subscribe(world, "rapid@example.org", name="Rae", states="TX", tags="alert",
               frequency="immediate")
-    settings = settings_for(sqlite_url)
+    settings = settings_for(db_url)
     for hours in (0, 1, 5):  # three crawls see the same hearing
         with world.begin() as s:
             compose_alerts(s, NOW + dt.timedelta(hours=hours), settings)
@@ -242,8 +235,8 @@ def test_alert_delivered_once_with_contacts_and_script(world, sqlite_url, smtpd)
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_file_transport_writes_eml_idempotently(world, sqlite_url, tmp_path: Path):
-    queue_digest(world, sqlite_url)
+def test_file_transport_writes_eml_idempotently(world, db_url, tmp_path: Path):
+    queue_digest(world, db_url)
     outbox = tmp_path / "mail"
     with FileTransport(outbox) as transport:
         assert send_pending(world, transport, sender="a@b.example", clock=lambda: NOW).sent == 1
@@ -251,11 +244,11 @@ def test_file_transport_writes_eml_idempotently(world, sqlite_url, tmp_path: Pat
     assert len(files) == 1 and "List-Unsubscribe-Post" in files[0].read_text()
 
 
-def test_unreachable_server_leaves_the_queue_for_later(world, sqlite_url):
+def test_unreachable_server_leaves_the_queue_for_later(world, db_url):
     from tests.alerts.conftest import free_port
 
-    queue_digest(world, sqlite_url)
-    queue_digest(world, sqlite_url, email="bo@example.org")
+    queue_digest(world, db_url)
+    queue_digest(world, db_url, email="bo@example.org")
     summary = send(world, f"smtp://127.0.0.1:{free_port()}?starttls=never")
     assert summary.sent == 0 and summary.retried == 1 and summary.failed == 0
     with world.begin() as s:
@@ -266,11 +259,11 @@ def test_unreachable_server_leaves_the_queue_for_later(world, sqlite_url):
         assert {sub.status for sub in s.scalars(select(Subscriber))} == {"active"}
 
 
-def test_a_message_claimed_by_another_sender_is_not_sent_twice(world, sqlite_url, smtpd):
+def test_a_message_claimed_by_another_sender_is_not_sent_twice(world, db_url, smtpd):
     from sqlalchemy import update
 
     recorder, smtp_url = smtpd
-    queue_digest(world, sqlite_url)
+    queue_digest(world, db_url)
 
     class Racing(SmtpTransport):
         def deliver(self, sender, recipient, key, message, handing_over):
