@@ -106,6 +106,13 @@ class RedactKeys(logging.Filter):
         return True
 
 
+def hide_keys_in_logs() -> None:
+    """Put RedactKeys on every root handler (Scrapy installs its handler when a crawl starts)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactKeys) for f in handler.filters):
+            handler.addFilter(RedactKeys())
+
+
 def guarded(callback: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
     """Wrap a parse callback so one bad response is reported with its URL and the crawl goes on."""
 
@@ -171,6 +178,7 @@ class BillwatchSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         """Load what earlier runs remembered, then yield the source's first requests."""
+        hide_keys_in_logs()
         self.load_memory()
         for request in self.first_requests():
             yield request

@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import importlib
 import json
-import logging
 import multiprocessing
 import os
 import sys
@@ -231,7 +230,7 @@ def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
     from scrapy.crawler import CrawlerProcess
 
     from billwatch.db.session import check_schema
-    from spiders.base import RedactKeys
+    from spiders.base import hide_keys_in_logs
     from spiders.settings import build_settings
 
     database_url = args.database_url or get_settings().database_url
@@ -244,8 +243,7 @@ def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
     if args.progress:
         overrides["BILLWATCH_PROGRESS"] = True
     process = CrawlerProcess(build_settings(args.source, overrides))
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactKeys())
+    hide_keys_in_logs()
     module, name = SPIDER_CLASSES[args.source].rsplit(".", 1)
     crawler = process.create_crawler(getattr(importlib.import_module(module), name))
     # Single-jurisdiction sources ignore the states asked for (a scheduler passes its list).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -49,7 +51,9 @@ def test_500_429_and_timeouts_are_retried_with_backoff(server: ReplayServer, sql
 
 
 def test_bad_responses_are_reported_and_never_half_written(
-        server: ReplayServer, sqlite_url: str) -> None:
+        server: ReplayServer, sqlite_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGISCAN_API_KEY", "s3cret-key")
     server.data = legiscan_data()
     crawl(server, "legiscan", sqlite_url, states=STATES)
     before = _snapshot(sqlite_url)
@@ -63,7 +67,12 @@ def test_bad_responses_are_reported_and_never_half_written(
     server.fault(Fault("drop_field", field="bill_number", times=-1), "/legiscan/",
                  op="getBill", id="212667")
     server.fault(Fault("status", status=500, times=-1), "/legiscan/", op="getBill", id="396373")
-    summary = crawl(server, "legiscan", sqlite_url, states=STATES)
+    log = tmp_path / "crawl.log"
+    summary = crawl(server, "legiscan", sqlite_url, states=STATES,
+                    settings={"LOG_FILE": str(log)})
+    assert server.log.count("/legiscan/", key="s3cret-key") == len(server.log.entries)
+    assert "Gave up retrying" in log.read_text() and "s3cret-key" not in log.read_text()
+    assert "s3cret-key" not in json.dumps(summary)
 
     reasons = {e["url"].rsplit("id=", 1)[1]: e["reason"] for e in summary["error_samples"]}
     assert "invalid JSON" in reasons["230084"] and "truncated" in reasons["230084"]
