@@ -32,6 +32,10 @@ def test_crawl_prints_a_summary_table(server: ReplayServer, sqlite_url: str, run
     assert "crawl run 1: legiscan" in result.output
     assert "items: bill" in result.output and "ok" in result.output
     assert server.log.count("/legiscan/", op="getSessionList", state="AR") == 1
+    result = runner.invoke(app, ["crawl", "legiscan", "--state", "WY", "--base-url",
+                                 server.base_urls["legiscan"]])
+    assert result.exit_code == 1  # an unhealthy run
+    assert "no items: the listings returned nothing" in result.output
 
 
 def test_crawl_without_a_key_or_with_a_bad_source_fails_clearly(
