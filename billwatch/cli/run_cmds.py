@@ -29,6 +29,8 @@ def _sources(source: list[str], base_url: list[str], configured: list[str],
 
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     table = Table("step", "result", title="billwatch run --once")
+    if not summary.crawls and not summary.crawl_errors:
+        table.add_row("crawl", "no sources (use --source or BILLWATCH_CRAWL_SOURCES)")
     for source, stats in summary.crawls.items():
         items = stats.get("items") if isinstance(stats, dict) else None
         table.add_row(f"crawl {source}", str(items if items is not None else stats))
@@ -59,8 +61,8 @@ def register(app: typer.Typer) -> None:
             [], "--source", help="Source to crawl, NAME or NAME=BASE_URL (repeatable; "
             "default: BILLWATCH_CRAWL_SOURCES)."),
         base_url: list[str] = typer.Option(
-            [], "--base-url", help="SOURCE=URL: point a source at another server, such as a "
-            "local replay server (repeatable)."),
+            [], "--base-url", help="SOURCE=URL: crawl SOURCE from another server, such as a "
+            "local replay server (repeatable; adds SOURCE to the crawl)."),
         states: str = typer.Option("", "--states", help="Only these states: CA,NY."),
         since: str = typer.Option(None, "--since", help="Only changes since YYYY-MM-DD."),
         no_crawl: bool = typer.Option(False, "--no-crawl", help="Skip crawling."),
