@@ -135,8 +135,12 @@ def _every(**interval: int) -> IntervalTrigger:
     return IntervalTrigger(start_date=GRID_START, **interval)
 
 
-def add_jobs(scheduler: BaseScheduler, settings: Settings) -> list[str]:
-    """Add (or update) every job under its stable id; returns the ids."""
+def add_jobs(scheduler: BaseScheduler, settings: Settings, *, catch_up: bool = False
+             ) -> list[str]:
+    """Add (or update) every job under its stable id; returns the ids.
+
+    `catch_up` runs the pipeline and digest jobs once right away (see below).
+    """
     ids = []
     for source in settings.crawl_sources:
         minutes = settings.crawl_intervals.get(source, settings.crawl_interval_minutes)
@@ -167,6 +171,14 @@ def add_jobs(scheduler: BaseScheduler, settings: Settings) -> list[str]:
                       args=["weekly"], id="digest:weekly", name="weekly digests",
                       replace_existing=True, misfire_grace_time=DIGEST_GRACE_S)
     ids += ["digest:daily", "digest:weekly"]
+    if catch_up:
+        # Replacing a job recomputes its next run from now, which would silently skip a digest
+        # missed while the scheduler was down. Run the pipeline and digest jobs once at start
+        # instead: a digest that is not due yet, or already queued for its period, does nothing.
+        now = dt.datetime.now(dt.UTC)
+        for job_id in ("classify", "rapid-response", "digest:daily", "digest:weekly",
+                       "send-outbox"):
+            scheduler.modify_job(job_id, next_run_time=now)
     # Sources removed from the settings lose their stored jobs.
     for job in scheduler.get_jobs(jobstore="default"):
         if job.id.startswith("crawl:") and job.id not in ids:
@@ -189,7 +201,7 @@ def chain_listener(scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], No
 def wire(scheduler: BaseScheduler, settings: Settings, holder: str,
          on_lost: Callable[[], None]) -> None:
     """Add the jobs, the pipeline chain and the lock heartbeat."""
-    add_jobs(scheduler, settings)
+    add_jobs(scheduler, settings, catch_up=True)
     scheduler.add_listener(chain_listener(scheduler), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     Session = get_sessionmaker(settings.database_url)  # noqa: N806
 

@@ -107,6 +107,24 @@ def test_run_stores_jobs_in_the_database_and_holds_the_lock(sqlite_url):
         sched.release_lock(get_sessionmaker(sqlite_url), sched.holder_id())
 
 
+def test_start_catches_up_on_a_missed_digest(sqlite_url):
+    scheduler = sched.create_scheduler(configured(sqlite_url))
+    scheduler.start(paused=True)
+    try:
+        later = NOW + dt.timedelta(minutes=185)  # 13:05 in New York: 07:00 went by meanwhile
+        with time_machine.travel(later, tick=False):
+            sched.add_jobs(scheduler, configured(sqlite_url), catch_up=True)
+            daily = scheduler.get_job("digest:daily")
+            assert daily.next_run_time == later
+            assert scheduler.get_job("send-outbox").next_run_time == later
+            assert scheduler.get_job("crawl:legiscan").next_run_time > later  # crawls keep the grid
+            # After the catch-up run, the trigger takes over again: tomorrow at 07:00.
+            assert daily.trigger.get_next_fire_time(later, later) == dt.datetime(
+                2026, 3, 4, 7, 0, tzinfo=NY)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
 def test_finished_step_wakes_the_next(sqlite_url, started):
     with time_machine.travel(NOW + dt.timedelta(minutes=7), tick=False):  # off the job grid
         scheduler = started(configured(sqlite_url))
