@@ -222,8 +222,10 @@ def freshness(session: Session, states: set[str]) -> dict[str, dt.datetime | Non
         .where(Jurisdiction.code.in_(sorted(states))).group_by(Jurisdiction.code))
     for code, seen in rows:
         out[code] = aware(seen)
-    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "ok",
-                                                      CrawlRun.finished_at.is_not(None))):
+    # The newest successful runs are enough: older ones cannot be any state's latest.
+    recent = (select(CrawlRun).where(CrawlRun.status == "ok", CrawlRun.finished_at.is_not(None))
+              .order_by(CrawlRun.finished_at.desc()).limit(500))
+    for run in session.scalars(recent):
         finished = aware(run.finished_at)
         for code in states if not run.states else set(run.states) & states:
             if out[code] is None or (finished and finished > out[code]):  # type: ignore[operator]

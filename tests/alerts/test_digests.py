@@ -123,3 +123,22 @@ def test_matching_rules(Session, db_url):
     assert matches(hb10, [], [], ["LOITERING"]) and not matches(hb10, [], [], ["firearm"])
     assert not matches(hb10, [], ["alert"], ["firearm"])
     assert matches(hb10, [], [], [])  # any tagged bill when nothing narrower is asked
+
+
+def test_freshness_is_the_newest_sighting_or_successful_crawl(Session, db_url):
+    from alerts.select import freshness
+    from billwatch.db.models import CrawlRun
+
+    build_world(Session)
+    later = NOW + dt.timedelta(hours=5)
+    with Session.begin() as s:
+        s.add(CrawlRun(source="legiscan", status="ok", states=["TX"], started_at=NOW,
+                       finished_at=later))
+        s.add(CrawlRun(source="legiscan", status="failed", states=["TX"], started_at=NOW,
+                       finished_at=later + dt.timedelta(hours=1)))
+        s.add(CrawlRun(source="congress", status="ok", states=["US"], started_at=NOW,
+                       finished_at=later + dt.timedelta(hours=2)))
+    with Session.begin() as s:
+        fresh = freshness(s, {"TX", "CA"})
+    assert fresh["TX"] == later  # the failed run does not count, nor another state's
+    assert fresh["CA"] is None
