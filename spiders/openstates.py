@@ -35,6 +35,12 @@ CHAMBERS = {"upper", "lower", "legislature", "executive"}
 MEDIA_PREFERENCE = ("text/html", "application/xhtml+xml", "application/pdf", "text/plain")
 
 
+def ocd_jurisdiction(state: str) -> str:
+    """The Open Civic Data id the API filters on ("NY" -> ocd-jurisdiction/.../state:ny/...)."""
+    kind = "district" if state.upper() == "DC" else "state"
+    return f"ocd-jurisdiction/country:us/{kind}:{state.lower()}/government"
+
+
 def _parse_state(jurisdiction: dict[str, Any]) -> str:
     """"NY" from "ocd-jurisdiction/country:us/state:ny/government" (DC is district:dc)."""
     ocd = jurisdiction["id"]
@@ -164,7 +170,8 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
     def list_url(self, path: str, state: str, page: int, **params: Any) -> str:
         """A listing address with repeated `include` parameters, as the API documents."""
         per_page = self.crawler.settings.getint("OPENSTATES_PER_PAGE", 20)
-        query = [("jurisdiction", state.lower()), ("page", page), ("per_page", per_page)]
+        query = [("jurisdiction", ocd_jurisdiction(state)), ("page", page),
+                 ("per_page", per_page)]
         query += [(k, v) for k, v in params.items() if v is not None]
         if path == "bills":
             query += [("include", name) for name in INCLUDES]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 import zipfile
@@ -294,7 +295,9 @@ def _openstates(server: ReplayServer, parts: list[str], q: dict[str, str], h: di
         return json_reply({"detail": "Must provide API Key as ?apikey or X-API-KEY."}, 403)
     data = server.data
     state = (q.get("jurisdiction") or "").lower()
-    state = state.rsplit("state:", 1)[-1].split("/")[0] if "state:" in state else state
+    # An OCD id ("ocd-jurisdiction/country:us/state:ny/government") or an abbreviation.
+    match = re.search(r"(?:state|district):([a-z]{2})", state)
+    state = match.group(1) if match else state
     if parts == ["bills"]:
         allowed = {"sponsorships", "abstracts", "other_titles", "other_identifiers", "actions",
                    "sources", "documents", "versions", "votes", "related_bills"}

@@ -57,7 +57,8 @@ def test_open_states_page_yields_bills_documents_and_the_next_page() -> None:
     bills = [r for r in out if isinstance(r, BillRecord)]
     assert [b.identifier for b in bills] == ["S 1234", "A 567", "S 2001"]
     [next_page] = _requests(out)
-    assert next_page.url.startswith("http://x/bills?jurisdiction=ny&page=2")
+    assert next_page.url.startswith("http://x/bills?jurisdiction=ocd-jurisdiction%2Fcountry"
+                                    "%3Aus%2Fstate%3Any%2Fgovernment&page=2")
     assert next_page.headers["X-API-KEY"] == b"k"
     # Texts are asked for once their bill is stored, from the states' sites (robots.txt).
     documents = [r for bill in bills for r in spider.requests_after(bill)]
