@@ -26,7 +26,8 @@ GENERIC_RULES: list[Rule] = rules(
     (r"withdrawn", ["withdrawal"]),
     (r"\b(died|failed|indefinitely postponed|tabled|held in committee|defeated)\b", ["failure"]),
     (r"hearing (set|scheduled|canceled|cancelled)|set for (first )?hearing|scheduled for hearing"
-     r"|committee hearing|public hearing", ["hearing"]),
+     r"|committee hearing|public hearing|\b(first|second|third|fourth|\d+(st|nd|rd|th)) hearing"
+     r"|hearing held|heard in committee", ["hearing"]),
     (r"concur", ["concurrence"]),
     (r"do pass|reported (out )?(favorably|with|without|as amended|favorable)|reported from"
      r"|ordered reported|committee report|recommended (for|to) pass|reported to (the )?(house"
