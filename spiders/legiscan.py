@@ -132,6 +132,8 @@ class LegiscanSpider(BillwatchSpider):
         self.when_stored(record, [self.text_request(t["doc_id"], key) for t in
                                   bill.get("texts") or [] if str(t["doc_id"]) not in stored])
         yield record
+        # Hearings on the bill's calendar; after the bill, so their agenda items link to it.
+        yield from parser.parse_calendar(bill)
         for sponsor in bill.get("sponsors") or []:
             ref = f"legiscan:{sponsor.get('people_id')}"
             if sponsor.get("people_id") and self.person_hashes.get(ref) != str(

@@ -86,8 +86,11 @@ class NyOpenlegSpider(BillwatchSpider):
         for year in session_years(self.sessions, dt.date.today()):
             yield self.api_request(self.url(f"bills/{year}", limit=PAGE, offset=1),
                                    self.parse_bill_list, cb_kwargs={"year": year})
-            self.later(self.api_request(self.url(f"agendas/{year}"), self.parse_agenda_list,
-                                        cb_kwargs={"year": year}))
+            # Agendas are numbered by calendar year; a session spans two.
+            for agenda_year in (year, year + 1):
+                self.later(self.api_request(self.url(f"agendas/{agenda_year}"),
+                                            self.parse_agenda_list,
+                                            cb_kwargs={"year": agenda_year}))
 
     def bill_request(self, year: int, print_no: str) -> scrapy.Request:
         """One bill with its amendments' text, HTML for the insert/strike markup."""
@@ -124,8 +127,12 @@ class NyOpenlegSpider(BillwatchSpider):
 
     @guarded
     def parse_bill(self, response: Response) -> Iterator[Any]:
-        """The bill record, all versions' text included."""
-        yield parser.parse_bill(ny_payload(response)["result"])
+        """The bill record, all versions' text included, then the meetings on its agendas."""
+        result = ny_payload(response)["result"]
+        yield parser.parse_bill(result)
+        # A bill's committeeAgendas name the meetings that take it up (when the addendum carries
+        # the meeting); yielded after the bill so that the agenda item links to it.
+        yield from parser.parse_agendas(result)
 
     def agenda_request(self, year: int, number: int) -> scrapy.Request:
         """One weekly agenda with its committee meetings."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from billwatch.db.models import Bill, Person
+from billwatch.db.models import Bill, Event, Person
 from billwatch.db.session import get_sessionmaker
 from spiders.middlewares import retry_after_seconds
 from spiders.replay import Fault, ReplayServer, drop_field, serve_sample
@@ -74,3 +74,8 @@ def test_the_demo_sample_is_crawlable(sqlite_url: str) -> None:
         assert session.scalar(select(func.count()).select_from(Bill)) == (
             bills["items"]["bill"] + ny["items"]["bill"])
         assert session.scalar(select(func.count()).select_from(Person)) >= 10
+        # The sample's hearings: OH bills on LegiScan calendars, NY S 8123 on a Codes agenda.
+        hearings = {(e.committee, b) for e in session.scalars(select(Event))
+                    for b in [a.bill.identifier for a in e.agenda if a.bill is not None]}
+        assert ("Codes", "S 8123") in hearings
+        assert {b for _, b in hearings} >= {"HB 611", "SB 290", "S 8123"}
