@@ -26,11 +26,24 @@ if not Doc.has_extension("struck"):
     Doc.set_extension("inserted", default=[])
 
 
+RULE_NAMES: dict[int, set[str]] = {}  # feature index -> names hashed there (for training)
+
+
 @lru_cache(maxsize=200_000)
 def rule_index(name: str) -> int:
     """The feature index of a named rule feature (a stable hash, not Python's salted one)."""
     digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
-    return N_WORD_BUCKETS + int.from_bytes(digest, "little") % N_RULE_BUCKETS
+    index = N_WORD_BUCKETS + int.from_bytes(digest, "little") % N_RULE_BUCKETS
+    RULE_NAMES.setdefault(index, set()).add(name)
+    return index
+
+
+def labels_of(name: str) -> set[str]:
+    """The pattern labels a rule feature name speaks of ("P:a|b" speaks of a and b)."""
+    kind, _, rest = name.partition(":")
+    if kind == "P":
+        return set(rest.split("|"))
+    return {rest.split("::")[0]} if rest else set()
 
 
 def live_mask(doc: Doc) -> np.ndarray:
@@ -91,11 +104,34 @@ def repealed(doc: Doc, span: Span) -> bool:
     return found
 
 
+NEGATIONS = frozenset({"not", "no", "nor", "never", "nothing", "prohibit", "prohibits",
+                       "prohibited", "prohibiting", "limit", "limits", "limiting", "restrict",
+                       "restricts", "restricting", "inhibit", "inhibits", "inhibiting", "bars",
+                       "forbid", "forbids"})
+NEGATION_SCOPE = 20
+# Matches that a negation turns into their opposite: "shall not honor a detainer" limits
+# immigration enforcement, while "no policy that prohibits ... honoring a detainer" (two
+# negations) still requires it.
+NEGATABLE = frozenset({"immigration_enforcement"})
+
+
+def negated(doc: Doc, span: Span) -> bool:
+    """Whether an odd number of negations precede `span` within its sentence."""
+    count = 0
+    for i in range(span.start - 1, max(span.start - NEGATION_SCOPE, 0) - 1, -1):
+        if doc[i].text in (".", ";", ":"):
+            break
+        count += doc[i].lower_ in NEGATIONS
+    return count % 2 == 1
+
+
 def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
-    """A match that is law after the amendment: not struck, and not an offense being repealed."""
+    """A match that is law after the amendment: not struck, not repealed, not negated."""
     if not mask[span.start:span.end].any():
         return False
-    return not (span.label_ in REVERSIBLE and repealed(doc, span))
+    if span.label_ in REVERSIBLE and repealed(doc, span):
+        return False
+    return not (span.label_ in NEGATABLE and negated(doc, span))
 
 
 def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
@@ -110,9 +146,11 @@ def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
             counts[label] = counts.get(label, 0) + 1
             feats[rule_index("K:" + span.kb_id_)] = 1.0
             live_spans.append(span)
-        else:
+        elif not mask[span.start:span.end].any():
             feats[rule_index("S:" + label)] = 1.0
             feats[rule_index("SK:" + span.kb_id_)] = 1.0
+        else:  # repealed or negated in live text
+            feats[rule_index("N:" + label)] = 1.0
     for label, n in counts.items():
         feats[rule_index("T:" + label)] = 1.0
         feats[rule_index("C:" + label)] = float(np.log1p(n))

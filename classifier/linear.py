@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +54,9 @@ class TrainParams:
 
 
 def train(x: SparseRows, y: np.ndarray, n_features: int, n_word: int, params: TrainParams,
-          sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+          sample_weight: np.ndarray | None = None,
+          allowed: Callable[[np.ndarray], np.ndarray] | None = None
+          ) -> tuple[np.ndarray, np.ndarray]:
     """Weights (n_features, n_labels) and bias fitting y; sample_weight per row or per cell."""
     n, k = y.shape
     sw = np.ones((n, k), dtype=np.float32) if sample_weight is None else sample_weight
@@ -67,6 +70,8 @@ def train(x: SparseRows, y: np.ndarray, n_features: int, n_word: int, params: Tr
     w = np.zeros((len(used), k), dtype=np.float32)
     b = np.zeros(k, dtype=np.float32)
     l2 = np.where(used < n_word, params.l2_words, params.l2_rules).astype(np.float32)[:, None]
+    # Which (feature, label) weights may be non-zero; the rest stay at zero.
+    keep = np.ones((len(used), k), dtype=np.float32) if allowed is None else allowed(used)
     order = np.argsort(local.indices, kind="stable")  # gradient rows by sorted feature index
     starts = np.flatnonzero(np.r_[True, np.diff(local.indices[order]) != 0])
     m_w, v_w = np.zeros_like(w), np.zeros_like(w)
@@ -78,7 +83,7 @@ def train(x: SparseRows, y: np.ndarray, n_features: int, n_word: int, params: Tr
         p = sigmoid(local.dot(w) + b)
         g = (p - y) * cw / norm
         contrib = (g[rows_of_nnz] * local.data[:, None])[order]
-        grad_w = np.add.reduceat(contrib, starts, axis=0) + l2 * w
+        grad_w = (np.add.reduceat(contrib, starts, axis=0) + l2 * w) * keep
         grad_b = g.sum(axis=0)
         for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
             m *= beta1

@@ -11,7 +11,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from classifier.components import TaxonomyScorer
-from classifier.features import SPANS_KEY, is_live, live_mask, rule_index, word_features
+from classifier.features import (
+    SPANS_KEY,
+    is_live,
+    live_mask,
+    negated,
+    rule_index,
+    word_features,
+)
 from classifier.markup import Span, clip, infer_spans, merge
 from classifier.sections import split_sections
 from classifier.taxonomy import TAGS, stance
@@ -19,8 +26,9 @@ from classifier.taxonomy import TAGS, stance
 MAX_QUOTE = 400
 _SENTENCE_END = re.compile(r"[.;:](?=\s)|\n")
 # A struck or repealed offense of buying or selling sex reads as decriminalisation (taxonomy
-# reading rule).
-_FLIPS = {"sex_work_criminalization": "non_criminalization"}
+# reading rule); negated immigration enforcement ("shall not honor a detainer") as relief.
+_FLIPS = {"sex_work_criminalization": "non_criminalization",
+          "immigration_enforcement": "immigration_relief"}
 FLIP_SCORE = 0.9
 
 
@@ -173,11 +181,13 @@ def struck_flips(doc: Doc, text: str | None = None) -> dict[str, tuple[int, int]
         if not target or span.label_ in live_labels or target in out:
             continue
         text = doc.text if text is None else text
+        if target == "immigration_relief" and not negated(doc, span):
+            continue  # struck enforcement is only the old law; a negated one limits it
         if not mask[span.start:span.end].any():
             for s, e in doc._.struck:
                 if s <= span.start_char < e:
                     out[target] = Tagger._clip_quote(text, s, e, span.start_char)
-        else:  # repealed: quote the sentence that repeals it
+        else:  # repealed or negated: quote the sentence that does it
             for s, e in _sentences(text):
                 if s <= span.start_char < e:
                     out[target] = Tagger._clip_quote(text, s, e, span.start_char)

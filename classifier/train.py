@@ -15,12 +15,12 @@ from spacy.util import load_config, load_model_from_config
 import classifier.components  # noqa: F401 - registers the factories
 from classifier.components import TaxonomyScorer
 from classifier.data import Example
-from classifier.features import N_FEATURES, N_WORD_BUCKETS, featurize
+from classifier.features import N_FEATURES, N_WORD_BUCKETS, RULE_NAMES, featurize, labels_of
 from classifier.linear import SparseRows, TrainParams, sigmoid, train
 from classifier.markup import clip, infer_spans
 from classifier.sections import split_sections
 from classifier.tagger import FLIP_SCORE, Tagger, struck_flips
-from classifier.taxonomy import TAGS
+from classifier.taxonomy import ALERT_TAGS, TAGS
 
 log = logging.getLogger(__name__)
 CONFIG_PATH = Path(__file__).parent / "configs" / "pipeline.cfg"
@@ -82,12 +82,53 @@ def label_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
     return y, mask
 
 
-def fit(items: list[Prepared], params: TrainParams) -> tuple[np.ndarray, np.ndarray]:
+# Tags whose rule matches may speak for or against each other: they read the same words
+# opposite ways. Other tags' matches get no weight on a tag, so that a passage carrying one
+# tag does not learn to suppress another (most labelled passages carry a single tag).
+SIBLINGS: dict[str, set[str]] = {
+    "penalty_increase": {"sex_work_criminalization", "non_criminalization", "worker_protections",
+                         "immigration_enforcement"},
+    "sex_work_criminalization": {"penalty_increase", "non_criminalization"},
+    "diversion_court": {"arrest_to_services", "non_criminalization"},
+    "arrest_to_services": {"diversion_court", "survivor_services", "non_criminalization"},
+    "mandated_cooperation": {"survivor_services", "immigration_relief", "non_criminalization"},
+    "carceral_funding": {"survivor_services", "immigration_enforcement"},
+    "detention_forced_labor": {"worker_protections"},
+    "immigration_enforcement": {"immigration_relief", "penalty_increase", "carceral_funding"},
+    "record_relief": {"non_criminalization"},
+    "non_criminalization": {"sex_work_criminalization", "penalty_increase", "record_relief"},
+    "survivor_services": {"mandated_cooperation", "arrest_to_services", "prevention"},
+    "immigration_relief": {"immigration_enforcement", "mandated_cooperation"},
+    "worker_protections": {"detention_forced_labor", "penalty_increase"},
+    "prevention": {"survivor_services"},
+    "civil_remedies": {"penalty_increase"},
+}
+
+
+def allowed_weights(used: np.ndarray) -> np.ndarray:
+    """(len(used), tags) 0/1: rule features of unrelated tags get no weight on a tag."""
+    keep = np.ones((len(used), len(TAGS)), dtype=np.float32)
+    for row, index in enumerate(used.tolist()):
+        if index < N_WORD_BUCKETS:
+            continue
+        spoken = {lab for name in RULE_NAMES.get(index, ()) for lab in labels_of(name)}
+        tags = spoken & set(TAGS)
+        if not tags:
+            continue  # cues and context words inform every tag
+        for j, tag in enumerate(TAGS):
+            if not tags & ({tag} | SIBLINGS[tag]):
+                keep[row, j] = 0.0
+    return keep
+
+
+def fit(items: list[Prepared], params: TrainParams, restrict: bool = True
+        ) -> tuple[np.ndarray, np.ndarray]:
     """Train weights and bias on prepared examples (whole-text features)."""
     x = SparseRows.from_rows([p.whole for p in items])
     y, mask = label_matrix([p.example for p in items])
     weights = np.array([p.example.weight for p in items], dtype=np.float32)
-    return train(x, y, N_FEATURES, N_WORD_BUCKETS, params, mask * weights[:, None])
+    return train(x, y, N_FEATURES, N_WORD_BUCKETS, params, mask * weights[:, None],
+                 allowed_weights if restrict else None)
 
 
 def predict(items: list[Prepared], weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -101,17 +142,25 @@ def predict(items: list[Prepared], weights: np.ndarray, bias: np.ndarray) -> np.
     return out
 
 
-def choose_thresholds(scores: np.ndarray, y: np.ndarray, lo: float = 0.2, hi: float = 0.8
-                      ) -> dict[str, float]:
-    """Per tag, the threshold that maximises F1 on out-of-fold scores (ties: the middle one)."""
+ALERT_BETA = 1.0  # below 1, ALERT thresholds weigh precision more (the config can set it)
+
+
+def choose_thresholds(scores: np.ndarray, y: np.ndarray, lo: float = 0.2, hi: float = 0.8,
+                      alert_beta: float = ALERT_BETA) -> dict[str, float]:
+    """Per tag, the threshold maximising F-beta on out-of-fold scores (ties: the middle one).
+
+    beta is 1 for TRACK tags and `alert_beta` (< 1 favours precision) for ALERT tags.
+    """
     out = {}
     for j, tag in enumerate(TAGS):
         grid = THRESHOLD_GRID[(THRESHOLD_GRID >= lo) & (THRESHOLD_GRID <= hi)]
+        b2 = (alert_beta if tag in ALERT_TAGS else 1.0) ** 2
         f1s = []
         for t in grid:
             pred = scores[:, j] >= t
             tp = float((pred & (y[:, j] > 0)).sum())
-            f1s.append(2 * tp / max(pred.sum() + (y[:, j] > 0).sum(), 1))
+            denominator = b2 * (y[:, j] > 0).sum() + pred.sum()
+            f1s.append((1 + b2) * tp / max(denominator, 1))
         best = max(f1s)
         ties = [t for t, f in zip(grid, f1s, strict=True) if f >= best - 1e-9]
         out[tag] = float(ties[len(ties) // 2])
