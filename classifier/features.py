@@ -108,7 +108,7 @@ NEGATIONS = frozenset({"not", "no", "nor", "never", "nothing", "prohibit", "proh
                        "prohibited", "prohibiting", "limit", "limits", "limiting", "restrict",
                        "restricts", "restricting", "inhibit", "inhibits", "inhibiting", "bars",
                        "forbid", "forbids"})
-NEGATION_SCOPE = 20
+NEGATION_SCOPE = 40
 # Matches that a negation turns into their opposite: "shall not honor a detainer" limits
 # immigration enforcement, while "no policy that prohibits ... honoring a detainer" (two
 # negations) still requires it.
