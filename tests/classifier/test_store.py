@@ -104,3 +104,18 @@ def test_classify_command(Session, db_url):  # noqa: N803
     assert "tagged 0 version(s)" in again.stdout
     both = runner.invoke(app, ["classify", "--all", "--pending"])
     assert both.exit_code == 2
+
+
+def test_train_command_uses_reviewed_tags(Session, db_url, tmp_path):  # noqa: N803
+    from tests.classifier.test_train import _small_config, _write_corpus
+
+    _store(Session)
+    classify_versions(Session)
+    with Session() as session, session.begin():
+        for tag in session.scalars(select(Tag).where(Tag.tag == "civil_remedies")):
+            tag.review_state = "confirmed"
+    result = CliRunner().invoke(app, [
+        "train", "--corpus", str(_write_corpus(tmp_path)), "--no-own", "--folds", "2",
+        "--config", str(_small_config(tmp_path)), "--output", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "and 1 other examples" in result.stdout
