@@ -13,6 +13,7 @@ import numpy as np
 from spacy.attrs import IS_ALPHA, LIKE_NUM, LOWER
 from spacy.tokens import Doc, Span
 
+from classifier.gap_matcher import lower_words
 from classifier.markup import covered
 
 N_WORD_BUCKETS = 1 << 18
@@ -82,6 +83,7 @@ REPEAL_WORDS = frozenset({"repeal", "repeals", "repealed", "repealing", "abolish
                           "abolishing", "decriminalize", "decriminalizes", "decriminalizing",
                           "eliminate", "eliminates", "eliminating"})
 REPEAL_SCOPE = 14  # tokens either side, within one sentence
+_STOPS = frozenset({".", ";", ":"})
 # Offense matches that a repeal around them reverses (the taxonomy's opposite reading).
 REVERSIBLE = frozenset({"sex_work_criminalization", "penalty_increase"})
 
@@ -92,15 +94,16 @@ def repealed(doc: Doc, span: Span) -> bool:
     Missouri's "is repealed and one new section enacted in lieu thereof" re-enacts the
     section, so a repeal with "lieu" in its scope is no repeal.
     """
+    words = lower_words(doc)
     found = False
     for rng in (range(span.start - 1, max(span.start - REPEAL_SCOPE, 0) - 1, -1),
                 range(span.end, min(span.end + REPEAL_SCOPE, len(doc)))):
         for i in rng:
-            if doc[i].text in (".", ";", ":"):
+            if words[i] in _STOPS:
                 break
-            if doc[i].lower_ == "lieu":
+            if words[i] == "lieu":
                 return False
-            found = found or doc[i].lower_ in REPEAL_WORDS
+            found = found or words[i] in REPEAL_WORDS
     return found
 
 
@@ -117,11 +120,12 @@ NEGATABLE = frozenset({"immigration_enforcement"})
 
 def negated(doc: Doc, span: Span) -> bool:
     """Whether an odd number of negations precede `span` within its sentence."""
+    words = lower_words(doc)
     count = 0
     for i in range(span.start - 1, max(span.start - NEGATION_SCOPE, 0) - 1, -1):
-        if doc[i].text in (".", ";", ":"):
+        if words[i] in _STOPS:
             break
-        count += doc[i].lower_ in NEGATIONS
+        count += words[i] in NEGATIONS
     return count % 2 == 1
 
 

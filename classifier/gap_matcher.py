@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
 from spacy.attrs import LOWER
-from spacy.strings import StringStore, hash_string
 from spacy.tokens import Doc
 
 from classifier.patterns import Element, Pattern
 
 
-def _match_at(elements: tuple[Element, ...], words: _LazyWords, k: int, pos: int) -> int:
+def _match_at(elements: tuple[Element, ...], words: list[str], k: int, pos: int) -> int:
     """The end of a match of elements[k:] starting at token `pos`, or -1 (shortest gaps first)."""
     if k == len(elements):
         return pos
@@ -42,24 +40,6 @@ def _match_at(elements: tuple[Element, ...], words: _LazyWords, k: int, pos: int
     return -1
 
 
-class _LazyWords:
-    """Lower-case words of a doc, looked up in the string store only where a match looks."""
-
-    def __init__(self, lowers: np.ndarray, strings: StringStore) -> None:
-        self.lowers = lowers
-        self.strings = strings
-        self.cache: dict[int, str] = {}
-
-    def __len__(self) -> int:
-        return len(self.lowers)
-
-    def __getitem__(self, i: int) -> str:
-        word = self.cache.get(i)
-        if word is None:
-            word = self.cache[i] = self.strings[int(self.lowers[i])]
-        return word
-
-
 class GapMatcher:
     """Finds (pattern, start, end) for gapped patterns, one match per pattern and start."""
 
@@ -69,22 +49,29 @@ class GapMatcher:
             assert pattern.elements is not None
             for word in pattern.elements[0].words:
                 self.by_first[word].append(pattern)
-        self.anchor_hashes = np.array(sorted(hash_string(w) for w in self.by_first),
-                                      dtype=np.uint64)
+
 
     def __call__(self, doc: Doc) -> list[tuple[Pattern, int, int]]:
         """Every match in `doc`."""
-        lowers = doc.to_array(LOWER)
-        strings = doc.vocab.strings
-        candidates = np.flatnonzero(np.isin(lowers, self.anchor_hashes))
-        if len(candidates) == 0:
-            return []
-        words = _LazyWords(lowers, strings)
+        words = lower_words(doc)
+        by_first = self.by_first
         out = []
-        for i in candidates.tolist():
-            for pattern in self.by_first.get(words[i], ()):
+        for i, word in enumerate(words):
+            patterns = by_first.get(word)
+            if not patterns:
+                continue
+            for pattern in patterns:
                 assert pattern.elements is not None
                 end = _match_at(pattern.elements, words, 1, i + 1)
                 if end > i:
                     out.append((pattern, i, end))
         return out
+
+
+def lower_words(doc: Doc) -> list[str]:
+    """The lower-case form of every token (computed once per doc)."""
+    words = doc.user_data.get("bw_words")
+    if words is None:
+        strings = doc.vocab.strings
+        words = doc.user_data["bw_words"] = [strings[h] for h in doc.to_array(LOWER).tolist()]
+    return words
