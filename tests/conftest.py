@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
 
 from billwatch.db.session import get_engine, get_sessionmaker, normalise_url, upgrade
 from billwatch.settings import get_settings
@@ -98,6 +99,6 @@ def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 
 
 @pytest.fixture
-def Session(db_url: str) -> sessionmaker[Session]:  # noqa: N802 - reads like the factory it is
+def Session(db_url: str) -> sessionmaker[OrmSession]:  # noqa: N802 - reads like the factory
     """A sessionmaker on the test database (both dialects)."""
     return get_sessionmaker(db_url)

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import us
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from billwatch.actions import classify_action, derive_stage
@@ -370,16 +370,12 @@ def upsert_person(session: Session, record: PersonRecord) -> tuple[Person, bool]
         )
     session.flush()
     # Sponsorships and memberships seen before the person can now be linked.
-    for row in session.scalars(
-        select(Sponsorship).where(Sponsorship.person_ref == record.source_key,
-                                  Sponsorship.person_id.is_(None))
-    ):
-        row.person_id = person.id
-    for row in session.scalars(
-        select(Membership).where(Membership.person_ref == record.source_key,
-                                 Membership.person_id.is_(None))
-    ):
-        row.person_id = person.id
+    for model in (Sponsorship, Membership):
+        session.execute(
+            update(model)
+            .where(model.person_ref == record.source_key, model.person_id.is_(None))
+            .values(person_id=person.id)
+        )
     return person, created
 
 
