@@ -81,7 +81,7 @@ def test_omnibus_bill_is_tagged_section_by_section():
         "Section 1. The department of labor shall enforce the minimum wage and overtime for "
         "domestic workers, and no employer shall retaliate against a worker who complains.\n"
         "Section 2. The legislature finds that the state has many rivers.\n"
-        "Section 3. A victim of human trafficking may bring a civil action against the "
+        "Section 3. A person who was trafficked may bring a civil action against the "
         "trafficker for actual damages, punitive damages and reasonable attorney fees.\n"
     )
     result = TAGGER.tag(text)
