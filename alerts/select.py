@@ -58,17 +58,47 @@ def changed_bill_ids(session: Session, since: dt.datetime, now: dt.datetime) -> 
     query: CompoundSelect[int] = union(
         select(Bill.id).where(Bill.first_seen > since),
         select(BillVersion.bill_id).where(BillVersion.created_at > since),
-        select(BillVersion.bill_id).join(Tag, Tag.version_id == BillVersion.id)
-        .where(Tag.created_at > since),
-        select(BillVersion.bill_id).join(
-            VersionClassification, VersionClassification.version_id == BillVersion.id)
-        .where(VersionClassification.classified_at > since),
         select(BillAction.bill_id).where(BillAction.created_at > since),
         select(EventAgendaItem.bill_id).join(Event, Event.id == EventAgendaItem.event_id)
         .where(Event.updated_at > since, Event.start_time >= now,
                EventAgendaItem.bill_id.is_not(None)),
     )
-    return {row[0] for row in session.execute(query) if row[0] is not None}
+    changed = {row[0] for row in session.execute(query) if row[0] is not None}
+    return changed | retagged_bill_ids(session, since)
+
+
+def _tag_set(session: Session, version_id: int, classifier_version: str) -> set[str]:
+    return set(session.scalars(
+        select(Tag.tag).where(Tag.version_id == version_id,
+                              Tag.classifier_version == classifier_version,
+                              (Tag.review_state.is_(None)) | (Tag.review_state != "rejected"))
+    ))
+
+
+def retagged_bill_ids(session: Session, since: dt.datetime) -> set[int]:
+    """Bills whose versions were first tagged, or tagged differently, by a classification since.
+
+    A new classifier version re-tags every version; only a change in the tags themselves is news,
+    so that a retrained model does not send every bill again.
+    """
+    recent = select(VersionClassification.version_id).where(
+        VersionClassification.classified_at > since)
+    runs: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for version_id, classifier_version, bill_id in session.execute(
+        select(VersionClassification.version_id, VersionClassification.classifier_version,
+               BillVersion.bill_id)
+        .join(BillVersion, BillVersion.id == VersionClassification.version_id)
+        .where(VersionClassification.version_id.in_(recent))
+        .order_by(VersionClassification.classified_at, VersionClassification.id)
+    ):
+        runs[version_id].append((classifier_version, bill_id))
+    changed: set[int] = set()
+    for version_id, history in runs.items():
+        (latest, bill_id), previous = history[-1], history[:-1]
+        if not previous or _tag_set(session, version_id, latest) != _tag_set(
+                session, version_id, previous[-1][0]):
+            changed.add(bill_id)
+    return changed
 
 
 def _version_tags(session: Session, version_ids: list[int]) -> dict[int, list[Tag]]:

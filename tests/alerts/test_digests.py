@@ -142,3 +142,30 @@ def test_freshness_is_the_newest_sighting_or_successful_crawl(Session, db_url):
         fresh = freshness(s, {"TX", "CA"})
     assert fresh["TX"] == later  # the failed run does not count, nor another state's
     assert fresh["CA"] is None
+
+
+def test_a_retrained_classifier_alone_does_not_make_a_bill_news(Session, db_url):
+    from alerts.select import retagged_bill_ids
+    from billwatch.db.models import BillVersion, Tag, VersionClassification
+
+    world = build_world(Session)
+    since = NOW - dt.timedelta(days=1)
+    with Session.begin() as s:
+        sb5_version = s.scalar(select(BillVersion.id).where(BillVersion.bill_id == world.sb5))
+        # Version 2 of the classifier finds the same record_relief tag again: not news.
+        s.add(VersionClassification(version_id=sb5_version, classifier_version="v2",
+                                    stance="TRACK", classified_at=NOW))
+        s.add(Tag(version_id=sb5_version, tag="record_relief", score=0.8, evidence="x",
+                  classifier_version="v2", created_at=NOW))
+    with Session() as s:
+        assert world.sb5 not in changed_bill_ids(s, since, NOW)
+    with Session.begin() as s:
+        # Version 3 also finds civil_remedies: the tags changed, so the bill is news again.
+        s.add(VersionClassification(version_id=sb5_version, classifier_version="v3",
+                                    stance="TRACK", classified_at=NOW))
+        for name in ("record_relief", "civil_remedies"):
+            s.add(Tag(version_id=sb5_version, tag=name, score=0.8, evidence="x",
+                      classifier_version="v3", created_at=NOW))
+    with Session() as s:
+        assert retagged_bill_ids(s, since) == {world.sb5}
+        assert world.sb5 in changed_bill_ids(s, since, NOW)
