@@ -29,7 +29,7 @@ def configured(url: str, **extra):
 
 
 @pytest.fixture
-def started(sqlite_url):
+def started():
     made = []
 
     def start(settings):
@@ -45,9 +45,9 @@ def started(sqlite_url):
             scheduler.shutdown(wait=False)
 
 
-def test_jobs_have_stable_ids_and_local_times(sqlite_url, started):
+def test_jobs_have_stable_ids_and_local_times(db_url, started):
     with time_machine.travel(NOW, tick=False):  # Tuesday 10:00 in New York
-        scheduler = started(configured(sqlite_url))
+        scheduler = started(configured(db_url))
         jobs_by_id = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs_by_id) == {"crawl:legiscan", "crawl:ny_openleg", "classify",
                                "rapid-response", "send-outbox", "digest:daily", "digest:weekly"}
@@ -64,11 +64,11 @@ def test_jobs_have_stable_ids_and_local_times(sqlite_url, started):
     assert jobs_by_id["crawl:legiscan"].args == ("legiscan",)
 
 
-def test_restart_replaces_jobs_instead_of_adding(sqlite_url, started):
+def test_restart_replaces_jobs_instead_of_adding(db_url, started):
     with time_machine.travel(NOW, tick=False):
-        first = started(configured(sqlite_url))
+        first = started(configured(db_url))
         first.shutdown(wait=False)
-        second = started(configured(sqlite_url, crawl_sources=["legiscan"],
+        second = started(configured(db_url, crawl_sources=["legiscan"],
                                     crawl_intervals={"legiscan": 30}))
         ids = sorted(job.id for job in second.get_jobs())
     assert ids.count("crawl:legiscan") == 1 and "crawl:ny_openleg" not in ids
