@@ -32,6 +32,9 @@ def attach_version(ing: Ingester, bill_id: int, version: VersionRecord, path: st
             bill = session.get(Bill, bill_id)
             if bill is None:
                 raise ParseError(f"bill {bill_id} vanished")
+            if version.text.strip() and any(
+                    v.content_hash == version.content_hash for v in bill.versions):
+                return  # the same text again: nothing to write (the common case on a rerun)
             placeholder = next((v for v in bill.versions if version.source_key
                                 and v.source_key == version.source_key), None)
             if placeholder is not None:
