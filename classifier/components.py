@@ -10,7 +10,6 @@ import numpy as np
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
-from spacy.util import ensure_path
 
 from classifier.features import N_FEATURES, SPANS_KEY, featurize
 from classifier.gap_matcher import GapMatcher
@@ -87,7 +86,7 @@ class TaxonomyScorer:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save weights sparsely (rows that are all zero are not stored) and the thresholds."""
-        path = ensure_path(path)
+        path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         rows = np.flatnonzero(np.abs(self.weights).max(axis=1) > 1e-5)
         np.savez_compressed(path / "weights.npz", rows=rows.astype(np.int32),
@@ -97,7 +96,7 @@ class TaxonomyScorer:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TaxonomyScorer:
         """Load what `to_disk` saved."""
-        path = ensure_path(path)
+        path = Path(path)
         meta = json.loads((path / "labels.json").read_text())
         self.labels = meta["labels"]
         self.thresholds = meta["thresholds"]

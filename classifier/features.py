@@ -129,13 +129,111 @@ def negated(doc: Doc, span: Span) -> bool:
     return count % 2 == 1
 
 
+# Ohio ends every amending bill with "That existing sections ... are hereby repealed": the old
+# text of the sections it re-enacts, not a repeal of any offense; Missouri's "repealed and one
+# new section enacted in lieu thereof" and "repealed and reenacted" read the same way.
+REENACT_WORDS = frozenset({"existing", "lieu", "reenacted", "reenact", "reenacts", "reenacting",
+                           "reenactment"})
+
+
+def _sentence_bounds(doc: Doc, span: Span) -> tuple[int, int]:
+    """Token range of the sentence-like piece (between . ; :) around `span`."""
+    words = lower_words(doc)
+    lo = span.start
+    while lo > 0 and words[lo - 1] not in _STOPS:
+        lo -= 1
+    hi = span.end
+    while hi < len(doc) and words[hi - 1] not in _STOPS:
+        hi += 1
+    return lo, hi
+
+
+def reenacted(doc: Doc, span: Span) -> bool:
+    """Whether a repeal match is a re-enactment clause (the bill amends what it "repeals")."""
+    words = lower_words(doc)
+    lo, hi = _sentence_bounds(doc, span)
+    for i in range(lo, hi):
+        if words[i] in REENACT_WORDS:
+            return True
+        if words[i] == "re" and i + 2 < hi and words[i + 1] == "-" and \
+                words[i + 2].startswith("enact"):
+            return True
+    return False
+
+
+COND_NEGATIONS = frozenset({"not", "no", "nor", "never", "neither", "regardless", "without",
+                            "irrespective", "unless"})
+COND_SCOPE = 16
+_AUXILIARIES = frozenset({"does", "do", "did", "has", "have", "had", "is", "was"})
+
+
+def condition_negated(doc: Doc, span: Span) -> bool:
+    """Whether a cooperation condition is negated: "shall not be required to cooperate",
+    "regardless of whether the victim reported". "Not ... unless" stays a condition, and so
+    does "a victim who does not cooperate" (a penalty for not cooperating)."""
+    words = lower_words(doc)
+    count = int(words[span.start] == "unless")
+    for i in range(span.start - 1, max(span.start - COND_SCOPE, 0) - 1, -1):
+        if words[i] in _STOPS:
+            break
+        if words[i] in COND_NEGATIONS:
+            if words[i] in {"not", "never"} and i > 0 and words[i - 1] in _AUXILIARIES \
+                    and i == span.start - 1:
+                continue  # "who does not cooperate": the condition itself
+            count += 1
+    return count % 2 == 1
+
+
+def struck_match(span: Span, mask: np.ndarray) -> bool:
+    """Whether most of a match is struck ("reported [to the proper authorities]" is struck)."""
+    part = mask[span.start:span.end]
+    return len(part) == 0 or part.sum() * 2 < len(part)
+
+
+# An offense named where a bill relieves people of it (a vacatur motion, an affirmative
+# defense, expungement) is the subject of the relief, not a new or heavier crime.
+RELIEF_WORDS = frozenset({"vacate", "vacates", "vacated", "vacating", "vacatur", "expunge",
+                          "expunged", "expunging", "expungement", "seal", "sealed", "sealing",
+                          "defense", "immunity", "immune", "former"})
+# A civil or administrative penalty is no criminal penalty.
+CIVIL_WORDS = frozenset({"civil", "administrative"})
+# Closing prisons or cutting their capacity shrinks the apparatus rather than growing it.
+SHRINK_WORDS = frozenset({"close", "closes", "closing", "closure", "closures", "decommission",
+                          "decommissioning", "downsize", "downsizing"})
+
+
+def _in_sentence(doc: Doc, span: Span, words: frozenset[str]) -> bool:
+    lower = lower_words(doc)
+    lo, hi = _sentence_bounds(doc, span)
+    return any(lower[i] in words for i in range(lo, hi))
+
+
 def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
     """A match that is law after the amendment: not struck, not repealed, not negated."""
-    if not mask[span.start:span.end].any():
+    if struck_match(span, mask):
         return False
-    if span.label_ in REVERSIBLE and repealed(doc, span):
+    label = span.label_
+    if label in REVERSIBLE and repealed(doc, span):
         return False
-    return not (span.label_ in NEGATABLE and negated(doc, span))
+    if label in REVERSIBLE and _in_sentence(doc, span, RELIEF_WORDS):
+        return False
+    if label == "penalty_increase" and any(w in CIVIL_WORDS for w in lower_words(doc)[
+            max(span.start - 2, 0):span.end]):
+        return False
+    if label == "carceral_funding" and _in_sentence(doc, span, SHRINK_WORDS):
+        return False
+    if label == "non_criminalization" and "repeal" in span.kb_id_ and reenacted(doc, span):
+        return False
+    if label == "mandated_cooperation" and condition_negated(doc, span):
+        return False
+    return not (label in NEGATABLE and negated(doc, span))
+
+
+def supported_tags(doc: Doc, tags: frozenset[str]) -> set[str]:
+    """The tags with at least one live pattern match in the section (rule support)."""
+    mask = live_mask(doc)
+    return {s.label_ for s in doc.spans.get(SPANS_KEY, [])
+            if s.label_ in tags and is_live(doc, s, mask)}
 
 
 def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
@@ -150,7 +248,7 @@ def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
             counts[label] = counts.get(label, 0) + 1
             feats[rule_index("K:" + span.kb_id_)] = 1.0
             live_spans.append(span)
-        elif not mask[span.start:span.end].any():
+        elif struck_match(span, mask):
             feats[rule_index("S:" + label)] = 1.0
             feats[rule_index("SK:" + span.kb_id_)] = 1.0
         else:  # repealed or negated in live text

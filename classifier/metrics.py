@@ -32,7 +32,7 @@ def prf(pred: np.ndarray, gold: np.ndarray) -> PRF:
 def alert_column(matrix: np.ndarray) -> np.ndarray:
     """Whether each row carries any ALERT tag."""
     cols = [i for i, t in enumerate(TAGS) if t in ALERT_TAGS]
-    return matrix[:, cols].astype(bool).any(axis=1)
+    return np.asarray(matrix[:, cols].astype(bool).any(axis=1))
 
 
 @dataclass

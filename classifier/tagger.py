@@ -17,11 +17,13 @@ from classifier.features import (
     live_mask,
     negated,
     rule_index,
+    struck_match,
+    supported_tags,
     word_features,
 )
 from classifier.markup import Span, clip, infer_spans, merge
 from classifier.sections import split_sections
-from classifier.taxonomy import TAGS, stance
+from classifier.taxonomy import ALERT_TAGS, TAGS, stance
 
 MAX_QUOTE = 400
 _SENTENCE_END = re.compile(r"[.;:](?=\s)|\n")
@@ -30,6 +32,21 @@ _SENTENCE_END = re.compile(r"[.;:](?=\s)|\n")
 _FLIPS = {"sex_work_criminalization": "non_criminalization",
           "immigration_enforcement": "immigration_relief"}
 FLIP_SCORE = 0.9
+# An ALERT tag that no live pattern of its own supports in the section keeps only this share of
+# its score: words alone (a prison named in an appropriation, an offense named in a vacatur
+# motion) raise false alarms, and ALERT false alarms cost the coalition's trust.
+UNSUPPORTED_ALERT = 0.3
+UNSUPPORTED_TRACK = 1.0
+_ALERT = frozenset(ALERT_TAGS)
+_ALL_TAGS = frozenset(TAGS)
+
+
+def gate(scores: np.ndarray, support: set[str] | frozenset[str]) -> np.ndarray:
+    """Section scores (in TAGS order) scaled down for tags without rule support."""
+    factors = np.array([1.0 if t in support else
+                        (UNSUPPORTED_ALERT if t in _ALERT else UNSUPPORTED_TRACK) for t in TAGS],
+                       dtype=np.float32)
+    return scores * factors
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,10 @@ class Tagger:
 
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
-        self.scorer: TaxonomyScorer = nlp.get_pipe("taxonomy_scorer")
+        scorer = nlp.get_pipe("taxonomy_scorer")
+        if not isinstance(scorer, TaxonomyScorer):
+            raise TypeError(f"taxonomy_scorer is a {type(scorer).__name__}, not a TaxonomyScorer")
+        self.scorer = scorer
         self.thresholds = {t: self.scorer.thresholds.get(t, 0.5) for t in TAGS}
 
     def process(self, text: str, inserted: Sequence[Span] = (), struck: Sequence[Span] = ()
@@ -118,8 +138,10 @@ class Tagger:
 
     def _section_result(self, doc: Doc, text: str, index: int, label: str, start: int
                         ) -> SectionResult:
-        scores = {t: float(doc.cats.get(t, 0.0)) for t in TAGS}
         flipped = struck_flips(doc, text)
+        support = supported_tags(doc, _ALL_TAGS) | set(flipped)
+        raw = np.array([doc.cats.get(t, 0.0) for t in TAGS], dtype=np.float32)
+        scores = dict(zip(TAGS, gate(raw, support).tolist(), strict=True))
         for tag in flipped:
             scores[tag] = max(scores[tag], FLIP_SCORE)
         tags = [t for t in TAGS if scores[t] >= self.thresholds[t]]
@@ -183,7 +205,7 @@ def struck_flips(doc: Doc, text: str | None = None) -> dict[str, tuple[int, int]
         text = doc.text if text is None else text
         if target == "immigration_relief" and not negated(doc, span):
             continue  # struck enforcement is only the old law; a negated one limits it
-        if not mask[span.start:span.end].any():
+        if struck_match(span, mask):
             for s, e in doc._.struck:
                 if s <= span.start_char < e:
                     out[target] = Tagger._clip_quote(text, s, e, span.start_char)
@@ -198,7 +220,7 @@ def aggregate(sections: list[SectionResult]) -> DocResult:
     """Bill-level result: union of tags, best score and strongest evidence per tag, stance."""
     scores = {t: max((s.scores[t] for s in sections), default=0.0) for t in TAGS}
     tags = [t for t in TAGS if any(t in s.tags for s in sections)]
-    evidence = []
+    evidence: list[Evidence] = []
     for tag in tags:
         best = max((s for s in sections if tag in s.tags), key=lambda s: s.scores[tag])
         evidence.extend(ev for ev in best.evidence if ev.tag == tag)

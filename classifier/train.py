@@ -15,11 +15,18 @@ from spacy.util import load_config, load_model_from_config
 import classifier.components  # noqa: F401 - registers the factories
 from classifier.components import TaxonomyScorer
 from classifier.data import Example
-from classifier.features import N_FEATURES, N_WORD_BUCKETS, RULE_NAMES, featurize, labels_of
+from classifier.features import (
+    N_FEATURES,
+    N_WORD_BUCKETS,
+    RULE_NAMES,
+    featurize,
+    labels_of,
+    supported_tags,
+)
 from classifier.linear import SparseRows, TrainParams, sigmoid, train
 from classifier.markup import clip, infer_spans
 from classifier.sections import split_sections
-from classifier.tagger import FLIP_SCORE, Tagger, struck_flips
+from classifier.tagger import FLIP_SCORE, Tagger, gate, struck_flips
 from classifier.taxonomy import ALERT_TAGS, TAGS
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,7 @@ class Prepared:
     whole: tuple[np.ndarray, np.ndarray]
     sections: list[tuple[np.ndarray, np.ndarray]]
     flips: set[str]
+    support: list[set[str]]
 
 
 def prepare(tagger: Tagger, example: Example) -> Prepared:
@@ -61,13 +69,17 @@ def prepare(tagger: Tagger, example: Example) -> Prepared:
     if not ins and not stk:
         ins, stk = infer_spans(example.text)
     whole = featurize(tagger.process(example.text, ins, stk))
-    sections, flips = [], set()
+    sections, flips, support = [], set(), []
     for sec in split_sections(example.text):
         doc = tagger.process(example.text[sec.start:sec.end], clip(ins, sec.start, sec.end),
                              clip(stk, sec.start, sec.end))
         sections.append(featurize(doc))
-        flips |= set(struck_flips(doc))
-    return Prepared(example, whole, sections or [whole], flips)
+        flipped = set(struck_flips(doc))
+        flips |= flipped
+        support.append(supported_tags(doc, frozenset(TAGS)) | flipped)
+    if not sections:
+        sections, support = [whole], [set(TAGS)]
+    return Prepared(example, whole, sections, flips, support)
 
 
 def label_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +148,9 @@ def predict(items: list[Prepared], weights: np.ndarray, bias: np.ndarray) -> np.
     out = np.zeros((len(items), len(TAGS)), dtype=np.float32)
     for i, item in enumerate(items):
         x = SparseRows.from_rows(item.sections)
-        out[i] = sigmoid(x.dot(weights) + bias).max(axis=0)
+        raw = sigmoid(x.dot(weights) + bias)
+        out[i] = np.stack([gate(r, sup) for r, sup in zip(raw, item.support, strict=True)]
+                          ).max(axis=0)
         for tag in item.flips:
             out[i, TAGS.index(tag)] = max(out[i, TAGS.index(tag)], FLIP_SCORE)
     return out
@@ -239,7 +253,8 @@ def train_pipeline(corpus: list[Example], extra: list[Example], output: Path = P
     # A fresh pipeline to save: the one used for training holds every word of the training
     # texts in its string store, which the shipped pipeline does not need.
     fresh = build_nlp(config_path)
-    scorer: TaxonomyScorer = fresh.get_pipe("taxonomy_scorer")
+    scorer = fresh.get_pipe("taxonomy_scorer")
+    assert isinstance(scorer, TaxonomyScorer)  # the config names our own factory
     scorer.set_model(weights, bias, thresholds)
     output.mkdir(parents=True, exist_ok=True)
     fresh.to_disk(output)
