@@ -83,7 +83,7 @@ class DocResult:
     stance: str = "none"
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def _raw_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence-like pieces: ends at . ; : before a space, and at line breaks."""
     out = []
     start = 0
@@ -100,6 +100,41 @@ def _sentences(text: str) -> list[tuple[int, int]]:
         if e > s:
             trimmed.append((s, e))
     return trimmed
+
+
+MIN_EVIDENCE_WORDS = 5
+_WORDS = re.compile(r"[A-Za-z]+")
+_VERB = re.compile(r"\b(?:shall|may|must|is|are|was|were|means|includes|be)\b", re.I)
+# Headings and captions are never evidence: "Section 1.", "Sec. 2907.24.", "Regular Session",
+# "AN ACT", "PART D", a codified number alone.
+_HEADING_PIECE = re.compile(
+    r"^(?:(?:SECTION|Section|SEC|Sec|Art|ARTICLE|Article|PART|Part|Chapter|CHAPTER|§+)\.?\s*"
+    r"[\w.\-]*\.?|[\d.\-]+|[(\[]?\w{1,4}[)\]]\.?|(?:[A-Z][a-z]*\s*){1,3}(?:Session|Act|"
+    r"Bill|Legislature|Assembly)\.?)$")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence pieces fit to quote: headings dropped, fragments joined to the next piece."""
+    out: list[tuple[int, int]] = []
+    pending: int | None = None  # start of fragments waiting for the piece they belong to
+    for s, e in _raw_sentences(text):
+        if _HEADING_PIECE.match(text[s:e]):
+            continue
+        start = s if pending is None else pending
+        if not _is_sentence(text[start:e]):
+            pending = start
+            continue
+        out.append((start, e))
+        pending = None
+    if pending is not None and out:  # trailing fragments belong to the last sentence
+        out[-1] = (out[-1][0], _raw_sentences(text)[-1][1])
+    return out
+
+
+def _is_sentence(piece: str) -> bool:
+    """Enough words to say something: five, or three with a verb ("Prostitution is a felony")."""
+    n = len(_WORDS.findall(piece))
+    return n >= MIN_EVIDENCE_WORDS or (n >= 3 and _VERB.search(piece) is not None)
 
 
 class Tagger:
@@ -144,7 +179,8 @@ class Tagger:
         scores = dict(zip(TAGS, gate(raw, support).tolist(), strict=True))
         for tag in flipped:
             scores[tag] = max(scores[tag], FLIP_SCORE)
-        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]]
+        # A section without one real sentence (a heading, a caption) carries no tag.
+        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]] if _sentences(text) else []
         evidence = []
         for tag in tags:
             s, e = flipped.get(tag) or self._evidence(doc, tag, text)
@@ -159,7 +195,10 @@ class Tagger:
         spans = [s for s in doc.spans.get(SPANS_KEY, []) if is_live(doc, s, mask)]
         best, best_score, best_anchor = (0, len(text)), -np.inf, 0
         own = [x.start_char for x in spans if x.label_ == tag]
-        for s, e in _sentences(text):
+        pieces = _sentences(text)
+        if not any(s <= c < e for s, e in pieces for c in own):
+            own = []  # the tag's own matches sit in headings only: weigh every sentence
+        for s, e in pieces:
             if own and not any(s <= c < e for c in own):
                 continue  # a sentence with the tag's own pattern always wins over one without
             span = doc.char_span(s, e, alignment_mode="expand")
