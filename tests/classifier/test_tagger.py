@@ -54,8 +54,12 @@ def test_missouri_brackets_in_plain_text_are_struck(files):
     _check_shape(text, result)
     assert "non_criminalization" in result.tags
     assert "sex_work_criminalization" not in result.tags
-    flip = next(ev for ev in result.evidence if ev.tag == "non_criminalization")
+    codified = next(s for s in result.sections if s.label == "567.999")
+    flip = next(ev for ev in codified.evidence if ev.tag == "non_criminalization")
     assert flip.quote.startswith("[1. A person commits the offense of patronizing")
+    # The bill's evidence is the strongest: the struck offense or the outright repeal.
+    best = next(ev for ev in result.evidence if ev.tag == "non_criminalization")
+    assert best.quote in (flip.quote, "Section 567.999, RSMo, is repealed.")
 
 
 def test_given_spans_override_printed_marks():

@@ -1,0 +1,106 @@
+"""Scope of a match: re-enactment repeals, negated conditions, relief contexts, evidence."""
+
+import numpy as np
+import pytest
+
+import classifier
+from classifier.features import SPANS_KEY, is_live, live_mask
+from classifier.tagger import UNSUPPORTED_ALERT, _sentences, gate
+from classifier.taxonomy import TAGS
+
+TAGGER = classifier.load()
+
+
+def _live(text, label):
+    """(live, not live) counts of `label` matches in `text`."""
+    doc = TAGGER.process(text)
+    mask = live_mask(doc)
+    spans = [s for s in doc.spans[SPANS_KEY] if s.label_ == label]
+    assert spans, f"no {label} match in {text!r}"
+    live = sum(is_live(doc, s, mask) for s in spans)
+    return live, len(spans) - live
+
+
+@pytest.mark.parametrize("text", [
+    "Section 2. That existing sections 2907.24 and 2907.241 of the Revised Code are hereby "
+    "repealed.",
+    "Section A. Section 566.223, RSMo, is repealed and one new section enacted in lieu thereof.",
+    "Sec. 4. Sections 10-1 and 10-2 are hereby repealed and reenacted to read as follows:",
+])
+def test_a_re_enactment_clause_is_no_repeal(text):
+    assert _live(text, "non_criminalization")[0] == 0
+    assert "non_criminalization" not in TAGGER.tag(text).tags
+
+
+def test_an_outright_repeal_of_an_offense_still_counts():
+    text = "Section 3. Section 2907.26 of the Revised Code, which defines loitering to engage " \
+           "in solicitation, is hereby repealed."
+    assert _live(text, "non_criminalization")[0] >= 1
+    assert "non_criminalization" in TAGGER.tag(text).tags
+
+
+@pytest.mark.parametrize("text", [
+    "A survivor shall not be required to report to or cooperate with law enforcement as a "
+    "condition of receiving services funded under this section.",
+    "Services shall be provided regardless of whether the victim has cooperated with law "
+    "enforcement.",
+    "Eligibility is determined without regard to cooperation with law enforcement.",
+])
+def test_a_negated_cooperation_condition_is_not_mandated_cooperation(text):
+    live, negated = _live(text, "mandated_cooperation")
+    assert live == 0 and negated >= 1
+    assert "mandated_cooperation" not in TAGGER.tag(text).tags
+
+
+@pytest.mark.parametrize("text", [
+    "A victim is not eligible for compensation unless the victim cooperates with law "
+    "enforcement in the investigation.",
+    "Benefits shall end for a victim who does not cooperate with law enforcement.",
+])
+def test_a_condition_stays_a_condition(text):
+    assert _live(text, "mandated_cooperation")[0] >= 1
+    assert "mandated_cooperation" in TAGGER.tag(text).tags
+
+
+def test_an_offense_named_in_a_vacatur_motion_is_not_criminalization():
+    text = "(1) A person convicted of the offense of prostitution may move the court to " \
+           "vacate the conviction if the person was a victim of trafficking."
+    assert _live(text, "sex_work_criminalization")[0] == 0
+    result = TAGGER.tag(text)
+    assert "record_relief" in result.tags
+    assert result.stance == "TRACK"
+
+
+def test_a_civil_penalty_is_no_criminal_penalty():
+    text = "AN ACT relating to signs at rest areas; providing a civil penalty."
+    assert _live(text, "penalty_increase")[0] == 0
+    assert "penalty_increase" not in TAGGER.tag(text).tags
+
+
+def test_an_enforcement_task_force_appropriation_is_carceral_funding():
+    text = "Section 5. The following sums are appropriated for the fiscal year: Office of " \
+           "the Attorney General. Human Trafficking Enforcement Task Force, $6,500,000."
+    result = TAGGER.tag(text)
+    assert "carceral_funding" in result.tags
+    assert "survivor_services" not in result.tags
+    quote = next(ev.quote for ev in result.evidence if ev.tag == "carceral_funding")
+    assert "Task Force" in quote or "appropriated" in quote
+
+
+def test_headings_and_fragments_are_never_evidence():
+    text = "Regular Session\nSection 1. cooperation with law enforcement."
+    assert _sentences(text) == []
+    assert TAGGER.tag(text).tags == []
+    text = "SECTION 1. Sec. 2. A person who patronizes a prostitute commits a class A felony."
+    pieces = [text[s:e] for s, e in _sentences(text)]
+    assert pieces == ["A person who patronizes a prostitute commits a class A felony."]
+    for ev in TAGGER.tag(text).evidence:
+        assert ev.quote.startswith("A person")
+
+
+def test_unsupported_alert_scores_are_scaled_down():
+    scores = np.full(len(TAGS), 0.8, dtype=np.float32)
+    gated = dict(zip(TAGS, gate(scores, {"penalty_increase"}).tolist(), strict=True))
+    assert gated["penalty_increase"] == pytest.approx(0.8)
+    assert gated["carceral_funding"] == pytest.approx(0.8 * UNSUPPORTED_ALERT)
+    assert gated["survivor_services"] == pytest.approx(0.8)
