@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span
 
 from classifier.gap_matcher import lower_words
 from classifier.markup import covered
+from classifier.taxonomy import ALERT_TAGS
 
 N_WORD_BUCKETS = 1 << 18
 N_RULE_BUCKETS = 1 << 14
@@ -208,11 +209,26 @@ def _in_sentence(doc: Doc, span: Span, words: frozenset[str]) -> bool:
     return any(lower[i] in words for i in range(lo, hi))
 
 
+_NOT_DEFINING = frozenset({"by", "any", "other", "the", "a", "no", "same", "its", "their"})
+ALERT_LABELS = frozenset(ALERT_TAGS)
+
+
+def defining(doc: Doc, span: Span) -> bool:
+    """Whether `span` sits in a definition ('"Immigration detainer" means ...'): a definition
+    names a thing and changes no law (the provisions that use the term do)."""
+    words = lower_words(doc)
+    lo, hi = _sentence_bounds(doc, span)
+    return any(words[i] == "means" and (i == 0 or words[i - 1] not in _NOT_DEFINING)
+               for i in range(lo, hi))
+
+
 def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
     """A match that is law after the amendment: not struck, not repealed, not negated."""
     if struck_match(span, mask):
         return False
     label = span.label_
+    if label in ALERT_LABELS and defining(doc, span):
+        return False
     if label in REVERSIBLE and repealed(doc, span):
         return False
     if label in REVERSIBLE and _in_sentence(doc, span, RELIEF_WORDS):
