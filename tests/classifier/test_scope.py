@@ -49,7 +49,17 @@ def test_an_outright_repeal_of_an_offense_still_counts():
 def test_a_negated_cooperation_condition_is_not_mandated_cooperation(text):
     live, negated = _live(text, "mandated_cooperation")
     assert live == 0 and negated >= 1
-    assert "mandated_cooperation" not in TAGGER.tag(text).tags
+    result = TAGGER.tag(text)
+    assert "mandated_cooperation" not in result.tags
+    assert result.stance in ("TRACK", "none")
+
+
+def test_no_strings_services_read_as_survivor_services():
+    text = "A survivor shall not be required to report to or cooperate with law enforcement as " \
+           "a condition of receiving services funded under this section."
+    result = TAGGER.tag(text)
+    assert result.tags == ["survivor_services"]
+    assert result.evidence[0].quote == text
 
 
 @pytest.mark.parametrize("text", [
