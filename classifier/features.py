@@ -222,6 +222,16 @@ def defining(doc: Doc, span: Span) -> bool:
                for i in range(lo, hi))
 
 
+def labor_agency(doc: Doc, span: Span) -> bool:
+    """Whether the sentence places the unit in a labor agency ("Division of Labor Standards
+    Enforcement", "labor commissioner"): labor-standards enforcement is no policing."""
+    words = lower_words(doc)
+    lo, hi = _sentence_bounds(doc, span)
+    return any(words[i] == "labor" and words[i + 1] in {"standards", "commissioner"}
+               or words[i] == "department" and words[i + 1] == "of" and words[i + 2] == "labor"
+               for i in range(lo, min(hi, len(doc) - 2)))
+
+
 def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
     """A match that is law after the amendment: not struck, not repealed, not negated."""
     if struck_match(span, mask):
@@ -236,8 +246,12 @@ def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
     if label == "penalty_increase" and any(w in CIVIL_WORDS for w in lower_words(doc)[
             max(span.start - 2, 0):span.end]):
         return False
-    if label == "carceral_funding" and _in_sentence(doc, span, SHRINK_WORDS):
+    if label == "carceral_funding" and (_in_sentence(doc, span, SHRINK_WORDS)
+                                        or labor_agency(doc, span)):
         return False
+    if label == "arrest_to_services" and lower_words(doc)[max(span.start - 2, 0):span.start] \
+            == ["safe", "and"]:
+        return False  # "safe and secure shelter" is housing, not a locked placement
     if label == "non_criminalization" and "repeal" in span.kb_id_ and reenacted(doc, span):
         return False
     if label == "mandated_cooperation" and condition_negated(doc, span):

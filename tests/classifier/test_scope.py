@@ -114,3 +114,18 @@ def test_unsupported_alert_scores_are_scaled_down():
     assert gated["penalty_increase"] == pytest.approx(0.8)
     assert gated["carceral_funding"] == pytest.approx(0.8 * UNSUPPORTED_ALERT)
     assert gated["survivor_services"] == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("text, label", [
+    ('(4) "Immigration detainer" means a request by a federal agency that a local jail hold '
+     'a person beyond the time of release.', "immigration_enforcement"),
+    ("(b) There is established within the Division of Labor Standards Enforcement a labor "
+     "trafficking unit to investigate wage claims of workers.", "carceral_funding"),
+    ("The grantee shall offer safe and secure shelter to youth who are victims of trafficking.",
+     "arrest_to_services"),
+    ("Sec. 9. The governor may close two correctional facilities and reduce prison beds, and "
+     "the savings shall fund reentry housing.", "carceral_funding"),
+])
+def test_definitions_labor_units_safe_shelter_and_closures_raise_no_alarm(text, label):
+    assert _live(text, label)[0] == 0
+    assert label not in TAGGER.tag(text).tags
