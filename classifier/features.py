@@ -7,6 +7,7 @@ struck text become their own features, so that a struck offense reads the opposi
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -149,10 +150,32 @@ def _sentence_bounds(doc: Doc, span: Span) -> tuple[int, int]:
     return lo, hi
 
 
+_SECTION_NUMBER = re.compile(r"\d+(?:[.\-]\d+[A-Za-z]?)+")
+_PIECE_END = re.compile(r"[.;:](?=\s|$)")
+_AMEND = re.compile(r"\bamend(?:ed|ing|s)?\b", re.I)
+
+
+def amended_sections(text: str) -> frozenset[str]:
+    """Codified section numbers that sentences of the bill amend ("That sections 2907.24 and
+    2907.241 of the Revised Code be amended to read as follows")."""
+    found: set[str] = set()
+    for piece in _PIECE_END.split(text):
+        if _AMEND.search(piece) and "repeal" not in piece.lower():
+            found.update(_SECTION_NUMBER.findall(piece))
+    return frozenset(found)
+
+
 def reenacted(doc: Doc, span: Span) -> bool:
-    """Whether a repeal match is a re-enactment clause (the bill amends what it "repeals")."""
+    """Whether a repeal match is a re-enactment clause (the bill amends what it "repeals"):
+    re-enactment words in the sentence, or every section it repeals amended elsewhere in the
+    bill (`doc.user_data["bw_amended"]`, set by the tagger for the whole text)."""
     words = lower_words(doc)
     lo, hi = _sentence_bounds(doc, span)
+    amended = doc.user_data.get("bw_amended")
+    if amended:
+        cited = set(_SECTION_NUMBER.findall(doc[lo:hi].text))
+        if cited and cited <= amended:
+            return True
     for i in range(lo, hi):
         if words[i] in REENACT_WORDS:
             return True

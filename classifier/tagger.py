@@ -13,6 +13,7 @@ from spacy.tokens import Doc
 from classifier.components import TaxonomyScorer
 from classifier.features import (
     SPANS_KEY,
+    amended_sections,
     is_live,
     live_mask,
     negated,
@@ -148,10 +149,12 @@ class Tagger:
         self.scorer = scorer
         self.thresholds = {t: self.scorer.thresholds.get(t, 0.5) for t in TAGS}
 
-    def process(self, text: str, inserted: Sequence[Span] = (), struck: Sequence[Span] = ()
-                ) -> Doc:
-        """Run the pipeline on one piece of text with its (relative) drafting spans."""
+    def process(self, text: str, inserted: Sequence[Span] = (), struck: Sequence[Span] = (),
+                amended: frozenset[str] = frozenset()) -> Doc:
+        """Run the pipeline on one piece of text with its (relative) drafting spans and the
+        section numbers the whole bill amends."""
         doc = self.nlp.make_doc(text)
+        doc.user_data["bw_amended"] = amended
         doc._.struck = list(struck)
         doc._.inserted = list(inserted)
         for _, proc in self.nlp.pipeline:
@@ -165,9 +168,11 @@ class Tagger:
         if not ins and not stk:
             ins, stk = infer_spans(text)
         sections = []
+        amended = amended_sections(text)
         for sec in split_sections(text):
             body = text[sec.start:sec.end]
-            doc = self.process(body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end))
+            doc = self.process(body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end),
+                               amended)
             sections.append(self._section_result(doc, body, sec.index, sec.label, sec.start))
         return aggregate(sections)
 

@@ -19,6 +19,7 @@ from classifier.features import (
     N_FEATURES,
     N_WORD_BUCKETS,
     RULE_NAMES,
+    amended_sections,
     featurize,
     labels_of,
     supported_tags,
@@ -68,11 +69,12 @@ def prepare(tagger: Tagger, example: Example) -> Prepared:
     ins, stk = example.inserted, example.struck
     if not ins and not stk:
         ins, stk = infer_spans(example.text)
-    whole = featurize(tagger.process(example.text, ins, stk))
+    amended = amended_sections(example.text)
+    whole = featurize(tagger.process(example.text, ins, stk, amended))
     sections, flips, support = [], set(), []
     for sec in split_sections(example.text):
         doc = tagger.process(example.text[sec.start:sec.end], clip(ins, sec.start, sec.end),
-                             clip(stk, sec.start, sec.end))
+                             clip(stk, sec.start, sec.end), amended)
         sections.append(featurize(doc))
         flipped = set(struck_flips(doc))
         flips |= flipped

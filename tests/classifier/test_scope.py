@@ -129,3 +129,13 @@ def test_unsupported_alert_scores_are_scaled_down():
 def test_definitions_labor_units_safe_shelter_and_closures_raise_no_alarm(text, label):
     assert _live(text, label)[0] == 0
     assert label not in TAGGER.tag(text).tags
+
+
+def test_repealing_a_section_the_bill_amends_is_a_re_enactment():
+    text = ("Section 1. That section 2919.40 of the Revised Code be amended to read as follows: "
+            "Sec. 2919.40. The clerk shall keep a record of each protection order issued under "
+            "this chapter. Section 2. That section 2919.40 of the Revised Code is hereby "
+            "repealed.")
+    assert "non_criminalization" not in TAGGER.tag(text).tags
+    other = text.replace("Section 2. That section 2919.40", "Section 2. That section 2907.26")
+    assert "non_criminalization" in TAGGER.tag(other).tags  # a section it does not amend
