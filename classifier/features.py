@@ -196,15 +196,16 @@ def condition_negated(doc: Doc, span: Span) -> bool:
     "regardless of whether the victim reported". "Not ... unless" stays a condition, and so
     does "a victim who does not cooperate" (a penalty for not cooperating)."""
     words = lower_words(doc)
+    i = span.start - 1
+    if i > 0 and words[i] in {"not", "never"} and words[i - 1] in _AUXILIARIES:
+        return False  # "a victim who has not cooperated": a sanction for not cooperating
     count = int(words[span.start] == "unless")
     for i in range(span.start - 1, max(span.start - COND_SCOPE, 0) - 1, -1):
         if words[i] in _STOPS:
             break
-        if words[i] in COND_NEGATIONS:
-            if words[i] in {"not", "never"} and i > 0 and words[i - 1] in _AUXILIARIES \
-                    and i == span.start - 1:
-                continue  # "who does not cooperate": the condition itself
-            count += 1
+        if words[i] == "without" and words[i + 1] != "regard":
+            continue  # "refuses, without good cause, to cooperate" is still a condition
+        count += words[i] in COND_NEGATIONS
     return count % 2 == 1
 
 
@@ -226,10 +227,19 @@ SHRINK_WORDS = frozenset({"close", "closes", "closing", "closure", "closures", "
                           "decommissioning", "downsize", "downsizing"})
 
 
+_DENIED = frozenset({"not", "no"})
+_DENIABLE = frozenset({"defense", "immunity", "immune"})
+
+
 def _in_sentence(doc: Doc, span: Span, words: frozenset[str]) -> bool:
     lower = lower_words(doc)
     lo, hi = _sentence_bounds(doc, span)
-    return any(lower[i] in words for i in range(lo, hi))
+    for i in range(lo, hi):
+        if lower[i] in words:
+            if lower[i] in _DENIABLE and _DENIED & set(lower[max(i - 3, lo):i]):
+                continue  # "is not a defense to prosecution": a harsher offense, no relief
+            return True
+    return False
 
 
 _NOT_DEFINING = frozenset({"by", "any", "other", "the", "a", "no", "same", "its", "their"})

@@ -66,6 +66,9 @@ def test_no_strings_services_read_as_survivor_services():
     "A victim is not eligible for compensation unless the victim cooperates with law "
     "enforcement in the investigation.",
     "Benefits shall end for a victim who does not cooperate with law enforcement.",
+    "No award shall be made to a victim who has not cooperated with law enforcement.",
+    "An award shall be denied if the victim, without good cause, refuses to cooperate with "
+    "law enforcement.",
 ])
 def test_a_condition_stays_a_condition(text):
     assert _live(text, "mandated_cooperation")[0] >= 1
@@ -139,3 +142,9 @@ def test_repealing_a_section_the_bill_amends_is_a_re_enactment():
     assert "non_criminalization" not in TAGGER.tag(text).tags
     other = text.replace("Section 2. That section 2919.40", "Section 2. That section 2907.26")
     assert "non_criminalization" in TAGGER.tag(other).tags  # a section it does not amend
+
+
+def test_removing_a_defense_is_no_relief():
+    text = "(c) It is not a defense to a prosecution for patronizing a minor for prostitution " \
+           "that the actor did not know the age of the minor."
+    assert _live(text, "sex_work_criminalization")[0] >= 1
