@@ -17,6 +17,7 @@ from classifier.features import (
     is_live,
     live_mask,
     negated,
+    repealed,
     rule_index,
     struck_match,
     supported_tags,
@@ -253,7 +254,9 @@ def struck_flips(doc: Doc, text: str | None = None) -> dict[str, tuple[int, int]
             for s, e in doc._.struck:
                 if s <= span.start_char < e:
                     out[target] = Tagger._clip_quote(text, s, e, span.start_char)
-        else:  # repealed or negated: quote the sentence that does it
+        elif target == "immigration_relief" or repealed(doc, span):
+            # repealed or negated (not merely named in a definition or a vacatur motion):
+            # quote the sentence that does it
             for s, e in _sentences(text):
                 if s <= span.start_char < e:
                     out[target] = Tagger._clip_quote(text, s, e, span.start_char)

@@ -148,3 +148,10 @@ def test_removing_a_defense_is_no_relief():
     text = "(c) It is not a defense to a prosecution for patronizing a minor for prostitution " \
            "that the actor did not know the age of the minor."
     assert _live(text, "sex_work_criminalization")[0] >= 1
+
+
+def test_an_offense_named_in_a_vacatur_motion_is_no_decriminalization():
+    text = "(2) A person convicted of promoting prostitution may file a motion to vacate the " \
+           "judgment if the person was a victim of sex trafficking at the time."
+    assert _live(text, "sex_work_criminalization")[0] == 0  # named, neither live nor repealed
+    assert "non_criminalization" not in TAGGER.tag(text).tags
