@@ -26,7 +26,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check billwatch spiders classifier alerts scheduler.py tests benchmarks
-	$(VENV)/bin/mypy billwatch alerts scheduler.py
+	$(VENV)/bin/mypy billwatch spiders classifier alerts scheduler.py
 
 clean:
 	rm -rf $(VENV) demo-out billwatch.db billwatch.db-wal billwatch.db-shm
