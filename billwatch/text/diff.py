@@ -44,8 +44,11 @@ def _write_struck(out: Marked, words: list[str]) -> None:
 
 def _diff_words(out: Marked, old_line: str, new_line: str) -> None:
     """Word-level diff of one changed paragraph."""
-    old = [w for _, w in _tokens(old_line)]
-    new = _tokens(new_line)
+    _write_word_diff(out, [w for _, w in _tokens(old_line)], _tokens(new_line))
+
+
+def _write_word_diff(out: Marked, old: list[str], new: list[tuple[str, str]]) -> None:
+    """Write `new` with `old`'s deleted words struck in place and its new words inserted."""
     matcher = SequenceMatcher(None, old, [w for _, w in new], autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op in ("delete", "replace"):
@@ -168,12 +171,5 @@ def _diff_words_block(out: Marked, old_lines: list[str], new_lines: list[str]) -
         _write_words(out, new, INSERTED)
         out.add("\n")
         return
-    matcher = SequenceMatcher(None, old, words, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op in ("delete", "replace"):
-            _write_struck(out, old[i1:i2])
-        if op == "equal":
-            _write_words(out, new[j1:j2], PLAIN)
-        elif op in ("insert", "replace"):
-            _write_words(out, new[j1:j2], INSERTED)
+    _write_word_diff(out, old, new)
     out.add("\n")
