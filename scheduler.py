@@ -53,8 +53,12 @@ SAFETY_INTERVAL_MIN = 30  # classify/alerts/send also run on their own, in case 
 SEND_INTERVAL_MIN = 5  # retries of 4xx replies come due between crawls
 
 # After a job of this kind finishes, wake that one.
-CHAIN = {"crawl": "classify", "classify": "rapid-response", "rapid-response": "send-outbox",
-         "digest": "send-outbox"}
+CHAIN = {
+    "crawl": "classify",
+    "classify": "rapid-response",
+    "rapid-response": "send-outbox",
+    "digest": "send-outbox",
+}
 
 
 def holder_id() -> str:
@@ -62,38 +66,58 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def acquire_lock(Session: sessionmaker[Session], holder: str, *,  # noqa: N803
-                 now: dt.datetime | None = None, stale_after: dt.timedelta = STALE_AFTER
-                 ) -> bool:
+def acquire_lock(
+    Session: sessionmaker[Session],
+    holder: str,
+    *,  # noqa: N803
+    now: dt.datetime | None = None,
+    stale_after: dt.timedelta = STALE_AFTER,
+) -> bool:
     """Take the scheduler lock if it is free, ours, or stale (its holder stopped beating)."""
     now = now or utcnow()
     with Session.begin() as session:
         # One conditional UPDATE is atomic on SQLite and PostgreSQL alike.
-        taken = cast(CursorResult[Any], session.execute(
-            update(SchedulerLock)
-            .where(SchedulerLock.name == LOCK_NAME)
-            .where((SchedulerLock.holder == holder)
-                   | (SchedulerLock.heartbeat_at < now - stale_after))
-            .values(holder=holder, acquired_at=now, heartbeat_at=now))).rowcount
+        taken = cast(
+            CursorResult[Any],
+            session.execute(
+                update(SchedulerLock)
+                .where(SchedulerLock.name == LOCK_NAME)
+                .where(
+                    (SchedulerLock.holder == holder)
+                    | (SchedulerLock.heartbeat_at < now - stale_after)
+                )
+                .values(holder=holder, acquired_at=now, heartbeat_at=now)
+            ),
+        ).rowcount
         if taken:
             return True
     try:
         with Session.begin() as session:
-            session.execute(insert(SchedulerLock).values(
-                name=LOCK_NAME, holder=holder, acquired_at=now, heartbeat_at=now))
+            session.execute(
+                insert(SchedulerLock).values(
+                    name=LOCK_NAME, holder=holder, acquired_at=now, heartbeat_at=now
+                )
+            )
         return True
     except IntegrityError:
         return False  # someone else holds a fresh lock
 
 
-def heartbeat(Session: sessionmaker[Session], holder: str,  # noqa: N803
-              now: dt.datetime | None = None) -> bool:
+def heartbeat(
+    Session: sessionmaker[Session],
+    holder: str,  # noqa: N803
+    now: dt.datetime | None = None,
+) -> bool:
     """Renew the lock; False when another process has taken it over."""
     with Session.begin() as session:
-        result = cast(CursorResult[Any], session.execute(
-            update(SchedulerLock)
-            .where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder)
-            .values(heartbeat_at=now or utcnow())))
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(SchedulerLock)
+                .where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder)
+                .values(heartbeat_at=now or utcnow())
+            ),
+        )
         return bool(result.rowcount)
 
 
@@ -102,8 +126,11 @@ def release_lock(Session: sessionmaker[Session], holder: str) -> None:  # noqa: 
     from sqlalchemy import delete
 
     with Session.begin() as session:
-        session.execute(delete(SchedulerLock).where(SchedulerLock.name == LOCK_NAME,
-                                                    SchedulerLock.holder == holder))
+        session.execute(
+            delete(SchedulerLock).where(
+                SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder
+            )
+        )
 
 
 def create_scheduler(settings: Settings, *, blocking: bool = False) -> BaseScheduler:
@@ -111,8 +138,9 @@ def create_scheduler(settings: Settings, *, blocking: bool = False) -> BaseSched
     cls = BlockingScheduler if blocking else BackgroundScheduler
     return cls(
         jobstores={
-            "default": SQLAlchemyJobStore(engine=get_engine(settings.database_url),
-                                          tablename=JOBSTORE_TABLE),
+            "default": SQLAlchemyJobStore(
+                engine=get_engine(settings.database_url), tablename=JOBSTORE_TABLE
+            ),
             "local": MemoryJobStore(),  # the heartbeat belongs to this process only
         },
         executors={"default": ThreadPoolExecutor(max_workers=3)},
@@ -135,8 +163,7 @@ def _every(**interval: int) -> IntervalTrigger:
     return IntervalTrigger(start_date=GRID_START, **interval)
 
 
-def add_jobs(scheduler: BaseScheduler, settings: Settings, *, catch_up: bool = False
-             ) -> list[str]:
+def add_jobs(scheduler: BaseScheduler, settings: Settings, *, catch_up: bool = False) -> list[str]:
     """Add (or update) every job under its stable id; returns the ids.
 
     `catch_up` runs the pipeline and digest jobs once right away (see below).
@@ -145,39 +172,76 @@ def add_jobs(scheduler: BaseScheduler, settings: Settings, *, catch_up: bool = F
     for source in settings.crawl_sources:
         minutes = settings.crawl_intervals.get(source, settings.crawl_interval_minutes)
         job_id = f"crawl:{source}"
-        scheduler.add_job("billwatch.jobs:crawl_job", _every(minutes=minutes),
-                          args=[source], id=job_id, name=f"crawl {source} every {minutes} min",
-                          replace_existing=True, misfire_grace_time=CRAWL_GRACE_S)
+        scheduler.add_job(
+            "billwatch.jobs:crawl_job",
+            _every(minutes=minutes),
+            args=[source],
+            id=job_id,
+            name=f"crawl {source} every {minutes} min",
+            replace_existing=True,
+            misfire_grace_time=CRAWL_GRACE_S,
+        )
         ids.append(job_id)
-    for job_id, func in (("classify", "billwatch.jobs:classify_job"),
-                         ("rapid-response", "billwatch.jobs:alerts_job")):
-        scheduler.add_job(func, _every(minutes=SAFETY_INTERVAL_MIN), id=job_id,
-                          name=job_id, replace_existing=True,
-                          misfire_grace_time=PIPELINE_GRACE_S)
+    for job_id, func in (
+        ("classify", "billwatch.jobs:classify_job"),
+        ("rapid-response", "billwatch.jobs:alerts_job"),
+    ):
+        scheduler.add_job(
+            func,
+            _every(minutes=SAFETY_INTERVAL_MIN),
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+            misfire_grace_time=PIPELINE_GRACE_S,
+        )
         ids.append(job_id)
-    scheduler.add_job("billwatch.jobs:send_job", _every(minutes=SEND_INTERVAL_MIN),
-                      id="send-outbox", name="send the outbox", replace_existing=True,
-                      misfire_grace_time=PIPELINE_GRACE_S)
+    scheduler.add_job(
+        "billwatch.jobs:send_job",
+        _every(minutes=SEND_INTERVAL_MIN),
+        id="send-outbox",
+        name="send the outbox",
+        replace_existing=True,
+        misfire_grace_time=PIPELINE_GRACE_S,
+    )
     ids.append("send-outbox")
     hour, minute = _hhmm(settings.digest_daily_time)
-    scheduler.add_job("billwatch.jobs:digest_job",
-                      CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
-                      args=["daily"], id="digest:daily", name="daily digests",
-                      replace_existing=True, misfire_grace_time=DIGEST_GRACE_S)
+    scheduler.add_job(
+        "billwatch.jobs:digest_job",
+        CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
+        args=["daily"],
+        id="digest:daily",
+        name="daily digests",
+        replace_existing=True,
+        misfire_grace_time=DIGEST_GRACE_S,
+    )
     hour, minute = _hhmm(settings.digest_weekly_time)
-    scheduler.add_job("billwatch.jobs:digest_job",
-                      CronTrigger(day_of_week=settings.digest_weekly_day[:3].lower(), hour=hour,
-                                  minute=minute, timezone=settings.timezone),
-                      args=["weekly"], id="digest:weekly", name="weekly digests",
-                      replace_existing=True, misfire_grace_time=DIGEST_GRACE_S)
+    scheduler.add_job(
+        "billwatch.jobs:digest_job",
+        CronTrigger(
+            day_of_week=settings.digest_weekly_day[:3].lower(),
+            hour=hour,
+            minute=minute,
+            timezone=settings.timezone,
+        ),
+        args=["weekly"],
+        id="digest:weekly",
+        name="weekly digests",
+        replace_existing=True,
+        misfire_grace_time=DIGEST_GRACE_S,
+    )
     ids += ["digest:daily", "digest:weekly"]
     if catch_up:
         # Replacing a job recomputes its next run from now, which would silently skip a digest
         # missed while the scheduler was down. Run the pipeline and digest jobs once at start
         # instead: a digest that is not due yet, or already queued for its period, does nothing.
         now = dt.datetime.now(dt.UTC)
-        for job_id in ("classify", "rapid-response", "digest:daily", "digest:weekly",
-                       "send-outbox"):
+        for job_id in (
+            "classify",
+            "rapid-response",
+            "digest:daily",
+            "digest:weekly",
+            "send-outbox",
+        ):
             scheduler.modify_job(job_id, next_run_time=now)
     # Sources removed from the settings lose their stored jobs.
     for job in scheduler.get_jobs(jobstore="default"):
@@ -198,8 +262,9 @@ def chain_listener(scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], No
     return on_done
 
 
-def wire(scheduler: BaseScheduler, settings: Settings, holder: str,
-         on_lost: Callable[[], None]) -> None:
+def wire(
+    scheduler: BaseScheduler, settings: Settings, holder: str, on_lost: Callable[[], None]
+) -> None:
     """Add the jobs, the pipeline chain and the lock heartbeat."""
     add_jobs(scheduler, settings, catch_up=True)
     scheduler.add_listener(chain_listener(scheduler), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
@@ -210,8 +275,13 @@ def wire(scheduler: BaseScheduler, settings: Settings, holder: str,
             log.error("another scheduler took the lock: stopping")
             on_lost()
 
-    scheduler.add_job(beat, IntervalTrigger(seconds=HEARTBEAT.total_seconds()), id="heartbeat",
-                      jobstore="local", replace_existing=True)
+    scheduler.add_job(
+        beat,
+        IntervalTrigger(seconds=HEARTBEAT.total_seconds()),
+        id="heartbeat",
+        jobstore="local",
+        replace_existing=True,
+    )
 
 
 class LockHeld(RuntimeError):
@@ -223,8 +293,10 @@ def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> B
     Session = get_sessionmaker(settings.database_url)  # noqa: N806
     holder = holder_id()
     if not acquire_lock(Session, holder):
-        raise LockHeld("another billwatch scheduler holds the lock on this database "
-                       f"(it is taken over {STALE_AFTER} after its last heartbeat)")
+        raise LockHeld(
+            "another billwatch scheduler holds the lock on this database "
+            f"(it is taken over {STALE_AFTER} after its last heartbeat)"
+        )
     scheduler = create_scheduler(settings, blocking=blocking)
 
     def lost() -> None:

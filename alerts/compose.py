@@ -76,21 +76,29 @@ def digest_due(frequency: str, now: dt.datetime, settings: Settings) -> bool:
         return local.time() >= _at(settings.digest_daily_time)
     day = WEEKDAYS.index(settings.digest_weekly_day.lower()[:3])
     return local.weekday() > day or (
-        local.weekday() == day and local.time() >= _at(settings.digest_weekly_time))
+        local.weekday() == day and local.time() >= _at(settings.digest_weekly_time)
+    )
 
 
 def _recipient(sub: Subscriber) -> Recipient:
     return Recipient(sub.id, sub.email, sub.name, sub.organization)
 
 
-def _message(rendered: Rendered, key: str, sub: Subscriber, now: dt.datetime,
-             settings: Settings) -> Outgoing:
+def _message(
+    rendered: Rendered, key: str, sub: Subscriber, now: dt.datetime, settings: Settings
+) -> Outgoing:
     token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
     return build_message(
-        rendered, key=key, to_email=sub.email, to_name=sub.name, mail_from=settings.mail_from,
-        now=now, unsubscribe_token=token,
+        rendered,
+        key=key,
+        to_email=sub.email,
+        to_name=sub.name,
+        mail_from=settings.mail_from,
+        now=now,
+        unsubscribe_token=token,
         unsubscribe_url=unsubscribe_url(settings.public_url, token),
-        unsubscribe_mailto=settings.unsubscribe_mailto)
+        unsubscribe_mailto=settings.unsubscribe_mailto,
+    )
 
 
 def _preview(folder: Path, key: str, rendered: Rendered, message: Outgoing) -> Path:
@@ -106,23 +114,36 @@ def _preview(folder: Path, key: str, rendered: Rendered, message: Outgoing) -> P
 def _last_digest_times(session: Session, frequency: str) -> dict[int, dt.datetime]:
     rows = session.execute(
         select(OutboxMessage.subscriber_id, func.max(OutboxMessage.created_at))
-        .where(OutboxMessage.kind == "digest",
-               OutboxMessage.idempotency_key.startswith("digest:"),
-               OutboxMessage.idempotency_key.contains(f":{frequency}:"))
-        .group_by(OutboxMessage.subscriber_id))
+        .where(
+            OutboxMessage.kind == "digest",
+            OutboxMessage.idempotency_key.startswith("digest:"),
+            OutboxMessage.idempotency_key.contains(f":{frequency}:"),
+        )
+        .group_by(OutboxMessage.subscriber_id)
+    )
     return {sid: aware(when) for sid, when in rows if when is not None}
 
 
 def _subscribers(session: Session, frequency: str) -> list[Subscriber]:
-    return list(session.scalars(
-        select(Subscriber).where(Subscriber.status == "active")
-        .where(Subscriber.subscriptions.any(Subscription.frequency == frequency))
-        .options(selectinload(Subscriber.subscriptions)).order_by(Subscriber.id)))
+    return list(
+        session.scalars(
+            select(Subscriber)
+            .where(Subscriber.status == "active")
+            .where(Subscriber.subscriptions.any(Subscription.frequency == frequency))
+            .options(selectinload(Subscriber.subscriptions))
+            .order_by(Subscriber.id)
+        )
+    )
 
 
 def compose_digests(
-    session: Session, frequency: str, now: dt.datetime, settings: Settings, *,
-    preview: Path | None = None, queue: bool | None = None,
+    session: Session,
+    frequency: str,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    preview: Path | None = None,
+    queue: bool | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> Composed:
     """Render and enqueue this period's digest for every subscriber who has news.
@@ -148,24 +169,43 @@ def compose_digests(
         if key in done:
             out.skipped_existing += 1
             continue
-        subscriptions = [(s.states, s.tags, s.keywords) for s in sub.subscriptions
-                         if s.frequency == frequency]
+        subscriptions = [
+            (s.states, s.tags, s.keywords) for s in sub.subscriptions if s.frequency == frequency
+        ]
         digest = ctx_mod.build_digest(
-            _recipient(sub), subscriptions, list(bills.values()), frequency=frequency,
-            period=period, since=sinces[sub.id], now=now, freshness=fresh)
+            _recipient(sub),
+            subscriptions,
+            list(bills.values()),
+            frequency=frequency,
+            period=period,
+            since=sinces[sub.id],
+            now=now,
+            freshness=fresh,
+        )
         if on_progress:
             on_progress(1)
         if digest is None:
             out.empty += 1  # nothing new for them: no empty digest is ever sent
             continue
         token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
-        rendered = render_digest(digest, tz=settings.timezone, cache=fragments,
-                                 unsubscribe_url=unsubscribe_url(settings.public_url, token))
+        rendered = render_digest(
+            digest,
+            tz=settings.timezone,
+            cache=fragments,
+            unsubscribe_url=unsubscribe_url(settings.public_url, token),
+        )
         message = _message(rendered, key, sub, now, settings)
         if preview:
             out.previews.append(_preview(preview, key, rendered, message))
-        if queue and enqueue(session, key=key, subscriber_id=sub.id, kind="digest",
-                             recipient=sub.email, message=message, now=now):
+        if queue and enqueue(
+            session,
+            key=key,
+            subscriber_id=sub.id,
+            kind="digest",
+            recipient=sub.email,
+            message=message,
+            now=now,
+        ):
             sub.last_digest_at = now
             out.enqueued += 1
             out.keys.append(key)
@@ -176,14 +216,26 @@ def _alert_candidates(session: Session, now: dt.datetime, lookback_days: int) ->
     """Bills with a recent action or an upcoming hearing: the only ones that can trigger."""
     oldest = now.date() - dt.timedelta(days=lookback_days)
     ids = set(session.scalars(select(BillAction.bill_id).where(BillAction.date >= oldest)))
-    ids |= {i for i in session.scalars(
-        select(EventAgendaItem.bill_id).join(Event, Event.id == EventAgendaItem.event_id)
-        .where(Event.start_time >= now, EventAgendaItem.bill_id.is_not(None))) if i is not None}
+    ids |= {
+        i
+        for i in session.scalars(
+            select(EventAgendaItem.bill_id)
+            .join(Event, Event.id == EventAgendaItem.event_id)
+            .where(Event.start_time >= now, EventAgendaItem.bill_id.is_not(None))
+        )
+        if i is not None
+    }
     return ids
 
 
-def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
-                   preview: Path | None = None, queue: bool | None = None) -> Composed:
+def compose_alerts(
+    session: Session,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    preview: Path | None = None,
+    queue: bool | None = None,
+) -> Composed:
     """Render and enqueue one alert per (immediate subscriber, ALERT bill, triggering event).
 
     `preview` and `queue` work as for `compose_digests`.
@@ -193,10 +245,14 @@ def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
     subs = _subscribers(session, "immediate")
     if not subs:
         return out
-    bills = load_snapshots(session, _alert_candidates(session, now, settings.alert_lookback_days),
-                           now)
-    triggered = [(b, t) for b in bills.values()
-                 for t in ctx_mod.detect_triggers(b, now, settings.alert_lookback_days)]
+    bills = load_snapshots(
+        session, _alert_candidates(session, now, settings.alert_lookback_days), now
+    )
+    triggered = [
+        (b, t)
+        for b in bills.values()
+        for t in ctx_mod.detect_triggers(b, now, settings.alert_lookback_days)
+    ]
     if not triggered:
         return out
     wanted = [alert_key(sub.id, b.bill_id, t.key) for sub in subs for b, t in triggered]
@@ -213,17 +269,28 @@ def compose_alerts(session: Session, now: dt.datetime, settings: Settings, *,
             if (bill.bill_id, trigger.key) not in contacts:
                 contacts[(bill.bill_id, trigger.key)] = contacts_for(session, bill, trigger)
             people, target = contacts[(bill.bill_id, trigger.key)]
-            alert = ctx_mod.build_alert(_recipient(sub), bill, trigger, followed, people,
-                                        target, now)
+            alert = ctx_mod.build_alert(
+                _recipient(sub), bill, trigger, followed, people, target, now
+            )
             token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
-            rendered = render_alert(alert, tz=settings.timezone,
-                                    unsubscribe_url=unsubscribe_url(settings.public_url, token))
+            rendered = render_alert(
+                alert,
+                tz=settings.timezone,
+                unsubscribe_url=unsubscribe_url(settings.public_url, token),
+            )
             message = _message(rendered, key, sub, now, settings)
             done.add(key)
             if preview:
                 out.previews.append(_preview(preview, key, rendered, message))
-            if queue and enqueue(session, key=key, subscriber_id=sub.id, kind="alert",
-                                 recipient=sub.email, message=message, now=now):
+            if queue and enqueue(
+                session,
+                key=key,
+                subscriber_id=sub.id,
+                kind="alert",
+                recipient=sub.email,
+                message=message,
+                now=now,
+            ):
                 out.enqueued += 1
                 out.keys.append(key)
     return out

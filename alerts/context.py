@@ -125,23 +125,24 @@ class BillSnapshot:
         return min(upcoming, key=lambda h: h.start) if upcoming else None
 
 
-def evidence_window(text: str, start: int | None, end: int | None, quote: str
-                    ) -> tuple[str, str]:
+def evidence_window(text: str, start: int | None, end: int | None, quote: str) -> tuple[str, str]:
     """Up to EVIDENCE_CONTEXT characters before and after a quote, cut at word boundaries."""
     if start is None or end is None or not (0 <= start <= end <= len(text)):
         return "", ""
-    before = text[max(0, start - EVIDENCE_CONTEXT):start]
-    after = text[end:end + EVIDENCE_CONTEXT]
+    before = text[max(0, start - EVIDENCE_CONTEXT) : start]
+    after = text[end : end + EVIDENCE_CONTEXT]
     if start > EVIDENCE_CONTEXT and " " in before:
         before = "…" + before.split(" ", 1)[1]
     if end + EVIDENCE_CONTEXT < len(text) and " " in after:
         after = after.rsplit(" ", 1)[0] + "…"
-    return " ".join(before.split()) + (" " if before[-1:].isspace() else ""), \
-        (" " if after[:1].isspace() else "") + " ".join(after.split())
+    return " ".join(before.split()) + (" " if before[-1:].isspace() else ""), (
+        " " if after[:1].isspace() else ""
+    ) + " ".join(after.split())
 
 
-def inserted_overlap(spans: list[list[int]], text: str, start: int | None, end: int | None
-                     ) -> str | None:
+def inserted_overlap(
+    spans: list[list[int]], text: str, start: int | None, end: int | None
+) -> str | None:
     """The inserted words around an evidence span, if the version inserted any of them.
 
     Only the part of the insertion near the quote is shown: a new section can be pages long.
@@ -152,12 +153,13 @@ def inserted_overlap(spans: list[list[int]], text: str, start: int | None, end: 
     pieces = []
     for s, e in sorted(spans):
         if s < end and start < e:  # the insertion touches the quote itself
-            piece = " ".join(text[max(s, lo):min(e, hi)].split())
+            piece = " ".join(text[max(s, lo) : min(e, hi)].split())
             pieces.append(("…" if s < lo else "") + piece + ("…" if e > hi else ""))
     return " / ".join(pieces) or None
 
 
 # --- what changed, and who wants it -------------------------------------------------------
+
 
 def change_reasons(bill: BillSnapshot, since: dt.datetime, now: dt.datetime) -> list[str]:
     """Why the bill is in a digest covering (since, now]: new bill/version/tags/actions/hearing."""
@@ -170,8 +172,9 @@ def change_reasons(bill: BillSnapshot, since: dt.datetime, now: dt.datetime) -> 
         reasons.append("new tags")
     if any(a.created_at > since for a in bill.actions):
         reasons.append("new actions")
-    if any(h.updated_at > since and h.start >= now and h.status != "cancelled"
-           for h in bill.hearings):
+    if any(
+        h.updated_at > since and h.start >= now and h.status != "cancelled" for h in bill.hearings
+    ):
         reasons.append("upcoming hearing")
     return reasons
 
@@ -189,8 +192,7 @@ def wanted_tags(bill_tags: set[str], wanted: list[str]) -> set[str]:
     return names
 
 
-def matches(bill: BillSnapshot, states: list[str], tags: list[str], keywords: list[str]
-            ) -> bool:
+def matches(bill: BillSnapshot, states: list[str], tags: list[str], keywords: list[str]) -> bool:
     """Whether a bill fits a subscription.
 
     States: empty means all. Tags: the bill must carry one asked for; with no tags asked, any
@@ -214,6 +216,7 @@ def sort_key(bill: BillSnapshot) -> tuple[int, float, str, str]:
 
 
 # --- digests -------------------------------------------------------------------------------
+
 
 @dataclass
 class DigestItem:
@@ -259,9 +262,15 @@ class DigestContext:
 
 
 def build_digest(
-    recipient: Recipient, subscriptions: list[tuple[list[str], list[str], list[str]]],
-    bills: list[BillSnapshot], *, frequency: str, period: str, since: dt.datetime,
-    now: dt.datetime, freshness: dict[str, dt.datetime | None],
+    recipient: Recipient,
+    subscriptions: list[tuple[list[str], list[str], list[str]]],
+    bills: list[BillSnapshot],
+    *,
+    frequency: str,
+    period: str,
+    since: dt.datetime,
+    now: dt.datetime,
+    freshness: dict[str, dt.datetime | None],
 ) -> DigestContext | None:
     """The digest for one subscriber, or None when nothing they follow changed (no empty mail)."""
     items = []
@@ -276,11 +285,19 @@ def build_digest(
     states = Counter(i.bill.state for i in items)
     tags = Counter(t.name for i in items for t in i.bill.tags)
     return DigestContext(
-        recipient=recipient, frequency=frequency, period=period, since=since, now=now,
-        items=items[:DETAIL_LIMIT], more=items[DETAIL_LIMIT:DETAIL_LIMIT + LIST_LIMIT],
-        left_out=max(0, len(items) - DETAIL_LIMIT - LIST_LIMIT), by_state=sorted(states.items()),
-        by_tag=[(name, BY_NAME[name].label if name in BY_NAME else name, n)
-                for name, n in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))],
+        recipient=recipient,
+        frequency=frequency,
+        period=period,
+        since=since,
+        now=now,
+        items=items[:DETAIL_LIMIT],
+        more=items[DETAIL_LIMIT : DETAIL_LIMIT + LIST_LIMIT],
+        left_out=max(0, len(items) - DETAIL_LIMIT - LIST_LIMIT),
+        by_state=sorted(states.items()),
+        by_tag=[
+            (name, BY_NAME[name].label if name in BY_NAME else name, n)
+            for name, n in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
         freshness=sorted((s, freshness.get(s)) for s in states),
         alert_count=sum(1 for i in items if i.bill.is_alert),
         track_count=sum(1 for i in items if not i.bill.is_alert and i.bill.tags),
@@ -323,10 +340,19 @@ def detect_triggers(bill: BillSnapshot, now: dt.datetime, lookback_days: int) ->
     for h in bill.hearings:
         if h.start >= now and h.status != "cancelled":
             hearing_days.add(h.start.date())
-            triggers.append(Trigger(
-                key=f"event:{h.event_id}", kind="hearing", label="Hearing scheduled",
-                when=h.start, description=h.name, committee=h.committee,
-                committee_id=h.committee_id, chamber=h.chamber, location=h.location))
+            triggers.append(
+                Trigger(
+                    key=f"event:{h.event_id}",
+                    kind="hearing",
+                    label="Hearing scheduled",
+                    when=h.start,
+                    description=h.name,
+                    committee=h.committee,
+                    committee_id=h.committee_id,
+                    chamber=h.chamber,
+                    location=h.location,
+                )
+            )
     oldest = now.date() - dt.timedelta(days=lookback_days)
     for action in bill.actions:
         if action.date < oldest:
@@ -338,10 +364,18 @@ def detect_triggers(bill: BillSnapshot, now: dt.datetime, lookback_days: int) ->
                 break  # the agenda of an upcoming hearing already announces it, more precisely
             organization = action.organization
             chamber = organization if organization in CHAMBERS else None
-            triggers.append(Trigger(
-                key=f"action:{action.key}", kind=kind, label=label, when=action.date,
-                description=action.description, organization=organization, chamber=chamber,
-                committee=None if chamber or not organization else organization))
+            triggers.append(
+                Trigger(
+                    key=f"action:{action.key}",
+                    kind=kind,
+                    label=label,
+                    when=action.date,
+                    description=action.description,
+                    organization=organization,
+                    chamber=chamber,
+                    committee=None if chamber or not organization else organization,
+                )
+            )
             break
     return triggers
 
@@ -381,14 +415,25 @@ def alert_subscription_tags(bill: BillSnapshot, tags: list[str]) -> set[str]:
 
 
 def build_alert(
-    recipient: Recipient, bill: BillSnapshot, trigger: Trigger, followed: set[str],
-    contacts: list[Contact], contact_target: str, now: dt.datetime, max_contacts: int = 12,
+    recipient: Recipient,
+    bill: BillSnapshot,
+    trigger: Trigger,
+    followed: set[str],
+    contacts: list[Contact],
+    contact_target: str,
+    now: dt.datetime,
+    max_contacts: int = 12,
 ) -> AlertContext:
     """The alert for one subscriber and one trigger."""
     reasons = sorted((t for t in bill.tags if t.name in followed), key=lambda t: -t.score)
     return AlertContext(
-        recipient=recipient, bill=bill, trigger=trigger, reasons=reasons,
-        contacts=contacts[:max_contacts], contacts_more=max(0, len(contacts) - max_contacts),
-        contact_target=contact_target, script_tag=reasons[0].name if reasons else "default",
+        recipient=recipient,
+        bill=bill,
+        trigger=trigger,
+        reasons=reasons,
+        contacts=contacts[:max_contacts],
+        contacts_more=max(0, len(contacts) - max_contacts),
+        contact_target=contact_target,
+        script_tag=reasons[0].name if reasons else "default",
         now=now,
     )

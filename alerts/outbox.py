@@ -14,7 +14,13 @@ from billwatch.db.models import OutboxMessage
 # Row states. "sending" is written after the server accepted the recipient and before the
 # message body goes out; see alerts/send.py for what a leftover "sending" row means.
 PENDING, SENDING, SENT, FAILED, CANCELLED, UNCONFIRMED = (
-    "pending", "sending", "sent", "failed", "cancelled", "unconfirmed")
+    "pending",
+    "sending",
+    "sent",
+    "failed",
+    "cancelled",
+    "unconfirmed",
+)
 
 
 def digest_key(subscriber_id: int, frequency: str, period: str) -> str:
@@ -31,19 +37,37 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     """Which of `keys` are already in the outbox (by the unique index, 500 at a time)."""
     found: set[str] = set()
     for start in range(0, len(keys), 500):
-        found.update(session.scalars(
-            select(OutboxMessage.idempotency_key)
-            .where(OutboxMessage.idempotency_key.in_(keys[start:start + 500]))))
+        found.update(
+            session.scalars(
+                select(OutboxMessage.idempotency_key).where(
+                    OutboxMessage.idempotency_key.in_(keys[start : start + 500])
+                )
+            )
+        )
     return found
 
 
-def enqueue(session: Session, *, key: str, subscriber_id: int, kind: str, recipient: str,
-            message: Outgoing, now: dt.datetime) -> bool:
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    subscriber_id: int,
+    kind: str,
+    recipient: str,
+    message: Outgoing,
+    now: dt.datetime,
+) -> bool:
     """Store a message unless its key is already there; True when stored."""
     row = OutboxMessage(
-        idempotency_key=key, subscriber_id=subscriber_id, kind=kind, recipient=recipient,
-        subject=message.subject, message=message.raw, status=PENDING,
-        created_at=now)
+        idempotency_key=key,
+        subscriber_id=subscriber_id,
+        kind=kind,
+        recipient=recipient,
+        subject=message.subject,
+        message=message.raw,
+        status=PENDING,
+        created_at=now,
+    )
     try:
         # A savepoint: a concurrent run that stored the same key first is not an error.
         with session.begin_nested():

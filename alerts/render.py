@@ -32,8 +32,9 @@ class Rendered:
     html: str
 
 
-def _localtime(value: dt.datetime | dt.date | None, tz: str, fmt: str = "%a %d %b %Y, %H:%M %Z"
-               ) -> str:
+def _localtime(
+    value: dt.datetime | dt.date | None, tz: str, fmt: str = "%a %d %b %Y, %H:%M %Z"
+) -> str:
     if value is None:
         return "unknown"
     if isinstance(value, dt.datetime):
@@ -48,9 +49,12 @@ def environment(tz: str) -> Environment:
     """The template environment; HTML templates autoescape (bill text can hold markup)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"),
-                                     default_for_string=False),
-        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=False
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.filters["localtime"] = lambda v, fmt="%a %d %b %Y, %H:%M %Z": _localtime(v, tz, fmt)
@@ -81,8 +85,9 @@ def _render(kind: str, tz: str, **values: object) -> Rendered:
 FragmentCache = dict[tuple[str, int, tuple[str, ...]], str]
 
 
-def render_digest(ctx: DigestContext, *, tz: str, unsubscribe_url: str,
-                  cache: FragmentCache | None = None) -> Rendered:
+def render_digest(
+    ctx: DigestContext, *, tz: str, unsubscribe_url: str, cache: FragmentCache | None = None
+) -> Rendered:
     """Subject, text and HTML of a digest.
 
     A bill reads the same in every digest of one run (given why it is there), so each bill's
@@ -97,8 +102,9 @@ def render_digest(ctx: DigestContext, *, tz: str, unsubscribe_url: str,
             cache[key] = env.get_template(f"_bill.{kind}.j2").render(item=item)
         return Markup(cache[key]) if kind == "html" else cache[key]
 
-    return _render("digest", tz, d=ctx, unsubscribe_url=unsubscribe_url,
-                   bill_fragment=bill_fragment)
+    return _render(
+        "digest", tz, d=ctx, unsubscribe_url=unsubscribe_url, bill_fragment=bill_fragment
+    )
 
 
 def render_call_script(ctx: AlertContext, tz: str) -> str:
@@ -135,13 +141,23 @@ def _part(content_type: str, body: str) -> str:
     """One text part, quoted-printable: readable in the raw file and 7-bit safe for any MTA."""
     # binascii's encoder is C: the email package's pure-Python one was most of the run time.
     encoded = binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii")
-    return (f"Content-Type: {content_type}; charset=\"utf-8\"\n"
-            "Content-Transfer-Encoding: quoted-printable\n\n" + encoded.rstrip("\n") + "\n")
+    return (
+        f'Content-Type: {content_type}; charset="utf-8"\n'
+        "Content-Transfer-Encoding: quoted-printable\n\n" + encoded.rstrip("\n") + "\n"
+    )
 
 
 def build_message(
-    rendered: Rendered, *, key: str, to_email: str, to_name: str | None, mail_from: str,
-    now: dt.datetime, unsubscribe_token: str, unsubscribe_url: str, unsubscribe_mailto: str,
+    rendered: Rendered,
+    *,
+    key: str,
+    to_email: str,
+    to_name: str | None,
+    mail_from: str,
+    now: dt.datetime,
+    unsubscribe_token: str,
+    unsubscribe_url: str,
+    unsubscribe_mailto: str,
 ) -> Outgoing:
     """A multipart/alternative message with one-click unsubscribe headers (RFC 2369, 8058)."""
     headers = EmailMessage()  # the email package encodes the headers (names, subjects)
@@ -155,12 +171,22 @@ def build_message(
     boundary = "=_bw_" + hashlib.sha256(key.encode()).hexdigest()[:24]
     # Written by hand: the email package would fold these long URLs into RFC 2047 encoded
     # words, which mail clients do not read as List-Unsubscribe links.
-    head = headers.as_string().rstrip("\n") + "\n" + (
-        f"List-Unsubscribe: <{mailto}>,\n <{unsubscribe_url}>\n"
-        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
-        "Auto-Submitted: auto-generated\n"  # no vacation auto-replies to the robot
-        "MIME-Version: 1.0\n"
-        f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n')
-    body = (f"--{boundary}\n" + _part("text/plain", rendered.text) + f"--{boundary}\n"
-            + _part("text/html", rendered.html) + f"--{boundary}--\n")
+    head = (
+        headers.as_string().rstrip("\n")
+        + "\n"
+        + (
+            f"List-Unsubscribe: <{mailto}>,\n <{unsubscribe_url}>\n"
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
+            "Auto-Submitted: auto-generated\n"  # no vacation auto-replies to the robot
+            "MIME-Version: 1.0\n"
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n'
+        )
+    )
+    body = (
+        f"--{boundary}\n"
+        + _part("text/plain", rendered.text)
+        + f"--{boundary}\n"
+        + _part("text/html", rendered.html)
+        + f"--{boundary}--\n"
+    )
     return Outgoing(subject=rendered.subject, message_id=msgid, raw=head + body)

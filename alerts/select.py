@@ -50,7 +50,7 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
-    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 def changed_bill_ids(session: Session, since: dt.datetime, now: dt.datetime) -> set[int]:
@@ -59,20 +59,26 @@ def changed_bill_ids(session: Session, since: dt.datetime, now: dt.datetime) -> 
         select(Bill.id).where(Bill.first_seen > since),
         select(BillVersion.bill_id).where(BillVersion.created_at > since),
         select(BillAction.bill_id).where(BillAction.created_at > since),
-        select(EventAgendaItem.bill_id).join(Event, Event.id == EventAgendaItem.event_id)
-        .where(Event.updated_at > since, Event.start_time >= now,
-               EventAgendaItem.bill_id.is_not(None)),
+        select(EventAgendaItem.bill_id)
+        .join(Event, Event.id == EventAgendaItem.event_id)
+        .where(
+            Event.updated_at > since, Event.start_time >= now, EventAgendaItem.bill_id.is_not(None)
+        ),
     )
     changed = {row[0] for row in session.execute(query) if row[0] is not None}
     return changed | retagged_bill_ids(session, since)
 
 
 def _tag_set(session: Session, version_id: int, classifier_version: str) -> set[str]:
-    return set(session.scalars(
-        select(Tag.tag).where(Tag.version_id == version_id,
-                              Tag.classifier_version == classifier_version,
-                              (Tag.review_state.is_(None)) | (Tag.review_state != "rejected"))
-    ))
+    return set(
+        session.scalars(
+            select(Tag.tag).where(
+                Tag.version_id == version_id,
+                Tag.classifier_version == classifier_version,
+                (Tag.review_state.is_(None)) | (Tag.review_state != "rejected"),
+            )
+        )
+    )
 
 
 def retagged_bill_ids(session: Session, since: dt.datetime) -> set[int]:
@@ -82,11 +88,15 @@ def retagged_bill_ids(session: Session, since: dt.datetime) -> set[int]:
     so that a retrained model does not send every bill again.
     """
     recent = select(VersionClassification.version_id).where(
-        VersionClassification.classified_at > since)
+        VersionClassification.classified_at > since
+    )
     runs: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for version_id, classifier_version, bill_id in session.execute(
-        select(VersionClassification.version_id, VersionClassification.classifier_version,
-               BillVersion.bill_id)
+        select(
+            VersionClassification.version_id,
+            VersionClassification.classifier_version,
+            BillVersion.bill_id,
+        )
         .join(BillVersion, BillVersion.id == VersionClassification.version_id)
         .where(VersionClassification.version_id.in_(recent))
         .order_by(VersionClassification.classified_at, VersionClassification.id)
@@ -96,7 +106,8 @@ def retagged_bill_ids(session: Session, since: dt.datetime) -> set[int]:
     for version_id, history in runs.items():
         (latest, bill_id), previous = history[-1], history[:-1]
         if not previous or _tag_set(session, version_id, latest) != _tag_set(
-                session, version_id, previous[-1][0]):
+            session, version_id, previous[-1][0]
+        ):
             changed.add(bill_id)
     return changed
 
@@ -108,12 +119,14 @@ def _version_tags(session: Session, version_ids: list[int]) -> dict[int, list[Ta
         rows = session.execute(
             select(VersionClassification.version_id, VersionClassification.classifier_version)
             .where(VersionClassification.version_id.in_(chunk))
-            .order_by(VersionClassification.classified_at, VersionClassification.id))
+            .order_by(VersionClassification.classified_at, VersionClassification.id)
+        )
         latest.update({vid: cv for vid, cv in rows})
     tags: dict[int, list[Tag]] = defaultdict(list)
     for chunk in _chunks(version_ids):
-        for tag in session.scalars(select(Tag).where(Tag.version_id.in_(chunk))
-                                   .order_by(Tag.section_index, Tag.id)):
+        for tag in session.scalars(
+            select(Tag).where(Tag.version_id.in_(chunk)).order_by(Tag.section_index, Tag.id)
+        ):
             if tag.review_state == "rejected":
                 continue  # a person said no: it never counts
             tags[tag.version_id].append(tag)
@@ -133,14 +146,21 @@ def _tag_views(tags: list[Tag], version: BillVersion) -> list[TagView]:
             view.sections += 1
             if tag.score <= view.score:
                 continue
-        before, after = evidence_window(version.text, tag.evidence_start, tag.evidence_end,
-                                        tag.evidence)
+        before, after = evidence_window(
+            version.text, tag.evidence_start, tag.evidence_end, tag.evidence
+        )
         new = TagView(
-            name=tag.tag, score=tag.score, evidence=" ".join(tag.evidence.split()),
-            before=before, after=after, section_label=tag.section_label,
-            inserted=inserted_overlap(version.inserted or [], version.text,
-                                      tag.evidence_start, tag.evidence_end),
-            sections=view.sections if view else 1)
+            name=tag.tag,
+            score=tag.score,
+            evidence=" ".join(tag.evidence.split()),
+            before=before,
+            after=after,
+            section_label=tag.section_label,
+            inserted=inserted_overlap(
+                version.inserted or [], version.text, tag.evidence_start, tag.evidence_end
+            ),
+            sections=view.sections if view else 1,
+        )
         best[tag.tag] = new
     return sorted(best.values(), key=lambda t: (t.group != "ALERT", -t.score, t.name))
 
@@ -149,8 +169,9 @@ def _version_order(v: BillVersion) -> tuple[int, int]:
     return (v.date.toordinal() if v.date else 0, v.id)
 
 
-def load_snapshots(session: Session, bill_ids: set[int] | list[int], now: dt.datetime
-                   ) -> dict[int, BillSnapshot]:
+def load_snapshots(
+    session: Session, bill_ids: set[int] | list[int], now: dt.datetime
+) -> dict[int, BillSnapshot]:
     """Snapshots of the given bills: current tags and what changed, actions, hearings ahead."""
     ids = sorted(bill_ids)
     snaps: dict[int, BillSnapshot] = {}
@@ -161,14 +182,22 @@ def load_snapshots(session: Session, bill_ids: set[int] | list[int], now: dt.dat
             select(Bill, Jurisdiction.code, Jurisdiction.name, LegislativeSession.identifier)
             .join(Jurisdiction, Bill.jurisdiction_id == Jurisdiction.id)
             .join(LegislativeSession, Bill.session_id == LegislativeSession.id)
-            .where(Bill.id.in_(chunk)))
+            .where(Bill.id.in_(chunk))
+        )
         for bill, code, name, session_id in rows:
             snaps[bill.id] = BillSnapshot(
-                bill_id=bill.id, jurisdiction_id=bill.jurisdiction_id, state=code,
-                state_name=name, session=session_id, identifier=bill.identifier,
-                title=bill.title, status=bill.status, first_seen=aware(bill.first_seen),
+                bill_id=bill.id,
+                jurisdiction_id=bill.jurisdiction_id,
+                state=code,
+                state_name=name,
+                session=session_id,
+                identifier=bill.identifier,
+                title=bill.title,
+                status=bill.status,
+                first_seen=aware(bill.first_seen),
                 source_url=(bill.source_urls or [None])[0],
-                haystack=" ".join([bill.title, *map(str, bill.subjects or [])]).lower())
+                haystack=" ".join([bill.title, *map(str, bill.subjects or [])]).lower(),
+            )
     _attach_versions(session, snaps)
     _attach_actions(session, snaps)
     _attach_hearings(session, snaps, now)
@@ -185,9 +214,13 @@ def _attach_versions(session: Session, snaps: dict[int, BillSnapshot]) -> None:
     tags = _version_tags(session, all_ids)
     classified: set[int] = set(tags)
     for chunk in _chunks(all_ids):
-        classified |= set(session.scalars(
-            select(VersionClassification.version_id)
-            .where(VersionClassification.version_id.in_(chunk))))
+        classified |= set(
+            session.scalars(
+                select(VersionClassification.version_id).where(
+                    VersionClassification.version_id.in_(chunk)
+                )
+            )
+        )
     for bill_id, vs in versions.items():
         snap = snaps[bill_id]
         vs.sort(key=_version_order)
@@ -212,17 +245,24 @@ def _attach_versions(session: Session, snaps: dict[int, BillSnapshot]) -> None:
 
 def _attach_actions(session: Session, snaps: dict[int, BillSnapshot]) -> None:
     for chunk in _chunks(list(snaps)):
-        for a in session.scalars(select(BillAction).where(BillAction.bill_id.in_(chunk))
-                                 .order_by(BillAction.bill_id, BillAction.date,
-                                           BillAction.order, BillAction.id)):
-            snaps[a.bill_id].actions.append(ActionView(
-                key=a.action_key, date=a.date, description=a.description,
-                organization=a.organization, classification=list(a.classification or []),
-                created_at=aware(a.created_at)))
+        for a in session.scalars(
+            select(BillAction)
+            .where(BillAction.bill_id.in_(chunk))
+            .order_by(BillAction.bill_id, BillAction.date, BillAction.order, BillAction.id)
+        ):
+            snaps[a.bill_id].actions.append(
+                ActionView(
+                    key=a.action_key,
+                    date=a.date,
+                    description=a.description,
+                    organization=a.organization,
+                    classification=list(a.classification or []),
+                    created_at=aware(a.created_at),
+                )
+            )
 
 
-def _attach_hearings(session: Session, snaps: dict[int, BillSnapshot], now: dt.datetime
-                     ) -> None:
+def _attach_hearings(session: Session, snaps: dict[int, BillSnapshot], now: dt.datetime) -> None:
     # Hearings of the past day still show, so a same-day digest keeps this morning's hearing.
     horizon = now - dt.timedelta(days=1)
     for chunk in _chunks(list(snaps)):
@@ -230,17 +270,27 @@ def _attach_hearings(session: Session, snaps: dict[int, BillSnapshot], now: dt.d
             select(EventAgendaItem.bill_id, Event)
             .join(Event, Event.id == EventAgendaItem.event_id)
             .where(EventAgendaItem.bill_id.in_(chunk), Event.start_time >= horizon)
-            .order_by(Event.start_time))
+            .order_by(Event.start_time)
+        )
         seen: set[tuple[int, int]] = set()
         for bill_id, event in rows:
             if bill_id is None or (bill_id, event.id) in seen:
                 continue
             seen.add((bill_id, event.id))
-            snaps[bill_id].hearings.append(HearingView(
-                event_id=event.id, name=event.name, committee=event.committee,
-                committee_id=event.committee_id, chamber=event.chamber,
-                start=aware(event.start_time), location=event.location, status=event.status,
-                url=(event.source_urls or [None])[0], updated_at=aware(event.updated_at)))
+            snaps[bill_id].hearings.append(
+                HearingView(
+                    event_id=event.id,
+                    name=event.name,
+                    committee=event.committee,
+                    committee_id=event.committee_id,
+                    chamber=event.chamber,
+                    start=aware(event.start_time),
+                    location=event.location,
+                    status=event.status,
+                    url=(event.source_urls or [None])[0],
+                    updated_at=aware(event.updated_at),
+                )
+            )
 
 
 def freshness(session: Session, states: set[str]) -> dict[str, dt.datetime | None]:
@@ -249,12 +299,18 @@ def freshness(session: Session, states: set[str]) -> dict[str, dt.datetime | Non
     rows = session.execute(
         select(Jurisdiction.code, func.max(Bill.last_seen))
         .join(Bill, Bill.jurisdiction_id == Jurisdiction.id)
-        .where(Jurisdiction.code.in_(sorted(states))).group_by(Jurisdiction.code))
+        .where(Jurisdiction.code.in_(sorted(states)))
+        .group_by(Jurisdiction.code)
+    )
     for code, seen in rows:
         out[code] = aware(seen)
     # The newest successful runs are enough: older ones cannot be any state's latest.
-    recent = (select(CrawlRun).where(CrawlRun.status == "ok", CrawlRun.finished_at.is_not(None))
-              .order_by(CrawlRun.finished_at.desc()).limit(500))
+    recent = (
+        select(CrawlRun)
+        .where(CrawlRun.status == "ok", CrawlRun.finished_at.is_not(None))
+        .order_by(CrawlRun.finished_at.desc())
+        .limit(500)
+    )
     for run in session.scalars(recent):
         finished = aware(run.finished_at)
         for code in states if not run.states else set(run.states) & states:
@@ -265,20 +321,31 @@ def freshness(session: Session, states: set[str]) -> dict[str, dt.datetime | Non
 
 # --- whom to contact ----------------------------------------------------------------------
 
+
 def _contact(person: Person, role: str | None) -> Contact:
     offices = sorted(person.offices, key=lambda o: o.classification != "capitol")
     phone = next((o.voice for o in offices if o.voice), None)
-    return Contact(name=person.name, role=role, party=person.party, chamber=person.chamber,
-                   district=person.district, phone=phone, email=person.email)
+    return Contact(
+        name=person.name,
+        role=role,
+        party=person.party,
+        chamber=person.chamber,
+        district=person.district,
+        phone=phone,
+        email=person.email,
+    )
 
 
 def _committee_for(session: Session, bill: BillSnapshot, trigger: Trigger) -> Committee | None:
     if trigger.committee_id:
         return session.get(Committee, trigger.committee_id)
     if trigger.committee:
-        found = session.scalar(select(Committee).where(
-            Committee.jurisdiction_id == bill.jurisdiction_id,
-            func.lower(Committee.name) == trigger.committee.lower()))
+        found = session.scalar(
+            select(Committee).where(
+                Committee.jurisdiction_id == bill.jurisdiction_id,
+                func.lower(Committee.name) == trigger.committee.lower(),
+            )
+        )
         if found:
             return found
     if trigger.kind not in ("committee-vote", "hearing"):
@@ -295,16 +362,23 @@ def _committee_for(session: Session, bill: BillSnapshot, trigger: Trigger) -> Co
 ROLE_ORDER = {"chair": 0, "co-chair": 1, "vice chair": 2, "vice-chair": 2, "ranking member": 3}
 
 
-def contacts_for(session: Session, bill: BillSnapshot, trigger: Trigger
-                 ) -> tuple[list[Contact], str]:
+def contacts_for(
+    session: Session, bill: BillSnapshot, trigger: Trigger
+) -> tuple[list[Contact], str]:
     """Whom to call: the committee's members, else the chamber the bill faces next."""
     committee = _committee_for(session, bill, trigger)
     if committee is not None:
-        members = sorted(committee.memberships,
-                         key=lambda m: (ROLE_ORDER.get(m.role.lower(), 9), m.name))
-        contacts = _dedupe([_contact(m.person, m.role) if m.person else
-                            Contact(m.name, m.role, None, committee.chamber, None, None, None)
-                            for m in members])
+        members = sorted(
+            committee.memberships, key=lambda m: (ROLE_ORDER.get(m.role.lower(), 9), m.name)
+        )
+        contacts = _dedupe(
+            [
+                _contact(m.person, m.role)
+                if m.person
+                else Contact(m.name, m.role, None, committee.chamber, None, None, None)
+                for m in members
+            ]
+        )
         if contacts:
             return contacts, f"Members of the {committee.name} committee"
     chamber = trigger.chamber
@@ -312,14 +386,16 @@ def contacts_for(session: Session, bill: BillSnapshot, trigger: Trigger
         chamber = "lower" if chamber == "upper" else "upper"  # it goes to the other chamber
     if trigger.kind == "governor":
         return [], f"The Governor of {bill.state_name}"
-    query = select(Person).where(Person.jurisdiction_id == bill.jurisdiction_id,
-                                 Person.active.is_(True))
+    query = select(Person).where(
+        Person.jurisdiction_id == bill.jurisdiction_id, Person.active.is_(True)
+    )
     if chamber in ("upper", "lower"):
         query = query.where(Person.chamber == chamber)
     people = list(session.scalars(query.order_by(Person.name)))
     target = CHAMBERS.get(chamber or "", "legislature")
-    return _dedupe([_contact(p, None) for p in people]), \
-        f"Legislators of the {bill.state_name} {target}"
+    return _dedupe(
+        [_contact(p, None) for p in people]
+    ), f"Legislators of the {bill.state_name} {target}"
 
 
 def _dedupe(contacts: list[Contact]) -> list[Contact]:

@@ -49,8 +49,15 @@ LEASE = dt.timedelta(minutes=10)  # longer than any single SMTP transaction take
 class SendError(Exception):
     """A failed delivery: `permanent` for 5xx replies, `address` when the recipient is at fault."""
 
-    def __init__(self, message: str, code: int | None = None, *, permanent: bool = False,
-                 address: bool = False, connection: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: int | None = None,
+        *,
+        permanent: bool = False,
+        address: bool = False,
+        connection: bool = False,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.permanent = permanent
@@ -70,15 +77,17 @@ class Transport:
     def __enter__(self) -> Transport:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
         """Release the connection."""
 
-    def deliver(self, sender: str, recipient: str, key: str, message: str,
-                handing_over: Callable[[], None]) -> int:
+    def deliver(
+        self, sender: str, recipient: str, key: str, message: str, handing_over: Callable[[], None]
+    ) -> int:
         """Deliver one message; call `handing_over()` right before the body leaves."""
         raise NotImplementedError
 
@@ -92,8 +101,9 @@ class FileTransport(Transport):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def deliver(self, sender: str, recipient: str, key: str, message: str,
-                handing_over: Callable[[], None]) -> int:
+    def deliver(
+        self, sender: str, recipient: str, key: str, message: str, handing_over: Callable[[], None]
+    ) -> int:
         handing_over()
         name = f"{key.split(':', 1)[0]}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.eml"
         tmp = self.folder / (name + ".tmp")
@@ -132,8 +142,7 @@ class SmtpTransport(Transport):
                 smtp.ehlo()
             elif self.starttls == "require" or self.user:
                 smtp.quit()  # never send a password in clear
-                raise SendError(f"{self.host}:{self.port} does not offer STARTTLS",
-                                connection=True)
+                raise SendError(f"{self.host}:{self.port} does not offer STARTTLS", connection=True)
         if self.user:
             smtp.login(self.user, self.password or "")
         return smtp
@@ -146,8 +155,9 @@ class SmtpTransport(Transport):
                 pass
             self._smtp = None
 
-    def deliver(self, sender: str, recipient: str, key: str, message: str,
-                handing_over: Callable[[], None]) -> int:
+    def deliver(
+        self, sender: str, recipient: str, key: str, message: str, handing_over: Callable[[], None]
+    ) -> int:
         if self._smtp is None:
             try:
                 self._smtp = self._connect()
@@ -157,8 +167,9 @@ class SmtpTransport(Transport):
                 # Refused logins and TLS failures are our configuration, not this message:
                 # retried later (after the fix), never counted against the addresses.
                 self.close()
-                raise SendError(f"cannot connect to {self.host}:{self.port}: {exc}",
-                                connection=True) from None
+                raise SendError(
+                    f"cannot connect to {self.host}:{self.port}: {exc}", connection=True
+                ) from None
         try:
             smtp = self._smtp
             code, reply = smtp.mail(sender)
@@ -182,12 +193,14 @@ class SmtpTransport(Transport):
             raise
         except smtplib.SMTPResponseException as exc:
             self.close()
-            raise SendError(f"{exc.smtp_code} {exc.smtp_error!r}", exc.smtp_code,
-                            permanent=exc.smtp_code >= 500) from None
+            raise SendError(
+                f"{exc.smtp_code} {exc.smtp_error!r}", exc.smtp_code, permanent=exc.smtp_code >= 500
+            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()  # the connection is in an unknown state: start afresh next time
-            raise SendError(f"connection to {self.host}:{self.port} failed: {exc}",
-                            connection=True) from None
+            raise SendError(
+                f"connection to {self.host}:{self.port} failed: {exc}", connection=True
+            ) from None
 
     def _fail(self, code: int, reply: bytes, stage: str, *, address: bool) -> None:
         try:
@@ -195,8 +208,9 @@ class SmtpTransport(Transport):
         except (smtplib.SMTPException, OSError):
             self.close()
         text = reply.decode("utf-8", "replace")
-        raise SendError(f"{stage}: {code} {text}", code, permanent=code >= 500,
-                        address=address and code >= 500)
+        raise SendError(
+            f"{stage}: {code} {text}", code, permanent=code >= 500, address=address and code >= 500
+        )
 
 
 def transport_for(url: str) -> Transport:
@@ -224,8 +238,13 @@ class SendSummary:
 
 def recover_stale(session: Session, now: dt.datetime, idempotent: bool) -> int:
     """Rows left "sending" by a crashed run: redo them if the transport allows, else flag them."""
-    rows = list(session.scalars(select(OutboxMessage).where(
-        OutboxMessage.status == SENDING, OutboxMessage.next_attempt_at < now)))
+    rows = list(
+        session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.status == SENDING, OutboxMessage.next_attempt_at < now
+            )
+        )
+    )
     for row in rows:
         row.status = PENDING if idempotent else UNCONFIRMED
         row.last_error = "delivery interrupted between hand-over and confirmation"
@@ -239,8 +258,13 @@ def backoff(attempts: int, base_s: int) -> dt.timedelta:
 
 
 def send_pending(
-    Session: sessionmaker[Session], transport: Transport, *, sender: str,  # noqa: N803
-    clock: Callable[[], dt.datetime] = utcnow, max_attempts: int = 8, retry_base_s: int = 60,
+    Session: sessionmaker[Session],
+    transport: Transport,
+    *,
+    sender: str,  # noqa: N803
+    clock: Callable[[], dt.datetime] = utcnow,
+    max_attempts: int = 8,
+    retry_base_s: int = 60,
     limit: int | None = None,
 ) -> SendSummary:
     """Send every due outbox message once; each row's state is committed on its own."""
@@ -249,21 +273,33 @@ def send_pending(
         summary.unconfirmed = recover_stale(session, clock(), transport.idempotent)
     with Session.begin() as session:
         now = clock()
-        query = (select(OutboxMessage.id).where(OutboxMessage.status == PENDING)
-                 .where((OutboxMessage.next_attempt_at.is_(None))
-                        | (OutboxMessage.next_attempt_at <= now))
-                 .order_by(OutboxMessage.id))
+        query = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == PENDING)
+            .where(
+                (OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now)
+            )
+            .order_by(OutboxMessage.id)
+        )
         ids = list(session.scalars(query.limit(limit) if limit else query))
     for outbox_id in ids:
-        if not _send_one(Session, transport, outbox_id, sender, clock, max_attempts,
-                         retry_base_s, summary):
+        if not _send_one(
+            Session, transport, outbox_id, sender, clock, max_attempts, retry_base_s, summary
+        ):
             break  # the server is unreachable: the rest wait for the next pass untouched
     return summary
 
 
-def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: int,  # noqa: N803
-              sender: str, clock: Callable[[], dt.datetime], max_attempts: int,
-              retry_base_s: int, summary: SendSummary) -> bool:
+def _send_one(
+    Session: sessionmaker[Session],
+    transport: Transport,
+    outbox_id: int,  # noqa: N803
+    sender: str,
+    clock: Callable[[], dt.datetime],
+    max_attempts: int,
+    retry_base_s: int,
+    summary: SendSummary,
+) -> bool:
     """Try one message; False when the server could not be reached at all."""
     session = Session()
     try:
@@ -282,32 +318,46 @@ def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: i
         def handing_over() -> None:
             # Conditional: if another sender (a CLI run beside the scheduler) claimed the row
             # since we read it, this one backs off before the body leaves.
-            claimed = cast(CursorResult[Any], session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.status == PENDING)
-                .values(status=SENDING, attempts=OutboxMessage.attempts + 1,
-                        next_attempt_at=clock() + LEASE)
-                .execution_options(synchronize_session=False))).rowcount
+            claimed = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.status == PENDING)
+                    .values(
+                        status=SENDING,
+                        attempts=OutboxMessage.attempts + 1,
+                        next_attempt_at=clock() + LEASE,
+                    )
+                    .execution_options(synchronize_session=False)
+                ),
+            ).rowcount
             session.commit()
             if not claimed:
                 raise Taken(row.idempotency_key)
             session.refresh(row)
 
         try:
-            code = transport.deliver(_envelope_sender(sender), row.recipient,
-                                     row.idempotency_key, row.message, handing_over)
+            code = transport.deliver(
+                _envelope_sender(sender),
+                row.recipient,
+                row.idempotency_key,
+                row.message,
+                handing_over,
+            )
         except Taken:
             return True
         except SendError as exc:
-            _record_failure(session, row, subscriber, exc, clock(), max_attempts,
-                            retry_base_s, summary)
+            _record_failure(
+                session, row, subscriber, exc, clock(), max_attempts, retry_base_s, summary
+            )
             return not exc.connection
         row.status = SENT
         row.sent_at = clock()
         row.next_attempt_at = None
         row.last_error = None
-        session.add(Delivery(outbox_id=row.id, attempted_at=row.sent_at, result="sent",
-                             smtp_code=code))
+        session.add(
+            Delivery(outbox_id=row.id, attempted_at=row.sent_at, result="sent", smtp_code=code)
+        )
         session.commit()
         summary.sent += 1
         return True
@@ -315,9 +365,16 @@ def _send_one(Session: sessionmaker[Session], transport: Transport, outbox_id: i
         session.close()
 
 
-def _record_failure(session: Session, row: OutboxMessage, subscriber: Subscriber,
-                    exc: SendError, now: dt.datetime, max_attempts: int, retry_base_s: int,
-                    summary: SendSummary) -> None:
+def _record_failure(
+    session: Session,
+    row: OutboxMessage,
+    subscriber: Subscriber,
+    exc: SendError,
+    now: dt.datetime,
+    max_attempts: int,
+    retry_base_s: int,
+    summary: SendSummary,
+) -> None:
     if row.status == PENDING and not exc.connection:
         row.attempts += 1  # failed before the hand-over, which counts attempts otherwise
     row.last_error = str(exc)
@@ -336,8 +393,11 @@ def _record_failure(session: Session, row: OutboxMessage, subscriber: Subscriber
         summary.retried += 1
         log.info("will retry %s at %s: %s", row.idempotency_key, row.next_attempt_at, exc)
     summary.errors.append(f"{row.recipient}: {exc}")
-    session.add(Delivery(outbox_id=row.id, attempted_at=now, result=result,
-                         smtp_code=exc.code, detail=str(exc)))
+    session.add(
+        Delivery(
+            outbox_id=row.id, attempted_at=now, result=result, smtp_code=exc.code, detail=str(exc)
+        )
+    )
     session.commit()
 
 
@@ -347,5 +407,16 @@ def _envelope_sender(mail_from: str) -> str:
     return parseaddr(mail_from)[1] or mail_from
 
 
-__all__ = ["CANCELLED", "FAILED", "SENT", "UNCONFIRMED", "FileTransport", "SendError",
-           "SendSummary", "SmtpTransport", "Transport", "send_pending", "transport_for"]
+__all__ = [
+    "CANCELLED",
+    "FAILED",
+    "SENT",
+    "UNCONFIRMED",
+    "FileTransport",
+    "SendError",
+    "SendSummary",
+    "SmtpTransport",
+    "Transport",
+    "send_pending",
+    "transport_for",
+]

@@ -83,21 +83,27 @@ def normalise_tags(tags: list[str]) -> list[str]:
 
 
 def make_spec(
-    email: str, *, name: str | None = None, organization: str | None = None,
-    states: str | list[str] | None = None, tags: str | list[str] | None = None,
-    keywords: str | list[str] | None = None, frequency: str | None = None,
+    email: str,
+    *,
+    name: str | None = None,
+    organization: str | None = None,
+    states: str | list[str] | None = None,
+    tags: str | list[str] | None = None,
+    keywords: str | list[str] | None = None,
+    frequency: str | None = None,
 ) -> SubscriberSpec:
     """Validate one subscriber entry (CLI options or a CSV row)."""
     frequency = (frequency or "daily").strip().lower()
     if frequency not in FREQUENCIES:
-        raise InvalidSubscriber(
-            f"unknown frequency {frequency!r} (use {', '.join(FREQUENCIES)})"
-        )
+        raise InvalidSubscriber(f"unknown frequency {frequency!r} (use {', '.join(FREQUENCIES)})")
     return SubscriberSpec(
-        email=normalise_email(email), name=(name or "").strip() or None,
+        email=normalise_email(email),
+        name=(name or "").strip() or None,
         organization=(organization or "").strip() or None,
-        states=normalise_states(split_list(states)), tags=normalise_tags(split_list(tags)),
-        keywords=[k.lower() for k in split_list(keywords)], frequency=frequency,
+        states=normalise_states(split_list(states)),
+        tags=normalise_tags(split_list(tags)),
+        keywords=[k.lower() for k in split_list(keywords)],
+        frequency=frequency,
     )
 
 
@@ -108,7 +114,8 @@ def add_subscriber(session: Session, spec: SubscriberSpec) -> tuple[Subscriber, 
     the admin adding someone is an explicit request to receive mail again.
     """
     sub = session.scalar(
-        select(Subscriber).where(Subscriber.email == spec.email)
+        select(Subscriber)
+        .where(Subscriber.email == spec.email)
         .options(selectinload(Subscriber.subscriptions))
     )
     created = sub is None
@@ -122,8 +129,9 @@ def add_subscriber(session: Session, spec: SubscriberSpec) -> tuple[Subscriber, 
     wanted = (spec.states, spec.tags, spec.keywords, spec.frequency)
     if not any((s.states, s.tags, s.keywords, s.frequency) == wanted for s in sub.subscriptions):
         sub.subscriptions.append(
-            Subscription(states=spec.states, tags=spec.tags, keywords=spec.keywords,
-                         frequency=spec.frequency)
+            Subscription(
+                states=spec.states, tags=spec.tags, keywords=spec.keywords, frequency=spec.frequency
+            )
         )
     session.flush()
     return sub, created
@@ -142,10 +150,13 @@ def remove_subscriber(session: Session, email: str) -> bool:
 
 def list_subscribers(session: Session) -> list[Subscriber]:
     """Every subscriber with their subscriptions, by address."""
-    return list(session.scalars(
-        select(Subscriber).options(selectinload(Subscriber.subscriptions))
-        .order_by(Subscriber.email)
-    ))
+    return list(
+        session.scalars(
+            select(Subscriber)
+            .options(selectinload(Subscriber.subscriptions))
+            .order_by(Subscriber.email)
+        )
+    )
 
 
 @dataclass

@@ -42,8 +42,9 @@ def unsubscribe_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/unsubscribe/{token}"
 
 
-def unsubscribe(session: Session, token: str, secret: str, now: dt.datetime | None = None
-                ) -> Subscriber:
+def unsubscribe(
+    session: Session, token: str, secret: str, now: dt.datetime | None = None
+) -> Subscriber:
     """Unsubscribe the token's subscriber and cancel what is waiting for them; idempotent."""
     subscriber_id, email = read_token(token, secret)
     sub = session.get(Subscriber, subscriber_id)
@@ -52,8 +53,11 @@ def unsubscribe(session: Session, token: str, secret: str, now: dt.datetime | No
     if sub.status != "unsubscribed":
         sub.status = "unsubscribed"
         sub.unsubscribed_at = now or utcnow()
-    for row in session.scalars(select(OutboxMessage).where(
-            OutboxMessage.subscriber_id == sub.id, OutboxMessage.status == PENDING)):
+    for row in session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.subscriber_id == sub.id, OutboxMessage.status == PENDING
+        )
+    ):
         row.status = CANCELLED
         row.last_error = "unsubscribed"
     session.flush()
@@ -66,8 +70,10 @@ PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 {body}</body></html>"""
 
 
-def make_handler(Session: sessionmaker[Session], secret: str  # noqa: N803
-                 ) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    Session: sessionmaker[Session],
+    secret: str,  # noqa: N803
+) -> type[BaseHTTPRequestHandler]:
     """A request handler: GET shows a confirm button, POST (one-click or the button) acts."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -76,7 +82,7 @@ def make_handler(Session: sessionmaker[Session], secret: str  # noqa: N803
         def _token(self) -> str | None:
             path = self.path.split("?", 1)[0]
             prefix = "/unsubscribe/"
-            return path[len(prefix):] if path.startswith(prefix) else None
+            return path[len(prefix) :] if path.startswith(prefix) else None
 
         def _reply(self, code: int, body: str) -> None:
             data = PAGE.format(body=body).encode()
@@ -96,10 +102,13 @@ def make_handler(Session: sessionmaker[Session], secret: str  # noqa: N803
                 read_token(token, secret)
             except BadToken as exc:
                 return self._reply(400, f"<p>{html.escape(str(exc))}</p>")
-            self._reply(200, '<h1>Unsubscribe from billwatch?</h1>'
-                        f'<form method="post" action="/unsubscribe/{html.escape(token)}">'
-                        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-                        '<button type="submit">Unsubscribe</button></form>')
+            self._reply(
+                200,
+                "<h1>Unsubscribe from billwatch?</h1>"
+                f'<form method="post" action="/unsubscribe/{html.escape(token)}">'
+                '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+                '<button type="submit">Unsubscribe</button></form>',
+            )
 
         def do_POST(self) -> None:  # noqa: N802
             token = self._token()
@@ -116,8 +125,11 @@ def make_handler(Session: sessionmaker[Session], secret: str  # noqa: N803
             except BadToken as exc:
                 return self._reply(400, f"<p>{html.escape(str(exc))}</p>")
             log.info("unsubscribed subscriber by one-click")
-            self._reply(200, f"<p>{html.escape(email)} is unsubscribed. You will get no more "
-                        "mail from billwatch.</p>")
+            self._reply(
+                200,
+                f"<p>{html.escape(email)} is unsubscribed. You will get no more "
+                "mail from billwatch.</p>",
+            )
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             # Tokens in paths identify people: keep them out of the logs.
@@ -126,7 +138,11 @@ def make_handler(Session: sessionmaker[Session], secret: str  # noqa: N803
     return Handler
 
 
-def make_server(Session: sessionmaker[Session], secret: str, host: str = "127.0.0.1",  # noqa: N803
-                port: int = 8025) -> ThreadingHTTPServer:
+def make_server(
+    Session: sessionmaker[Session],
+    secret: str,
+    host: str = "127.0.0.1",  # noqa: N803
+    port: int = 8025,
+) -> ThreadingHTTPServer:
     """The one-click endpoint's HTTP server (call serve_forever() on it)."""
     return ThreadingHTTPServer((host, port), make_handler(Session, secret))

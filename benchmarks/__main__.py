@@ -15,8 +15,9 @@ import benchmarks
 def main(argv: list[str]) -> int:
     """Run `benchmarks/bench_*.py` modules' `run(console)` in name order."""
     console = Console()
-    names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__)
-                   if m.name.startswith("bench_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_")
+    )
     wanted = [n for n in names if not argv or any(a in n for a in argv)]
     failed = 0
     for name in wanted:

@@ -47,28 +47,60 @@ def _world(url: str, rng: random.Random) -> None:
     with time_machine.travel(NOW - dt.timedelta(hours=3), tick=False), Session.begin() as s:
         for n in range(BILLS):
             text = " ".join(f"SECTION {i + 1}. {rng.choice(SENTENCES)}" for i in range(6))
-            change = upsert_bill(s, BillRecord(
-                jurisdiction=STATES[n % len(STATES)], session="2026", identifier=f"HB {n}",
-                title=f"Relating to trafficking, bill {n}",
-                source_urls=[f"https://legislature.example/{n}"],
-                versions=[VersionRecord(note="Introduced", date=NOW.date(), text=text,
-                                        url=f"https://legislature.example/{n}.pdf")],
-                actions=[ActionRecord(date=NOW.date(), description="Referred to Judiciary",
-                                      organization="lower")]))
+            change = upsert_bill(
+                s,
+                BillRecord(
+                    jurisdiction=STATES[n % len(STATES)],
+                    session="2026",
+                    identifier=f"HB {n}",
+                    title=f"Relating to trafficking, bill {n}",
+                    source_urls=[f"https://legislature.example/{n}"],
+                    versions=[
+                        VersionRecord(
+                            note="Introduced",
+                            date=NOW.date(),
+                            text=text,
+                            url=f"https://legislature.example/{n}.pdf",
+                        )
+                    ],
+                    actions=[
+                        ActionRecord(
+                            date=NOW.date(),
+                            description="Referred to Judiciary",
+                            organization="lower",
+                        )
+                    ],
+                ),
+            )
             vid = change.new_versions[0]
             for section, tag in enumerate(rng.sample(TAGS, 3)):
                 start = text.index(f"SECTION {section + 1}.")
-                s.add(Tag(version_id=vid, section_index=section, tag=tag, score=0.8,
-                          evidence=text[start:start + 60], evidence_start=start,
-                          evidence_end=start + 60, classifier_version="bench"))
-            s.add(VersionClassification(version_id=vid, classifier_version="bench",
-                                        stance="mixed"))
+                s.add(
+                    Tag(
+                        version_id=vid,
+                        section_index=section,
+                        tag=tag,
+                        score=0.8,
+                        evidence=text[start : start + 60],
+                        evidence_start=start,
+                        evidence_end=start + 60,
+                        classifier_version="bench",
+                    )
+                )
+            s.add(VersionClassification(version_id=vid, classifier_version="bench", stance="mixed"))
         for n in range(SUBSCRIBERS):
-            add_subscriber(s, make_spec(
-                f"member{n}@coalition.example", name=f"Member {n}",
-                states=rng.sample(STATES, rng.randint(1, 4)),
-                tags=rng.choice([["alert"], ["track"], ["alert", "track"], rng.sample(TAGS, 2)]),
-                frequency="daily"))
+            add_subscriber(
+                s,
+                make_spec(
+                    f"member{n}@coalition.example",
+                    name=f"Member {n}",
+                    states=rng.sample(STATES, rng.randint(1, 4)),
+                    tags=rng.choice(
+                        [["alert"], ["track"], ["alert", "track"], rng.sample(TAGS, 2)]
+                    ),
+                    frequency="daily",
+                ),
+            )
 
 
 def _render_only(url: str, settings: Settings) -> tuple[int, float]:
@@ -89,17 +121,31 @@ def _render_only(url: str, settings: Settings) -> tuple[int, float]:
         subs = s.scalars(select(Subscriber).options(selectinload(Subscriber.subscriptions)))
         for sub in subs:
             digest = ctx_mod.build_digest(
-                ctx_mod.Recipient(sub.id, sub.email, sub.name), [
-                    (x.states, x.tags, x.keywords) for x in sub.subscriptions],
-                bills, frequency="daily", period=period_of("daily", NOW, settings.timezone),
-                since=since, now=NOW, freshness=fresh)
+                ctx_mod.Recipient(sub.id, sub.email, sub.name),
+                [(x.states, x.tags, x.keywords) for x in sub.subscriptions],
+                bills,
+                frequency="daily",
+                period=period_of("daily", NOW, settings.timezone),
+                since=since,
+                now=NOW,
+                freshness=fresh,
+            )
             if digest is None:
                 continue
-            rendered = render_digest(digest, tz=settings.timezone, unsubscribe_url="https://x/u",
-                                     cache=fragments)
-            build_message(rendered, key=f"k{sub.id}", to_email=sub.email, to_name=sub.name,
-                          mail_from=settings.mail_from, now=NOW, unsubscribe_token="t",
-                          unsubscribe_url="https://x/u", unsubscribe_mailto="u@x.example")
+            rendered = render_digest(
+                digest, tz=settings.timezone, unsubscribe_url="https://x/u", cache=fragments
+            )
+            build_message(
+                rendered,
+                key=f"k{sub.id}",
+                to_email=sub.email,
+                to_name=sub.name,
+                mail_from=settings.mail_from,
+                now=NOW,
+                unsubscribe_token="t",
+                unsubscribe_url="https://x/u",
+                unsubscribe_mailto="u@x.example",
+            )
             made += 1
     return made, time.perf_counter() - started
 
@@ -108,8 +154,19 @@ def _smtp_server() -> tuple[subprocess.Popen[bytes], int]:
     """aiosmtpd in its own process, as a real mail server would be (not sharing our GIL)."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
-         "-l", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+            "-l",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -130,38 +187,61 @@ def _free_port() -> int:
 def run(console: Console) -> None:
     """Print the digest pipeline's throughput against rendering alone."""
     rng = random.Random(5)
-    settings = Settings(database_url="sqlite://", secret_key="bench",  # type: ignore[arg-type]
-                        mail_from="billwatch <alerts@coalition.example>")
-    table = Table("step", "messages", "seconds", "messages/s",
-                  title=f"digests: {SUBSCRIBERS:,} subscribers, {BILLS} changed bills, SQLite")
+    settings = Settings(
+        database_url="sqlite://",
+        secret_key="bench",  # type: ignore[arg-type]
+        mail_from="billwatch <alerts@coalition.example>",
+    )
+    table = Table(
+        "step",
+        "messages",
+        "seconds",
+        "messages/s",
+        title=f"digests: {SUBSCRIBERS:,} subscribers, {BILLS} changed bills, SQLite",
+    )
     with fresh_database("sqlite") as url:
         _world(url, rng)
         made, render_s = _render_only(url, settings)
         Session = get_sessionmaker(url)  # noqa: N806
         started = time.perf_counter()
         with Session.begin() as s:
-            composed = compose_digests(s, "daily", NOW, settings.model_copy(
-                update={"database_url": url}))
+            composed = compose_digests(
+                s, "daily", NOW, settings.model_copy(update={"database_url": url})
+            )
         compose_s = time.perf_counter() - started
         server, port = _smtp_server()
         try:
             started = time.perf_counter()
             with SmtpTransport(f"smtp://127.0.0.1:{port}?starttls=never") as transport:
-                summary = send_pending(Session, transport, sender="alerts@coalition.example",
-                                       clock=lambda: NOW)
+                summary = send_pending(
+                    Session, transport, sender="alerts@coalition.example", clock=lambda: NOW
+                )
             send_s = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(timeout=10)
     total = compose_s + send_s
-    table.add_row("render only (baseline)", str(made), f"{render_s:.2f}",
-                  f"{made / render_s:.0f}")
-    table.add_row("select + render + queue", str(composed.enqueued), f"{compose_s:.2f}",
-                  f"{composed.enqueued / compose_s:.0f}")
-    table.add_row("send over SMTP (aiosmtpd)", f"{summary.sent}",
-                  f"{send_s:.2f}", f"{summary.sent / send_s:.0f}")
-    table.add_row("[bold]whole pipeline", str(summary.sent), f"{total:.2f}",
-                  f"[bold]{summary.sent / total:.0f}")
+    table.add_row("render only (baseline)", str(made), f"{render_s:.2f}", f"{made / render_s:.0f}")
+    table.add_row(
+        "select + render + queue",
+        str(composed.enqueued),
+        f"{compose_s:.2f}",
+        f"{composed.enqueued / compose_s:.0f}",
+    )
+    table.add_row(
+        "send over SMTP (aiosmtpd)",
+        f"{summary.sent}",
+        f"{send_s:.2f}",
+        f"{summary.sent / send_s:.0f}",
+    )
+    table.add_row(
+        "[bold]whole pipeline",
+        str(summary.sent),
+        f"{total:.2f}",
+        f"[bold]{summary.sent / total:.0f}",
+    )
     console.print(table)
-    console.print(f"whole pipeline / render only: {(summary.sent / total) / (made / render_s):.2f}"
-                  f" of the rendering rate ({composed.empty} subscribers had nothing new)")
+    console.print(
+        f"whole pipeline / render only: {(summary.sent / total) / (made / render_s):.2f}"
+        f" of the rendering rate ({composed.empty} subscribers had nothing new)"
+    )

@@ -18,8 +18,12 @@ TARGET_MB = 1024
 
 def long_bills(n_bills: int = 4, words_per_bill: int = 40_000) -> list[str]:
     """Omnibus-sized bill texts: our written passages as numbered sections, repeated."""
-    passages = [json.loads(line)["text"] for path in sorted(EXAMPLES.glob("*.jsonl"))
-                for line in path.read_text().splitlines() if line.strip()]
+    passages = [
+        json.loads(line)["text"]
+        for path in sorted(EXAMPLES.glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
     bills = []
     for b in range(n_bills):
         parts, words, n = [f"AN ACT relating to public safety, omnibus bill {b + 1}."], 0, 0

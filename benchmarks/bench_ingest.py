@@ -43,8 +43,12 @@ def make_legiscan(folder: Path, count: int) -> Path:
         bill["texts"] = [{**bill["texts"][0], "doc_id": doc_id, "bill_id": bill_id}]
         (root / "bill" / f"AB{3000 + n}.json").write_text(json.dumps({"bill": bill}))
         doc = html.replace("</body>", f"<p>Section {n + 2}. This act is numbered {n}.</p></body>")
-        text = {**text_template, "doc_id": doc_id, "bill_id": bill_id,
-                "doc": base64.b64encode(doc.encode()).decode()}
+        text = {
+            **text_template,
+            "doc_id": doc_id,
+            "bill_id": bill_id,
+            "doc": base64.b64encode(doc.encode()).decode(),
+        }
         (root / "text" / f"{doc_id}.json").write_text(json.dumps({"text": text}))
     return folder / "legiscan"
 
@@ -89,11 +93,21 @@ def ingest(url: str, source: str, path: Path) -> Ingester:
 def run(console: Console) -> None:
     """Print bills/s for parsing alone and for full ingests per source and dialect."""
     dialects = ["sqlite"] + (["postgresql"] if postgres_available() else [])
-    table = Table("source", "database", "bills", "parse only bills/s", "ingest bills/s",
-                  "ingest / parse", "second run bills/s", title=f"bulk ingest of {BILLS} bills")
+    table = Table(
+        "source",
+        "database",
+        "bills",
+        "parse only bills/s",
+        "ingest bills/s",
+        "ingest / parse",
+        "second run bills/s",
+        title=f"bulk ingest of {BILLS} bills",
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {"legiscan": make_legiscan(Path(tmp), BILLS),
-                 "ca-pubinfo": make_pubinfo(Path(tmp), BILLS)}
+        paths = {
+            "legiscan": make_legiscan(Path(tmp), BILLS),
+            "ca-pubinfo": make_pubinfo(Path(tmp), BILLS),
+        }
         for source, path in paths.items():
             started = time.perf_counter()
             parsed = parse_only(source, path)
@@ -108,7 +122,13 @@ def run(console: Console) -> None:
                     again = BILLS / (time.perf_counter() - started)
                 if first.stats.errors:
                     console.print(f"[red]{source}: {first.stats.errors[:3]}")
-                table.add_row(source, dialect, str(first.stats.bills_created),
-                              f"{parse_rate:,.0f}", f"{rate:,.0f}", f"{rate / parse_rate:.2f}",
-                              f"{again:,.0f}")
+                table.add_row(
+                    source,
+                    dialect,
+                    str(first.stats.bills_created),
+                    f"{parse_rate:,.0f}",
+                    f"{rate:,.0f}",
+                    f"{rate / parse_rate:.2f}",
+                    f"{again:,.0f}",
+                )
     console.print(table)

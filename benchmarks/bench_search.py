@@ -17,10 +17,14 @@ from billwatch.db.session import get_engine, get_sessionmaker
 from billwatch.db.store import ensure_jurisdiction, ensure_session
 
 VERSIONS = int(os.environ.get("BENCH_SEARCH_VERSIONS", "100000"))
-COMMON = ("person shall section department state court law county provided subsection act "
-          "public agency offense program report fund service employer person commission").split()
-RARE = ("trafficking prostitution vacatur expungement restitution detainer recruiter smuggling "
-        "forfeiture sealing").split()
+COMMON = (
+    "person shall section department state court law county provided subsection act "
+    "public agency offense program report fund service employer person commission"
+).split()
+RARE = (
+    "trafficking prostitution vacatur expungement restitution detainer recruiter smuggling "
+    "forfeiture sealing"
+).split()
 QUERIES = ["trafficking", "vacatur sealing", "recruiter detainer smuggling", "zebra"]
 
 
@@ -35,28 +39,52 @@ def _generate(url: str, count: int) -> None:
     bills = count // 2
     with get_engine(url).begin() as conn:
         for start in range(0, bills, 5000):
-            rows = [{"jurisdiction_id": jid, "session_id": sid, "identifier": f"AB {n}",
-                     "title": " ".join(rng.choices(COMMON, k=8) + rng.choices(RARE, k=1)),
-                     "classification": ["bill"], "subjects": [], "source_urls": [], "extras": {}}
-                    for n in range(start, min(start + 5000, bills))]
+            rows = [
+                {
+                    "jurisdiction_id": jid,
+                    "session_id": sid,
+                    "identifier": f"AB {n}",
+                    "title": " ".join(rng.choices(COMMON, k=8) + rng.choices(RARE, k=1)),
+                    "classification": ["bill"],
+                    "subjects": [],
+                    "source_urls": [],
+                    "extras": {},
+                }
+                for n in range(start, min(start + 5000, bills))
+            ]
             conn.execute(insert(Bill), rows)
         ids = [r[0] for r in conn.execute(select(Bill.id))]
         for start in range(0, len(ids), 2500):
             rows = []
-            for bill_id in ids[start:start + 2500]:
+            for bill_id in ids[start : start + 2500]:
                 for note in ("Introduced", "Amended"):
                     words = rng.choices(COMMON, k=145) + rng.choices(RARE, k=rng.randint(0, 3))
                     rng.shuffle(words)
                     body = " ".join(words)
-                    rows.append({"bill_id": bill_id, "note": note, "date": dt.date(2025, 2, 1),
-                                 "text": body, "inserted": [], "struck": [],
-                                 "content_hash": f"{bill_id}-{note}"})
+                    rows.append(
+                        {
+                            "bill_id": bill_id,
+                            "note": note,
+                            "date": dt.date(2025, 2, 1),
+                            "text": body,
+                            "inserted": [],
+                            "struck": [],
+                            "content_hash": f"{bill_id}-{note}",
+                        }
+                    )
             conn.execute(insert(BillVersion), rows)
 
 
 def _bench_dialect(console: Console, dialect: str) -> Table:
-    table = Table("query", "hits", "FTS median ms", "FTS worst ms", "LIKE scan ms",
-                  "speed-up", title=f"search on {VERSIONS:,} versions, {dialect}")
+    table = Table(
+        "query",
+        "hits",
+        "FTS median ms",
+        "FTS worst ms",
+        "LIKE scan ms",
+        "speed-up",
+        title=f"search on {VERSIONS:,} versions, {dialect}",
+    )
     with fresh_database(dialect) as url:
         with console.status(f"generating {VERSIONS:,} versions on {dialect}"):
             _generate(url, VERSIONS)
@@ -73,8 +101,14 @@ def _bench_dialect(console: Console, dialect: str) -> Table:
                 like_sql = text(f"SELECT DISTINCT bill_id FROM bill_versions WHERE {where}")
                 params = {f"p{i}": f"%{w}%" for i, w in enumerate(words)}
                 like, _ = timed(lambda q=like_sql, p=params: s.execute(q, p).all(), 3)
-                table.add_row(query, str(hits), f"{fts * 1000:.1f}", f"{worst * 1000:.1f}",
-                              f"{like * 1000:.1f}", f"{like / fts:.1f}x")
+                table.add_row(
+                    query,
+                    str(hits),
+                    f"{fts * 1000:.1f}",
+                    f"{worst * 1000:.1f}",
+                    f"{like * 1000:.1f}",
+                    f"{like / fts:.1f}x",
+                )
     return table
 
 

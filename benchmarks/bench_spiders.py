@@ -32,8 +32,14 @@ from spiders.replay_data import ReplayData
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 OWN = ROOT / "tests" / "files" / "spiders"
-FAST = {"AUTOTHROTTLE_START_DELAY": 0.01, "AUTOTHROTTLE_MAX_DELAY": 0.1, "DOWNLOAD_DELAY": 0,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 16, "LOG_LEVEL": "WARNING"}
+FAST = {
+    "AUTOTHROTTLE_START_DELAY": 0.01,
+    "AUTOTHROTTLE_MAX_DELAY": 0.1,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "CONCURRENT_REQUESTS": 16,
+    "LOG_LEVEL": "WARNING",
+}
 BILLS = 200
 
 
@@ -52,8 +58,9 @@ def _spider(cls: type, **kwargs: Any) -> Any:
 
 def _response(url: str, payload: Any) -> TextResponse:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return TextResponse(url, body=body, headers={"Content-Type": "application/json"},
-                        encoding="utf-8")
+    return TextResponse(
+        url, body=body, headers={"Content-Type": "application/json"}, encoding="utf-8"
+    )
 
 
 def _records(results: Any) -> int:
@@ -64,19 +71,27 @@ def _legiscan() -> tuple[Callable[[], int], Callable[[], int]]:
     from spiders.legiscan import LegiscanSpider
 
     spider = _spider(LegiscanSpider, states=["AK"])
-    body = json.dumps({"status": "OK", **json.loads(
-        (FIXTURES / "legiscan/dataset_json/bill/HB1.json").read_bytes())}).encode()
+    body = json.dumps(
+        {
+            "status": "OK",
+            **json.loads((FIXTURES / "legiscan/dataset_json/bill/HB1.json").read_bytes()),
+        }
+    ).encode()
     response = _response("http://replay/legiscan/?op=getBill", body)
-    return (lambda: _records(spider.parse_bill(response, state="AK")),
-            lambda: len([json.loads(body)]))
+    return (
+        lambda: _records(spider.parse_bill(response, state="AK")),
+        lambda: len([json.loads(body)]),
+    )
 
 
 def _legiscan_text() -> tuple[Callable[[], int], Callable[[], int]]:
     from billwatch.ingest.legiscan import parse_text
 
     body = (FIXTURES / "legiscan/dataset_json/text/105736.json").read_bytes()
-    return (lambda: len([parse_text(json.loads(body))]),
-            lambda: len([base64.b64decode(json.loads(body)["text"]["doc"])]))
+    return (
+        lambda: len([parse_text(json.loads(body))]),
+        lambda: len([base64.b64decode(json.loads(body)["text"]["doc"])]),
+    )
 
 
 def _openstates() -> tuple[Callable[[], int], Callable[[], int]]:
@@ -85,8 +100,10 @@ def _openstates() -> tuple[Callable[[], int], Callable[[], int]]:
     spider = _spider(OpenstatesSpider, states=["NY"])
     body = (OWN / "openstates/bills_ny.json").read_bytes()
     response = _response("http://replay/openstates/bills", body)
-    return (lambda: _records(spider.parse_bills(response, state="NY", page=1, since=None)),
-            lambda: len(json.loads(body)["results"]))
+    return (
+        lambda: _records(spider.parse_bills(response, state="NY", page=1, since=None)),
+        lambda: len(json.loads(body)["results"]),
+    )
 
 
 def _ny() -> tuple[Callable[[], int], Callable[[], int]]:
@@ -102,13 +119,23 @@ def _congress() -> tuple[Callable[[], int], Callable[[], int]]:
     from spiders.congress import parse_bill
 
     folder = FIXTURES / "us_congress/congress_gov_api"
-    raw = [(folder / f"bill_117_hr_21{s}.json").read_bytes()
-           for s in ("", "_actions", "_cosponsors", "_text")]
+    raw = [
+        (folder / f"bill_117_hr_21{s}.json").read_bytes()
+        for s in ("", "_actions", "_cosponsors", "_text")
+    ]
 
     def parse() -> int:
         bill, actions, cosponsors, texts = (json.loads(r) for r in raw)
-        return len([parse_bill(bill["bill"], actions["actions"], cosponsors["cosponsors"],
-                               texts["textVersions"])])
+        return len(
+            [
+                parse_bill(
+                    bill["bill"],
+                    actions["actions"],
+                    cosponsors["cosponsors"],
+                    texts["textVersions"],
+                )
+            ]
+        )
 
     return parse, lambda: len([json.loads(r) for r in raw][:1])
 
@@ -129,20 +156,31 @@ def _people() -> tuple[Callable[[], int], Callable[[], int]]:
     from billwatch.ingest.people import parse_person_yaml
 
     files = [p.read_text() for p in (FIXTURES / "openstates_people").rglob("legislature/*.yml")]
-    return (lambda: len([parse_person_yaml(yaml.safe_load(f), "CA") for f in files]),
-            lambda: len([yaml.safe_load(f) for f in files]))
+    return (
+        lambda: len([parse_person_yaml(yaml.safe_load(f), "CA") for f in files]),
+        lambda: len([yaml.safe_load(f) for f in files]),
+    )
 
 
 def parse_table() -> Table:
     """Items per second per source, against decoding the same bytes."""
     table = Table(title="Spider parse throughput (recorded responses, no network)")
-    for column in ("source", "parse items/s", "baseline: decode only /s",
-                   "parse time / decode time"):
+    for column in (
+        "source",
+        "parse items/s",
+        "baseline: decode only /s",
+        "parse time / decode time",
+    ):
         table.add_column(column, justify="right" if column != "source" else "left")
-    for name, build in (("legiscan getBill", _legiscan), ("legiscan getBillText", _legiscan_text),
-                        ("openstates /bills", _openstates), ("ny_openleg bill", _ny),
-                        ("congress bill (4 responses)", _congress),
-                        ("ca_pubinfo archive", _pubinfo), ("people YAML", _people)):
+    for name, build in (
+        ("legiscan getBill", _legiscan),
+        ("legiscan getBillText", _legiscan_text),
+        ("openstates /bills", _openstates),
+        ("ny_openleg bill", _ny),
+        ("congress bill (4 responses)", _congress),
+        ("ca_pubinfo archive", _pubinfo),
+        ("people YAML", _people),
+    ):
         parse, baseline = build()
         fast, slow = _rate(baseline), _rate(parse)
         table.add_row(name, f"{slow:,.0f}", f"{fast:,.0f}", f"{fast / slow:.1f}x")
@@ -167,9 +205,16 @@ def generated_session() -> ReplayData:
 
 def _html_text(doc_id: int, bill_id: int, words: str) -> dict[str, Any]:
     html = f"<html><body><p>{words}: an Act relating to health care services.</p></body></html>"
-    return {"doc_id": doc_id, "bill_id": bill_id, "date": "2011-01-18", "type": "Introduced",
-            "type_id": 1, "mime": "text/html", "mime_id": 1,
-            "doc": base64.b64encode(html.encode()).decode()}
+    return {
+        "doc_id": doc_id,
+        "bill_id": bill_id,
+        "date": "2011-01-18",
+        "type": "Introduced",
+        "type_id": 1,
+        "mime": "text/html",
+        "mime_id": 1,
+        "doc": base64.b64encode(html.encode()).decode(),
+    }
 
 
 def change_one_percent(data: ReplayData) -> int:
@@ -178,8 +223,15 @@ def change_one_percent(data: ReplayData) -> int:
     for n in range(1, changed + 1):
         bill = data.legiscan_bills[500000 + n]
         bill["change_hash"] = "c" * 32
-        bill["history"].append({"date": "2011-05-02", "action": "AWAITING TRANSMITTAL TO GOV",
-                                "chamber": "", "chamber_id": 0, "importance": 1})
+        bill["history"].append(
+            {
+                "date": "2011-05-02",
+                "action": "AWAITING TRANSMITTAL TO GOV",
+                "chamber": "",
+                "chamber_id": 0,
+                "importance": 1,
+            }
+        )
         doc_id = 900000 + n
         bill["texts"].append(dict(bill["texts"][0], doc_id=doc_id, type="Enrolled"))
         data.add_legiscan({"text": _html_text(doc_id, bill["bill_id"], f"HB{n} enrolled")})
@@ -194,28 +246,50 @@ def incremental_table() -> Table:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)
         started = time.perf_counter()
-        full = run_crawl("legiscan", states=["AK"], base_url=server.base_urls["legiscan"],
-                         database_url=url, settings=FAST)
+        full = run_crawl(
+            "legiscan",
+            states=["AK"],
+            base_url=server.base_urls["legiscan"],
+            database_url=url,
+            settings=FAST,
+        )
         full_s = time.perf_counter() - started
         changed = change_one_percent(server.data)
         server.clear()
         started = time.perf_counter()
-        again = run_crawl("legiscan", states=["AK"], base_url=server.base_urls["legiscan"],
-                          database_url=url, settings=FAST)
+        again = run_crawl(
+            "legiscan",
+            states=["AK"],
+            base_url=server.base_urls["legiscan"],
+            database_url=url,
+            settings=FAST,
+        )
         again_s = time.perf_counter() - started
         listing = server.log.count("/legiscan/", op="getSessionList") + server.log.count(
-            "/legiscan/", op="getMasterListRaw")
+            "/legiscan/", op="getMasterListRaw"
+        )
         get_engine(url).dispose()
     table = Table(title=f"Incremental LegiScan crawl: {BILLS} bills, {changed} changed (1%)")
     for column in ("crawl", "requests", "requests per bill", "seconds"):
         table.add_column(column, justify="right" if column != "crawl" else "left")
-    table.add_row("baseline: first (full) crawl", str(full["requests"]),
-                  f"{full['requests'] / BILLS:.2f} per bill", f"{full_s:.1f}")
-    table.add_row("incremental crawl", str(again["requests"]),
-                  f"{(again['requests'] - listing) / changed:.2f} per changed bill"
-                  f" (+{listing} listing)", f"{again_s:.1f}")
-    table.add_row("ratio (full / incremental requests)",
-                  f"{full['requests'] / max(1, again['requests']):.0f}x fewer", "", "")
+    table.add_row(
+        "baseline: first (full) crawl",
+        str(full["requests"]),
+        f"{full['requests'] / BILLS:.2f} per bill",
+        f"{full_s:.1f}",
+    )
+    table.add_row(
+        "incremental crawl",
+        str(again["requests"]),
+        f"{(again['requests'] - listing) / changed:.2f} per changed bill (+{listing} listing)",
+        f"{again_s:.1f}",
+    )
+    table.add_row(
+        "ratio (full / incremental requests)",
+        f"{full['requests'] / max(1, again['requests']):.0f}x fewer",
+        "",
+        "",
+    )
     return table
 
 

@@ -17,36 +17,58 @@ def rules(*pairs: tuple[str, list[str]]) -> list[Rule]:
 GENERIC_RULES: list[Rule] = rules(
     (r"\bvetoed\b|\bveto(ed)? by governor\b", ["executive-veto"]),
     (r"veto overridden|override of veto", ["veto-override-passage"]),
-    (r"chaptered|became law|became public law|became act|public law no|signed into law"
-     r"|approved by (the )?governor|signed by (the )?(governor|president)|act no\.",
-     ["executive-signature", "became-law"]),
-    (r"(sent|delivered|presented|transmitted|enrolled and presented) to (the )?governor"
-     r"|to governor|presented to (the )?president|to the president",
-     ["executive-receipt"]),
+    (
+        r"chaptered|became law|became public law|became act|public law no|signed into law"
+        r"|approved by (the )?governor|signed by (the )?(governor|president)|act no\.",
+        ["executive-signature", "became-law"],
+    ),
+    (
+        r"(sent|delivered|presented|transmitted|enrolled and presented) to (the )?governor"
+        r"|to governor|presented to (the )?president|to the president",
+        ["executive-receipt"],
+    ),
     (r"withdrawn", ["withdrawal"]),
     (r"\b(died|failed|indefinitely postponed|tabled|held in committee|defeated)\b", ["failure"]),
-    (r"hearing (set|scheduled|canceled|cancelled)|set for (first )?hearing|scheduled for hearing"
-     r"|committee hearing|public hearing|\b(first|second|third|fourth|\d+(st|nd|rd|th)) hearing"
-     r"|hearing held|heard in committee", ["hearing"]),
+    (
+        r"hearing (set|scheduled|canceled|cancelled)|set for (first )?hearing|scheduled for hearing"
+        r"|committee hearing|public hearing|\b(first|second|third|fourth|\d+(st|nd|rd|th)) hearing"
+        r"|hearing held|heard in committee",
+        ["hearing"],
+    ),
     (r"concur", ["concurrence"]),
-    (r"do pass|reported (out )?(favorably|with|without|as amended|favorable)|reported from"
-     r"|ordered reported|committee report|recommended (for|to) pass|reported to (the )?(house"
-     r"|senate|floor)|passed committee|voted out of committee|favorabl[ey]", ["committee-passage"]),
+    (
+        r"do pass|reported (out )?(favorably|with|without|as amended|favorable)|reported from"
+        r"|ordered reported|committee report|recommended (for|to) pass|reported to (the )?(house"
+        r"|senate|floor)|passed committee|voted out of committee|favorabl[ey]",
+        ["committee-passage"],
+    ),
     (r"amend", ["amendment-passage"]),
-    (r"passed|third reading,? (final )?passage|read third time and passed|adopted|agreed to"
-     r"|passage", ["passage"]),
-    (r"refer+ed to|re-?refer+ed|referral|assigned to .*committee|committee on", [
-        "referral-committee"]),
+    (
+        r"passed|third reading,? (final )?passage|read third time and passed|adopted|agreed to"
+        r"|passage",
+        ["passage"],
+    ),
+    (
+        r"refer+ed to|re-?refer+ed|referral|assigned to .*committee|committee on",
+        ["referral-committee"],
+    ),
     (r"second reading|read (a )?second time|2nd reading", ["reading-2"]),
     (r"third reading|read (a )?third time|3rd reading", ["reading-3"]),
-    (r"introduced|first reading|read first time|prefiled|pre-filed|filed|1st reading",
-     ["introduction"]),
+    (
+        r"introduced|first reading|read first time|prefiled|pre-filed|filed|1st reading",
+        ["introduction"],
+    ),
 )
 
 # Stages in the order a bill moves; status is the furthest stage its actions reach.
 STAGE_ORDER = [
-    "introduced", "in committee", "passed committee", "passed one chamber",
-    "passed both chambers", "sent to executive", "enacted",
+    "introduced",
+    "in committee",
+    "passed committee",
+    "passed one chamber",
+    "passed both chambers",
+    "sent to executive",
+    "enacted",
 ]
 TERMINAL = {"vetoed", "failed", "withdrawn"}
 

@@ -42,21 +42,33 @@ def _sessionmaker(settings: Settings) -> sessionmaker[Session]:
     return get_sessionmaker(settings.database_url)
 
 
-def crawl_job(source: str, *, settings: Settings | None = None, base_url: str | None = None,
-              states: list[str] | None = None, since: dt.date | None = None,
-              run_crawl: CrawlFn | None = None) -> dict[str, Any]:
+def crawl_job(
+    source: str,
+    *,
+    settings: Settings | None = None,
+    base_url: str | None = None,
+    states: list[str] | None = None,
+    since: dt.date | None = None,
+    run_crawl: CrawlFn | None = None,
+) -> dict[str, Any]:
     """Crawl one source (its configured base URL unless given) and return its run summary."""
     settings = settings or get_settings()
     crawl = run_crawl or _crawler()
     base_url = base_url or settings.source_base_urls.get(source)
     log.info("crawl %s%s", source, f" from {base_url}" if base_url else "")
     # The spiders read their own settings; `settings=` of run_crawl is Scrapy overrides.
-    return crawl(source, states=states or settings.states or None, since=since,
-                 base_url=base_url, database_url=settings.database_url)
+    return crawl(
+        source,
+        states=states or settings.states or None,
+        since=since,
+        base_url=base_url,
+        database_url=settings.database_url,
+    )
 
 
-def classify_job(*, settings: Settings | None = None, classify_versions: ClassifyFn | None = None
-                 ) -> int:
+def classify_job(
+    *, settings: Settings | None = None, classify_versions: ClassifyFn | None = None
+) -> int:
     """Tag every version that has not been classified yet; returns how many."""
     settings = settings or get_settings()
     classify = classify_versions or _classifier()
@@ -65,20 +77,30 @@ def classify_job(*, settings: Settings | None = None, classify_versions: Classif
     return count
 
 
-def alerts_job(*, settings: Settings | None = None, now: dt.datetime | None = None,
-               preview: Path | None = None, queue: bool | None = None) -> Composed:
+def alerts_job(
+    *,
+    settings: Settings | None = None,
+    now: dt.datetime | None = None,
+    preview: Path | None = None,
+    queue: bool | None = None,
+) -> Composed:
     """Enqueue rapid-response alerts for ALERT bills that just moved."""
     settings = settings or get_settings()
     with _sessionmaker(settings).begin() as session:
-        composed = compose_alerts(session, now or utcnow(), settings, preview=preview,
-                                  queue=queue)
+        composed = compose_alerts(session, now or utcnow(), settings, preview=preview, queue=queue)
     log.info("rapid response: %d alerts enqueued", composed.enqueued)
     return composed
 
 
-def digest_job(frequency: str, *, settings: Settings | None = None,
-               now: dt.datetime | None = None, only_due: bool = True,
-               preview: Path | None = None, queue: bool | None = None) -> Composed:
+def digest_job(
+    frequency: str,
+    *,
+    settings: Settings | None = None,
+    now: dt.datetime | None = None,
+    only_due: bool = True,
+    preview: Path | None = None,
+    queue: bool | None = None,
+) -> Composed:
     """Enqueue this period's digests (when their time has come, unless `only_due` is False)."""
     settings = settings or get_settings()
     now = now or utcnow()
@@ -86,23 +108,33 @@ def digest_job(frequency: str, *, settings: Settings | None = None,
         log.info("%s digest not due yet", frequency)
         return Composed()
     with _sessionmaker(settings).begin() as session:
-        composed = compose_digests(session, frequency, now, settings, preview=preview,
-                                   queue=queue)
-    log.info("%s digests: %d enqueued, %d with nothing new", frequency, composed.enqueued,
-             composed.empty)
+        composed = compose_digests(session, frequency, now, settings, preview=preview, queue=queue)
+    log.info(
+        "%s digests: %d enqueued, %d with nothing new", frequency, composed.enqueued, composed.empty
+    )
     return composed
 
 
-def send_job(*, settings: Settings | None = None, transport: Transport | None = None,
-             clock: Callable[[], dt.datetime] = utcnow) -> SendSummary:
+def send_job(
+    *,
+    settings: Settings | None = None,
+    transport: Transport | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> SendSummary:
     """Send what is due in the outbox over BILLWATCH_SMTP_URL."""
     settings = settings or get_settings()
     with transport or transport_for(settings.smtp_url) as chosen:
         summary = send_pending(
-            _sessionmaker(settings), chosen, sender=settings.mail_from, clock=clock,
-            max_attempts=settings.send_max_attempts, retry_base_s=settings.send_retry_base_s)
-    log.info("outbox: %d sent, %d to retry, %d failed", summary.sent, summary.retried,
-             summary.failed)
+            _sessionmaker(settings),
+            chosen,
+            sender=settings.mail_from,
+            clock=clock,
+            max_attempts=settings.send_max_attempts,
+            retry_base_s=settings.send_retry_base_s,
+        )
+    log.info(
+        "outbox: %d sent, %d to retry, %d failed", summary.sent, summary.retried, summary.failed
+    )
     return summary
 
 
@@ -127,12 +159,19 @@ class CycleSummary:
 
 
 def run_cycle(
-    *, settings: Settings | None = None, sources: dict[str, str | None] | None = None,
-    states: list[str] | None = None, since: dt.date | None = None,
-    force_digests: bool = False, send: bool = True, preview: Path | None = None,
+    *,
+    settings: Settings | None = None,
+    sources: dict[str, str | None] | None = None,
+    states: list[str] | None = None,
+    since: dt.date | None = None,
+    force_digests: bool = False,
+    send: bool = True,
+    preview: Path | None = None,
     html: Path | None = None,
-    run_crawl: CrawlFn | None = None, classify_versions: ClassifyFn | None = None,
-    transport: Transport | None = None, now: dt.datetime | None = None,
+    run_crawl: CrawlFn | None = None,
+    classify_versions: ClassifyFn | None = None,
+    transport: Transport | None = None,
+    now: dt.datetime | None = None,
 ) -> CycleSummary:
     """One cycle of the main job: crawl sources, classify, alerts, due digests, send.
 
@@ -145,8 +184,14 @@ def run_cycle(
         sources = {s: settings.source_base_urls.get(s) for s in settings.crawl_sources}
     for source, base_url in sources.items():
         try:
-            summary.crawls[source] = crawl_job(source, settings=settings, base_url=base_url,
-                                               states=states, since=since, run_crawl=run_crawl)
+            summary.crawls[source] = crawl_job(
+                source,
+                settings=settings,
+                base_url=base_url,
+                states=states,
+                since=since,
+                run_crawl=run_crawl,
+            )
         except Exception as exc:  # one broken source must not stop the others or the alerts
             log.exception("crawl of %s failed", source)
             summary.crawl_errors[source] = f"{type(exc).__name__}: {exc}"
@@ -161,8 +206,14 @@ def run_cycle(
     summary.alerts = composed.enqueued if queue else len(composed.previews)
     summary.previews += composed.previews
     for frequency in ("daily", "weekly"):
-        done = digest_job(frequency, settings=settings, now=now, only_due=not force_digests,
-                          preview=files, queue=queue)
+        done = digest_job(
+            frequency,
+            settings=settings,
+            now=now,
+            only_due=not force_digests,
+            preview=files,
+            queue=queue,
+        )
         summary.digests[frequency] = done.enqueued if queue else len(done.previews)
         summary.empty_digests += done.empty
         summary.previews += done.previews

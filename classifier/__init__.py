@@ -28,8 +28,11 @@ def compute_version(pipeline_dir: Path = PIPELINE_DIR, patterns_dir: Path = PATT
     """A short hash of every pattern file and every file of the trained pipeline."""
     digest = hashlib.sha256()
     files = [("patterns", patterns_dir, p) for p in sorted(patterns_dir.glob("*.jsonl"))]
-    files += [("pipeline", pipeline_dir, p) for p in sorted(pipeline_dir.rglob("*"))
-              if p.is_file() and p.name != "meta.json"]
+    files += [
+        ("pipeline", pipeline_dir, p)
+        for p in sorted(pipeline_dir.rglob("*"))
+        if p.is_file() and p.name != "meta.json"
+    ]
     for prefix, base, path in files:
         digest.update(f"{prefix}/{path.relative_to(base).as_posix()}".encode())
         digest.update(path.read_bytes())

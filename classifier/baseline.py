@@ -27,8 +27,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "civil_remedies": ("civil action", "damages", "restitution"),
 }
 ALERT_WORDS = ("trafficking", "prostitution", "penalty", "felony")
-_RES = {t: re.compile(r"\b(?:" + "|".join(map(re.escape, w)) + r")", re.I)
-        for t, w in KEYWORDS.items()}
+_RES = {
+    t: re.compile(r"\b(?:" + "|".join(map(re.escape, w)) + r")", re.I) for t, w in KEYWORDS.items()
+}
 _ALERT_RE = re.compile(r"\b(?:" + "|".join(ALERT_WORDS) + r")", re.I)
 
 

@@ -67,8 +67,9 @@ class TaxonomyScorer:
         self.bias = np.zeros(len(self.labels), dtype=np.float32)
         self.thresholds = dict.fromkeys(self.labels, 0.5)
 
-    def set_model(self, weights: np.ndarray, bias: np.ndarray,
-                  thresholds: dict[str, float] | None = None) -> None:
+    def set_model(
+        self, weights: np.ndarray, bias: np.ndarray, thresholds: dict[str, float] | None = None
+    ) -> None:
         """Install trained weights (and thresholds, when chosen)."""
         self.weights, self.bias = weights.astype(np.float32), bias.astype(np.float32)
         if thresholds:
@@ -89,10 +90,15 @@ class TaxonomyScorer:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         rows = np.flatnonzero(np.abs(self.weights).max(axis=1) > 1e-5)
-        np.savez_compressed(path / "weights.npz", rows=rows.astype(np.int32),
-                            values=self.weights[rows].astype(np.float16), bias=self.bias)
-        (path / "labels.json").write_text(json.dumps(
-            {"labels": self.labels, "thresholds": self.thresholds}, indent=1) + "\n")
+        np.savez_compressed(
+            path / "weights.npz",
+            rows=rows.astype(np.int32),
+            values=self.weights[rows].astype(np.float16),
+            bias=self.bias,
+        )
+        (path / "labels.json").write_text(
+            json.dumps({"labels": self.labels, "thresholds": self.thresholds}, indent=1) + "\n"
+        )
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TaxonomyScorer:
         """Load what `to_disk` saved."""

@@ -52,15 +52,21 @@ def read_jsonl(path: Path, source: str, weight: float = 1.0) -> list[Example]:
         unknown = labels - set(TAGS)
         if unknown:
             raise DataError(f"{path}:{n}: unknown tags {sorted(unknown)}")
-        out.append(Example(str(row.get("id", f"{path.stem}:{n}")), text, labels,
-                           weight=weight, source=source))
+        out.append(
+            Example(
+                str(row.get("id", f"{path.stem}:{n}")), text, labels, weight=weight, source=source
+            )
+        )
     return out
 
 
 def load_own_examples(weight: float = 1.0) -> list[Example]:
     """The examples we wrote ourselves (classifier/examples/*.jsonl)."""
-    return [ex for path in sorted(EXAMPLES_DIR.glob("*.jsonl"))
-            for ex in read_jsonl(path, "own", weight)]
+    return [
+        ex
+        for path in sorted(EXAMPLES_DIR.glob("*.jsonl"))
+        for ex in read_jsonl(path, "own", weight)
+    ]
 
 
 def load_feedback(session_factory: sessionmaker[Session], weight: float = 2.0) -> list[Example]:
@@ -70,7 +76,8 @@ def load_feedback(session_factory: sessionmaker[Session], weight: float = 2.0) -
     by_section: dict[tuple[int, int], Example] = {}
     with session_factory() as session:
         rows = session.execute(
-            select(Tag, BillVersion).join(BillVersion, Tag.version_id == BillVersion.id)
+            select(Tag, BillVersion)
+            .join(BillVersion, Tag.version_id == BillVersion.id)
             .where(Tag.review_state.in_(["confirmed", "rejected"]))
             .order_by(Tag.version_id, Tag.section_index, Tag.tag)
         ).all()
@@ -82,10 +89,15 @@ def load_feedback(session_factory: sessionmaker[Session], weight: float = 2.0) -
                     continue
                 sec = sections[tag.section_index]
                 by_section[key] = Example(
-                    f"version{version.id}:{sec.index}", version.text[sec.start:sec.end], set(),
-                    known=set(), weight=weight, source="feedback",
+                    f"version{version.id}:{sec.index}",
+                    version.text[sec.start : sec.end],
+                    set(),
+                    known=set(),
+                    weight=weight,
+                    source="feedback",
                     inserted=_shift(version.inserted, sec.start, sec.end),
-                    struck=_shift(version.struck, sec.start, sec.end))
+                    struck=_shift(version.struck, sec.start, sec.end),
+                )
             example = by_section[key]
             assert example.known is not None
             example.known.add(tag.tag)

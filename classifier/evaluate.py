@@ -30,8 +30,9 @@ def gold_matrix(examples: list[Example]) -> np.ndarray:
     return np.array([[t in ex.labels for t in TAGS] for ex in examples], dtype=bool)
 
 
-def evaluate_file(path: Path, folds: int = 1,
-                  progress: Callable[[str], None] | None = None) -> Evaluation:
+def evaluate_file(
+    path: Path, folds: int = 1, progress: Callable[[str], None] | None = None
+) -> Evaluation:
     """Numbers on `path`: with folds > 1, retrain per fold on our examples + the other folds."""
     examples = read_jsonl(path, "eval")
     if not examples:
@@ -52,10 +53,16 @@ def evaluate_file(path: Path, folds: int = 1,
         tagger = Tagger(nlp)
         corpus = [prepare(tagger, ex) for ex in examples]
         own = [prepare(tagger, ex) for ex in load_own_examples()]
-        result = cross_validate(corpus, own, folds, params_from(settings),
-                                int(settings.get("seed", 1042)),
-                                float(settings.get("min_threshold", 0.2)),
-                                float(settings.get("max_threshold", 0.8)), progress)
+        result = cross_validate(
+            corpus,
+            own,
+            folds,
+            params_from(settings),
+            int(settings.get("seed", 1042)),
+            float(settings.get("min_threshold", 0.2)),
+            float(settings.get("max_threshold", 0.8)),
+            progress,
+        )
         pred, mode = result.predictions, f"{folds}-fold CV"
     else:
         import classifier
@@ -78,26 +85,36 @@ def results_table(ev: Evaluation) -> Table:
         table.add_row(tag, str(m.support), *(f"{v:.2f}" for v in (m.p, m.r, m.f, b.p, b.r, b.f)))
     table.add_section()
     mi, bi = ev.model.micro, ev.baseline.micro
-    table.add_row("micro", str(mi.support), *(f"{v:.2f}" for v in (mi.p, mi.r, mi.f, bi.p, bi.r,
-                                                                   bi.f)))
-    table.add_row("macro F1", "", "", "", f"{ev.model.macro_f1:.2f}", "", "",
-                  f"{ev.baseline.macro_f1:.2f}")
+    table.add_row(
+        "micro", str(mi.support), *(f"{v:.2f}" for v in (mi.p, mi.r, mi.f, bi.p, bi.r, bi.f))
+    )
+    table.add_row(
+        "macro F1", "", "", "", f"{ev.model.macro_f1:.2f}", "", "", f"{ev.baseline.macro_f1:.2f}"
+    )
     a, ba = ev.model.alert, ev.baseline.alert
-    table.add_row("ALERT level", str(a.support), *(f"{v:.2f}" for v in (a.p, a.r, a.f, ba.p, ba.r,
-                                                                         ba.f)))
+    table.add_row(
+        "ALERT level", str(a.support), *(f"{v:.2f}" for v in (a.p, a.r, a.f, ba.p, ba.r, ba.f))
+    )
     return table
 
 
 def markdown_table(ev: Evaluation) -> str:
     """The same table in Markdown, for the README."""
-    lines = ["| tag | n | P | R | F1 | keyword P | keyword R | keyword F1 |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| tag | n | P | R | F1 | keyword P | keyword R | keyword F1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     rows = [(t, ev.model.per_tag[t], ev.baseline.per_tag[t]) for t in TAGS]
-    rows += [("**micro**", ev.model.micro, ev.baseline.micro),
-             ("**ALERT level**", ev.model.alert, ev.baseline.alert)]
+    rows += [
+        ("**micro**", ev.model.micro, ev.baseline.micro),
+        ("**ALERT level**", ev.model.alert, ev.baseline.alert),
+    ]
     for name, m, b in rows:
-        lines.append(f"| {name} | {m.support} | {m.p:.2f} | {m.r:.2f} | {m.f:.2f} | {b.p:.2f} | "
-                     f"{b.r:.2f} | {b.f:.2f} |")
-    lines.append(f"| **macro F1** | | | | {ev.model.macro_f1:.2f} | | | "
-                 f"{ev.baseline.macro_f1:.2f} |")
+        lines.append(
+            f"| {name} | {m.support} | {m.p:.2f} | {m.r:.2f} | {m.f:.2f} | {b.p:.2f} | "
+            f"{b.r:.2f} | {b.f:.2f} |"
+        )
+    lines.append(
+        f"| **macro F1** | | | | {ev.model.macro_f1:.2f} | | | {ev.baseline.macro_f1:.2f} |"
+    )
     return "\n".join(lines)

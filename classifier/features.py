@@ -63,8 +63,7 @@ def live_mask(doc: Doc) -> np.ndarray:
     return mask
 
 
-def word_features(doc: Doc, mask: np.ndarray, start: int = 0, end: int | None = None
-                  ) -> np.ndarray:
+def word_features(doc: Doc, mask: np.ndarray, start: int = 0, end: int | None = None) -> np.ndarray:
     """Bucket indices of the unigrams and bigrams of the live words in tokens [start, end)."""
     full = doc.user_data.get("bw_arr")
     if full is None:  # cached: evidence search asks for many slices of the same doc
@@ -81,9 +80,23 @@ def word_features(doc: Doc, mask: np.ndarray, start: int = 0, end: int | None = 
     return np.unique(np.concatenate([uni, bi]).astype(np.int64))
 
 
-REPEAL_WORDS = frozenset({"repeal", "repeals", "repealed", "repealing", "abolish", "abolishes",
-                          "abolishing", "decriminalize", "decriminalizes", "decriminalizing",
-                          "eliminate", "eliminates", "eliminating"})
+REPEAL_WORDS = frozenset(
+    {
+        "repeal",
+        "repeals",
+        "repealed",
+        "repealing",
+        "abolish",
+        "abolishes",
+        "abolishing",
+        "decriminalize",
+        "decriminalizes",
+        "decriminalizing",
+        "eliminate",
+        "eliminates",
+        "eliminating",
+    }
+)
 REPEAL_SCOPE = 14  # tokens either side, within one sentence
 _STOPS = frozenset({".", ";", ":"})
 # Offense matches that a repeal around them reverses (the taxonomy's opposite reading).
@@ -98,8 +111,10 @@ def repealed(doc: Doc, span: Span) -> bool:
     """
     words = lower_words(doc)
     found = False
-    for rng in (range(span.start - 1, max(span.start - REPEAL_SCOPE, 0) - 1, -1),
-                range(span.end, min(span.end + REPEAL_SCOPE, len(doc)))):
+    for rng in (
+        range(span.start - 1, max(span.start - REPEAL_SCOPE, 0) - 1, -1),
+        range(span.end, min(span.end + REPEAL_SCOPE, len(doc))),
+    ):
         for i in rng:
             if words[i] in _STOPS:
                 break
@@ -109,10 +124,31 @@ def repealed(doc: Doc, span: Span) -> bool:
     return found
 
 
-NEGATIONS = frozenset({"not", "no", "nor", "never", "nothing", "prohibit", "prohibits",
-                       "prohibited", "prohibiting", "limit", "limits", "limiting", "restrict",
-                       "restricts", "restricting", "inhibit", "inhibits", "inhibiting", "bars",
-                       "forbid", "forbids"})
+NEGATIONS = frozenset(
+    {
+        "not",
+        "no",
+        "nor",
+        "never",
+        "nothing",
+        "prohibit",
+        "prohibits",
+        "prohibited",
+        "prohibiting",
+        "limit",
+        "limits",
+        "limiting",
+        "restrict",
+        "restricts",
+        "restricting",
+        "inhibit",
+        "inhibits",
+        "inhibiting",
+        "bars",
+        "forbid",
+        "forbids",
+    }
+)
 NEGATION_SCOPE = 40
 # Matches that a negation turns into their opposite: "shall not honor a detainer" limits
 # immigration enforcement, while "no policy that prohibits ... honoring a detainer" (two
@@ -134,8 +170,9 @@ def negated(doc: Doc, span: Span) -> bool:
 # Ohio ends every amending bill with "That existing sections ... are hereby repealed": the old
 # text of the sections it re-enacts, not a repeal of any offense; Missouri's "repealed and one
 # new section enacted in lieu thereof" and "repealed and reenacted" read the same way.
-REENACT_WORDS = frozenset({"existing", "lieu", "reenacted", "reenact", "reenacts", "reenacting",
-                           "reenactment"})
+REENACT_WORDS = frozenset(
+    {"existing", "lieu", "reenacted", "reenact", "reenacts", "reenacting", "reenactment"}
+)
 
 
 def _sentence_bounds(doc: Doc, span: Span) -> tuple[int, int]:
@@ -179,14 +216,19 @@ def reenacted(doc: Doc, span: Span) -> bool:
     for i in range(lo, hi):
         if words[i] in REENACT_WORDS:
             return True
-        if words[i] == "re" and i + 2 < hi and words[i + 1] == "-" and \
-                words[i + 2].startswith("enact"):
+        if (
+            words[i] == "re"
+            and i + 2 < hi
+            and words[i + 1] == "-"
+            and words[i + 2].startswith("enact")
+        ):
             return True
     return False
 
 
-COND_NEGATIONS = frozenset({"not", "no", "nor", "never", "neither", "regardless", "without",
-                            "irrespective", "unless"})
+COND_NEGATIONS = frozenset(
+    {"not", "no", "nor", "never", "neither", "regardless", "without", "irrespective", "unless"}
+)
 COND_SCOPE = 16
 _AUXILIARIES = frozenset({"does", "do", "did", "has", "have", "had", "is", "was"})
 
@@ -211,20 +253,48 @@ def condition_negated(doc: Doc, span: Span) -> bool:
 
 def struck_match(span: Span, mask: np.ndarray) -> bool:
     """Whether most of a match is struck ("reported [to the proper authorities]" is struck)."""
-    part = mask[span.start:span.end]
+    part = mask[span.start : span.end]
     return len(part) == 0 or part.sum() * 2 < len(part)
 
 
 # An offense named where a bill relieves people of it (a vacatur motion, an affirmative
 # defense, expungement) is the subject of the relief, not a new or heavier crime.
-RELIEF_WORDS = frozenset({"vacate", "vacates", "vacated", "vacating", "vacatur", "expunge",
-                          "expunged", "expunging", "expungement", "seal", "sealed", "sealing",
-                          "defense", "immunity", "immune", "former"})
+RELIEF_WORDS = frozenset(
+    {
+        "vacate",
+        "vacates",
+        "vacated",
+        "vacating",
+        "vacatur",
+        "expunge",
+        "expunged",
+        "expunging",
+        "expungement",
+        "seal",
+        "sealed",
+        "sealing",
+        "defense",
+        "immunity",
+        "immune",
+        "former",
+    }
+)
 # A civil or administrative penalty is no criminal penalty.
 CIVIL_WORDS = frozenset({"civil", "administrative"})
 # Closing prisons or cutting their capacity shrinks the apparatus rather than growing it.
-SHRINK_WORDS = frozenset({"close", "closes", "closing", "closure", "closures", "decommission",
-                          "decommissioning", "downsize", "downsizing"})
+SHRINK_WORDS = frozenset(
+    {
+        "close",
+        "closes",
+        "closing",
+        "closure",
+        "closures",
+        "decommission",
+        "decommissioning",
+        "downsize",
+        "downsizing",
+    }
+)
 
 
 _DENIED = frozenset({"not", "no"})
@@ -236,7 +306,7 @@ def _in_sentence(doc: Doc, span: Span, words: frozenset[str]) -> bool:
     lo, hi = _sentence_bounds(doc, span)
     for i in range(lo, hi):
         if lower[i] in words:
-            if lower[i] in _DENIABLE and _DENIED & set(lower[max(i - 3, lo):i]):
+            if lower[i] in _DENIABLE and _DENIED & set(lower[max(i - 3, lo) : i]):
                 continue  # "is not a defense to prosecution": a harsher offense, no relief
             return True
     return False
@@ -251,8 +321,9 @@ def defining(doc: Doc, span: Span) -> bool:
     names a thing and changes no law (the provisions that use the term do)."""
     words = lower_words(doc)
     lo, hi = _sentence_bounds(doc, span)
-    return any(words[i] == "means" and (i == 0 or words[i - 1] not in _NOT_DEFINING)
-               for i in range(lo, hi))
+    return any(
+        words[i] == "means" and (i == 0 or words[i - 1] not in _NOT_DEFINING) for i in range(lo, hi)
+    )
 
 
 def labor_agency(doc: Doc, span: Span) -> bool:
@@ -260,9 +331,14 @@ def labor_agency(doc: Doc, span: Span) -> bool:
     Enforcement", "labor commissioner"): labor-standards enforcement is no policing."""
     words = lower_words(doc)
     lo, hi = _sentence_bounds(doc, span)
-    return any(words[i] == "labor" and words[i + 1] in {"standards", "commissioner"}
-               or words[i] == "department" and words[i + 1] == "of" and words[i + 2] == "labor"
-               for i in range(lo, min(hi, len(doc) - 2)))
+    return any(
+        words[i] == "labor"
+        and words[i + 1] in {"standards", "commissioner"}
+        or words[i] == "department"
+        and words[i + 1] == "of"
+        and words[i + 2] == "labor"
+        for i in range(lo, min(hi, len(doc) - 2))
+    )
 
 
 def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
@@ -276,14 +352,18 @@ def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
         return False
     if label in REVERSIBLE and _in_sentence(doc, span, RELIEF_WORDS):
         return False
-    if label == "penalty_increase" and any(w in CIVIL_WORDS for w in lower_words(doc)[
-            max(span.start - 2, 0):span.end]):
+    if label == "penalty_increase" and any(
+        w in CIVIL_WORDS for w in lower_words(doc)[max(span.start - 2, 0) : span.end]
+    ):
         return False
-    if label == "carceral_funding" and (_in_sentence(doc, span, SHRINK_WORDS)
-                                        or labor_agency(doc, span)):
+    if label == "carceral_funding" and (
+        _in_sentence(doc, span, SHRINK_WORDS) or labor_agency(doc, span)
+    ):
         return False
-    if label == "arrest_to_services" and lower_words(doc)[max(span.start - 2, 0):span.start] \
-            == ["safe", "and"]:
+    if label == "arrest_to_services" and lower_words(doc)[max(span.start - 2, 0) : span.start] == [
+        "safe",
+        "and",
+    ]:
         return False  # "safe and secure shelter" is housing, not a locked placement
     if label == "non_criminalization" and "repeal" in span.kb_id_ and reenacted(doc, span):
         return False
@@ -295,8 +375,9 @@ def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
 def supported_tags(doc: Doc, tags: frozenset[str]) -> set[str]:
     """The tags with at least one live pattern match in the section (rule support)."""
     mask = live_mask(doc)
-    return {s.label_ for s in doc.spans.get(SPANS_KEY, [])
-            if s.label_ in tags and is_live(doc, s, mask)}
+    return {
+        s.label_ for s in doc.spans.get(SPANS_KEY, []) if s.label_ in tags and is_live(doc, s, mask)
+    }
 
 
 def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
@@ -321,7 +402,7 @@ def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
         feats[rule_index("C:" + label)] = float(np.log1p(n))
     live_spans.sort(key=lambda s: s.start)
     for i, a in enumerate(live_spans):
-        for b in live_spans[i + 1:]:
+        for b in live_spans[i + 1 :]:
             if b.start - a.end > PAIR_WINDOW:
                 break
             if a.label_ != b.label_:
@@ -338,6 +419,10 @@ def featurize(doc: Doc) -> tuple[np.ndarray, np.ndarray]:
     rules = rule_features(doc, mask)
     word_value = 1.0 / np.sqrt(max(len(words), 1))
     idx = np.concatenate([words, np.fromiter(rules.keys(), dtype=np.int64, count=len(rules))])
-    val = np.concatenate([np.full(len(words), word_value, dtype=np.float32),
-                          np.fromiter(rules.values(), dtype=np.float32, count=len(rules))])
+    val = np.concatenate(
+        [
+            np.full(len(words), word_value, dtype=np.float32),
+            np.fromiter(rules.values(), dtype=np.float32, count=len(rules)),
+        ]
+    )
     return idx, val

@@ -29,8 +29,11 @@ def _match_at(elements: tuple[Element, ...], words: list[str], k: int, pos: int)
                 return end
         return -1
     if pos < len(words):
-        ok = (words[pos] in el.words if el.kind == "word"
-              else el.regex is not None and el.regex.search(words[pos]) is not None)
+        ok = (
+            words[pos] in el.words
+            if el.kind == "word"
+            else el.regex is not None and el.regex.search(words[pos]) is not None
+        )
         if ok:
             end = _match_at(elements, words, k + 1, pos + 1)
             if end >= 0:
@@ -49,7 +52,6 @@ class GapMatcher:
             assert pattern.elements is not None
             for word in pattern.elements[0].words:
                 self.by_first[word].append(pattern)
-
 
     def __call__(self, doc: Doc) -> list[tuple[Pattern, int, int]]:
         """Every match in `doc`."""

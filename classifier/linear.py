@@ -53,10 +53,15 @@ class TrainParams:
     pos_weight: float = 2.0
 
 
-def train(x: SparseRows, y: np.ndarray, n_features: int, n_word: int, params: TrainParams,
-          sample_weight: np.ndarray | None = None,
-          allowed: Callable[[np.ndarray], np.ndarray] | None = None
-          ) -> tuple[np.ndarray, np.ndarray]:
+def train(
+    x: SparseRows,
+    y: np.ndarray,
+    n_features: int,
+    n_word: int,
+    params: TrainParams,
+    sample_weight: np.ndarray | None = None,
+    allowed: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Weights (n_features, n_labels) and bias fitting y; sample_weight per row or per cell."""
     n, k = y.shape
     sw = np.ones((n, k), dtype=np.float32) if sample_weight is None else sample_weight
@@ -90,8 +95,8 @@ def train(x: SparseRows, y: np.ndarray, n_features: int, n_word: int, params: Tr
             m += (1 - beta1) * grad
             v *= beta2
             v += (1 - beta2) * grad * grad
-            m_hat = m / (1 - beta1 ** step)
-            v_hat = v / (1 - beta2 ** step)
+            m_hat = m / (1 - beta1**step)
+            v_hat = v / (1 - beta2**step)
             param -= params.learn_rate * m_hat / (np.sqrt(v_hat) + eps)
     full = np.zeros((n_features, k), dtype=np.float32)
     full[used] = w

@@ -58,8 +58,7 @@ def merge(spans: Iterable[Span]) -> list[Span]:
 
 def clip(spans: Iterable[Span], start: int, end: int) -> list[Span]:
     """The parts of `spans` inside [start, end), shifted to be relative to `start`."""
-    return [(max(s, start) - start, min(e, end) - start) for s, e in spans
-            if s < end and e > start]
+    return [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
 
 
 def covered(spans: list[Span], start: int, end: int) -> bool:

@@ -51,8 +51,9 @@ def _piece(nlp: Language, piece: str) -> list[Element]:
         piece = piece[:-1]
     if _ALT.match(piece):
         return [Element("word", words=frozenset(piece.lower().split("|")), optional=optional)]
-    return [Element("word", words=frozenset([t.lower_]), optional=optional)
-            for t in nlp.make_doc(piece)]
+    return [
+        Element("word", words=frozenset([t.lower_]), optional=optional) for t in nlp.make_doc(piece)
+    ]
 
 
 def _from_token_pattern(raw: list[dict[str, Any]]) -> list[Element]:
@@ -66,8 +67,9 @@ def _from_token_pattern(raw: list[dict[str, Any]]) -> list[Element]:
         elif isinstance(lower, str):
             out.append(Element("word", words=frozenset([lower.lower()]), optional=op == "?"))
         elif isinstance(lower, dict) and "IN" in lower:
-            out.append(Element("word", words=frozenset(w.lower() for w in lower["IN"]),
-                               optional=op == "?"))
+            out.append(
+                Element("word", words=frozenset(w.lower() for w in lower["IN"]), optional=op == "?")
+            )
         elif isinstance(lower, dict) and "REGEX" in lower:
             out.append(Element("regex", regex=re.compile(lower["REGEX"])))
         else:
@@ -76,16 +78,23 @@ def _from_token_pattern(raw: list[dict[str, Any]]) -> list[Element]:
 
 
 def _is_literal(text: str) -> bool:
-    return not any(p == "*" or re.fullmatch(r"\*\d", p) or p.startswith("re:") or p.endswith("?")
-                   or _ALT.match(p) for p in text.split())
+    return not any(
+        p == "*"
+        or re.fullmatch(r"\*\d", p)
+        or p.startswith("re:")
+        or p.endswith("?")
+        or _ALT.match(p)
+        for p in text.split()
+    )
 
 
 def compile_pattern(nlp: Language, label: str, raw: Any) -> Pattern:
     """One pattern from its file form (a notation string or a token-pattern list)."""
     if isinstance(raw, list):
         elements = _from_token_pattern(raw)
-        return _checked(Pattern(label, f"{label}::{json.dumps(raw, sort_keys=True)}", None,
-                                tuple(elements)))
+        return _checked(
+            Pattern(label, f"{label}::{json.dumps(raw, sort_keys=True)}", None, tuple(elements))
+        )
     if not isinstance(raw, str) or not raw.strip():
         raise PatternError(f"pattern must be a non-empty string or a list, not {raw!r}")
     text = " ".join(raw.split())

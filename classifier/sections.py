@@ -70,13 +70,16 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
         if len(chunks) > 1:
             out: list[tuple[int, int]] = []
             for s, e in chunks:  # a chunk still too long (no break inside) tries finer breaks
-                out.extend(_split_long(text, s, e, max_words) if pattern is _SUBSECTION
-                           else [(s, e)])
+                out.extend(
+                    _split_long(text, s, e, max_words) if pattern is _SUBSECTION else [(s, e)]
+                )
             return out
     # No break at all: hard cut on whitespace.
     words = list(_WORD.finditer(text, start, end))
-    return [(words[i].start(), words[min(i + max_words, len(words)) - 1].end())
-            for i in range(0, len(words), max_words)]
+    return [
+        (words[i].start(), words[min(i + max_words, len(words)) - 1].end())
+        for i in range(0, len(words), max_words)
+    ]
 
 
 def split_sections(text: str, max_words: int = MAX_WORDS) -> list[Section]:
@@ -86,8 +89,9 @@ def split_sections(text: str, max_words: int = MAX_WORDS) -> list[Section]:
         ny = m.group("ny")
         label = m.group("label") or m.group("code") or m.group("part") or ""
         label = "§" + ny[1:] if ny else label  # New York plain text prints § as S
-        heads.append((m.start() + (len(m.group()) - len(m.group().lstrip())),
-                      " ".join(label.split())))
+        heads.append(
+            (m.start() + (len(m.group()) - len(m.group().lstrip())), " ".join(label.split()))
+        )
     bounds: list[tuple[str, int, int]] = []
     first = heads[0][0] if heads else len(text)
     if text[:first].strip():

@@ -14,13 +14,16 @@ from classifier.tagger import DocResult
 log = logging.getLogger(__name__)
 
 
-def pending_version_ids(session: Session, version: str, pending_only: bool,
-                        limit: int | None) -> list[int]:
+def pending_version_ids(
+    session: Session, version: str, pending_only: bool, limit: int | None
+) -> list[int]:
     """Ids of versions with text, not yet tagged by `version` when `pending_only`."""
     query = select(BillVersion.id).where(BillVersion.text != "").order_by(BillVersion.id)
     if pending_only:
-        done = exists().where(VersionClassification.version_id == BillVersion.id,
-                              VersionClassification.classifier_version == version)
+        done = exists().where(
+            VersionClassification.version_id == BillVersion.id,
+            VersionClassification.classifier_version == version,
+        )
         query = query.where(~done)
     if limit is not None:
         query = query.limit(limit)
@@ -29,15 +32,20 @@ def pending_version_ids(session: Session, version: str, pending_only: bool,
 
 def write_result(session: Session, row: BillVersion, result: DocResult, version: str) -> None:
     """Replace this classifier version's tags of `row`, keeping people's reviews of kept tags."""
-    old = {(t.section_index, t.tag): t for t in session.scalars(
-        select(Tag).where(Tag.version_id == row.id, Tag.classifier_version == version))}
+    old = {
+        (t.section_index, t.tag): t
+        for t in session.scalars(
+            select(Tag).where(Tag.version_id == row.id, Tag.classifier_version == version)
+        )
+    }
     keep = set()
     for sec in result.sections:
         for ev in sec.evidence:
             key = (sec.index, ev.tag)
             keep.add(key)
-            tag = old.get(key) or Tag(version_id=row.id, section_index=sec.index, tag=ev.tag,
-                                      classifier_version=version)
+            tag = old.get(key) or Tag(
+                version_id=row.id, section_index=sec.index, tag=ev.tag, classifier_version=version
+            )
             tag.section_label = sec.label[:100]
             tag.score = round(sec.scores[ev.tag], 4)
             tag.evidence = ev.quote
@@ -46,17 +54,24 @@ def write_result(session: Session, row: BillVersion, result: DocResult, version:
     for key, tag in old.items():
         if key not in keep and tag.review_state is None:
             session.delete(tag)
-    vc = session.scalar(select(VersionClassification).where(
-        VersionClassification.version_id == row.id,
-        VersionClassification.classifier_version == version))
+    vc = session.scalar(
+        select(VersionClassification).where(
+            VersionClassification.version_id == row.id,
+            VersionClassification.classifier_version == version,
+        )
+    )
     vc = vc or VersionClassification(version_id=row.id, classifier_version=version)
     vc.stance = result.stance
     vc.scores = {t: round(s, 4) for t, s in result.scores.items()}
     session.add(vc)
 
 
-def classify_versions(Session: sessionmaker[Session], *, pending_only: bool = True,  # noqa: N803
-                      limit: int | None = None) -> int:
+def classify_versions(
+    Session: sessionmaker[Session],
+    *,
+    pending_only: bool = True,  # noqa: N803
+    limit: int | None = None,
+) -> int:
     """Tag stored versions not yet tagged by this classifier; one transaction per version."""
     tagger = classifier.load()
     version = classifier.CLASSIFIER_VERSION
@@ -68,8 +83,11 @@ def classify_versions(Session: sessionmaker[Session], *, pending_only: bool = Tr
             row = session.get(BillVersion, version_id)
             if row is None:  # deleted since the query
                 continue
-            result = tagger.tag(row.text, [tuple(s) for s in row.inserted or []],
-                                [tuple(s) for s in row.struck or []])
+            result = tagger.tag(
+                row.text,
+                [tuple(s) for s in row.inserted or []],
+                [tuple(s) for s in row.struck or []],
+            )
             write_result(session, row, result, version)
         done += 1
         log.debug("tagged version %s: %s", version_id, result.tags)

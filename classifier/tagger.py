@@ -31,8 +31,10 @@ MAX_QUOTE = 400
 _SENTENCE_END = re.compile(r"[.;:](?=\s)|\n")
 # A struck or repealed offense of buying or selling sex reads as decriminalisation (taxonomy
 # reading rule); negated immigration enforcement ("shall not honor a detainer") as relief.
-_FLIPS = {"sex_work_criminalization": "non_criminalization",
-          "immigration_enforcement": "immigration_relief"}
+_FLIPS = {
+    "sex_work_criminalization": "non_criminalization",
+    "immigration_enforcement": "immigration_relief",
+}
 FLIP_SCORE = 0.9
 # An ALERT tag that no live pattern of its own supports in the section keeps only this share of
 # its score: words alone (a prison named in an appropriation, an offense named in a vacatur
@@ -45,9 +47,13 @@ _ALL_TAGS = frozenset(TAGS)
 
 def gate(scores: np.ndarray, support: set[str] | frozenset[str]) -> np.ndarray:
     """Section scores (in TAGS order) scaled down for tags without rule support."""
-    factors = np.array([1.0 if t in support else
-                        (UNSUPPORTED_ALERT if t in _ALERT else UNSUPPORTED_TRACK) for t in TAGS],
-                       dtype=np.float32)
+    factors = np.array(
+        [
+            1.0 if t in support else (UNSUPPORTED_ALERT if t in _ALERT else UNSUPPORTED_TRACK)
+            for t in TAGS
+        ],
+        dtype=np.float32,
+    )
     return scores * factors
 
 
@@ -112,7 +118,8 @@ _VERB = re.compile(r"\b(?:shall|may|must|is|are|was|were|means|includes|be)\b", 
 _HEADING_PIECE = re.compile(
     r"^(?:(?:SECTION|Section|SEC|Sec|Art|ARTICLE|Article|PART|Part|Chapter|CHAPTER|§+)\.?\s*"
     r"[\w.\-]*\.?|[\d.\-]+|[(\[]?\w{1,4}[)\]]\.?|(?:[A-Z][a-z]*\s*){1,3}(?:Session|Act|"
-    r"Bill|Legislature|Assembly)\.?)$")
+    r"Bill|Legislature|Assembly)\.?)$"
+)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -150,8 +157,13 @@ class Tagger:
         self.scorer = scorer
         self.thresholds = {t: self.scorer.thresholds.get(t, 0.5) for t in TAGS}
 
-    def process(self, text: str, inserted: Sequence[Span] = (), struck: Sequence[Span] = (),
-                amended: frozenset[str] = frozenset()) -> Doc:
+    def process(
+        self,
+        text: str,
+        inserted: Sequence[Span] = (),
+        struck: Sequence[Span] = (),
+        amended: frozenset[str] = frozenset(),
+    ) -> Doc:
         """Run the pipeline on one piece of text with its (relative) drafting spans and the
         section numbers the whole bill amends."""
         doc = self.nlp.make_doc(text)
@@ -162,8 +174,9 @@ class Tagger:
             doc = proc(doc)
         return doc
 
-    def tag(self, text: str, inserted: Iterable[Span] = (), struck: Iterable[Span] = ()
-            ) -> DocResult:
+    def tag(
+        self, text: str, inserted: Iterable[Span] = (), struck: Iterable[Span] = ()
+    ) -> DocResult:
         """Tag `text`; without spans, the drafting marks printed in the text are read instead."""
         ins, stk = merge(inserted), merge(struck)
         if not ins and not stk:
@@ -171,14 +184,16 @@ class Tagger:
         sections = []
         amended = amended_sections(text)
         for sec in split_sections(text):
-            body = text[sec.start:sec.end]
-            doc = self.process(body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end),
-                               amended)
+            body = text[sec.start : sec.end]
+            doc = self.process(
+                body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end), amended
+            )
             sections.append(self._section_result(doc, body, sec.index, sec.label, sec.start))
         return aggregate(sections)
 
-    def _section_result(self, doc: Doc, text: str, index: int, label: str, start: int
-                        ) -> SectionResult:
+    def _section_result(
+        self, doc: Doc, text: str, index: int, label: str, start: int
+    ) -> SectionResult:
         flipped = struck_flips(doc, text)
         support = supported_tags(doc, _ALL_TAGS) | set(flipped)
         raw = np.array([doc.cats.get(t, 0.0) for t in TAGS], dtype=np.float32)
@@ -208,7 +223,7 @@ class Tagger:
             if own and not any(s <= c < e for c in own):
                 continue  # a sentence with the tag's own pattern always wins over one without
             span = doc.char_span(s, e, alignment_mode="expand")
-            if span is None or not mask[span.start:span.end].any():
+            if span is None or not mask[span.start : span.end].any():
                 continue
             inside = [x for x in spans if span.start <= x.start and x.end <= span.end]
             idx = word_features(doc, mask, span.start, span.end)

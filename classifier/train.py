@@ -49,8 +49,9 @@ def training_settings(nlp: Language) -> dict:
 def params_from(settings: dict) -> TrainParams:
     """Optimiser settings from the config block."""
     fields = TrainParams.__dataclass_fields__
-    return TrainParams(**{k: type(getattr(TrainParams(), k))(v) for k, v in settings.items()
-                          if k in fields})
+    return TrainParams(
+        **{k: type(getattr(TrainParams(), k))(v) for k, v in settings.items() if k in fields}
+    )
 
 
 @dataclass
@@ -73,8 +74,12 @@ def prepare(tagger: Tagger, example: Example) -> Prepared:
     whole = featurize(tagger.process(example.text, ins, stk, amended))
     sections, flips, support = [], set(), []
     for sec in split_sections(example.text):
-        doc = tagger.process(example.text[sec.start:sec.end], clip(ins, sec.start, sec.end),
-                             clip(stk, sec.start, sec.end), amended)
+        doc = tagger.process(
+            example.text[sec.start : sec.end],
+            clip(ins, sec.start, sec.end),
+            clip(stk, sec.start, sec.end),
+            amended,
+        )
         sections.append(featurize(doc))
         flipped = set(struck_flips(doc))
         flips |= flipped
@@ -100,8 +105,12 @@ def label_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
 # opposite ways. Other tags' matches get no weight on a tag, so that a passage carrying one
 # tag does not learn to suppress another (most labelled passages carry a single tag).
 SIBLINGS: dict[str, set[str]] = {
-    "penalty_increase": {"sex_work_criminalization", "non_criminalization", "worker_protections",
-                         "immigration_enforcement"},
+    "penalty_increase": {
+        "sex_work_criminalization",
+        "non_criminalization",
+        "worker_protections",
+        "immigration_enforcement",
+    },
     "sex_work_criminalization": {"penalty_increase", "non_criminalization"},
     "diversion_court": {"arrest_to_services", "non_criminalization"},
     "arrest_to_services": {"diversion_court", "survivor_services", "non_criminalization"},
@@ -135,14 +144,22 @@ def allowed_weights(used: np.ndarray) -> np.ndarray:
     return keep
 
 
-def fit(items: list[Prepared], params: TrainParams, restrict: bool = True
-        ) -> tuple[np.ndarray, np.ndarray]:
+def fit(
+    items: list[Prepared], params: TrainParams, restrict: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Train weights and bias on prepared examples (whole-text features)."""
     x = SparseRows.from_rows([p.whole for p in items])
     y, mask = label_matrix([p.example for p in items])
     weights = np.array([p.example.weight for p in items], dtype=np.float32)
-    return train(x, y, N_FEATURES, N_WORD_BUCKETS, params, mask * weights[:, None],
-                 allowed_weights if restrict else None)
+    return train(
+        x,
+        y,
+        N_FEATURES,
+        N_WORD_BUCKETS,
+        params,
+        mask * weights[:, None],
+        allowed_weights if restrict else None,
+    )
 
 
 def predict(items: list[Prepared], weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -151,8 +168,9 @@ def predict(items: list[Prepared], weights: np.ndarray, bias: np.ndarray) -> np.
     for i, item in enumerate(items):
         x = SparseRows.from_rows(item.sections)
         raw = sigmoid(x.dot(weights) + bias)
-        out[i] = np.stack([gate(r, sup) for r, sup in zip(raw, item.support, strict=True)]
-                          ).max(axis=0)
+        out[i] = np.stack([gate(r, sup) for r, sup in zip(raw, item.support, strict=True)]).max(
+            axis=0
+        )
         for tag in item.flips:
             out[i, TAGS.index(tag)] = max(out[i, TAGS.index(tag)], FLIP_SCORE)
     return out
@@ -161,8 +179,13 @@ def predict(items: list[Prepared], weights: np.ndarray, bias: np.ndarray) -> np.
 ALERT_BETA = 1.0  # below 1, ALERT thresholds weigh precision more (the config can set it)
 
 
-def choose_thresholds(scores: np.ndarray, y: np.ndarray, lo: float = 0.2, hi: float = 0.8,
-                      alert_beta: float = ALERT_BETA) -> dict[str, float]:
+def choose_thresholds(
+    scores: np.ndarray,
+    y: np.ndarray,
+    lo: float = 0.2,
+    hi: float = 0.8,
+    alert_beta: float = ALERT_BETA,
+) -> dict[str, float]:
     """Per tag, the threshold maximising F-beta on out-of-fold scores (ties: the middle one).
 
     beta is 1 for TRACK tags and `alert_beta` (< 1 favours precision) for ALERT tags.
@@ -203,9 +226,16 @@ class CVResult:
     thresholds: dict[str, float]
 
 
-def cross_validate(corpus: list[Prepared], extra: list[Prepared], k: int, params: TrainParams,
-                   seed: int, lo: float = 0.2, hi: float = 0.8,
-                   progress: Callable[[str], None] | None = None) -> CVResult:
+def cross_validate(
+    corpus: list[Prepared],
+    extra: list[Prepared],
+    k: int,
+    params: TrainParams,
+    seed: int,
+    lo: float = 0.2,
+    hi: float = 0.8,
+    progress: Callable[[str], None] | None = None,
+) -> CVResult:
     """k-fold CV: train on `extra` plus k-1 corpus folds, score the held-out fold.
 
     Each fold's thresholds are chosen on the other folds' out-of-fold scores, so no passage
@@ -230,9 +260,14 @@ def cross_validate(corpus: list[Prepared], extra: list[Prepared], k: int, params
     return CVResult(scores, predictions, y, choose_thresholds(scores, y, lo, hi))
 
 
-def train_pipeline(corpus: list[Example], extra: list[Example], output: Path = PIPELINE_DIR,
-                   config_path: Path = CONFIG_PATH, folds: int | None = None,
-                   progress: Callable[[str], None] | None = None) -> CVResult | None:
+def train_pipeline(
+    corpus: list[Example],
+    extra: list[Example],
+    output: Path = PIPELINE_DIR,
+    config_path: Path = CONFIG_PATH,
+    folds: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CVResult | None:
     """Train on everything, choose thresholds by CV over the corpus, write the pipeline."""
     nlp = build_nlp(config_path)
     settings = training_settings(nlp)
@@ -248,8 +283,7 @@ def train_pipeline(corpus: list[Example], extra: list[Example], output: Path = P
     result = None
     thresholds = dict.fromkeys(TAGS, 0.5)
     if k > 1 and len(prepared_corpus) >= k:
-        result = cross_validate(prepared_corpus, prepared_extra, k, params, seed, lo, hi,
-                                progress)
+        result = cross_validate(prepared_corpus, prepared_extra, k, params, seed, lo, hi, progress)
         thresholds = result.thresholds
     weights, bias = fit(prepared_extra + prepared_corpus, params)
     # A fresh pipeline to save: the one used for training holds every word of the training

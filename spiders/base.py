@@ -257,7 +257,8 @@ class BillwatchSpider(scrapy.Spider):
         """{person source key: extras[key]} of the stored people of a state."""
         with self.db() as session:
             rows = session.execute(
-                select(Person.source_key, Person.extras).join(Jurisdiction)
+                select(Person.source_key, Person.extras)
+                .join(Jurisdiction)
                 .where(Jurisdiction.code == state.upper())
             )
             return {source_key: (extras or {}).get(key) or {} for source_key, extras in rows}
@@ -268,7 +269,8 @@ class BillwatchSpider(scrapy.Spider):
         with self.db() as session:
             rows = session.execute(
                 select(BillVersion.source_key, BillVersion.url)
-                .join(Bill).join(Jurisdiction)
+                .join(Bill)
+                .join(Jurisdiction)
                 .where(Jurisdiction.code == state.upper(), BillVersion.text != "")
             )
             for source_key, url in rows:

@@ -51,8 +51,11 @@ def parse_listing(html: str, base: str) -> dict[str, tuple[str, dt.datetime]]:
             match = pattern.search(rest)
             if match:
                 text = " ".join(match.group(0).split())
-                when = (dt.datetime.strptime(text, fmt) if fmt
-                        else dt.datetime.fromisoformat(text.replace(" ", "T")))
+                when = (
+                    dt.datetime.strptime(text, fmt)
+                    if fmt
+                    else dt.datetime.fromisoformat(text.replace(" ", "T"))
+                )
                 name = link.group(1).rsplit("/", 1)[-1]
                 found[name] = (urljoin(base + "/", link.group(1)), when)
                 break
@@ -62,8 +65,11 @@ def parse_listing(html: str, base: str) -> dict[str, tuple[str, dt.datetime]]:
 def unpack(data: bytes, folder: Path) -> None:
     """Extract an archive's .dat and .lob files flat into `folder`, refusing zip bombs."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = [m for m in archive.infolist()
-                   if m.filename.lower().endswith((".dat", ".lob")) and not m.is_dir()]
+        members = [
+            m
+            for m in archive.infolist()
+            if m.filename.lower().endswith((".dat", ".lob")) and not m.is_dir()
+        ]
         if sum(m.file_size for m in members) > MAX_UNZIPPED:
             raise ValueError("archive unpacks to more than 4 GB")
         for member in members:
@@ -115,8 +121,7 @@ class CaPubinfoSpider(BillwatchSpider):
                 chosen[name] = (url, when)
             elif after is None and not self.since and seen.get(name) != when.isoformat():
                 chosen[name] = (url, when)
-        return sorted(((n, u, w.isoformat()) for n, (u, w) in chosen.items()),
-                      key=lambda t: t[2])
+        return sorted(((n, u, w.isoformat()) for n, (u, w) in chosen.items()), key=lambda t: t[2])
 
     @guarded
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
@@ -127,8 +132,17 @@ class CaPubinfoSpider(BillwatchSpider):
         self.skipped(len(files) - len(queue))
         # Archives passed over now (older than the session archive) are not wanted later.
         chosen = {name for name, _, _ in queue}
-        self.remember("files", {**self.memory.get("files", {}), **{
-            name: when.isoformat() for name, (_, when) in files.items() if name not in chosen}})
+        self.remember(
+            "files",
+            {
+                **self.memory.get("files", {}),
+                **{
+                    name: when.isoformat()
+                    for name, (_, when) in files.items()
+                    if name not in chosen
+                },
+            },
+        )
         if queue:
             yield self.archive_request(queue)
 
@@ -137,8 +151,9 @@ class CaPubinfoSpider(BillwatchSpider):
         name, url, _ = queue[0]
         return self.site_request(url, self.parse_archive, cb_kwargs={"queue": queue})
 
-    async def parse_archive(self, response: Response, queue: list[tuple[str, str, str]]
-                            ) -> AsyncIterator[Any]:
+    async def parse_archive(
+        self, response: Response, queue: list[tuple[str, str, str]]
+    ) -> AsyncIterator[Any]:
         """Every bill of one archive, then the next archive."""
         name, _, modified = queue[0]
         try:

@@ -27,8 +27,12 @@ PAGE = 250
 PARTS = ("actions", "cosponsors", "text")  # fetched in this order after the bill's detail
 PART_KEYS = {"actions": "actions", "cosponsors": "cosponsors", "text": "textVersions"}
 # Best first; "Formatted XML" is the bill XML, "Formatted Text" an HTML <pre> rendering.
-FORMATS = {"Formatted XML": "application/xml", "Formatted Text": "text/html",
-           "Generated HTML": "text/html", "PDF": "application/pdf"}
+FORMATS = {
+    "Formatted XML": "application/xml",
+    "Formatted Text": "text/html",
+    "Generated HTML": "text/html",
+    "PDF": "application/pdf",
+}
 
 
 def _parse_chamber(action: dict[str, Any]) -> str | None:
@@ -43,17 +47,29 @@ def _parse_actions(actions: list[dict[str, Any]]) -> list[ActionRecord]:
         date = parse_date(action["actionDate"])
         if date is None:
             raise ValueError(f"action {action.get('text')!r} has no valid actionDate")
-        records.append(ActionRecord(date=date, description=clean(action["text"]),
-                                    organization=_parse_chamber(action), order=order))
+        records.append(
+            ActionRecord(
+                date=date,
+                description=clean(action["text"]),
+                organization=_parse_chamber(action),
+                order=order,
+            )
+        )
     return records
 
 
 def _parse_sponsors(bill: dict[str, Any], cosponsors: list[dict[str, Any]]) -> list[SponsorRecord]:
-    sponsors = [SponsorRecord(name=clean(s["fullName"]), person_ref=s.get("bioguideId"))
-                for s in bill.get("sponsors") or []]
-    sponsors += [SponsorRecord(name=clean(s["fullName"]), classification="cosponsor",
-                               person_ref=s.get("bioguideId"))
-                 for s in cosponsors if not s.get("sponsorshipWithdrawnDate")]
+    sponsors = [
+        SponsorRecord(name=clean(s["fullName"]), person_ref=s.get("bioguideId"))
+        for s in bill.get("sponsors") or []
+    ]
+    sponsors += [
+        SponsorRecord(
+            name=clean(s["fullName"]), classification="cosponsor", person_ref=s.get("bioguideId")
+        )
+        for s in cosponsors
+        if not s.get("sponsorshipWithdrawnDate")
+    ]
     return sponsors
 
 
@@ -64,31 +80,44 @@ def _parse_versions(text_versions: list[dict[str, Any]]) -> list[VersionRecord]:
         kind = next((k for k in FORMATS if k in formats), None)
         if kind is None:
             continue
-        versions.append(VersionRecord(
-            note=version_note(version.get("type")), date=parse_date(version.get("date")),
-            url=formats[kind], media_type=FORMATS[kind],
-        ))
+        versions.append(
+            VersionRecord(
+                note=version_note(version.get("type")),
+                date=parse_date(version.get("date")),
+                url=formats[kind],
+                media_type=FORMATS[kind],
+            )
+        )
     return versions
 
 
-def parse_bill(bill: dict[str, Any], actions: list[dict], cosponsors: list[dict],
-               text_versions: list[dict]) -> BillRecord:
+def parse_bill(
+    bill: dict[str, Any], actions: list[dict], cosponsors: list[dict], text_versions: list[dict]
+) -> BillRecord:
     """A BillRecord from a bill's detail, actions, cosponsors and text responses."""
     identifier = normalise_identifier(f"{bill['type']} {bill['number']}")
     return BillRecord(
-        jurisdiction="US", session=str(bill["congress"]), identifier=identifier,
+        jurisdiction="US",
+        session=str(bill["congress"]),
+        identifier=identifier,
         title=clean(bill["title"]),
         classification=["resolution" if "RES" in bill["type"].upper() else "bill"],
-        subjects=[bill["policyArea"]["name"]] if (bill.get("policyArea") or {}).get("name")
-        else [],
-        source_urls=[f"https://www.congress.gov/bill/{bill['congress']}th-congress/"
-                     f"{'house' if bill['type'].upper().startswith('H') else 'senate'}-bill/"
-                     f"{bill['number']}"],
-        versions=_parse_versions(text_versions), actions=_parse_actions(actions),
+        subjects=[bill["policyArea"]["name"]] if (bill.get("policyArea") or {}).get("name") else [],
+        source_urls=[
+            f"https://www.congress.gov/bill/{bill['congress']}th-congress/"
+            f"{'house' if bill['type'].upper().startswith('H') else 'senate'}-bill/"
+            f"{bill['number']}"
+        ],
+        versions=_parse_versions(text_versions),
+        actions=_parse_actions(actions),
         sponsors=_parse_sponsors(bill, cosponsors),
-        extras={"congress": {"id": f"{bill['congress']}-{bill['type'].lower()}-{bill['number']}",
-                             "updateDate": bill.get("updateDate"),
-                             "updateDateIncludingText": bill.get("updateDateIncludingText")}},
+        extras={
+            "congress": {
+                "id": f"{bill['congress']}-{bill['type'].lower()}-{bill['number']}",
+                "updateDate": bill.get("updateDate"),
+                "updateDateIncludingText": bill.get("updateDateIncludingText"),
+            }
+        },
     )
 
 
@@ -128,8 +157,9 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
             params = {"limit": PAGE, "offset": 0, "sort": "updateDate asc"}
             if since:
                 params["fromDateTime"] = since
-            yield self.api_request(self.url(f"bill/{congress}", **params), self.parse_list,
-                                   headers=self.headers)
+            yield self.api_request(
+                self.url(f"bill/{congress}", **params), self.parse_list, headers=self.headers
+            )
 
     @guarded
     def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
@@ -143,39 +173,49 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
                 self.skipped()
                 continue
             path = f"bill/{item['congress']}/{item['type'].lower()}/{item['number']}"
-            yield self.api_request(self.url(path), self.parse_detail, headers=self.headers,
-                                   cb_kwargs={"path": path, "stamp": stamp})
+            yield self.api_request(
+                self.url(path),
+                self.parse_detail,
+                headers=self.headers,
+                cb_kwargs={"path": path, "stamp": stamp},
+            )
         next_page = (payload.get("pagination") or {}).get("next")
         if next_page:
             yield self.api_request(next_page, self.parse_list, headers=self.headers)
 
-    def _part(self, path: str, part: str, bill: dict, parts: dict[str, list]
-              ) -> scrapy.Request:
+    def _part(self, path: str, part: str, bill: dict, parts: dict[str, list]) -> scrapy.Request:
         size = self.crawler.settings.getint("CONGRESS_PAGE_SIZE", PAGE)
-        return self.api_request(self.url(f"{path}/{part}", limit=size), self.parse_part,
-                                headers=self.headers,
-                                cb_kwargs={"path": path, "bill": bill, "parts": parts,
-                                           "part": part})
+        return self.api_request(
+            self.url(f"{path}/{part}", limit=size),
+            self.parse_part,
+            headers=self.headers,
+            cb_kwargs={"path": path, "bill": bill, "parts": parts, "part": part},
+        )
 
     @guarded
-    def parse_detail(self, response: Response, path: str, stamp: str | None
-                     ) -> Iterator[scrapy.Request]:
+    def parse_detail(
+        self, response: Response, path: str, stamp: str | None
+    ) -> Iterator[scrapy.Request]:
         """Then the actions, cosponsors and text versions, one after the other."""
         bill = load_json(response)["bill"]
         bill["updateDateIncludingText"] = stamp or bill.get("updateDate")
         yield self._part(path, PARTS[0], bill, {})
 
     @guarded
-    def parse_part(self, response: Response, path: str, bill: dict, parts: dict[str, list],
-                   part: str) -> Iterator[Any]:
+    def parse_part(
+        self, response: Response, path: str, bill: dict, parts: dict[str, list], part: str
+    ) -> Iterator[Any]:
         """One page of a part; when all are in, the whole bill as one record and its texts."""
         payload = load_json(response)
         parts[part] = parts.get(part, []) + payload[PART_KEYS[part]]
         next_page = (payload.get("pagination") or {}).get("next")
         if next_page:  # a bill with more than PAGE actions or cosponsors
-            yield self.api_request(next_page, self.parse_part, headers=self.headers,
-                                   cb_kwargs={"path": path, "bill": bill, "parts": parts,
-                                              "part": part})
+            yield self.api_request(
+                next_page,
+                self.parse_part,
+                headers=self.headers,
+                cb_kwargs={"path": path, "bill": bill, "parts": parts, "part": part},
+            )
             return
         following = PARTS.index(part) + 1
         if following < len(PARTS):

@@ -19,12 +19,14 @@ def is_pdf(data: bytes, media_type: str | None) -> bool:
     return b"%PDF-" in data[:1024] or "pdf" in (media_type or "").lower()
 
 
-def extract(data: bytes, media_type: str | None, filename: str | None, *, timeout: float,
-            memory_mb: int) -> ExtractedText:
+def extract(
+    data: bytes, media_type: str | None, filename: str | None, *, timeout: float, memory_mb: int
+) -> ExtractedText:
     """Text and spans of a document; PDFs go through pdf_to_text with the crawl's limits."""
     if is_pdf(data, media_type):
-        return ExtractedText(text=pdf_to_text(data, timeout=timeout, memory_mb=memory_mb),
-                             inserted=[], struck=[])
+        return ExtractedText(
+            text=pdf_to_text(data, timeout=timeout, memory_mb=memory_mb), inserted=[], struck=[]
+        )
     return extract_document(data, media_type=media_type, filename=filename)
 
 
@@ -38,33 +40,46 @@ class DocumentMixin(BillwatchSpider):
     def document_requests(self, record: BillRecord, state: str) -> Iterator[scrapy.Request]:
         """A request per version of `record` whose text is not stored (state sites: robots)."""
         stored = self.texts.get(state, set())
-        key = {"jurisdiction": record.jurisdiction, "session": record.session,
-               "identifier": record.identifier}
+        key = {
+            "jurisdiction": record.jurisdiction,
+            "session": record.session,
+            "identifier": record.identifier,
+        }
         for version in record.versions:
             if version.text or not version.url or version.url in stored:
                 continue
             if version.source_key and version.source_key in stored:
                 continue
-            yield self.site_request(version.url, self.parse_document,
-                                    cb_kwargs={"key": key, "version": version})
+            yield self.site_request(
+                version.url, self.parse_document, cb_kwargs={"key": key, "version": version}
+            )
 
-    async def parse_document(self, response: Response, key: dict[str, str],
-                             version: VersionRecord) -> AsyncIterator[Any]:
+    async def parse_document(
+        self, response: Response, key: dict[str, str], version: VersionRecord
+    ) -> AsyncIterator[Any]:
         """The text of one version; extraction runs in a thread, PDFs in a limited child."""
         settings = self.crawler.settings
         media_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
         try:
             extracted = await asyncio.to_thread(
-                extract, response.body, media_type or version.media_type,
-                response.url.rsplit("/", 1)[-1], timeout=settings.getfloat("PDF_TIMEOUT"),
-                memory_mb=settings.getint("PDF_MEMORY_MB"))
+                extract,
+                response.body,
+                media_type or version.media_type,
+                response.url.rsplit("/", 1)[-1],
+                timeout=settings.getfloat("PDF_TIMEOUT"),
+                memory_mb=settings.getint("PDF_MEMORY_MB"),
+            )
         except Exception as exc:  # one bad document is reported; its bill stays as it was
             self.report_error(response.url, describe(exc))
             return
         text = VersionRecord(
-            note=version.note, date=version.date, url=version.url,
-            media_type=version.media_type or media_type, text=extracted.text,
+            note=version.note,
+            date=version.date,
+            url=version.url,
+            media_type=version.media_type or media_type,
+            text=extracted.text,
             inserted=[(s[0], s[1]) for s in extracted.inserted],
-            struck=[(s[0], s[1]) for s in extracted.struck], source_key=version.source_key,
+            struck=[(s[0], s[1]) for s in extracted.struck],
+            source_key=version.source_key,
         )
         yield VersionItem(version=text, **key)

@@ -36,8 +36,12 @@ def session_matches(session: dict[str, Any], state: str, wanted: list[str]) -> b
     """Whether a getSessionList entry is one of `wanted` (id, name, year or canonical id)."""
     start, end = int(session.get("year_start") or 0), int(session.get("year_end") or 0)
     special = special_ordinal(session.get("session_name", "")) if session.get("special") else 0
-    names = {str(session.get("session_id")), str(session.get("session_name")), str(start),
-             session_identifier(state, start, end, special)}
+    names = {
+        str(session.get("session_id")),
+        str(session.get("session_name")),
+        str(start),
+        session_identifier(state, start, end, special),
+    }
     return bool(names & set(wanted))
 
 
@@ -67,21 +71,31 @@ class LegiscanSpider(BillwatchSpider):
             self.pending[state] = self.pending_texts(state)
             for key, extras in self.stored_person_extras(state, "legiscan").items():
                 self.person_hashes[key] = str(extras.get("person_hash") or "")
-            yield self.api_request(self.op_url("getSessionList", state=state),
-                                   self.parse_sessions, cb_kwargs={"state": state})
+            yield self.api_request(
+                self.op_url("getSessionList", state=state),
+                self.parse_sessions,
+                cb_kwargs={"state": state},
+            )
 
     def pending_texts(self, state: str) -> dict[str, list[tuple[str, dict[str, str]]]]:
         """Documents of stored bills still without text (an earlier fetch failed), by bill_id."""
         pending: dict[str, list[tuple[str, dict[str, str]]]] = {}
         with self.db() as session:
             rows = session.execute(
-                select(BillVersion.source_key, Bill.extras, Bill.identifier,
-                       LegislativeSession.identifier)
+                select(
+                    BillVersion.source_key,
+                    Bill.extras,
+                    Bill.identifier,
+                    LegislativeSession.identifier,
+                )
                 .join(Bill, BillVersion.bill_id == Bill.id)
                 .join(LegislativeSession, Bill.session_id == LegislativeSession.id)
                 .join(Jurisdiction, Bill.jurisdiction_id == Jurisdiction.id)
-                .where(Jurisdiction.code == state, BillVersion.text == "",
-                       BillVersion.source_key.is_not(None))
+                .where(
+                    Jurisdiction.code == state,
+                    BillVersion.text == "",
+                    BillVersion.source_key.is_not(None),
+                )
             )
             for doc_id, extras, identifier, session_id in rows:
                 bill_id = str(((extras or {}).get("legiscan") or {}).get("bill_id"))
@@ -99,8 +113,11 @@ class LegiscanSpider(BillwatchSpider):
             chosen = [s for s in sessions if not s.get("sine_die") and not s.get("prior")]
             chosen = chosen or sorted(sessions, key=lambda s: int(s["year_start"]))[-1:]
         for session in chosen:
-            yield self.api_request(self.op_url("getMasterListRaw", id=session["session_id"]),
-                                   self.parse_masterlist, cb_kwargs={"state": state})
+            yield self.api_request(
+                self.op_url("getMasterListRaw", id=session["session_id"]),
+                self.parse_masterlist,
+                cb_kwargs={"state": state},
+            )
 
     @guarded
     def parse_masterlist(self, response: Response, state: str) -> Iterator[scrapy.Request]:
@@ -118,34 +135,47 @@ class LegiscanSpider(BillwatchSpider):
                 for doc_id, key in self.pending.get(state, {}).get(bill_id, []):
                     yield self.text_request(doc_id, key)
                 continue
-            yield self.api_request(self.op_url("getBill", id=bill_id), self.parse_bill,
-                                   cb_kwargs={"state": state})
+            yield self.api_request(
+                self.op_url("getBill", id=bill_id), self.parse_bill, cb_kwargs={"state": state}
+            )
 
     @guarded
     def parse_bill(self, response: Response, state: str) -> Iterator[Any]:
         """The bill record, then getBillText for texts not stored and getPerson for sponsors."""
         bill = api_payload(response)["bill"]
         record = parser.parse_bill(bill)
-        key = {"jurisdiction": record.jurisdiction, "session": record.session,
-               "identifier": record.identifier}
+        key = {
+            "jurisdiction": record.jurisdiction,
+            "session": record.session,
+            "identifier": record.identifier,
+        }
         stored = self.texts.get(state, set())
-        self.when_stored(record, [self.text_request(t["doc_id"], key) for t in
-                                  bill.get("texts") or [] if str(t["doc_id"]) not in stored])
+        self.when_stored(
+            record,
+            [
+                self.text_request(t["doc_id"], key)
+                for t in bill.get("texts") or []
+                if str(t["doc_id"]) not in stored
+            ],
+        )
         yield record
         # Hearings on the bill's calendar; after the bill, so their agenda items link to it.
         yield from parser.parse_calendar(bill)
         for sponsor in bill.get("sponsors") or []:
             ref = f"legiscan:{sponsor.get('people_id')}"
             if sponsor.get("people_id") and self.person_hashes.get(ref) != str(
-                    sponsor.get("person_hash") or ""):
+                sponsor.get("person_hash") or ""
+            ):
                 self.person_hashes[ref] = str(sponsor.get("person_hash") or "")
-                yield self.api_request(self.op_url("getPerson", id=sponsor["people_id"]),
-                                       self.parse_person)
+                yield self.api_request(
+                    self.op_url("getPerson", id=sponsor["people_id"]), self.parse_person
+                )
 
     def text_request(self, doc_id: Any, key: dict[str, str]) -> scrapy.Request:
         """getBillText for one document of the bill with natural `key`."""
-        return self.api_request(self.op_url("getBillText", id=doc_id), self.parse_text,
-                                cb_kwargs={"key": key})
+        return self.api_request(
+            self.op_url("getBillText", id=doc_id), self.parse_text, cb_kwargs={"key": key}
+        )
 
     async def parse_text(self, response: Response, key: dict[str, str]) -> Any:
         """The text of one document; PDF extraction runs off the reactor thread."""

@@ -37,7 +37,7 @@ class Thresholds:
 def stat_items(stats: dict[str, Any]) -> dict[str, int]:
     """Items stored by type, from the crawler stats."""
     prefix = "billwatch/items/"
-    return {k[len(prefix):]: int(v) for k, v in stats.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)}
 
 
 def coverage(stats: dict[str, Any]) -> dict[str, float]:
@@ -49,8 +49,15 @@ def coverage(stats: dict[str, Any]) -> dict[str, float]:
 
 
 def health(
-    *, listed: int, items: int, errors: int, requests: int, field_coverage: dict[str, float],
-    previous_listed: int | None, thresholds: Thresholds, filtered: bool = False,
+    *,
+    listed: int,
+    items: int,
+    errors: int,
+    requests: int,
+    field_coverage: dict[str, float],
+    previous_listed: int | None,
+    thresholds: Thresholds,
+    filtered: bool = False,
 ) -> str | None:
     """The reason a run is unhealthy, or None when it is healthy."""
     reasons = []
@@ -63,11 +70,13 @@ def health(
     for name in REQUIRED_BILL_FIELDS:
         share = field_coverage.get(name)
         if share is not None and share < thresholds.min_coverage:
-            reasons.append(f"field coverage: {name} in {share:.0%} of bills"
-                           f" (< {thresholds.min_coverage:.0%})")
+            reasons.append(
+                f"field coverage: {name} in {share:.0%} of bills (< {thresholds.min_coverage:.0%})"
+            )
     if requests and errors / requests > thresholds.max_error_ratio:
-        reasons.append(f"error ratio {errors}/{requests} requests"
-                       f" (> {thresholds.max_error_ratio:.0%})")
+        reasons.append(
+            f"error ratio {errors}/{requests} requests (> {thresholds.max_error_ratio:.0%})"
+        )
     return "; ".join(reasons) or None
 
 
@@ -80,7 +89,8 @@ class CrawlMonitor:
         self.started = time.monotonic()
         s = crawler.settings
         self.thresholds = Thresholds(
-            s.getfloat("HEALTH_MIN_RATIO"), s.getfloat("HEALTH_MIN_COVERAGE"),
+            s.getfloat("HEALTH_MIN_RATIO"),
+            s.getfloat("HEALTH_MIN_COVERAGE"),
             s.getfloat("HEALTH_MAX_ERROR_RATIO"),
         )
 
@@ -98,8 +108,12 @@ class CrawlMonitor:
     def spider_opened(self, spider: Any) -> None:
         """Insert the running crawl-run row."""
         with self._sessions()() as session:
-            run = CrawlRun(source=spider.name, states=list(getattr(spider, "states", [])),
-                           status="running", started_at=utcnow())
+            run = CrawlRun(
+                source=spider.name,
+                states=list(getattr(spider, "states", [])),
+                status="running",
+                started_at=utcnow(),
+            )
             session.add(run)
             session.commit()
             self.run_id = run.id
@@ -107,9 +121,13 @@ class CrawlMonitor:
             PROGRESS_SINK(("run", {"id": run.id}))
 
     def _previous_listed(self, session: Any, spider: Any) -> int | None:
-        query = (select(CrawlRun).where(CrawlRun.source == spider.name, CrawlRun.status == "ok",
-                                        CrawlRun.id != self.run_id)
-                 .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()))
+        query = (
+            select(CrawlRun)
+            .where(
+                CrawlRun.source == spider.name, CrawlRun.status == "ok", CrawlRun.id != self.run_id
+            )
+            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        )
         for run in session.scalars(query.limit(20)):
             if sorted(run.states or []) == sorted(getattr(spider, "states", [])):
                 if not (run.stats or {}).get("filtered"):
@@ -133,10 +151,16 @@ class CrawlMonitor:
             if reason != "finished":
                 status, why = "failed", f"crawl ended early: {reason}"
             else:
-                why = health(listed=listed, items=sum(items.values()), errors=errors,
-                             requests=requests, field_coverage=field_coverage,
-                             previous_listed=self._previous_listed(session, spider),
-                             thresholds=self.thresholds, filtered=filtered)
+                why = health(
+                    listed=listed,
+                    items=sum(items.values()),
+                    errors=errors,
+                    requests=requests,
+                    field_coverage=field_coverage,
+                    previous_listed=self._previous_listed(session, spider),
+                    thresholds=self.thresholds,
+                    filtered=filtered,
+                )
                 status = "unhealthy" if why else "ok"
             run.finished_at = utcnow()
             run.status, run.health_reason = status, why
@@ -147,14 +171,24 @@ class CrawlMonitor:
             run.error_samples = list(getattr(spider, "error_samples", []))
             run.duration_s = round(time.monotonic() - self.started, 3)
             run.stats = {
-                "listed": listed, "filtered": filtered,
+                "listed": listed,
+                "filtered": filtered,
                 "unchanged": int(stats.get("billwatch/unchanged", 0)),
-                "changed": {k.rsplit("/", 1)[1]: v for k, v in stats.items()
-                            if k.startswith("billwatch/changed/")},
-                "rejected": {k.rsplit("/", 1)[1]: v for k, v in stats.items()
-                             if k.startswith("billwatch/rejected/")},
-                "retries": {k.rsplit("/", 1)[1]: v for k, v in stats.items()
-                            if k.startswith("billwatch/retry/")},
+                "changed": {
+                    k.rsplit("/", 1)[1]: v
+                    for k, v in stats.items()
+                    if k.startswith("billwatch/changed/")
+                },
+                "rejected": {
+                    k.rsplit("/", 1)[1]: v
+                    for k, v in stats.items()
+                    if k.startswith("billwatch/rejected/")
+                },
+                "retries": {
+                    k.rsplit("/", 1)[1]: v
+                    for k, v in stats.items()
+                    if k.startswith("billwatch/retry/")
+                },
                 "coverage": field_coverage,
                 "memory": dict(getattr(spider, "memory", {})),
             }
@@ -165,8 +199,9 @@ class CrawlMonitor:
 
     def _drop_older_memory(self, session: Any, source: str) -> None:
         """Keep the carried-forward memory (file hashes, dates) in the newest good run only."""
-        older = select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status == "ok",
-                                       CrawlRun.id != self.run_id)
+        older = select(CrawlRun).where(
+            CrawlRun.source == source, CrawlRun.status == "ok", CrawlRun.id != self.run_id
+        )
         for run in session.scalars(older):
             if (run.stats or {}).get("memory"):
                 run.stats = {k: v for k, v in run.stats.items() if k != "memory"}
@@ -175,10 +210,16 @@ class CrawlMonitor:
 def summary(run: CrawlRun) -> dict[str, Any]:
     """The crawl-run row as the dict run_crawl returns."""
     return {
-        "id": run.id, "source": run.source, "status": run.status,
-        "health_reason": run.health_reason, "states": list(run.states or []),
-        "requests": run.requests, "items": dict(run.items or {}), "errors": run.errors,
-        "bytes": run.bytes, "duration_s": run.duration_s,
+        "id": run.id,
+        "source": run.source,
+        "status": run.status,
+        "health_reason": run.health_reason,
+        "states": list(run.states or []),
+        "requests": run.requests,
+        "items": dict(run.items or {}),
+        "errors": run.errors,
+        "bytes": run.bytes,
+        "duration_s": run.duration_s,
         "error_samples": list(run.error_samples or []),
         "listed": (run.stats or {}).get("listed", 0),
         "unchanged": (run.stats or {}).get("unchanged", 0),
@@ -232,8 +273,9 @@ class ProgressReporter:
 class BriefLogFormatter(LogFormatter):
     """Scrapy's log lines, but a dropped item is named, not dumped (a bill carries its texts)."""
 
-    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any
-                ) -> LogFormatterResult:
+    def dropped(
+        self, item: Any, exception: BaseException, response: Any, spider: Any
+    ) -> LogFormatterResult:
         """One line: the reason, which already names the item's URL."""
         result = super().dropped(item, exception, response, spider)
         result["msg"] = "Dropped: %(exception)s"

@@ -75,8 +75,11 @@ class NyOpenlegSpider(BillwatchSpider):
             until = (dt.datetime.now() + dt.timedelta(days=1)).strftime(STAMP)
             for kind in ("bills", "agendas"):
                 path = f"{kind}/updates/{since.strftime(STAMP)}/{until}"
-                request = self.api_request(self.url(path, type="processed", limit=PAGE, offset=1),
-                                           self.parse_updates, cb_kwargs={"path": path})
+                request = self.api_request(
+                    self.url(path, type="processed", limit=PAGE, offset=1),
+                    self.parse_updates,
+                    cb_kwargs={"path": path},
+                )
                 # Agendas after bills, so that their items link to bills stored this run.
                 if kind == "bills":
                     yield request
@@ -84,18 +87,27 @@ class NyOpenlegSpider(BillwatchSpider):
                     self.later(request)
             return
         for year in session_years(self.sessions, dt.date.today()):
-            yield self.api_request(self.url(f"bills/{year}", limit=PAGE, offset=1),
-                                   self.parse_bill_list, cb_kwargs={"year": year})
+            yield self.api_request(
+                self.url(f"bills/{year}", limit=PAGE, offset=1),
+                self.parse_bill_list,
+                cb_kwargs={"year": year},
+            )
             # Agendas are numbered by calendar year; a session spans two.
             for agenda_year in (year, year + 1):
-                self.later(self.api_request(self.url(f"agendas/{agenda_year}"),
-                                            self.parse_agenda_list,
-                                            cb_kwargs={"year": agenda_year}))
+                self.later(
+                    self.api_request(
+                        self.url(f"agendas/{agenda_year}"),
+                        self.parse_agenda_list,
+                        cb_kwargs={"year": agenda_year},
+                    )
+                )
 
     def bill_request(self, year: int, print_no: str) -> scrapy.Request:
         """One bill with its amendments' text, HTML for the insert/strike markup."""
-        return self.api_request(self.url(f"bills/{year}/{print_no}", view="default",
-                                         fullTextFormat="HTML"), self.parse_bill)
+        return self.api_request(
+            self.url(f"bills/{year}/{print_no}", view="default", fullTextFormat="HTML"),
+            self.parse_bill,
+        )
 
     @guarded
     def parse_bill_list(self, response: Response, year: int) -> Iterator[scrapy.Request]:
@@ -106,8 +118,11 @@ class NyOpenlegSpider(BillwatchSpider):
             yield self.bill_request(int(item["session"]), item["basePrintNo"])
         offset = next_offset(payload)
         if offset:
-            yield self.api_request(self.url(f"bills/{year}", limit=PAGE, offset=offset),
-                                   self.parse_bill_list, cb_kwargs={"year": year})
+            yield self.api_request(
+                self.url(f"bills/{year}", limit=PAGE, offset=offset),
+                self.parse_bill_list,
+                cb_kwargs={"year": year},
+            )
 
     @guarded
     def parse_updates(self, response: Response, path: str) -> Iterator[scrapy.Request]:
@@ -122,8 +137,11 @@ class NyOpenlegSpider(BillwatchSpider):
                 yield self.agenda_request(int(ident["year"]), int(ident["number"]))
         offset = next_offset(payload)
         if offset:
-            yield self.api_request(self.url(path, type="processed", limit=PAGE, offset=offset),
-                                   self.parse_updates, cb_kwargs={"path": path})
+            yield self.api_request(
+                self.url(path, type="processed", limit=PAGE, offset=offset),
+                self.parse_updates,
+                cb_kwargs={"path": path},
+            )
 
     @guarded
     def parse_bill(self, response: Response) -> Iterator[Any]:
@@ -154,6 +172,9 @@ class NyOpenlegSpider(BillwatchSpider):
             committee.setdefault("agendaId", result["id"])
         # parse_agendas reads `committeeAgendas` in a bill result's frame; an agenda response
         # has the same shape, so it is handed over in that frame (no bill of its own).
-        frame = {"basePrintNo": None, "session": result["id"]["year"],
-                 "committeeAgendas": result.get("committeeAgendas") or {}}
+        frame = {
+            "basePrintNo": None,
+            "session": result["id"]["year"],
+            "committeeAgendas": result.get("committeeAgendas") or {},
+        }
         yield from parser.parse_agendas(frame)

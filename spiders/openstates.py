@@ -42,7 +42,7 @@ def ocd_jurisdiction(state: str) -> str:
 
 
 def _parse_state(jurisdiction: dict[str, Any]) -> str:
-    """"NY" from "ocd-jurisdiction/country:us/state:ny/government" (DC is district:dc)."""
+    """ "NY" from "ocd-jurisdiction/country:us/state:ny/government" (DC is district:dc)."""
     ocd = jurisdiction["id"]
     for part in ocd.split("/"):
         if part.startswith(("state:", "district:")):
@@ -63,25 +63,33 @@ def _parse_actions(bill: dict[str, Any]) -> list[ActionRecord]:
         date = parse_date(action["date"])
         if date is None:
             raise BadResponse(f"action {action.get('description')!r} has no valid date")
-        actions.append(ActionRecord(
-            date=date, description=clean(action["description"]),
-            organization=_parse_organization(action.get("organization")),
-            classification=list(action.get("classification") or []), order=action["order"],
-        ))
+        actions.append(
+            ActionRecord(
+                date=date,
+                description=clean(action["description"]),
+                organization=_parse_organization(action.get("organization")),
+                classification=list(action.get("classification") or []),
+                order=action["order"],
+            )
+        )
     return actions
 
 
 def _parse_sponsors(bill: dict[str, Any]) -> list[SponsorRecord]:
-    return [SponsorRecord(
-        name=clean(s["name"]),
-        classification="primary" if s.get("primary") else "cosponsor",
-        entity_type="organization" if s.get("entity_type") == "organization" else "person",
-        person_ref=(s.get("person") or {}).get("id"),
-    ) for s in bill.get("sponsorships") or []]
+    return [
+        SponsorRecord(
+            name=clean(s["name"]),
+            classification="primary" if s.get("primary") else "cosponsor",
+            entity_type="organization" if s.get("entity_type") == "organization" else "person",
+            person_ref=(s.get("person") or {}).get("id"),
+        )
+        for s in bill.get("sponsorships") or []
+    ]
 
 
 def _best_link(links: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The link whose media type reads best, HTML before PDF."""
+
     def rank(link: dict[str, Any]) -> int:
         media = (link.get("media_type") or "").lower()
         return MEDIA_PREFERENCE.index(media) if media in MEDIA_PREFERENCE else 99
@@ -95,10 +103,14 @@ def _parse_versions(bill: dict[str, Any]) -> list[VersionRecord]:
         link = _best_link(version.get("links") or [])
         if link is None:
             continue
-        versions.append(VersionRecord(
-            note=clean(version["note"]) or "Version", date=parse_date(version.get("date")),
-            url=link["url"], media_type=link.get("media_type") or None,
-        ))
+        versions.append(
+            VersionRecord(
+                note=clean(version["note"]) or "Version",
+                date=parse_date(version.get("date")),
+                url=link["url"],
+                media_type=link.get("media_type") or None,
+            )
+        )
     return versions
 
 
@@ -111,11 +123,15 @@ def parse_bill(bill: dict[str, Any]) -> BillRecord:
     """A BillRecord from one Open States v3 Bill object."""
     state = _parse_state(bill["jurisdiction"])
     return BillRecord(
-        jurisdiction=state, session=normalise_session(state, bill["session"]),
-        identifier=normalise_identifier(bill["identifier"]), title=clean(bill["title"]),
+        jurisdiction=state,
+        session=normalise_session(state, bill["session"]),
+        identifier=normalise_identifier(bill["identifier"]),
+        title=clean(bill["title"]),
         classification=list(bill.get("classification") or ["bill"]),
-        subjects=list(bill.get("subject") or []), source_urls=_parse_sources(bill),
-        versions=_parse_versions(bill), actions=_parse_actions(bill),
+        subjects=list(bill.get("subject") or []),
+        source_urls=_parse_sources(bill),
+        versions=_parse_versions(bill),
+        actions=_parse_actions(bill),
         sponsors=_parse_sponsors(bill),
         extras={"openstates": {"id": bill["id"], "updated_at": bill["updated_at"]}},
     )
@@ -129,11 +145,13 @@ def _parse_agenda(event: dict[str, Any], state: str) -> list[AgendaItemRecord]:
             compact = entity.get("bill") or {}
             raw = compact.get("identifier") or entity.get("name")
             session = compact.get("session")
-            items.append(AgendaItemRecord(
-                bill_identifier=normalise_identifier(raw) if raw else None,
-                description=clean(item.get("description")),
-                session=normalise_session(state, session) if session else None,
-            ))
+            items.append(
+                AgendaItemRecord(
+                    bill_identifier=normalise_identifier(raw) if raw else None,
+                    description=clean(item.get("description")),
+                    session=normalise_session(state, session) if session else None,
+                )
+            )
     return items
 
 
@@ -151,10 +169,14 @@ def parse_event(event: dict[str, Any]) -> EventRecord:
     if start is None:
         raise BadResponse(f"event {event['id']} has no valid start_date")
     return EventRecord(
-        jurisdiction=state, source_key=event["id"], name=clean(event["name"]), start_time=start,
-        committee=_parse_committee(event), location=clean((event.get("location") or {})
-                                                          .get("name")) or None,
-        status=event.get("status") or "confirmed", description=clean(event.get("description")),
+        jurisdiction=state,
+        source_key=event["id"],
+        name=clean(event["name"]),
+        start_time=start,
+        committee=_parse_committee(event),
+        location=clean((event.get("location") or {}).get("name")) or None,
+        status=event.get("status") or "confirmed",
+        description=clean(event.get("description")),
         source_urls=[s["url"] for s in event.get("sources") or [] if s.get("url")],
         agenda=_parse_agenda(event, state),
     )
@@ -170,8 +192,7 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
     def list_url(self, path: str, state: str, page: int, **params: Any) -> str:
         """A listing address with repeated `include` parameters, as the API documents."""
         per_page = self.crawler.settings.getint("OPENSTATES_PER_PAGE", 20)
-        query = [("jurisdiction", ocd_jurisdiction(state)), ("page", page),
-                 ("per_page", per_page)]
+        query = [("jurisdiction", ocd_jurisdiction(state)), ("page", page), ("per_page", per_page)]
         query += [(k, v) for k, v in params.items() if v is not None]
         if path == "bills":
             query += [("include", name) for name in INCLUDES]
@@ -200,26 +221,41 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
             for session in sessions:
                 yield self.bills_request(state, 1, since, session)
             # Hearings after bills, so that agenda items link to bills stored this run.
-            self.later(self.api_request(self.list_url("events", state, 1), self.parse_events,
-                                        cb_kwargs={"state": state, "page": 1},
-                                        headers=self.headers))
+            self.later(
+                self.api_request(
+                    self.list_url("events", state, 1),
+                    self.parse_events,
+                    cb_kwargs={"state": state, "page": 1},
+                    headers=self.headers,
+                )
+            )
 
     @property
     def headers(self) -> dict[str, str]:
         """The key goes in a header, not the URL, so it never shows in logs."""
         return {"X-API-KEY": self.api_key}
 
-    def bills_request(self, state: str, page: int, since: str | None, session: str | None = None
-                      ) -> scrapy.Request:
+    def bills_request(
+        self, state: str, page: int, since: str | None, session: str | None = None
+    ) -> scrapy.Request:
         """One page of a state's bills (of one session when asked)."""
         url = self.list_url("bills", state, page, session=session, updated_since=since)
-        return self.api_request(url, self.parse_bills, headers=self.headers,
-                                cb_kwargs={"state": state, "page": page, "since": since,
-                                           "session": session})
+        return self.api_request(
+            url,
+            self.parse_bills,
+            headers=self.headers,
+            cb_kwargs={"state": state, "page": page, "since": since, "session": session},
+        )
 
     @guarded
-    def parse_bills(self, response: Response, state: str, page: int, since: str | None,
-                    session: str | None = None) -> Iterator[Any]:
+    def parse_bills(
+        self,
+        response: Response,
+        state: str,
+        page: int,
+        since: str | None,
+        session: str | None = None,
+    ) -> Iterator[Any]:
         """Each bill of the page (one bad bill is reported alone), its texts, the next page."""
         payload = load_json(response)
         for bill in payload["results"]:
@@ -246,6 +282,9 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
             except Exception as exc:
                 self.report_error(f"{response.url}#{event.get('id', '?')}", describe(exc))
         if page < int(payload["pagination"]["max_page"]):
-            yield self.api_request(self.list_url("events", state, page + 1), self.parse_events,
-                                   cb_kwargs={"state": state, "page": page + 1},
-                                   headers=self.headers)
+            yield self.api_request(
+                self.list_url("events", state, page + 1),
+                self.parse_events,
+                cb_kwargs={"state": state, "page": page + 1},
+                headers=self.headers,
+            )

@@ -33,9 +33,13 @@ class PeopleSpider(BillwatchSpider):
             for priority, kind in enumerate(reversed(KINDS)):
                 url = f"{self.base_url}/{REPOSITORY}/{state.lower()}/{kind}"
                 # An API listing: robots.txt covers GitHub's web pages, not its API.
-                yield self.api_request(url, self.parse_listing, priority=priority,
-                                       headers={"Accept": "application/vnd.github+json"},
-                                       cb_kwargs={"state": state, "kind": kind})
+                yield self.api_request(
+                    url,
+                    self.parse_listing,
+                    priority=priority,
+                    headers={"Accept": "application/vnd.github+json"},
+                    cb_kwargs={"state": state, "kind": kind},
+                )
 
     @guarded
     def parse_listing(self, response: Response, state: str, kind: str) -> Iterator[Any]:
@@ -53,13 +57,22 @@ class PeopleSpider(BillwatchSpider):
                 continue
             priority = 1 if kind == "legislature" else 0
             # download_url comes from the API (raw.githubusercontent.com), not a state site.
-            yield self.api_request(entry["download_url"], self.parse_file, priority=priority,
-                                    cb_kwargs={"state": state, "kind": kind, "path": entry["path"],
-                                               "sha": entry["sha"]})
+            yield self.api_request(
+                entry["download_url"],
+                self.parse_file,
+                priority=priority,
+                cb_kwargs={
+                    "state": state,
+                    "kind": kind,
+                    "path": entry["path"],
+                    "sha": entry["sha"],
+                },
+            )
 
     @guarded
-    def parse_file(self, response: Response, state: str, kind: str, path: str, sha: str
-                   ) -> Iterator[Any]:
+    def parse_file(
+        self, response: Response, state: str, kind: str, path: str, sha: str
+    ) -> Iterator[Any]:
         """One legislator or committee; its hash is remembered once it is stored."""
         try:
             data = yaml.safe_load(response.text)

@@ -30,8 +30,13 @@ BILL_FIELDS = ("title", "actions", "sponsors", "versions")
 
 def item_type(item: Any) -> str:
     """A short name of an item's type for counts: bill, version, event, person, committee."""
-    names = {BillRecord: "bill", VersionItem: "version", EventRecord: "event",
-             PersonRecord: "person", CommitteeRecord: "committee"}
+    names = {
+        BillRecord: "bill",
+        VersionItem: "version",
+        EventRecord: "event",
+        PersonRecord: "person",
+        CommitteeRecord: "committee",
+    }
     return names.get(type(item), type(item).__name__)
 
 
@@ -78,8 +83,11 @@ class ValidatePipeline(_Pipeline):
                 validate_bill(item)
                 self._count_fields(item)
             elif isinstance(item, VersionItem):
-                validate_bill(BillRecord(item.jurisdiction, item.session, item.identifier,
-                                         versions=[item.version]))
+                validate_bill(
+                    BillRecord(
+                        item.jurisdiction, item.session, item.identifier, versions=[item.version]
+                    )
+                )
                 if not item.version.text.strip():
                     raise InvalidRecord("the document has no text")
             elif isinstance(item, EventRecord | PersonRecord | CommitteeRecord):
@@ -149,15 +157,19 @@ class StorePipeline(_Pipeline):
         """Attach fetched text to its stored bill, filling the version known so far by link."""
         bill = find_bill(session, item.jurisdiction, item.session, item.identifier)
         if bill is None:
-            raise InvalidRecord(f"bill {item.jurisdiction} {item.session} {item.identifier}"
-                                " is not stored, so its text cannot be")
+            raise InvalidRecord(
+                f"bill {item.jurisdiction} {item.session} {item.identifier}"
+                " is not stored, so its text cannot be"
+            )
         version = item.version
         if any(row.content_hash == version.content_hash for row in bill.versions):
             # The same text under another document id is not a new version; the link that
             # stood for it goes, so later runs do not fetch it again.
             for row in list(bill.versions):
-                if not row.text and (row.url == version.url or (
-                        version.source_key and row.source_key == version.source_key)):
+                if not row.text and (
+                    row.url == version.url
+                    or (version.source_key and row.source_key == version.source_key)
+                ):
                     bill.versions.remove(row)
             return False
         for row in bill.versions:
@@ -170,8 +182,12 @@ class StorePipeline(_Pipeline):
                 version.source_key = version.source_key or row.source_key
                 break
         record = BillRecord(
-            jurisdiction=item.jurisdiction, session=item.session, identifier=item.identifier,
-            title=bill.title, classification=list(bill.classification), status=bill.status,
+            jurisdiction=item.jurisdiction,
+            session=item.session,
+            identifier=item.identifier,
+            title=bill.title,
+            classification=list(bill.classification),
+            status=bill.status,
             versions=[version],
         )
         return bool(upsert_bill(session, record).new_versions)

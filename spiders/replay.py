@@ -57,8 +57,11 @@ class RequestLog:
 
     def count(self, path: str = "", **params: str) -> int:
         """Requests whose path starts with `path` and whose query has all of `params`."""
-        return sum(1 for p, q in self.entries if p.startswith(path)
-                   and all(q.get(k) == str(v) for k, v in params.items()))
+        return sum(
+            1
+            for p, q in self.entries
+            if p.startswith(path) and all(q.get(k) == str(v) for k, v in params.items())
+        )
 
     def by_op(self) -> Counter[str]:
         """Requests per path, with LegiScan's op appended ("/legiscan/ getBill")."""
@@ -130,15 +133,21 @@ class ReplayServer:
     @property
     def base_urls(self) -> dict[str, str]:
         """The base URL each spider takes to crawl this server."""
-        return {"legiscan": f"{self.root}/legiscan", "openstates": f"{self.root}/openstates",
-                "ny_openleg": f"{self.root}/ny", "congress": f"{self.root}/congress",
-                "ca_pubinfo": f"{self.root}/pubinfo", "people": f"{self.root}/people"}
+        return {
+            "legiscan": f"{self.root}/legiscan",
+            "openstates": f"{self.root}/openstates",
+            "ny_openleg": f"{self.root}/ny",
+            "congress": f"{self.root}/congress",
+            "ca_pubinfo": f"{self.root}/pubinfo",
+            "people": f"{self.root}/people",
+        }
 
     def fault(self, fault: Fault, path: str = "/", **params: Any) -> None:
         """Inject `fault` into requests under `path` whose query has all of `params`."""
         with self._lock:
-            self._faults.append(_Armed(fault, path, {k: str(v) for k, v in params.items()},
-                                       fault.times))
+            self._faults.append(
+                _Armed(fault, path, {k: str(v) for k, v in params.items()}, fault.times)
+            )
 
     def clear(self) -> None:
         """Forget the request log and any faults left."""
@@ -149,8 +158,11 @@ class ReplayServer:
     def _take_fault(self, path: str, params: dict[str, str]) -> Fault | None:
         with self._lock:
             for armed in self._faults:
-                if armed.left != 0 and path.startswith(armed.path) and all(
-                        params.get(k) == v for k, v in armed.params.items()):
+                if (
+                    armed.left != 0
+                    and path.startswith(armed.path)
+                    and all(params.get(k) == v for k, v in armed.params.items())
+                ):
                     armed.left -= 1
                     return armed.fault
         return None
@@ -166,11 +178,17 @@ class ReplayServer:
         if fault and fault.kind == "status":
             return json_reply({"error": "injected"}, fault.status)
         if fault and fault.kind == "retry_after":
-            return 429, "application/json", b'{"error": "rate limited"}', {
-                "Retry-After": str(int(fault.seconds))}
+            return (
+                429,
+                "application/json",
+                b'{"error": "rate limited"}',
+                {"Retry-After": str(int(fault.seconds))},
+            )
         if fault and fault.kind == "html":
-            page = (b"<!DOCTYPE html><html><head><title>Service Unavailable - Maintenance"
-                    b"</title></head><body><h1>Down for maintenance</h1></body></html>")
+            page = (
+                b"<!DOCTYPE html><html><head><title>Service Unavailable - Maintenance"
+                b"</title></head><body><h1>Down for maintenance</h1></body></html>"
+            )
             return 200, "text/html; charset=utf-8", page, {}
         if fault and fault.kind == "delay":
             time.sleep(fault.seconds)
@@ -187,8 +205,12 @@ class ReplayServer:
             return status, ctype, body[: max(1, len(body) // 2)], extra
         if fault and fault.kind == "drop_field":
             status, ctype, body, extra = reply
-            return status, ctype, json.dumps(drop_field(json.loads(body), fault.field)).encode(), \
-                extra
+            return (
+                status,
+                ctype,
+                json.dumps(drop_field(json.loads(body), fault.field)).encode(),
+                extra,
+            )
         return reply
 
 
@@ -253,9 +275,11 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
 
 # -- LegiScan ------------------------------------------------------------------------------
 
+
 @route("legiscan")
-def _legiscan(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
-              ) -> Reply:
+def _legiscan(
+    server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
+) -> Reply:
     data = server.data
     if not q.get("key"):
         return json_reply({"status": "ERROR", "alert": {"message": "API key missing"}})
@@ -265,9 +289,11 @@ def _legiscan(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict
     if op in ("getMasterListRaw", "getMasterList"):
         masterlist = data.legiscan_masterlist(ident, q.get("state"))
         return json_reply({"status": "OK", "masterlist": masterlist})
-    tables = {"getBill": (data.legiscan_bills, "bill"),
-              "getBillText": (data.legiscan_texts, "text"),
-              "getPerson": (data.legiscan_people, "person")}
+    tables = {
+        "getBill": (data.legiscan_bills, "bill"),
+        "getBillText": (data.legiscan_texts, "text"),
+        "getPerson": (data.legiscan_people, "person"),
+    }
     if op in tables and ident.isdigit():
         table, key = tables[op]
         if int(ident) in table:
@@ -278,19 +304,27 @@ def _legiscan(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict
 
 # -- Open States v3 ------------------------------------------------------------------------
 
+
 def _paginate(results: list[dict], q: dict[str, str]) -> dict[str, Any]:
     per_page = max(1, min(int(q.get("per_page") or 10), 50))
     page = max(1, int(q.get("page") or 1))
     total = len(results)
     max_page = max(1, -(-total // per_page))
-    return {"results": results[(page - 1) * per_page: page * per_page],
-            "pagination": {"per_page": per_page, "page": page, "max_page": max_page,
-                           "total_items": total}}
+    return {
+        "results": results[(page - 1) * per_page : page * per_page],
+        "pagination": {
+            "per_page": per_page,
+            "page": page,
+            "max_page": max_page,
+            "total_items": total,
+        },
+    }
 
 
 @route("openstates")
-def _openstates(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
-                ) -> Reply:
+def _openstates(
+    server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
+) -> Reply:
     if not (h.get("x-api-key") or q.get("apikey")):
         return json_reply({"detail": "Must provide API Key as ?apikey or X-API-KEY."}, 403)
     data = server.data
@@ -299,16 +333,38 @@ def _openstates(server: ReplayServer, parts: list[str], q: dict[str, str], h: di
     match = re.search(r"(?:state|district):([a-z]{2})", state)
     state = match.group(1) if match else state
     if parts == ["bills"]:
-        allowed = {"sponsorships", "abstracts", "other_titles", "other_identifiers", "actions",
-                   "sources", "documents", "versions", "votes", "related_bills"}
+        allowed = {
+            "sponsorships",
+            "abstracts",
+            "other_titles",
+            "other_identifiers",
+            "actions",
+            "sources",
+            "documents",
+            "versions",
+            "votes",
+            "related_bills",
+        }
         bad = [i for i in q.get("include", "").split(",") if i and i not in allowed]
         if bad:
-            return json_reply({"detail": [{"loc": ["query", "include"],
-                                           "msg": f"value is not a valid enumeration: {bad}",
-                                           "type": "type_error.enum"}]}, 422)
-        bills = [b for b in data.openstates_bills.get(state, [])
-                 if (not q.get("updated_since") or b["updated_at"] >= q["updated_since"])
-                 and (not q.get("session") or b["session"] == q["session"])]
+            return json_reply(
+                {
+                    "detail": [
+                        {
+                            "loc": ["query", "include"],
+                            "msg": f"value is not a valid enumeration: {bad}",
+                            "type": "type_error.enum",
+                        }
+                    ]
+                },
+                422,
+            )
+        bills = [
+            b
+            for b in data.openstates_bills.get(state, [])
+            if (not q.get("updated_since") or b["updated_at"] >= q["updated_since"])
+            and (not q.get("session") or b["session"] == q["session"])
+        ]
         bills.sort(key=lambda b: (b["updated_at"], b["id"]))
         return json_reply(_paginate(bills, q))
     if parts == ["events"]:
@@ -318,20 +374,29 @@ def _openstates(server: ReplayServer, parts: list[str], q: dict[str, str], h: di
 
 # -- New York Open Legislation -------------------------------------------------------------
 
+
 def _ny_list(items: list[dict], q: dict[str, str], kind: str) -> dict[str, Any]:
     limit = int(q.get("limit") or 100)
     offset = max(1, int(q.get("offset") or 1))
-    page = items[offset - 1: offset - 1 + limit]
-    return {"success": True, "message": "", "responseType": kind, "total": len(items),
-            "offsetStart": offset, "offsetEnd": offset + len(page) - 1, "limit": limit,
-            "result": {"items": page, "size": len(page)}}
+    page = items[offset - 1 : offset - 1 + limit]
+    return {
+        "success": True,
+        "message": "",
+        "responseType": kind,
+        "total": len(items),
+        "offsetStart": offset,
+        "offsetEnd": offset + len(page) - 1,
+        "limit": limit,
+        "result": {"items": page, "size": len(page)},
+    }
 
 
 @route("ny")
 def _ny(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]) -> Reply:
     if not q.get("key"):
-        return json_reply({"success": False, "message": "API key required",
-                           "responseType": "error"}, 401)
+        return json_reply(
+            {"success": False, "message": "API key required", "responseType": "error"}, 401
+        )
     data = server.data
     rest = parts[2:] if parts[:2] == ["api", "3"] else []
     if rest[:2] in (["bills", "updates"], ["agendas", "updates"]) and len(rest) == 4:
@@ -341,55 +406,88 @@ def _ny(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, 
         return json_reply(_ny_list(items, q, "update-token list"))
     if rest[:1] == ["bills"] and len(rest) == 2:
         year = int(rest[1])
-        items = [{"basePrintNo": r["basePrintNo"], "session": r["session"],
-                  "printNo": r["printNo"], "title": r.get("title")}
-                 for (y, _), r in sorted(data.ny_bills.items()) if y == year]
+        items = [
+            {
+                "basePrintNo": r["basePrintNo"],
+                "session": r["session"],
+                "printNo": r["printNo"],
+                "title": r.get("title"),
+            }
+            for (y, _), r in sorted(data.ny_bills.items())
+            if y == year
+        ]
         return json_reply(_ny_list(items, q, "bill-info list"))
     if rest[:1] == ["bills"] and len(rest) == 3:
         found = data.ny_bills.get((int(rest[1]), rest[2].upper()))
         if found is None:
-            return json_reply({"success": False, "message": "bill not found",
-                               "responseType": "error"}, 404)
-        return json_reply({"success": True, "message": "", "responseType": "bill",
-                           "result": found})
+            return json_reply(
+                {"success": False, "message": "bill not found", "responseType": "error"}, 404
+            )
+        return json_reply({"success": True, "message": "", "responseType": "bill", "result": found})
     if rest[:1] == ["agendas"] and len(rest) == 2:
-        items = [{"id": a["id"], "weekOf": a.get("weekOf")}
-                 for (y, _), a in sorted(data.ny_agendas.items()) if y == int(rest[1])]
+        items = [
+            {"id": a["id"], "weekOf": a.get("weekOf")}
+            for (y, _), a in sorted(data.ny_agendas.items())
+            if y == int(rest[1])
+        ]
         return json_reply(_ny_list(items, q, "agenda-summary list"))
     if rest[:1] == ["agendas"] and len(rest) == 3:
         agenda = data.ny_agendas.get((int(rest[1]), int(rest[2])))
         if agenda is None:
             return not_found("/".join(parts))
-        return json_reply({"success": True, "message": "", "responseType": "agenda",
-                           "result": agenda})
+        return json_reply(
+            {"success": True, "message": "", "responseType": "agenda", "result": agenda}
+        )
     return not_found("/".join(parts))
 
 
 # -- congress.gov API v3 -------------------------------------------------------------------
 
+
 @route("congress")
-def _congress(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
-              ) -> Reply:
+def _congress(
+    server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
+) -> Reply:
     if not (q.get("api_key") or h.get("x-api-key")):
         return json_reply({"error": {"code": "API_KEY_MISSING"}}, 403)
     data = server.data
     if parts[:2] == ["v3", "bill"] and len(parts) == 3:
         since = q.get("fromDateTime", "")
-        bills = sorted((b["bill"] for b in data.congress_bills.values()
-                        if str(b["bill"]["congress"]) == parts[2]
-                        and b["bill"]["updateDateIncludingText"] >= since),
-                       key=lambda b: (b["updateDateIncludingText"], b["type"], b["number"]))
+        bills = sorted(
+            (
+                b["bill"]
+                for b in data.congress_bills.values()
+                if str(b["bill"]["congress"]) == parts[2]
+                and b["bill"]["updateDateIncludingText"] >= since
+            ),
+            key=lambda b: (b["updateDateIncludingText"], b["type"], b["number"]),
+        )
         limit, offset = int(q.get("limit") or 20), int(q.get("offset") or 0)
-        page = bills[offset: offset + limit]
-        listing = [{k: b.get(k) for k in ("congress", "type", "number", "title", "updateDate",
-                                            "updateDateIncludingText", "originChamber")}
-                   | {"url": f"{server.root}/congress/v3/bill/{b['congress']}/"
-                             f"{b['type'].lower()}/{b['number']}?format=json"}
-                   for b in page]
+        page = bills[offset : offset + limit]
+        listing = [
+            {
+                k: b.get(k)
+                for k in (
+                    "congress",
+                    "type",
+                    "number",
+                    "title",
+                    "updateDate",
+                    "updateDateIncludingText",
+                    "originChamber",
+                )
+            }
+            | {
+                "url": f"{server.root}/congress/v3/bill/{b['congress']}/"
+                f"{b['type'].lower()}/{b['number']}?format=json"
+            }
+            for b in page
+        ]
         pagination: dict[str, Any] = {"count": len(bills)}
         if offset + limit < len(bills):
-            pagination["next"] = (f"{server.root}/congress/v3/bill/{parts[2]}?"
-                                  + urlencode({**q, "offset": offset + limit}))
+            pagination["next"] = f"{server.root}/congress/v3/bill/{parts[2]}?" + urlencode(
+                {**q, "offset": offset + limit}
+            )
         return json_reply({"bills": listing, "pagination": pagination})
     if parts[:2] == ["v3", "bill"] and len(parts) in (5, 6):
         entry = data.congress_bills.get((parts[2], parts[3].lower(), parts[4]))
@@ -410,7 +508,7 @@ def _page_part(payload: dict, q: dict[str, str], url: str) -> dict:
     key = next(k for k, v in payload.items() if isinstance(v, list) and k != "request")
     items = payload[key]
     limit, offset = int(q.get("limit") or 250), int(q.get("offset") or 0)
-    page = dict(payload, **{key: items[offset: offset + limit]})
+    page = dict(payload, **{key: items[offset : offset + limit]})
     page["pagination"] = {"count": len(items)}
     if offset + limit < len(items):
         page["pagination"]["next"] = f"{url}?" + urlencode({**q, "offset": offset + limit})
@@ -419,9 +517,9 @@ def _page_part(payload: dict, q: dict[str, str], url: str) -> dict:
 
 # -- documents, CA pubinfo, openstates/people ----------------------------------------------
 
+
 @route("files")
-def _files(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
-           ) -> Reply:
+def _files(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]) -> Reply:
     found = server.data.documents.get("/".join(parts))
     if found is None:
         return 404, "text/html", b"<html><body>Not Found</body></html>", {}
@@ -430,16 +528,18 @@ def _files(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[st
 
 
 @route("pubinfo")
-def _pubinfo(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
-             ) -> Reply:
+def _pubinfo(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]) -> Reply:
     files = server.data.pubinfo_files
     if not parts:
         rows = "\n".join(
             f'<a href="{name}">{name}</a>{" " * max(1, 50 - len(name))}'
-            f'{when.strftime("%d-%b-%Y %H:%M")}  {len(body)}'
-            for name, (body, when) in sorted(files.items()))
-        page = (f"<html><head><title>Index of /</title></head><body><h1>Index of /</h1>"
-                f"<pre>{rows}\n</pre></body></html>")
+            f"{when.strftime('%d-%b-%Y %H:%M')}  {len(body)}"
+            for name, (body, when) in sorted(files.items())
+        )
+        page = (
+            f"<html><head><title>Index of /</title></head><body><h1>Index of /</h1>"
+            f"<pre>{rows}\n</pre></body></html>"
+        )
         return 200, "text/html", page.encode(), {}
     if parts[0] in files:
         return 200, "application/zip", files[parts[0]][0], {}
@@ -447,17 +547,23 @@ def _pubinfo(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[
 
 
 @route("people")
-def _people(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
-            ) -> Reply:
+def _people(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]) -> Reply:
     people = server.data.people_files
     # GitHub contents API: /repos/openstates/people/contents/data/{st}/{kind}
     if parts[:4] == ["repos", "openstates", "people", "contents"] and len(parts) == 7:
         state, kind = parts[5], parts[6]
         files = people.get(state, {}).get(kind, {})
-        listing = [{"name": name, "path": f"data/{state}/{kind}/{name}", "sha": sha_of(body),
-                    "size": len(body), "type": "file",
-                    "download_url": f"{server.root}/people/raw/{state}/{kind}/{name}"}
-                   for name, body in sorted(files.items())]
+        listing = [
+            {
+                "name": name,
+                "path": f"data/{state}/{kind}/{name}",
+                "sha": sha_of(body),
+                "size": len(body),
+                "type": "file",
+                "download_url": f"{server.root}/people/raw/{state}/{kind}/{name}",
+            }
+            for name, body in sorted(files.items())
+        ]
         if not listing:
             return json_reply({"message": "Not Found"}, 404)
         return json_reply(listing)

@@ -56,10 +56,16 @@ class ReplayData:
             if bill.get("state") == state:
                 info = bill["session"]
                 sessions[int(info["session_id"])] = {
-                    "session_id": info["session_id"], "state_id": bill.get("state_id"),
-                    "year_start": info["year_start"], "year_end": info["year_end"],
-                    "prefile": 0, "sine_die": 0, "prior": 0, "special": info.get("special", 0),
-                    "session_tag": "Regular Session", "session_title": info.get("session_title"),
+                    "session_id": info["session_id"],
+                    "state_id": bill.get("state_id"),
+                    "year_start": info["year_start"],
+                    "year_end": info["year_end"],
+                    "prefile": 0,
+                    "sine_die": 0,
+                    "prior": 0,
+                    "special": info.get("special", 0),
+                    "session_tag": "Regular Session",
+                    "session_title": info.get("session_title"),
                     "session_name": info.get("session_name"),
                 }
         ordered = sorted(sessions.values(), key=lambda s: int(s["year_start"]), reverse=True)
@@ -74,14 +80,19 @@ class ReplayData:
         if not session_id and state:
             current = self.legiscan_sessions(state)
             session_id = str(current[0]["session_id"]) if current else ""
-        bills = sorted((b for b in self.legiscan_bills.values()
-                        if str(b.get("session_id")) == session_id), key=lambda b: b["bill_id"])
+        bills = sorted(
+            (b for b in self.legiscan_bills.values() if str(b.get("session_id")) == session_id),
+            key=lambda b: b["bill_id"],
+        )
         masterlist: dict[str, Any] = {}
         if bills:
             masterlist["session"] = dict(bills[0]["session"])
         for index, bill in enumerate(bills):
-            masterlist[str(index)] = {"bill_id": bill["bill_id"], "number": bill["bill_number"],
-                                      "change_hash": bill["change_hash"]}
+            masterlist[str(index)] = {
+                "bill_id": bill["bill_id"],
+                "number": bill["bill_number"],
+                "change_hash": bill["change_hash"],
+            }
         return masterlist
 
     # -- New York ----------------------------------------------------------------------------
@@ -91,21 +102,32 @@ class ReplayData:
         key = (int(result["session"]), str(result["basePrintNo"]).upper())
         self.ny_bills[key] = result
         when = processed or str(result.get("publishedDateTime") or "2000-01-01T00:00:00")
-        self.ny_update_log.append({"kind": "bills", "processedDateTime": when, "id": {
-            "basePrintNo": result["basePrintNo"], "session": result["session"]}})
+        self.ny_update_log.append(
+            {
+                "kind": "bills",
+                "processedDateTime": when,
+                "id": {"basePrintNo": result["basePrintNo"], "session": result["session"]},
+            }
+        )
 
     def add_ny_agenda(self, agenda: dict, processed: str) -> None:
         """Add an agenda result (`id`: {number, year}, `committeeAgendas`)."""
         self.ny_agendas[(int(agenda["id"]["year"]), int(agenda["id"]["number"]))] = agenda
-        self.ny_update_log.append({"kind": "agendas", "processedDateTime": processed,
-                                   "id": agenda["id"]})
+        self.ny_update_log.append(
+            {"kind": "agendas", "processedDateTime": processed, "id": agenda["id"]}
+        )
 
     def ny_updates(self, kind: str) -> list[dict]:
         """The update tokens of bills or agendas, oldest first."""
         items = [u for u in self.ny_update_log if u["kind"] == kind]
-        return [{"id": u["id"], "contentType": kind.rstrip("s").upper(),
-                 "processedDateTime": u["processedDateTime"]}
-                for u in sorted(items, key=lambda u: u["processedDateTime"])]
+        return [
+            {
+                "id": u["id"],
+                "contentType": kind.rstrip("s").upper(),
+                "processedDateTime": u["processedDateTime"],
+            }
+            for u in sorted(items, key=lambda u: u["processedDateTime"])
+        ]
 
     # -- congress.gov --------------------------------------------------------------------------
     def add_congress_bill(self, parts: dict[str, dict]) -> None:
@@ -113,8 +135,7 @@ class ReplayData:
         bill = parts["bill"]["bill"]
         bill.setdefault("updateDateIncludingText", bill.get("updateDate"))
         key = (str(bill["congress"]), str(bill["type"]).lower(), str(bill["number"]))
-        self.congress_bills[key] = {"bill": bill, **{k: v for k, v in parts.items()
-                                                     if k != "bill"}}
+        self.congress_bills[key] = {"bill": bill, **{k: v for k, v in parts.items() if k != "bill"}}
 
     # -- documents and files -------------------------------------------------------------------
     def add_document(self, path: str, body: bytes, media_type: str) -> str:

@@ -40,8 +40,7 @@ SPIDER_CLASSES = {
 KEYS = {
     "legiscan": ("legiscan_api_key", "LEGISCAN_API_KEY", "https://legiscan.com/legiscan"),
     "openstates": ("openstates_api_key", "OPENSTATES_API_KEY", "https://open.pluralpolicy.com/"),
-    "ny_openleg": ("nysenate_api_key", "NYSENATE_API_KEY",
-                   "https://legislation.nysenate.gov/"),
+    "ny_openleg": ("nysenate_api_key", "NYSENATE_API_KEY", "https://legislation.nysenate.gov/"),
     "congress": ("congress_api_key", "CONGRESS_API_KEY", "https://api.congress.gov/sign-up/"),
 }
 FIXED_STATES = {"ny_openleg": ["NY"], "ca_pubinfo": ["CA"], "congress": ["US"]}
@@ -68,8 +67,10 @@ def resolve_key(source: str, base_url: str | None) -> str:
         return secret.get_secret_value()
     if is_local(base_url):
         return DUMMY_KEY
-    raise CrawlError(f"{variable} is not set: the {source} API needs a key (get one at {where}),"
-                     " or point --base-url at a local replay server")
+    raise CrawlError(
+        f"{variable} is not set: the {source} API needs a key (get one at {where}),"
+        " or point --base-url at a local replay server"
+    )
 
 
 def default_states(source: str) -> list[str]:
@@ -89,8 +90,13 @@ def check_source(source: str) -> None:
 # Modules a crawl child needs, imported once by the fork server instead of by every child.
 # None of them installs a Twisted reactor, so each child still installs its own.
 PRELOAD = [
-    "scrapy.crawler", "scrapy.core.downloader.handlers.http11", "sqlalchemy.orm",
-    "billwatch.db.models", "billwatch.db.session", "billwatch.text", "spiders.monitor",
+    "scrapy.crawler",
+    "scrapy.core.downloader.handlers.http11",
+    "sqlalchemy.orm",
+    "billwatch.db.models",
+    "billwatch.db.session",
+    "billwatch.text",
+    "spiders.monitor",
     *[path.rsplit(".", 1)[0] for path in SPIDER_CLASSES.values()],
 ]
 _context: Any = None
@@ -167,8 +173,9 @@ def run_crawl(
             argv += ["--progress"]
         context = _fork_context()
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(argv, dict(os.environ), send),
-                                name=f"crawl-{source}")
+        child = context.Process(
+            target=_child, args=(argv, dict(os.environ), send), name=f"crawl-{source}"
+        )
         with _without_main():
             child.start()
         send.close()
@@ -195,8 +202,9 @@ def run_crawl(
             tail = []
             if log_path.exists():
                 tail = log_path.read_text("utf-8", "replace").strip().splitlines()[-10:]
-            raise CrawlError(f"the {source} crawl failed: {reason}"
-                             + ("\n" + "\n".join(tail) if tail else ""))
+            raise CrawlError(
+                f"the {source} crawl failed: {reason}" + ("\n" + "\n".join(tail) if tail else "")
+            )
         return summary
 
 
@@ -237,8 +245,9 @@ def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
     check_schema(database_url)  # the schema is migrated by `billwatch db upgrade`, never here
     key = resolve_key(args.source, args.base_url)
     # A replay server on this machine needs no politeness delays; given settings still win.
-    local = ({"AUTOTHROTTLE_START_DELAY": 0.05, "DOWNLOAD_DELAY": 0}
-             if is_local(args.base_url) else {})
+    local = (
+        {"AUTOTHROTTLE_START_DELAY": 0.05, "DOWNLOAD_DELAY": 0} if is_local(args.base_url) else {}
+    )
     overrides = {**local, **json.loads(args.settings)}
     if args.progress:
         overrides["BILLWATCH_PROGRESS"] = True
@@ -248,9 +257,15 @@ def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
     crawler = process.create_crawler(getattr(importlib.import_module(module), name))
     # Single-jurisdiction sources ignore the states asked for (a scheduler passes its list).
     states = FIXED_STATES.get(args.source) or args.state or default_states(args.source)
-    process.crawl(crawler, base_url=args.base_url, states=states,
-                  sessions=args.session, since=args.since, api_key=key,
-                  database_url=database_url)
+    process.crawl(
+        crawler,
+        base_url=args.base_url,
+        states=states,
+        sessions=args.session,
+        since=args.since,
+        api_key=key,
+        database_url=database_url,
+    )
     process.start()
     summary = getattr(crawler, "billwatch_summary", None)
     if summary is None:

@@ -11,8 +11,11 @@ PER_SOURCE: dict[str, dict[str, Any]] = {
     "legiscan": {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5},
     "openstates": {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 1.0},
     "ny_openleg": {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5},
-    "ca_pubinfo": {"CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_DELAY": 2.0,
-                   "DOWNLOAD_MAXSIZE": 1024 * 1024 * 1024},
+    "ca_pubinfo": {
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "DOWNLOAD_DELAY": 2.0,
+        "DOWNLOAD_MAXSIZE": 1024 * 1024 * 1024,
+    },
     # api.data.gov allows 5,000 requests an hour per key: 0.8 s apart stays under it.
     "congress": {"CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_DELAY": 0.8},
     "people": {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5},

@@ -68,8 +68,9 @@ def _postgres_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-           ) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """A migrated, empty database on SQLite and on PostgreSQL, set as BILLWATCH_DATABASE_URL."""
     if request.param == "sqlite":
         urls: Iterator[str] = iter([_sqlite_url(tmp_path)])

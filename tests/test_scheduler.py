@@ -22,9 +22,14 @@ NY = ZoneInfo("America/New_York")
 
 
 def configured(url: str, **extra):
-    values = dict(crawl_sources=["legiscan", "ny_openleg"], crawl_intervals={"legiscan": 120},
-                  crawl_interval_minutes=45, digest_daily_time="07:00", digest_weekly_day="mon",
-                  digest_weekly_time="06:30")
+    values = dict(
+        crawl_sources=["legiscan", "ny_openleg"],
+        crawl_intervals={"legiscan": 120},
+        crawl_interval_minutes=45,
+        digest_daily_time="07:00",
+        digest_weekly_day="mon",
+        digest_weekly_time="06:30",
+    )
     return settings_for(url, **{**values, **extra})
 
 
@@ -49,8 +54,15 @@ def test_jobs_have_stable_ids_and_local_times(db_url, started):
     with time_machine.travel(NOW, tick=False):  # Tuesday 10:00 in New York
         scheduler = started(configured(db_url))
         jobs_by_id = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs_by_id) == {"crawl:legiscan", "crawl:ny_openleg", "classify",
-                               "rapid-response", "send-outbox", "digest:daily", "digest:weekly"}
+    assert set(jobs_by_id) == {
+        "crawl:legiscan",
+        "crawl:ny_openleg",
+        "classify",
+        "rapid-response",
+        "send-outbox",
+        "digest:daily",
+        "digest:weekly",
+    }
     assert jobs_by_id["crawl:legiscan"].trigger.interval == dt.timedelta(minutes=120)
     assert jobs_by_id["crawl:ny_openleg"].trigger.interval == dt.timedelta(minutes=45)
     daily = jobs_by_id["digest:daily"].next_run_time
@@ -68,8 +80,9 @@ def test_restart_replaces_jobs_instead_of_adding(db_url, started):
     with time_machine.travel(NOW, tick=False):
         first = started(configured(db_url))
         first.shutdown(wait=False)
-        second = started(configured(db_url, crawl_sources=["legiscan"],
-                                    crawl_intervals={"legiscan": 30}))
+        second = started(
+            configured(db_url, crawl_sources=["legiscan"], crawl_intervals={"legiscan": 30})
+        )
         ids = sorted(job.id for job in second.get_jobs())
     assert ids.count("crawl:legiscan") == 1 and "crawl:ny_openleg" not in ids
     assert second.get_job("crawl:legiscan").trigger.interval == dt.timedelta(minutes=30)
@@ -120,7 +133,8 @@ def test_start_catches_up_on_a_missed_digest(sqlite_url):
             assert scheduler.get_job("crawl:legiscan").next_run_time > later  # crawls keep the grid
             # After the catch-up run, the trigger takes over again: tomorrow at 07:00.
             assert daily.trigger.get_next_fire_time(later, later) == dt.datetime(
-                2026, 3, 4, 7, 0, tzinfo=NY)
+                2026, 3, 4, 7, 0, tzinfo=NY
+            )
     finally:
         scheduler.shutdown(wait=False)
 
@@ -186,9 +200,17 @@ def test_crawl_job_passes_the_configured_base_url(sqlite_url):
 
     settings = configured(sqlite_url, source_base_urls={"legiscan": "http://127.0.0.1:9/"})
     jobs.crawl_job("legiscan", settings=settings, run_crawl=fake_crawl)
-    assert calls == [("legiscan", {"states": None, "since": None,
-                                   "base_url": "http://127.0.0.1:9/",
-                                   "database_url": sqlite_url})]
+    assert calls == [
+        (
+            "legiscan",
+            {
+                "states": None,
+                "since": None,
+                "base_url": "http://127.0.0.1:9/",
+                "database_url": sqlite_url,
+            },
+        )
+    ]
 
 
 def test_run_cycle_crawls_classifies_alerts_digests_and_sends(sqlite_url, tmp_path: Path):
@@ -212,10 +234,12 @@ def test_run_cycle_crawls_classifies_alerts_digests_and_sends(sqlite_url, tmp_pa
 
     with time_machine.travel(NOW, tick=False):
         summary = jobs.run_cycle(
-            settings=configured(sqlite_url), sources={"legiscan": "http://127.0.0.1:1/",
-                                                      "broken": None},
-            run_crawl=fake_crawl, classify_versions=fake_classify,
-            transport=FileTransport(tmp_path / "mail"))
+            settings=configured(sqlite_url),
+            sources={"legiscan": "http://127.0.0.1:1/", "broken": None},
+            run_crawl=fake_crawl,
+            classify_versions=fake_classify,
+            transport=FileTransport(tmp_path / "mail"),
+        )
     assert order == ["crawl legiscan", "crawl broken", "classify"]
     assert summary.crawl_errors == {"broken": "RuntimeError: replay server down"}
     assert not summary.ok and summary.classified == 2
@@ -239,10 +263,14 @@ def test_run_once_cli_queues_sends_and_writes_html(sqlite_url, tmp_path: Path, m
     get_settings.cache_clear()
     runner = CliRunner()
     with time_machine.travel(NOW, tick=False):
-        result = runner.invoke(app, ["run", "--once", "--no-crawl", "--all-digests",
-                                     "--html", str(tmp_path / "html")], catch_exceptions=False)
-        again = runner.invoke(app, ["run", "--once", "--no-crawl", "--all-digests"],
-                              catch_exceptions=False)
+        result = runner.invoke(
+            app,
+            ["run", "--once", "--no-crawl", "--all-digests", "--html", str(tmp_path / "html")],
+            catch_exceptions=False,
+        )
+        again = runner.invoke(
+            app, ["run", "--once", "--no-crawl", "--all-digests"], catch_exceptions=False
+        )
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "rapid-response alerts" in result.output and "sent 2" in result.output
@@ -270,11 +298,19 @@ def test_billwatch_run_in_the_foreground_stops_cleanly(sqlite_url, tmp_path: Pat
 
     from billwatch.db.models import SchedulerLock
 
-    env = {**os.environ, "BILLWATCH_DATABASE_URL": sqlite_url, "BILLWATCH_CRAWL_SOURCES": "[]",
-           "BILLWATCH_SMTP_URL": f"file://{tmp_path / 'mail'}"}
-    child = subprocess.Popen([sys.executable, "-c", "from billwatch.cli import main; main()",
-                              "run"], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "BILLWATCH_DATABASE_URL": sqlite_url,
+        "BILLWATCH_CRAWL_SOURCES": "[]",
+        "BILLWATCH_SMTP_URL": f"file://{tmp_path / 'mail'}",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from billwatch.cli import main; main()", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     Session = get_sessionmaker(sqlite_url)  # noqa: N806
     try:
         deadline = time.monotonic() + 60

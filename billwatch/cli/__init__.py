@@ -25,8 +25,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (db_cmds, ingest_cmds, text_cmds, read_cmds, crawl_cmds, classify_cmds,
-               alerts_cmds, run_cmds):
+for module in (
+    db_cmds,
+    ingest_cmds,
+    text_cmds,
+    read_cmds,
+    crawl_cmds,
+    classify_cmds,
+    alerts_cmds,
+    run_cmds,
+):
     module.register(app)
 
 

@@ -13,8 +13,7 @@ FREQ_HELP = "immediate (rapid-response alerts), daily or weekly digests"
 
 
 def _subscribers_group() -> typer.Typer:
-    group = typer.Typer(help="Coalition members who get digests and alerts.",
-                        no_args_is_help=True)
+    group = typer.Typer(help="Coalition members who get digests and alerts.", no_args_is_help=True)
 
     @group.command("add")
     def add(
@@ -30,30 +29,44 @@ def _subscribers_group() -> typer.Typer:
         from alerts.subscribers import InvalidSubscriber, add_subscriber, make_spec
 
         try:
-            spec = make_spec(email, name=name, organization=org, states=states, tags=tags,
-                             keywords=keywords, frequency=frequency)
+            spec = make_spec(
+                email,
+                name=name,
+                organization=org,
+                states=states,
+                tags=tags,
+                keywords=keywords,
+                frequency=frequency,
+            )
         except InvalidSubscriber as exc:
             fail(str(exc))
         with open_database().begin() as session:
             sub, created = add_subscriber(session, spec)
-            console.print(f"{'added' if created else 'updated'} {sub.email} ({spec.frequency}: "
-                          f"states {','.join(spec.states) or 'all'}, tags "
-                          f"{','.join(spec.tags) or 'any'})", highlight=False)
+            console.print(
+                f"{'added' if created else 'updated'} {sub.email} ({spec.frequency}: "
+                f"states {','.join(spec.states) or 'all'}, tags "
+                f"{','.join(spec.tags) or 'any'})",
+                highlight=False,
+            )
 
     @group.command("list")
     def list_() -> None:
         """List subscribers and what they follow."""
         from alerts.subscribers import list_subscribers
 
-        table = Table("email", "name", "organisation", "status", "frequency", "states", "tags",
-                      "keywords")
+        table = Table(
+            "email", "name", "organisation", "status", "frequency", "states", "tags", "keywords"
+        )
         with open_database().begin() as session:
             for sub in list_subscribers(session):
-                rows = [(s.frequency, ",".join(s.states), ",".join(s.tags), ",".join(s.keywords))
-                        for s in sub.subscriptions] or [("", "", "", "")]
+                rows = [
+                    (s.frequency, ",".join(s.states), ",".join(s.tags), ",".join(s.keywords))
+                    for s in sub.subscriptions
+                ] or [("", "", "", "")]
                 for row in rows:
-                    table.add_row(sub.email, sub.name or "", sub.organization or "", sub.status,
-                                  *row)
+                    table.add_row(
+                        sub.email, sub.name or "", sub.organization or "", sub.status, *row
+                    )
         console.print(table)
 
     @group.command("remove")
@@ -71,9 +84,12 @@ def _subscribers_group() -> typer.Typer:
         console.print(f"removed {email}")
 
     @group.command("import")
-    def import_(path: Path = typer.Argument(..., help="CSV with columns email, name, "
-                                            "organization, states, tags, keywords, frequency.")
-                ) -> None:
+    def import_(
+        path: Path = typer.Argument(
+            ...,
+            help="CSV with columns email, name, organization, states, tags, keywords, frequency.",
+        ),
+    ) -> None:
         """Import a member list; bad rows are reported and skipped."""
         from alerts.subscribers import InvalidSubscriber, import_csv
 
@@ -86,8 +102,10 @@ def _subscribers_group() -> typer.Typer:
             fail(f"{path}: {exc}" if not str(exc).startswith(str(path)) else str(exc))
         for error in result.errors:
             err_console.print(f"[yellow]skipped[/] {error}", highlight=False)
-        console.print(f"{path}: {result.added} added, {result.updated} updated, "
-                      f"{len(result.errors)} skipped", highlight=False)
+        console.print(
+            f"{path}: {result.added} added, {result.updated} updated, {len(result.errors)} skipped",
+            highlight=False,
+        )
         if result.errors:
             raise typer.Exit(1)
 
@@ -101,8 +119,10 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def _report_send(summary) -> None:  # type: ignore[no-untyped-def]
-    console.print(f"sent {summary.sent}, to retry {summary.retried}, failed {summary.failed}, "
-                  f"cancelled {summary.cancelled}, unconfirmed {summary.unconfirmed}")
+    console.print(
+        f"sent {summary.sent}, to retry {summary.retried}, failed {summary.failed}, "
+        f"cancelled {summary.cancelled}, unconfirmed {summary.unconfirmed}"
+    )
     for error in summary.errors:
         err_console.print(f"[yellow]{error}", highlight=False)
 
@@ -115,8 +135,11 @@ def register(app: typer.Typer) -> None:
     def digest(
         frequency: str = typer.Option("daily", "--frequency", help="daily or weekly"),
         send: bool = typer.Option(False, "--send", help="Send the outbox afterwards."),
-        preview: Path = typer.Option(None, "--preview", help="Write .html/.txt/.eml files to "
-                                     "this folder instead of queueing anything."),
+        preview: Path = typer.Option(
+            None,
+            "--preview",
+            help="Write .html/.txt/.eml files to this folder instead of queueing anything.",
+        ),
     ) -> None:
         """Queue this period's digests (once per subscriber and period), or preview them."""
         from billwatch.jobs import digest_job, send_job
@@ -128,11 +151,15 @@ def register(app: typer.Typer) -> None:
         open_database()
         done = digest_job(frequency, only_due=False, preview=preview, queue=preview is None)
         if preview:
-            console.print(f"{len(done.previews)} digests written to {preview} "
-                          f"({done.empty} subscribers had nothing new)")
+            console.print(
+                f"{len(done.previews)} digests written to {preview} "
+                f"({done.empty} subscribers had nothing new)"
+            )
             return
-        console.print(f"{done.enqueued} digests queued, {done.skipped_existing} already queued "
-                      f"for this period, {done.empty} subscribers had nothing new")
+        console.print(
+            f"{done.enqueued} digests queued, {done.skipped_existing} already queued "
+            f"for this period, {done.empty} subscribers had nothing new"
+        )
         if send:
             _report_send(send_job())
 
@@ -141,8 +168,11 @@ def register(app: typer.Typer) -> None:
         send: bool = typer.Option(False, "--send", help="Send the outbox afterwards."),
         preview: Path = typer.Option(None, "--preview", help="Write files, queue nothing."),
         lookback_days: int = typer.Option(
-            None, "--lookback-days", help="Actions this many days old still alert "
-            "(default BILLWATCH_ALERT_LOOKBACK_DAYS, 3)."),
+            None,
+            "--lookback-days",
+            help="Actions this many days old still alert "
+            "(default BILLWATCH_ALERT_LOOKBACK_DAYS, 3).",
+        ),
     ) -> None:
         """Queue rapid-response alerts for ALERT bills that just moved, or preview them."""
         from billwatch.jobs import alerts_job, send_job
@@ -166,8 +196,10 @@ def register(app: typer.Typer) -> None:
     def outbox(
         send: bool = typer.Option(False, "--send", help="Send what is due now."),
         requeue_unconfirmed: bool = typer.Option(
-            False, "--requeue-unconfirmed",
-            help="Queue again messages whose delivery was interrupted (check the mail log)."),
+            False,
+            "--requeue-unconfirmed",
+            help="Queue again messages whose delivery was interrupted (check the mail log).",
+        ),
     ) -> None:
         """Show the outbox by status; send it or requeue interrupted deliveries."""
         from sqlalchemy import func, select
@@ -185,15 +217,17 @@ def register(app: typer.Typer) -> None:
         table = Table("kind", "status", "messages")
         with Session.begin() as session:
             for kind, status, n in session.execute(
-                    select(OutboxMessage.kind, OutboxMessage.status, func.count())
-                    .group_by(OutboxMessage.kind, OutboxMessage.status)
-                    .order_by(OutboxMessage.kind, OutboxMessage.status)):
+                select(OutboxMessage.kind, OutboxMessage.status, func.count())
+                .group_by(OutboxMessage.kind, OutboxMessage.status)
+                .order_by(OutboxMessage.kind, OutboxMessage.status)
+            ):
                 table.add_row(kind, status, str(n))
         console.print(table)
 
     @app.command("unsubscribe")
-    def unsubscribe(token: str = typer.Argument(..., help="The token from a message's "
-                                                "List-Unsubscribe link.")) -> None:
+    def unsubscribe(
+        token: str = typer.Argument(..., help="The token from a message's List-Unsubscribe link."),
+    ) -> None:
         """Unsubscribe the address a token names; nothing more is sent to it."""
         from alerts.unsubscribe import BadToken
         from alerts.unsubscribe import unsubscribe as do_unsubscribe
@@ -215,10 +249,10 @@ def register(app: typer.Typer) -> None:
         """Serve the one-click unsubscribe endpoint (RFC 8058) until interrupted."""
         from alerts.unsubscribe import make_server
 
-        server = make_server(open_database(), _settings().secret_key.get_secret_value(),
-                             host, port)
-        console.print(f"unsubscribe endpoint on http://{host}:{server.server_address[1]}"
-                      "/unsubscribe/TOKEN")
+        server = make_server(open_database(), _settings().secret_key.get_secret_value(), host, port)
+        console.print(
+            f"unsubscribe endpoint on http://{host}:{server.server_address[1]}/unsubscribe/TOKEN"
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -13,13 +13,18 @@ from billwatch.cli.common import console, err_console, fail, open_database
 
 
 def _result_json(doc_id: Any, result: Any) -> str:
-    return json.dumps({
-        "id": doc_id,
-        "tags": result.tags,
-        "scores": {t: round(s, 4) for t, s in result.scores.items()},
-        "evidence": [{"tag": e.tag, "start": e.start, "end": e.end, "quote": e.quote}
-                     for e in result.evidence],
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "id": doc_id,
+            "tags": result.tags,
+            "scores": {t: round(s, 4) for t, s in result.scores.items()},
+            "evidence": [
+                {"tag": e.tag, "start": e.start, "end": e.end, "quote": e.quote}
+                for e in result.evidence
+            ],
+        },
+        ensure_ascii=False,
+    )
 
 
 def tag(
@@ -57,8 +62,11 @@ def tag(
 
 def classify(
     all_versions: bool = typer.Option(False, "--all", help="Re-tag every stored version."),
-    pending: bool = typer.Option(False, "--pending", help="Only versions not yet tagged "
-                                 "by this classifier version (the default)."),
+    pending: bool = typer.Option(
+        False,
+        "--pending",
+        help="Only versions not yet tagged by this classifier version (the default).",
+    ),
     limit: int = typer.Option(None, "--limit", help="Tag at most this many versions."),
 ) -> None:
     """Tag stored bill versions and store tags, evidence and stance."""
@@ -73,15 +81,23 @@ def classify(
 
 
 def train(
-    corpus: Path = typer.Option(None, "--corpus", help="Labelled passages (default: "
-                                "../shared/corpus/passages.jsonl)."),
+    corpus: Path = typer.Option(
+        None, "--corpus", help="Labelled passages (default: ../shared/corpus/passages.jsonl)."
+    ),
     folds: int = typer.Option(None, "--folds", help="CV folds for thresholds (config default)."),
-    feedback: bool = typer.Option(True, "--feedback/--no-feedback",
-                                  help="Use tags people confirmed or rejected in the database."),
-    output: Path = typer.Option(None, "--output", help="Where to write the pipeline "
-                                "(default: the package's classifier/pipeline)."),
-    config: Path = typer.Option(None, "--config", help="Pipeline config (default: "
-                                "classifier/configs/pipeline.cfg)."),
+    feedback: bool = typer.Option(
+        True,
+        "--feedback/--no-feedback",
+        help="Use tags people confirmed or rejected in the database.",
+    ),
+    output: Path = typer.Option(
+        None,
+        "--output",
+        help="Where to write the pipeline (default: the package's classifier/pipeline).",
+    ),
+    config: Path = typer.Option(
+        None, "--config", help="Pipeline config (default: classifier/configs/pipeline.cfg)."
+    ),
     own: bool = typer.Option(True, "--own/--no-own", help="Use our written examples."),
 ) -> None:
     """Retrain the scorer and choose per-tag thresholds by cross-validation."""
@@ -110,19 +126,29 @@ def train(
             err_console.print(f"no reviewed tags used ({exc})")
     if config is not None and not config.exists():
         fail(f"{config}: no such config")
-    result = train_pipeline(examples, extra, output or PIPELINE_DIR, config or CONFIG_PATH,
-                            folds=folds, progress=lambda m: err_console.print(m))
-    console.print(f"trained on {len(examples)} corpus passages and {len(extra)} other examples;"
-                  f" wrote {output or PIPELINE_DIR}")
+    result = train_pipeline(
+        examples,
+        extra,
+        output or PIPELINE_DIR,
+        config or CONFIG_PATH,
+        folds=folds,
+        progress=lambda m: err_console.print(m),
+    )
+    console.print(
+        f"trained on {len(examples)} corpus passages and {len(extra)} other examples;"
+        f" wrote {output or PIPELINE_DIR}"
+    )
     if result is not None:
-        console.print("thresholds: " + ", ".join(f"{t}={v:.2f}"
-                                                 for t, v in result.thresholds.items()))
+        console.print(
+            "thresholds: " + ", ".join(f"{t}={v:.2f}" for t, v in result.thresholds.items())
+        )
 
 
 def evaluate(
     file: Path = typer.Argument(..., help="JSONL of objects with text and labels."),
-    folds: int = typer.Option(1, "--folds", help="K > 1: K-fold CV retraining; "
-                              "1: the shipped model."),
+    folds: int = typer.Option(
+        1, "--folds", help="K > 1: K-fold CV retraining; 1: the shipped model."
+    ),
     markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table."),
 ) -> None:
     """Per-tag P/R/F1, micro and macro F1, ALERT-level P/R, beside a keyword baseline."""

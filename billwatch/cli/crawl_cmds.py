@@ -36,12 +36,17 @@ def source_rows(session: Session, now: dt.datetime) -> list[list[str]]:
 
     rows = []
     for source in SOURCES:
-        runs = session.scalars(select(CrawlRun).where(CrawlRun.source == source)
-                               .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()))
+        runs = session.scalars(
+            select(CrawlRun)
+            .where(CrawlRun.source == source)
+            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        )
         latest = runs.first()
-        good = session.scalar(select(CrawlRun).where(CrawlRun.source == source,
-                                                     CrawlRun.status == "ok")
-                              .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()))
+        good = session.scalar(
+            select(CrawlRun)
+            .where(CrawlRun.source == source, CrawlRun.status == "ok")
+            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        )
         if latest is None:
             rows.append([source, "never run", "-", "-", "-", "-", ""])
             continue
@@ -49,23 +54,33 @@ def source_rows(session: Session, now: dt.datetime) -> list[list[str]]:
         if good is None:
             rows.append([source, "no good run", "-", "-", "-", "-", note])
             continue
-        rows.append([
-            source, (good.finished_at or good.started_at).strftime("%Y-%m-%d %H:%M"),
-            _age(good.finished_at or good.started_at, now),
-            str(sum((good.items or {}).values())), str(good.requests), str(good.errors), note,
-        ])
+        rows.append(
+            [
+                source,
+                (good.finished_at or good.started_at).strftime("%Y-%m-%d %H:%M"),
+                _age(good.finished_at or good.started_at, now),
+                str(sum((good.items or {}).values())),
+                str(good.requests),
+                str(good.errors),
+                note,
+            ]
+        )
     return rows
 
 
 def freshness_rows(session: Session, now: dt.datetime) -> list[list[str]]:
     """One row per jurisdiction: bills, newest action date and its age."""
-    query = (select(Jurisdiction.code, func.count(func.distinct(Bill.id)),
-                    func.max(BillAction.date))
-             .join(Bill, Bill.jurisdiction_id == Jurisdiction.id)
-             .outerjoin(BillAction, BillAction.bill_id == Bill.id)
-             .group_by(Jurisdiction.code).order_by(Jurisdiction.code))
-    return [[code, str(bills), newest.isoformat() if newest else "-", _age(newest, now)]
-            for code, bills, newest in session.execute(query)]
+    query = (
+        select(Jurisdiction.code, func.count(func.distinct(Bill.id)), func.max(BillAction.date))
+        .join(Bill, Bill.jurisdiction_id == Jurisdiction.id)
+        .outerjoin(BillAction, BillAction.bill_id == Bill.id)
+        .group_by(Jurisdiction.code)
+        .order_by(Jurisdiction.code)
+    )
+    return [
+        [code, str(bills), newest.isoformat() if newest else "-", _age(newest, now)]
+        for code, bills, newest in session.execute(query)
+    ]
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
@@ -79,13 +94,15 @@ def summary_table(summary: dict[str, Any]) -> Table:
         table.add_row("health", summary["health_reason"])
     table.add_row("states", ", ".join(summary.get("states") or []) or "-")
     table.add_row("requests", str(summary["requests"]))
-    table.add_row("listed / unchanged",
-                  f"{summary.get('listed', 0)} / {summary.get('unchanged', 0)}")
+    table.add_row(
+        "listed / unchanged", f"{summary.get('listed', 0)} / {summary.get('unchanged', 0)}"
+    )
     for kind, count in sorted((summary.get("items") or {}).items()):
         table.add_row(f"items: {kind}", str(count))
     table.add_row("errors", str(summary["errors"]))
-    table.add_row("retries", ", ".join(f"{k}: {v}" for k, v in
-                                       (summary.get("retries") or {}).items()) or "0")
+    table.add_row(
+        "retries", ", ".join(f"{k}: {v}" for k, v in (summary.get("retries") or {}).items()) or "0"
+    )
     table.add_row("downloaded", f"{summary.get('bytes', 0) / 1024:.0f} KiB")
     table.add_row("duration", f"{summary.get('duration_s') or 0:.1f} s")
     for sample in (summary.get("error_samples") or [])[:5]:
@@ -102,8 +119,9 @@ def register(app: typer.Typer) -> None:
         state: list[str] = typer.Option([], "--state", help="A state code; repeat for more."),
         session: list[str] = typer.Option([], "--session", help="A session; repeat for more."),
         since: str | None = typer.Option(None, "--since", help="Only what changed since (date)."),
-        base_url: str | None = typer.Option(None, "--base-url",
-                                            help="Crawl this server instead (a local replay)."),
+        base_url: str | None = typer.Option(
+            None, "--base-url", help="Crawl this server instead (a local replay)."
+        ),
     ) -> None:
         """Run one spider, with a progress display and a summary table; exit 1 if unhealthy."""
         from spiders.run import CrawlError, check_source, resolve_key, run_crawl
@@ -117,19 +135,33 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             fail(f"--since {since!r} is not a date (YYYY-MM-DD)")
         open_database()  # a clear error for a missing or out-of-date schema
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
             task = progress.add_task(f"{source}: starting", total=None)
 
             def show(p: dict[str, int]) -> None:
-                progress.update(task, description=(
-                    f"{source}: {p['requests']} requests, {p['listed']} listed,"
-                    f" {p['items']} items stored, {p['errors']} errors"))
+                progress.update(
+                    task,
+                    description=(
+                        f"{source}: {p['requests']} requests, {p['listed']} listed,"
+                        f" {p['items']} items stored, {p['errors']} errors"
+                    ),
+                )
 
             try:
-                summary = run_crawl(source, states=[s.upper() for s in state] or None,
-                                    sessions=session or None, since=since_date,
-                                    base_url=base_url, on_progress=show)
+                summary = run_crawl(
+                    source,
+                    states=[s.upper() for s in state] or None,
+                    sessions=session or None,
+                    since=since_date,
+                    base_url=base_url,
+                    on_progress=show,
+                )
             except CrawlError as exc:
                 fail(str(exc))
         console.print(summary_table(summary))
@@ -143,8 +175,15 @@ def register(app: typer.Typer) -> None:
         now = dt.datetime.now(dt.UTC)
         with Session() as session:
             runs = Table(title="Crawls: last good run per source")
-            for column in ("source", "last good run (UTC)", "age", "items", "requests",
-                           "errors", "note"):
+            for column in (
+                "source",
+                "last good run (UTC)",
+                "age",
+                "items",
+                "requests",
+                "errors",
+                "note",
+            ):
                 runs.add_column(column)
             for row in source_rows(session, now):
                 runs.add_row(*row)

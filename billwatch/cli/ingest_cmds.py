@@ -8,8 +8,9 @@ import typer
 
 from billwatch.cli.common import console, err_console, open_database
 
-PATHS = typer.Argument(..., metavar="PATH",
-                       help="Files, folders, or (legiscan, ca-pubinfo) zips; one or more.")
+PATHS = typer.Argument(
+    ..., metavar="PATH", help="Files, folders, or (legiscan, ca-pubinfo) zips; one or more."
+)
 
 
 def _run(source: str, paths: list[Path]) -> None:
@@ -23,9 +24,13 @@ def _run(source: str, paths: list[Path]) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err_console) as progress:
         task = progress.add_task(f"ingest {source}", total=None)
-        stats = run_ingest(factory, source, paths,
-                           total=lambda n: progress.update(task, total=n),
-                           advance=lambda: progress.advance(task))
+        stats = run_ingest(
+            factory,
+            source,
+            paths,
+            total=lambda n: progress.update(task, total=n),
+            advance=lambda: progress.advance(task),
+        )
     table = Table(title=f"ingest {source}")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -33,16 +38,17 @@ def _run(source: str, paths: list[Path]) -> None:
         table.add_row(label, str(count))
     console.print(table)
     for where, reason in stats.errors:
-        err_console.print(f"[bold red]error:[/] {where}: {reason}", highlight=False,
-                          soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {where}: {reason}", highlight=False, soft_wrap=True)
     if stats.errors:
         raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add the `ingest` command group."""
-    ingest = typer.Typer(help="Bulk ingest of the formats legislatures and aggregators publish.",
-                         no_args_is_help=True)
+    ingest = typer.Typer(
+        help="Bulk ingest of the formats legislatures and aggregators publish.",
+        no_args_is_help=True,
+    )
 
     @ingest.command("legiscan")
     def legiscan(paths: list[Path] = PATHS) -> None:

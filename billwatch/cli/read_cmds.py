@@ -14,8 +14,20 @@ from rich.table import Table
 
 from billwatch.cli.common import console, fail, open_database
 
-CSV_FIELDS = ["jurisdiction", "session", "identifier", "title", "status", "stage",
-              "last_action_date", "versions", "actions", "sponsors", "events", "tags"]
+CSV_FIELDS = [
+    "jurisdiction",
+    "session",
+    "identifier",
+    "title",
+    "status",
+    "stage",
+    "last_action_date",
+    "versions",
+    "actions",
+    "sponsors",
+    "events",
+    "tags",
+]
 
 
 class ExportFormat(StrEnum):
@@ -57,11 +69,16 @@ def register(app: typer.Typer) -> None:
                     sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
                     continue
                 if writer is None:
-                    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS,
-                                            extrasaction="ignore")
+                    writer = csv.DictWriter(
+                        sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore"
+                    )
                     writer.writeheader()
-                writer.writerow({k: json.dumps(v, ensure_ascii=False)
-                                 if isinstance(v, list | dict) else v for k, v in row.items()})
+                writer.writerow(
+                    {
+                        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                        for k, v in row.items()
+                    }
+                )
         if format is ExportFormat.csv and writer is None:
             csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS).writeheader()
 
@@ -83,8 +100,10 @@ def register(app: typer.Typer) -> None:
                 state and session_id
             ):
                 places = ", ".join(f"{b.jurisdiction.code} {b.session.identifier}" for b in bills)
-                console.print(f"[yellow]{len(bills)} bills match ({places}); showing the first."
-                              " Use --state and --session to choose.")
+                console.print(
+                    f"[yellow]{len(bills)} bills match ({places}); showing the first."
+                    " Use --state and --session to choose."
+                )
             _print_bill(bill_to_dict(session, bills[0], with_text=False))
 
     @app.command("search")
@@ -104,33 +123,50 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         table = Table("#", "bill", "title", "status", "score", "passage", show_lines=True)
         for rank, hit in enumerate(hits, 1):
-            table.add_row(str(rank), f"{hit.jurisdiction} {hit.session} {hit.identifier}",
-                          hit.title[:120], hit.status or "", f"{hit.score:.3f}", hit.snippet)
+            table.add_row(
+                str(rank),
+                f"{hit.jurisdiction} {hit.session} {hit.identifier}",
+                hit.title[:120],
+                hit.status or "",
+                f"{hit.score:.3f}",
+                hit.snippet,
+            )
         console.print(table)
 
 
 def _print_bill(bill: dict) -> None:
     """Render one exported bill object for a person."""
-    head = (f"[bold]{bill['jurisdiction']} {bill['identifier']}[/] ({bill['session']})\n"
-            f"{bill['title']}\n\nstatus: {bill['status'] or 'unknown'}"
-            f"   last action: {bill['last_action_date'] or '-'}")
+    head = (
+        f"[bold]{bill['jurisdiction']} {bill['identifier']}[/] ({bill['session']})\n"
+        f"{bill['title']}\n\nstatus: {bill['status'] or 'unknown'}"
+        f"   last action: {bill['last_action_date'] or '-'}"
+    )
     console.print(Panel(head, expand=False))
     if bill["sponsors"]:
-        console.print("sponsors: " + "; ".join(f"{s['name']} ({s['kind']})"
-                                                for s in bill["sponsors"]))
+        console.print(
+            "sponsors: " + "; ".join(f"{s['name']} ({s['kind']})" for s in bill["sponsors"])
+        )
     versions = Table("version", "date", "inserted", "struck", "hash", title="Versions")
     for v in bill["versions"]:
-        versions.add_row(v["note"], v["date"] or "", str(len(v["inserted"])),
-                         str(len(v["struck"])), v["hash"][:12])
+        versions.add_row(
+            v["note"],
+            v["date"] or "",
+            str(len(v["inserted"])),
+            str(len(v["struck"])),
+            v["hash"][:12],
+        )
     console.print(versions)
     actions = Table("date", "chamber", "action", "classification", title="Latest actions")
     for a in bill["actions"][-10:]:
-        actions.add_row(a["date"], a["organization"] or "", a["description"],
-                        ", ".join(a["classification"]))
+        actions.add_row(
+            a["date"], a["organization"] or "", a["description"], ", ".join(a["classification"])
+        )
     console.print(actions)
     for event in bill["events"]:
-        console.print(f"hearing: {event['start_time']} {event['committee'] or event['name']}"
-                      f" at {event['location'] or '-'} ({event['status']})")
+        console.print(
+            f"hearing: {event['start_time']} {event['committee'] or event['name']}"
+            f" at {event['location'] or '-'} ({event['status']})"
+        )
     if bill["tags"]:
         tags = Table("tag", "score", "version", "evidence", title="Tags", show_lines=True)
         for t in bill["tags"]:

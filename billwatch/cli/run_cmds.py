@@ -12,8 +12,9 @@ from rich.table import Table
 from billwatch.cli.common import console, err_console, fail, open_database
 
 
-def _sources(source: list[str], base_url: list[str], configured: list[str],
-             bases: dict[str, str]) -> dict[str, str | None]:
+def _sources(
+    source: list[str], base_url: list[str], configured: list[str], bases: dict[str, str]
+) -> dict[str, str | None]:
     """{source: base URL} from --source NAME[=URL] and --base-url NAME=URL over the settings."""
     chosen: dict[str, str | None] = {}
     for item in source or configured:
@@ -36,16 +37,23 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         table.add_row(f"crawl {source}", str(items if items is not None else stats))
     for source, error in summary.crawl_errors.items():
         table.add_row(f"crawl {source}", f"[red]failed: {error}")
-    table.add_row("classify", f"[red]failed: {summary.classify_error}" if summary.classify_error
-                  else f"{summary.classified} versions")
+    table.add_row(
+        "classify",
+        f"[red]failed: {summary.classify_error}"
+        if summary.classify_error
+        else f"{summary.classified} versions",
+    )
     table.add_row("rapid-response alerts", str(summary.alerts))
     for frequency, n in summary.digests.items():
         table.add_row(f"{frequency} digests", str(n))
     table.add_row("subscribers with nothing new", str(summary.empty_digests))
     if summary.send is not None:
         s = summary.send
-        table.add_row("outbox", f"sent {s.sent}, retry {s.retried}, failed {s.failed}, "
-                      f"cancelled {s.cancelled}, unconfirmed {s.unconfirmed}")
+        table.add_row(
+            "outbox",
+            f"sent {s.sent}, retry {s.retried}, failed {s.failed}, "
+            f"cancelled {s.cancelled}, unconfirmed {s.unconfirmed}",
+        )
     if summary.previews:
         table.add_row("previews", f"{len(summary.previews)} files")
     console.print(table)
@@ -58,24 +66,40 @@ def register(app: typer.Typer) -> None:
     def run(
         once: bool = typer.Option(False, "--once", help="Run one full cycle and exit."),
         source: list[str] = typer.Option(
-            [], "--source", help="Source to crawl, NAME or NAME=BASE_URL (repeatable; "
-            "default: BILLWATCH_CRAWL_SOURCES)."),
+            [],
+            "--source",
+            help="Source to crawl, NAME or NAME=BASE_URL (repeatable; "
+            "default: BILLWATCH_CRAWL_SOURCES).",
+        ),
         base_url: list[str] = typer.Option(
-            [], "--base-url", help="SOURCE=URL: crawl SOURCE from another server, such as a "
-            "local replay server (repeatable; adds SOURCE to the crawl)."),
+            [],
+            "--base-url",
+            help="SOURCE=URL: crawl SOURCE from another server, such as a "
+            "local replay server (repeatable; adds SOURCE to the crawl).",
+        ),
         states: str = typer.Option("", "--states", help="Only these states: CA,NY."),
         since: str = typer.Option(None, "--since", help="Only changes since YYYY-MM-DD."),
         no_crawl: bool = typer.Option(False, "--no-crawl", help="Skip crawling."),
         all_digests: bool = typer.Option(
-            False, "--all-digests", help="Send daily and weekly digests now, due or not."),
+            False, "--all-digests", help="Send daily and weekly digests now, due or not."
+        ),
         send: bool = typer.Option(True, "--send/--no-send", help="Send the outbox at the end."),
-        preview: Path = typer.Option(None, "--preview", help="Write alerts and digests as "
-                                     "files here instead of queueing them."),
-        html: Path = typer.Option(None, "--html", help="Queue and send as usual, and also "
-                                  "write each message as .html/.txt/.eml here."),
+        preview: Path = typer.Option(
+            None,
+            "--preview",
+            help="Write alerts and digests as files here instead of queueing them.",
+        ),
+        html: Path = typer.Option(
+            None,
+            "--html",
+            help="Queue and send as usual, and also write each message as .html/.txt/.eml here.",
+        ),
         lookback_days: int = typer.Option(
-            None, "--lookback-days", help="Actions this many days old still raise alerts "
-            "(default BILLWATCH_ALERT_LOOKBACK_DAYS, 3)."),
+            None,
+            "--lookback-days",
+            help="Actions this many days old still raise alerts "
+            "(default BILLWATCH_ALERT_LOOKBACK_DAYS, 3).",
+        ),
     ) -> None:
         """Run the scheduler in the foreground, or with --once one cycle: crawl, classify,
         rapid-response alerts, due digests, send."""
@@ -89,8 +113,10 @@ def register(app: typer.Typer) -> None:
         Session = open_database()  # noqa: N806
         logging.getLogger().setLevel(logging.INFO)
         if not once:
-            console.print(f"billwatch scheduler on {settings.database_url.split('@')[-1]}, "
-                          f"sources {', '.join(settings.crawl_sources) or 'none'}; Ctrl-C stops")
+            console.print(
+                f"billwatch scheduler on {settings.database_url.split('@')[-1]}, "
+                f"sources {', '.join(settings.crawl_sources) or 'none'}; Ctrl-C stops"
+            )
             try:
                 sched.run(settings, blocking=True)
             except sched.LockHeld as exc:
@@ -102,18 +128,29 @@ def register(app: typer.Typer) -> None:
             since_date = dt.date.fromisoformat(since) if since else None
         except ValueError:
             fail(f"--since must be YYYY-MM-DD, not {since!r}")
-        sources = {} if no_crawl else _sources(source, base_url, settings.crawl_sources,
-                                               settings.source_base_urls)
+        sources = (
+            {}
+            if no_crawl
+            else _sources(source, base_url, settings.crawl_sources, settings.source_base_urls)
+        )
         holder = sched.holder_id() + ":once"
         if not sched.acquire_lock(Session, holder):
-            fail("a billwatch scheduler is running against this database; "
-                 "stop it or let it do the work", code=1)
+            fail(
+                "a billwatch scheduler is running against this database; "
+                "stop it or let it do the work",
+                code=1,
+            )
         try:
             summary = run_cycle(
-                settings=settings, sources=sources,
+                settings=settings,
+                sources=sources,
                 states=[s.strip().upper() for s in states.split(",") if s.strip()] or None,
-                since=since_date, force_digests=all_digests, send=send, preview=preview,
-                html=html)
+                since=since_date,
+                force_digests=all_digests,
+                send=send,
+                preview=preview,
+                html=html,
+            )
         finally:
             sched.release_lock(Session, holder)
         _print_summary(summary)

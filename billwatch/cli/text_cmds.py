@@ -30,10 +30,14 @@ def register(app: typer.Typer) -> None:
     @app.command("text")
     def text_command(
         path: Path = typer.Argument(
-            ..., help="An HTML, PDF, XML, LegiScan text JSON or plain text file."),
+            ..., help="An HTML, PDF, XML, LegiScan text JSON or plain text file."
+        ),
         output_format: TextFormat = typer.Option(
-            TextFormat.text, "--format", "-f",
-            help='"text" prints the text; "json" prints {"text", "inserted", "struck"}.'),
+            TextFormat.text,
+            "--format",
+            "-f",
+            help='"text" prints the text; "json" prints {"text", "inserted", "struck"}.',
+        ),
     ) -> None:
         """Extract one bill document: its text, with what it inserts and strikes."""
         from billwatch.text import DocumentError, extract_document  # heavy: lxml, pypdf

@@ -44,8 +44,9 @@ def fts5_query(query: str) -> str:
     return " ".join(f'"{w}"' for w in words if w)
 
 
-def search(session: Session, query: str, *, state: str | None = None, limit: int = 20
-           ) -> list[SearchHit]:
+def search(
+    session: Session, query: str, *, state: str | None = None, limit: int = 20
+) -> list[SearchHit]:
     """Bills ranked by full-text relevance of their titles and version texts."""
     if session.get_bind().dialect.name == "sqlite":
         rows = _search_sqlite(session, query, state, limit)
@@ -54,22 +55,31 @@ def search(session: Session, query: str, *, state: str | None = None, limit: int
     if not rows:
         return []
     bills = {
-        b.id: b for b in session.scalars(
-            select(Bill).where(Bill.id.in_([r[0] for r in rows]))
+        b.id: b
+        for b in session.scalars(
+            select(Bill)
+            .where(Bill.id.in_([r[0] for r in rows]))
             .options(selectinload(Bill.jurisdiction), selectinload(Bill.session))
         )
     }
     return [
-        SearchHit(bill_id=bill_id, jurisdiction=bills[bill_id].jurisdiction.code,
-                  session=bills[bill_id].session.identifier, identifier=bills[bill_id].identifier,
-                  title=bills[bill_id].title, status=bills[bill_id].status, score=score,
-                  snippet=" ".join((snippet or "").split()))
+        SearchHit(
+            bill_id=bill_id,
+            jurisdiction=bills[bill_id].jurisdiction.code,
+            session=bills[bill_id].session.identifier,
+            identifier=bills[bill_id].identifier,
+            title=bills[bill_id].title,
+            status=bills[bill_id].status,
+            score=score,
+            snippet=" ".join((snippet or "").split()),
+        )
         for bill_id, score, snippet in rows
     ]
 
 
-def _search_sqlite(session: Session, query: str, state: str | None, limit: int
-                   ) -> list[tuple[int, float, str]]:
+def _search_sqlite(
+    session: Session, query: str, state: str | None, limit: int
+) -> list[tuple[int, float, str]]:
     match = fts5_query(query)
     if not match:
         return []
@@ -78,7 +88,9 @@ def _search_sqlite(session: Session, query: str, state: str | None, limit: int
     candidates = limit * 5 if state is None else limit * 200
     state_join = (
         "JOIN bills b ON b.id = {bill} JOIN jurisdictions j ON j.id = b.jurisdiction_id"
-        " AND j.code = :state" if state else ""
+        " AND j.code = :state"
+        if state
+        else ""
     )
     sql = f"""
         WITH text_hits AS (
@@ -86,14 +98,14 @@ def _search_sqlite(session: Session, query: str, state: str | None, limit: int
                    snippet(version_text_fts, 0, '[', ']', '...', 16) AS snippet
             FROM version_text_fts
             JOIN bill_versions v ON v.id = version_text_fts.rowid
-            {state_join.format(bill='v.bill_id')}
+            {state_join.format(bill="v.bill_id")}
             WHERE version_text_fts MATCH :match
             ORDER BY version_text_fts.rank LIMIT :candidates
         ), title_hits AS (
             SELECT bill_title_fts.rowid AS bill_id, bill_title_fts.rank * 2 AS rank,
                    snippet(bill_title_fts, 0, '[', ']', '...', 16) AS snippet
             FROM bill_title_fts
-            {state_join.format(bill='bill_title_fts.rowid')}
+            {state_join.format(bill="bill_title_fts.rowid")}
             WHERE bill_title_fts MATCH :match
             ORDER BY bill_title_fts.rank LIMIT :candidates
         ), hits AS (SELECT * FROM text_hits UNION ALL SELECT * FROM title_hits)
@@ -105,8 +117,9 @@ def _search_sqlite(session: Session, query: str, state: str | None, limit: int
     return [(r[0], -float(r[1]), r[2]) for r in session.execute(text(sql), params)]
 
 
-def _search_postgres(session: Session, query: str, state: str | None, limit: int
-                     ) -> list[tuple[int, float, str]]:
+def _search_postgres(
+    session: Session, query: str, state: str | None, limit: int
+) -> list[tuple[int, float, str]]:
     state_join = (
         "JOIN jurisdictions j ON j.id = b.jurisdiction_id AND j.code = :state" if state else ""
     )
@@ -141,12 +154,14 @@ def _search_postgres(session: Session, query: str, state: str | None, limit: int
     return [(r[0], float(r[1]), r[2]) for r in session.execute(text(sql), params)]
 
 
-def find_bills(session: Session, identifier: str, *, state: str | None = None,
-               session_id: str | None = None) -> list[Bill]:
+def find_bills(
+    session: Session, identifier: str, *, state: str | None = None, session_id: str | None = None
+) -> list[Bill]:
     """Bills whose identifier matches (spaces and case ignored), newest session first."""
     wanted = re.sub(r"[\s.]", "", identifier).upper()
     query = (
-        select(Bill).join(Jurisdiction, Bill.jurisdiction_id == Jurisdiction.id)
+        select(Bill)
+        .join(Jurisdiction, Bill.jurisdiction_id == Jurisdiction.id)
         .join(LegislativeSession, Bill.session_id == LegislativeSession.id)
         .where(func.upper(func.replace(Bill.identifier, " ", "")) == wanted)
         .order_by(LegislativeSession.identifier.desc())
@@ -163,7 +178,8 @@ def current_tags(session: Session, version_ids: list[int]) -> dict[int, list[Tag
     if not version_ids:
         return {}
     latest = {
-        vid: cv for vid, cv in session.execute(
+        vid: cv
+        for vid, cv in session.execute(
             select(VersionClassification.version_id, VersionClassification.classifier_version)
             .where(VersionClassification.version_id.in_(version_ids))
             .order_by(VersionClassification.classified_at, VersionClassification.id)
@@ -181,9 +197,9 @@ def current_tags(session: Session, version_ids: list[int]) -> dict[int, list[Tag
 def bill_events(session: Session, bill_id: int) -> list[Event]:
     """Hearings that have this bill on their agenda, by start time."""
     on_agenda = select(EventAgendaItem.event_id).where(EventAgendaItem.bill_id == bill_id)
-    return list(session.scalars(
-        select(Event).where(Event.id.in_(on_agenda)).order_by(Event.start_time)
-    ))
+    return list(
+        session.scalars(select(Event).where(Event.id.in_(on_agenda)).order_by(Event.start_time))
+    )
 
 
 def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dict[str, Any]:
@@ -204,14 +220,25 @@ def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dic
         "first_seen": _iso(bill.first_seen),
         "updated_at": _iso(bill.updated_at),
         "versions": [
-            {"note": v.note, "date": _iso(v.date), "url": v.url, "media_type": v.media_type,
-             "hash": v.content_hash, "text": v.text if with_text else None,
-             "inserted": v.inserted, "struck": v.struck}
+            {
+                "note": v.note,
+                "date": _iso(v.date),
+                "url": v.url,
+                "media_type": v.media_type,
+                "hash": v.content_hash,
+                "text": v.text if with_text else None,
+                "inserted": v.inserted,
+                "struck": v.struck,
+            }
             for v in bill.versions
         ],
         "actions": [
-            {"date": _iso(a.date), "organization": a.organization,
-             "description": a.description, "classification": a.classification}
+            {
+                "date": _iso(a.date),
+                "organization": a.organization,
+                "description": a.description,
+                "classification": a.classification,
+            }
             for a in bill.actions
         ],
         "sponsors": [
@@ -219,28 +246,47 @@ def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dic
             for s in bill.sponsorships
         ],
         "events": [
-            {"name": e.name, "committee": e.committee, "start_time": _iso(e.start_time),
-             "location": e.location, "status": e.status}
+            {
+                "name": e.name,
+                "committee": e.committee,
+                "start_time": _iso(e.start_time),
+                "location": e.location,
+                "status": e.status,
+            }
             for e in bill_events(session, bill.id)
         ],
         "tags": [
-            {"tag": t.tag, "score": round(t.score, 4), "version": notes[vid],
-             "section": t.section_label, "evidence": t.evidence,
-             "start": t.evidence_start, "end": t.evidence_end,
-             "classifier_version": t.classifier_version, "review_state": t.review_state}
-            for vid, version_tags in tags.items() for t in version_tags
+            {
+                "tag": t.tag,
+                "score": round(t.score, 4),
+                "version": notes[vid],
+                "section": t.section_label,
+                "evidence": t.evidence,
+                "start": t.evidence_start,
+                "end": t.evidence_end,
+                "classifier_version": t.classifier_version,
+                "review_state": t.review_state,
+            }
+            for vid, version_tags in tags.items()
+            for t in version_tags
         ],
     }
 
 
-def iter_bills(session: Session, *, state: str | None = None, since: dt.date | None = None,
-               batch: int = 200) -> Iterator[Bill]:
+def iter_bills(
+    session: Session, *, state: str | None = None, since: dt.date | None = None, batch: int = 200
+) -> Iterator[Bill]:
     """Bills in a stable order, streamed in batches with their parts loaded."""
     query = (
-        select(Bill).join(Jurisdiction, Bill.jurisdiction_id == Jurisdiction.id)
-        .options(selectinload(Bill.versions), selectinload(Bill.actions),
-                 selectinload(Bill.sponsorships), selectinload(Bill.jurisdiction),
-                 selectinload(Bill.session))
+        select(Bill)
+        .join(Jurisdiction, Bill.jurisdiction_id == Jurisdiction.id)
+        .options(
+            selectinload(Bill.versions),
+            selectinload(Bill.actions),
+            selectinload(Bill.sponsorships),
+            selectinload(Bill.jurisdiction),
+            selectinload(Bill.session),
+        )
         .order_by(Bill.id)
     )
     if state:
@@ -260,5 +306,3 @@ def iter_bills(session: Session, *, state: str | None = None, since: dt.date | N
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-

@@ -56,7 +56,10 @@ class BillChange:
     def changed(self) -> bool:
         """Whether anything at all was written."""
         return bool(
-            self.created or self.new_versions or self.new_actions or self.status_changed
+            self.created
+            or self.new_versions
+            or self.new_actions
+            or self.status_changed
             or self.fields_changed
         )
 
@@ -80,7 +83,8 @@ def ensure_jurisdiction(session: Session, code: str) -> Jurisdiction:
     name, classification = jurisdiction_name(code)
     division = "district:dc" if code == "DC" else f"state:{code.lower()}"
     ocd = (
-        "ocd-jurisdiction/country:us/government" if code == "US"
+        "ocd-jurisdiction/country:us/government"
+        if code == "US"
         else f"ocd-jurisdiction/country:us/{division}/government"
     )
     jurisdiction = Jurisdiction(code=code, name=name, classification=classification, ocd_id=ocd)
@@ -198,8 +202,12 @@ def _upsert_actions(session: Session, bill: Bill, record: BillRecord, change: Bi
             continue
         classes = action.classification or classify_action(action.description)
         row = BillAction(
-            bill=bill, action_key=key, order=action.order or order, date=action.date,
-            organization=action.organization, description=action.description,
+            bill=bill,
+            action_key=key,
+            order=action.order or order,
+            date=action.date,
+            organization=action.organization,
+            description=action.description,
             classification=list(classes),
         )
         session.add(row)
@@ -238,16 +246,23 @@ def upsert_bill(session: Session, record: BillRecord, now: dt.datetime | None = 
     bill = session.scalar(
         select(Bill)
         .where(Bill.session_id == leg_session.id, Bill.identifier == record.identifier)
-        .options(selectinload(Bill.versions), selectinload(Bill.actions),
-                 selectinload(Bill.sponsorships))
+        .options(
+            selectinload(Bill.versions), selectinload(Bill.actions), selectinload(Bill.sponsorships)
+        )
     )
     created = bill is None
     if bill is None:
         bill = Bill(
-            jurisdiction_id=jurisdiction.id, session_id=leg_session.id,
-            identifier=record.identifier, title=record.title, first_seen=now, last_seen=now,
-            updated_at=now, classification=list(record.classification),
-            subjects=list(record.subjects), source_urls=list(record.source_urls),
+            jurisdiction_id=jurisdiction.id,
+            session_id=leg_session.id,
+            identifier=record.identifier,
+            title=record.title,
+            first_seen=now,
+            last_seen=now,
+            updated_at=now,
+            classification=list(record.classification),
+            subjects=list(record.subjects),
+            source_urls=list(record.source_urls),
             extras=dict(record.extras),
         )
         session.add(bill)
@@ -257,8 +272,12 @@ def upsert_bill(session: Session, record: BillRecord, now: dt.datetime | None = 
         _set(bill, "title", record.title, change)
         _set(bill, "classification", list(record.classification), change)
         _set(bill, "subjects", sorted(set(bill.subjects) | set(record.subjects)), change)
-        _set(bill, "source_urls", list(dict.fromkeys([*bill.source_urls, *record.source_urls])),
-             change)
+        _set(
+            bill,
+            "source_urls",
+            list(dict.fromkeys([*bill.source_urls, *record.source_urls])),
+            change,
+        )
         _set(bill, "extras", {**bill.extras, **record.extras}, change)
     _upsert_versions(session, bill, record, change)
     _upsert_actions(session, bill, record, change)
@@ -332,8 +351,12 @@ def upsert_event(session: Session, record: EventRecord) -> tuple[Event, bool]:
                     )
                 bill_id = session.scalars(query.order_by(Bill.id.desc())).first()
             event.agenda.append(
-                EventAgendaItem(order=order, bill_identifier=item.bill_identifier,
-                                bill_id=bill_id, description=item.description)
+                EventAgendaItem(
+                    order=order,
+                    bill_identifier=item.bill_identifier,
+                    bill_id=bill_id,
+                    description=item.description,
+                )
             )
     after = (event.name, _utc(event.start_time), event.location, event.status, event.committee)
     changed = created or before != after or old_agenda != new_agenda
@@ -349,8 +372,9 @@ def upsert_person(session: Session, record: PersonRecord) -> tuple[Person, bool]
     person = session.scalar(select(Person).where(Person.source_key == record.source_key))
     created = person is None
     if person is None:
-        person = Person(source_key=record.source_key, jurisdiction_id=jurisdiction.id,
-                        name=record.name)
+        person = Person(
+            source_key=record.source_key, jurisdiction_id=jurisdiction.id, name=record.name
+        )
         session.add(person)
     person.jurisdiction_id = jurisdiction.id
     person.name = record.name
@@ -365,8 +389,13 @@ def upsert_person(session: Session, record: PersonRecord) -> tuple[Person, bool]
     person.offices.clear()
     for office in record.offices:
         person.offices.append(
-            Office(classification=office.classification, name=office.name,
-                   address=office.address, voice=office.voice, fax=office.fax)
+            Office(
+                classification=office.classification,
+                name=office.name,
+                address=office.address,
+                voice=office.voice,
+                fax=office.fax,
+            )
         )
     session.flush()
     # Sponsorships and memberships seen before the person can now be linked.
@@ -410,15 +439,27 @@ def upsert_committee(session: Session, record: CommitteeRecord) -> tuple[Committ
                 select(Person.id).where(Person.source_key == member.person_ref)
             )
         committee.memberships.append(
-            Membership(name=member.name, role=member.role, person_ref=member.person_ref,
-                       person_id=person_id)
+            Membership(
+                name=member.name,
+                role=member.role,
+                person_ref=member.person_ref,
+                person_id=person_id,
+            )
         )
     session.flush()
     return committee, created
 
 
 __all__ = [
-    "BillChange", "InvalidRecord", "content_hash", "ensure_jurisdiction", "ensure_session",
-    "find_bill", "upsert_bill", "upsert_committee", "upsert_event", "upsert_person",
+    "BillChange",
+    "InvalidRecord",
+    "content_hash",
+    "ensure_jurisdiction",
+    "ensure_session",
+    "find_bill",
+    "upsert_bill",
+    "upsert_committee",
+    "upsert_event",
+    "upsert_person",
     "validate_bill",
 ]

@@ -27,12 +27,45 @@ SAMPLE = Path(__file__).resolve().parent / "sample"
 SAMPLE_TODAY = dt.date(2026, 11, 26)
 SOURCES = ("people", "legiscan", "ny_openleg")
 SUBSCRIBERS = [
-    ["organiser@example.org", "--name", "Rapid Response Desk", "--org", "Coalition",
-     "--states", "CA,NY,OH", "--tags", "alert", "--frequency", "immediate"],
-    ["analyst@example.org", "--name", "Policy Analyst", "--org", "Survivor Network",
-     "--states", "CA,NY,OH", "--tags", "alert,track", "--frequency", "daily"],
-    ["housing@example.org", "--name", "Housing Advocate", "--org", "Safe Homes",
-     "--tags", "survivor_services,prevention", "--keywords", "housing", "--frequency", "weekly"],
+    [
+        "organiser@example.org",
+        "--name",
+        "Rapid Response Desk",
+        "--org",
+        "Coalition",
+        "--states",
+        "CA,NY,OH",
+        "--tags",
+        "alert",
+        "--frequency",
+        "immediate",
+    ],
+    [
+        "analyst@example.org",
+        "--name",
+        "Policy Analyst",
+        "--org",
+        "Survivor Network",
+        "--states",
+        "CA,NY,OH",
+        "--tags",
+        "alert,track",
+        "--frequency",
+        "daily",
+    ],
+    [
+        "housing@example.org",
+        "--name",
+        "Housing Advocate",
+        "--org",
+        "Safe Homes",
+        "--tags",
+        "survivor_services,prevention",
+        "--keywords",
+        "housing",
+        "--frequency",
+        "weekly",
+    ],
 ]
 DATE = re.compile(rb"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d])")
 STATES = "CA,NY,OH"
@@ -58,12 +91,14 @@ def shift_dates(source: Path, target: Path, days: int) -> None:
             path.write_bytes(DATE.sub(move, path.read_bytes()))
 
 
-def billwatch(args: list[str], env: dict[str, str], check: bool = True
-              ) -> subprocess.CompletedProcess[str]:
+def billwatch(
+    args: list[str], env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run one `billwatch` command as a user would, showing its output."""
     console.print(f"[bold cyan]$ billwatch {' '.join(args)}")
-    result = subprocess.run([sys.executable, "-m", "billwatch.cli", *args], env=env, text=True,
-                            capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "billwatch.cli", *args], env=env, text=True, capture_output=True
+    )
     if result.stdout:
         console.print(result.stdout.rstrip(), markup=False, highlight=False)
     if result.returncode and check:
@@ -91,8 +126,17 @@ def summary(db: Path) -> None:
     import sqlite3
 
     with sqlite3.connect(db) as conn:
-        table = Table("state", "bills", "versions", "actions", "hearings", "ALERT", "TRACK",
-                      "mixed", title="What the demo crawled and tagged")
+        table = Table(
+            "state",
+            "bills",
+            "versions",
+            "actions",
+            "hearings",
+            "ALERT",
+            "TRACK",
+            "mixed",
+            title="What the demo crawled and tagged",
+        )
         for row in conn.execute("""
             SELECT j.code,
               (SELECT count(*) FROM bills b WHERE b.jurisdiction_id = j.id),
@@ -111,8 +155,10 @@ def summary(db: Path) -> None:
             table.add_row(*[str(v) for v in row])
         console.print(table)
         tags = Table("state", "bill", "stance", "tags", title="bill_overview")
-        for row in conn.execute("SELECT jurisdiction, identifier, stance, tags FROM bill_overview"
-                                " ORDER BY jurisdiction, identifier"):
+        for row in conn.execute(
+            "SELECT jurisdiction, identifier, stance, tags FROM bill_overview"
+            " ORDER BY jurisdiction, identifier"
+        ):
             tags.add_row(*[str(v or "") for v in row])
         console.print(tags)
 
@@ -150,8 +196,10 @@ def main() -> int:
     for row in messages:
         table.add_row(*row)
     console.print(table)
-    console.print(f"Database: {out / 'billwatch.db'} (try `sqlite3 {out / 'billwatch.db'}"
-                  " 'select * from bill_overview'`)")
+    console.print(
+        f"Database: {out / 'billwatch.db'} (try `sqlite3 {out / 'billwatch.db'}"
+        " 'select * from bill_overview'`)"
+    )
     return 0 if messages else 1
 
 

@@ -32,25 +32,72 @@ from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRe
 
 COLUMNS = {
     "BILL_TBL": [
-        "bill_id", "session_year", "session_num", "measure_type", "measure_num",
-        "measure_state", "chapter_year", "chapter_type", "chapter_session_num", "chapter_num",
-        "latest_bill_version_id", "active_flg", "trans_uid", "trans_update", "current_location",
-        "current_secondary_loc", "current_house", "current_status", "days_31st_in_print",
+        "bill_id",
+        "session_year",
+        "session_num",
+        "measure_type",
+        "measure_num",
+        "measure_state",
+        "chapter_year",
+        "chapter_type",
+        "chapter_session_num",
+        "chapter_num",
+        "latest_bill_version_id",
+        "active_flg",
+        "trans_uid",
+        "trans_update",
+        "current_location",
+        "current_secondary_loc",
+        "current_house",
+        "current_status",
+        "days_31st_in_print",
     ],
     "BILL_HISTORY_TBL": [
-        "bill_id", "bill_history_id", "action_date", "action", "trans_uid", "trans_update_dt",
-        "action_sequence", "action_code", "action_status", "primary_location",
-        "secondary_location", "ternary_location", "end_status",
+        "bill_id",
+        "bill_history_id",
+        "action_date",
+        "action",
+        "trans_uid",
+        "trans_update_dt",
+        "action_sequence",
+        "action_code",
+        "action_status",
+        "primary_location",
+        "secondary_location",
+        "ternary_location",
+        "end_status",
     ],
     "BILL_VERSION_TBL": [
-        "bill_version_id", "bill_id", "version_num", "bill_version_action_date",
-        "bill_version_action", "request_num", "subject", "vote_required", "appropriation",
-        "fiscal_committee", "local_program", "substantive_changes", "urgency", "taxlevy",
-        "bill_xml", "active_flg", "trans_uid", "trans_update",
+        "bill_version_id",
+        "bill_id",
+        "version_num",
+        "bill_version_action_date",
+        "bill_version_action",
+        "request_num",
+        "subject",
+        "vote_required",
+        "appropriation",
+        "fiscal_committee",
+        "local_program",
+        "substantive_changes",
+        "urgency",
+        "taxlevy",
+        "bill_xml",
+        "active_flg",
+        "trans_uid",
+        "trans_update",
     ],
     "BILL_VERSION_AUTHORS_TBL": [
-        "bill_version_id", "type", "house", "name", "contribution", "committee_members",
-        "active_flg", "trans_uid", "trans_update", "primary_author_flg",
+        "bill_version_id",
+        "type",
+        "house",
+        "name",
+        "contribution",
+        "committee_members",
+        "active_flg",
+        "trans_uid",
+        "trans_update",
+        "primary_author_flg",
     ],
 }
 
@@ -59,8 +106,11 @@ STATUS = {"chaptered": "enacted", "vetoed": "vetoed"}
 
 # CA history text (pubinfo BILL_HISTORY_TBL of AB 831, SB 275 in 2025-26).
 RULES = rules(
-    (r"withdrawn from committee|^from printer|inactive file|^ordered to|consent calendar\.?$"
-     r"|^coauthors|^joint rule|pending\.$", []),
+    (
+        r"withdrawn from committee|^from printer|inactive file|^ordered to|consent calendar\.?$"
+        r"|^coauthors|^joint rule|pending\.$",
+        [],
+    ),
     (r"consideration of governor's veto|vetoed by (the )?governor", ["executive-veto"]),
     (r"chaptered by secretary of state", ["became-law"]),
     (r"approved by (the )?governor", ["executive-signature"]),
@@ -76,6 +126,7 @@ RULES = rules(
     (r"hearing|suspense file", ["hearing"]),
     (r"re-?referred to com|referred to com|to com\. on .* for assignment", ["referral-committee"]),
 )
+
 
 def _dialect() -> type[csv.Dialect]:
     class Pubinfo(csv.Dialect):
@@ -165,16 +216,27 @@ def _int(value: str | None) -> int:
 
 def _actions(rows: list[dict]) -> list[ActionRecord]:
     actions: list[ActionRecord] = []
-    ordered = sorted(rows, key=lambda r: (r["action_date"] or "", _int(r["action_sequence"]),
-                                          _int(r["bill_history_id"])))
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            r["action_date"] or "",
+            _int(r["action_sequence"]),
+            _int(r["bill_history_id"]),
+        ),
+    )
     for row in ordered:
         date, text = parse_date(row["action_date"]), clean(row["action"])
         if date is None or not text:
             continue  # nothing to store; the bill's other actions still count
-        actions.append(ActionRecord(
-            date=date, description=text, organization=chamber_from_text(row["primary_location"]),
-            classification=classify(text, RULES), order=len(actions),
-        ))
+        actions.append(
+            ActionRecord(
+                date=date,
+                description=text,
+                organization=chamber_from_text(row["primary_location"]),
+                classification=classify(text, RULES),
+                order=len(actions),
+            )
+        )
     return actions
 
 
@@ -182,22 +244,29 @@ def _sponsors(rows: list[dict]) -> list[SponsorRecord]:
     sponsors = []
     for row in rows:
         contribution = (row["contribution"] or "").upper()
-        sponsors.append(SponsorRecord(
-            name=clean(row["name"]),
-            classification="primary" if contribution == "LEAD_AUTHOR" else "cosponsor",
-            entity_type="organization" if (row["type"] or "").lower() == "committee" else "person",
-        ))
+        sponsors.append(
+            SponsorRecord(
+                name=clean(row["name"]),
+                classification="primary" if contribution == "LEAD_AUTHOR" else "cosponsor",
+                entity_type="organization"
+                if (row["type"] or "").lower() == "committee"
+                else "person",
+            )
+        )
     return [s for s in sponsors if s.name]
 
 
 def _ordered_versions(rows: list[dict]) -> list[dict]:
     # pubinfo numbers versions downwards from 99 (Introduced): the oldest has the highest number.
-    return sorted(rows, key=lambda r: (r["bill_version_action_date"] or "",
-                                       -_int(r["version_num"])))
+    return sorted(
+        rows, key=lambda r: (r["bill_version_action_date"] or "", -_int(r["version_num"]))
+    )
 
 
 def _versions(
-    rows: list[dict], lobs: dict[str, Path], bill_id: str,
+    rows: list[dict],
+    lobs: dict[str, Path],
+    bill_id: str,
     known_text: Callable[[str], str | None] | None,
 ) -> list[VersionRecord]:
     from billwatch.text import caml_to_text, diff_versions
@@ -217,7 +286,9 @@ def _versions(
             note=version_note(row["bill_version_action"]),
             date=parse_date(row["bill_version_action_date"]),
             url=LEGINFO_URL.format(bill_id=bill_id) + f"#{row['bill_version_id']}",
-            media_type="application/xml", text=clean_text, source_key=row["bill_version_id"],
+            media_type="application/xml",
+            text=clean_text,
+            source_key=row["bill_version_id"],
         )
         if previous:
             with_text(record, diff_versions(previous, clean_text))
@@ -239,7 +310,8 @@ def bill_record(
     versions = _ordered_versions(tables.versions.get(bill_id, []))
     latest = versions[-1] if versions else {}
     return BillRecord(
-        jurisdiction="CA", session=session,
+        jurisdiction="CA",
+        session=session,
         identifier=f"{bill['measure_type'].upper()} {_int(bill['measure_num'])}",
         title=clean(latest.get("subject")),
         status=STATUS.get((bill["current_status"] or "").lower()),
@@ -247,10 +319,14 @@ def bill_record(
         versions=_versions(versions, tables.lobs, bill_id, known_text),
         actions=_actions(tables.history.get(bill_id, [])),
         sponsors=_sponsors(tables.authors.get(latest.get("bill_version_id") or "", [])),
-        extras={"ca_pubinfo": {
-            "bill_id": bill_id, "measure_state": bill["measure_state"],
-            "current_status": bill["current_status"], "chapter_num": bill["chapter_num"],
-        }},
+        extras={
+            "ca_pubinfo": {
+                "bill_id": bill_id,
+                "measure_state": bill["measure_state"],
+                "current_status": bill["current_status"],
+                "chapter_num": bill["chapter_num"],
+            }
+        },
     )
 
 

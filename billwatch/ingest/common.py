@@ -85,8 +85,16 @@ _NOTES: list[tuple[re.Pattern[str], str]] = [
 def version_note(raw: str | None) -> str:
     """OCD version note for a source's label ("Comm Sub" -> "Amended", "ENR" -> "Enrolled")."""
     label = " ".join((raw or "").split())
-    short = {"INT": "Introduced", "AMD": "Amended", "ENR": "Enrolled", "CHP": "Chaptered",
-             "ENG": "Engrossed", "IH": "Introduced", "IS": "Introduced", "ENR.": "Enrolled"}
+    short = {
+        "INT": "Introduced",
+        "AMD": "Amended",
+        "ENR": "Enrolled",
+        "CHP": "Chaptered",
+        "ENG": "Engrossed",
+        "IH": "Introduced",
+        "IS": "Introduced",
+        "ENR.": "Enrolled",
+    }
     if label.upper() in short:
         return short[label.upper()]
     for pattern, note in _NOTES:
@@ -96,12 +104,23 @@ def version_note(raw: str | None) -> str:
 
 
 def chamber_from_text(text: str) -> str | None:
-    """"upper"/"lower"/"legislature" from a chamber name or code ("Senate", "H", "ASSEMBLY")."""
+    """ "upper"/"lower"/"legislature" from a chamber name or code ("Senate", "H", "ASSEMBLY")."""
     value = (text or "").strip().upper()
     if value in {"S", "SENATE", "UPPER", "SEN"}:
         return "upper"
-    if value in {"H", "A", "HOUSE", "ASSEMBLY", "LOWER", "REP", "ASM", "HOUSE OF REPRESENTATIVES",
-                 "HOUSE OF DELEGATES", "GENERAL ASSEMBLY", "STATE ASSEMBLY"}:
+    if value in {
+        "H",
+        "A",
+        "HOUSE",
+        "ASSEMBLY",
+        "LOWER",
+        "REP",
+        "ASM",
+        "HOUSE OF REPRESENTATIVES",
+        "HOUSE OF DELEGATES",
+        "GENERAL ASSEMBLY",
+        "STATE ASSEMBLY",
+    }:
         return "lower"
     if value in {"J", "JOINT", "JNT", "L", "LEGISLATURE"}:
         return "legislature"

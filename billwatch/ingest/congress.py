@@ -41,11 +41,16 @@ RULES = rules(
     (r"signed by (the )?president", ["executive-signature"]),
     (r"became public law", ["became-law"]),
     (r"^introduced in", ["introduction"]),
-    (r"passed (the )?(senate|house)|passed/agreed to in|agreed to in the (senate|house)"
-     r"|on passage passed", ["passage"]),
-    (r"ordered to be reported|reported (\((amended|without amendment)\) )?by|reported to (the )?"
-     r"(senate|house)|reported (with|without) amendment",
-     ["committee-passage"]),
+    (
+        r"passed (the )?(senate|house)|passed/agreed to in|agreed to in the (senate|house)"
+        r"|on passage passed",
+        ["passage"],
+    ),
+    (
+        r"ordered to be reported|reported (\((amended|without amendment)\) )?by|reported to (the )?"
+        r"(senate|house)|reported (with|without) amendment",
+        ["committee-passage"],
+    ),
     (r"hearings held", ["hearing"]),
     (r"referred to", ["referral-committee"]),
 )
@@ -90,18 +95,26 @@ def _actions(bill: etree._Element) -> list[ActionRecord]:
         if date is None or not text:
             continue  # BILLSTATUS pads lists with empty items
         kind = _text(item, "type")
-        actions.append(ActionRecord(
-            date=date, description=text, organization=_chamber(item),
-            classification=TYPE_CLASSES.get(kind) or classify(text, RULES), order=order,
-        ))
+        actions.append(
+            ActionRecord(
+                date=date,
+                description=text,
+                organization=_chamber(item),
+                classification=TYPE_CLASSES.get(kind) or classify(text, RULES),
+                order=order,
+            )
+        )
     return actions
 
 
 def _person(item: etree._Element, kind: str) -> SponsorRecord:
     name = " ".join(p for p in (_text(item, "firstName"), _text(item, "lastName")) if p)
     bioguide = _text(item, "bioguideId")
-    return SponsorRecord(name=name or _text(item, "fullName"), classification=kind,
-                         person_ref=f"bioguide:{bioguide}" if bioguide else None)
+    return SponsorRecord(
+        name=name or _text(item, "fullName"),
+        classification=kind,
+        person_ref=f"bioguide:{bioguide}" if bioguide else None,
+    )
 
 
 def _versions(bill: etree._Element) -> list[VersionRecord]:
@@ -112,11 +125,15 @@ def _versions(bill: etree._Element) -> list[VersionRecord]:
             continue
         url = next((u for u in urls if u.endswith(".xml")), urls[0])
         match = re.search(r"(BILLS-[0-9a-z]+)", url)
-        versions.append(VersionRecord(
-            note=version_note(_text(item, "type")), date=parse_date(_text(item, "date")),
-            url=url, media_type="application/xml" if url.endswith(".xml") else None,
-            source_key=match.group(1) if match else None,
-        ))
+        versions.append(
+            VersionRecord(
+                note=version_note(_text(item, "type")),
+                date=parse_date(_text(item, "date")),
+                url=url,
+                media_type="application/xml" if url.endswith(".xml") else None,
+                source_key=match.group(1) if match else None,
+            )
+        )
     return versions
 
 
@@ -131,24 +148,31 @@ def parse_billstatus(xml: bytes) -> BillRecord:
     congress = _text(bill, "congress")
     if not (number and kind and congress):
         raise ParseError("BILLSTATUS bill lacks its number, type or congress")
-    subjects = [clean(s.text) for s in bill.findall("subjects//legislativeSubjects/item/name")
-                if s.text]
+    subjects = [
+        clean(s.text) for s in bill.findall("subjects//legislativeSubjects/item/name") if s.text
+    ]
     policy = _text(bill, "policyArea/name")
     chamber = "house" if kind.upper().startswith("H") else "senate"
     sponsors = [_person(i, "primary") for i in bill.findall("sponsors/item")]
     sponsors += [_person(i, "cosponsor") for i in bill.findall("cosponsors/item")]
     return BillRecord(
-        jurisdiction="US", session=str(int(congress)),
-        identifier=normalise_identifier(f"{kind}{number}"), title=_text(bill, "title"),
+        jurisdiction="US",
+        session=str(int(congress)),
+        identifier=normalise_identifier(f"{kind}{number}"),
+        title=_text(bill, "title"),
         classification=["resolution" if "RES" in kind.upper() else "bill"],
         # Sorted: the store merges subjects as a sorted set, so any other order reads as a change.
         subjects=sorted({*([policy] if policy else []), *subjects}),
-        source_urls=[CONGRESS_URL.format(congress=int(congress), chamber=chamber,
-                                         number=number)],
-        versions=_versions(bill), actions=_actions(bill),
+        source_urls=[CONGRESS_URL.format(congress=int(congress), chamber=chamber, number=number)],
+        versions=_versions(bill),
+        actions=_actions(bill),
         sponsors=[s for s in sponsors if s.name],
-        extras={"congress": {"originChamber": _text(bill, "originChamber"),
-                             "updateDate": _text(bill, "updateDate")}},
+        extras={
+            "congress": {
+                "originChamber": _text(bill, "originChamber"),
+                "updateDate": _text(bill, "updateDate"),
+            }
+        },
     )
 
 
@@ -163,10 +187,13 @@ def _bill_xml_root(xml: bytes) -> etree._Element:
     root = _parse(xml, "bill")
     name = etree.QName(root)
     classic = not name.namespace and any(
-        child.tag in ("legis-body", "resolution-body", "form") for child in root)
+        child.tag in ("legis-body", "resolution-body", "form") for child in root
+    )
     if not (str(root.tag).startswith(USLM) or classic):
-        raise ParseError("unknown format: neither BILLSTATUS nor USLM or bill.dtd bill XML"
-                         f" (root <{name.localname}>)")
+        raise ParseError(
+            "unknown format: neither BILLSTATUS nor USLM or bill.dtd bill XML"
+            f" (root <{name.localname}>)"
+        )
     return root
 
 
@@ -183,8 +210,10 @@ def _key_parts(root: etree._Element) -> tuple[str, str, str, str, str]:
     if title_match:
         congress, kind, number, stage = title_match.groups()[:4]
         return congress, re.sub(r"[^a-z]", "", kind.lower()), number, stage.lower(), title
-    raise ParseError("cannot tell which bill this is: no citableAs and no '<congress> <type>"
-                     " <number> <stage>:' title")
+    raise ParseError(
+        "cannot tell which bill this is: no citableAs and no '<congress> <type>"
+        " <number> <stage>:' title"
+    )
 
 
 def uslm_bill_key(xml: bytes) -> tuple[str, str, str]:
@@ -214,8 +243,11 @@ def parse_uslm(xml: bytes) -> VersionRecord:
     except DocumentError as exc:
         raise ParseError(str(exc)) from exc
     version = VersionRecord(
-        note=version_note(stage or stage_code), date=max(_dates(root), default=None),
-        url=GOVINFO_XML.format(key=key), media_type="application/xml", source_key=key,
+        note=version_note(stage or stage_code),
+        date=max(_dates(root), default=None),
+        url=GOVINFO_XML.format(key=key),
+        media_type="application/xml",
+        source_key=key,
     )
     return with_text(version, extracted)
 
@@ -225,5 +257,4 @@ def is_billstatus(xml: bytes) -> bool:
     return b"<billStatus" in xml[:2000]
 
 
-__all__ = ["chamber_from_text", "is_billstatus", "parse_billstatus", "parse_uslm",
-           "uslm_bill_key"]
+__all__ = ["chamber_from_text", "is_billstatus", "parse_billstatus", "parse_uslm", "uslm_bill_key"]

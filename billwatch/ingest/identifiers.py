@@ -9,7 +9,7 @@ _IDENTIFIER = re.compile(r"^([A-Z]+)0*(\d+)([A-Z]*)$")
 
 
 def normalise_identifier(raw: str) -> str:
-    """"AB50", "A.B. 50" -> "AB 50"; "hr21", "H.R. 21" -> "HR 21"; "HB0001" -> "HB 1"."""
+    """ "AB50", "A.B. 50" -> "AB 50"; "hr21", "H.R. 21" -> "HR 21"; "HB0001" -> "HB 1"."""
     compact = re.sub(r"[\s.\-_]+", "", raw or "").upper()
     match = _IDENTIFIER.match(compact)
     if not match:

@@ -49,8 +49,11 @@ def collect(path: Path, suffixes: Iterable[str], stack: ExitStack) -> list[Input
     if not path.exists():
         raise ParseError("no such file or folder")
     if path.is_dir():
-        return [_file(p, p.relative_to(path).as_posix()) for p in sorted(path.rglob("*"))
-                if p.is_file() and _wanted(p.relative_to(path).as_posix(), wanted)]
+        return [
+            _file(p, p.relative_to(path).as_posix())
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and _wanted(p.relative_to(path).as_posix(), wanted)
+        ]
     if path.suffix.lower() == ".zip":
         return zip_members(path, wanted, stack)
     return [_file(path)]
@@ -79,8 +82,9 @@ def load_json(data: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise ParseError(f"not UTF-8 text: {exc}") from exc
     except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON: {exc.msg} at line {exc.lineno}"
-                         f" column {exc.colno}") from exc
+        raise ParseError(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
 
 
 def load_yaml(data: bytes) -> Any:

@@ -42,35 +42,111 @@ from billwatch.records import (
 
 # LegiScan state_id -> code (static table state.csv: alphabetical, 51 DC, 52 US Congress).
 STATE_CODES = [
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
-    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
-    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
-    "WI", "WY", "DC", "US",
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "DC",
+    "US",
 ]
 
 BILL_TYPES = {
-    "B": "bill", "R": "resolution", "CR": "concurrent resolution", "JR": "joint resolution",
-    "JRCA": "constitutional amendment", "CA": "constitutional amendment", "EO": "executive order",
-    "M": "memorial", "JM": "joint memorial", "CM": "concurrent memorial", "P": "proclamation",
-    "C": "commendation", "CL": "claim",
+    "B": "bill",
+    "R": "resolution",
+    "CR": "concurrent resolution",
+    "JR": "joint resolution",
+    "JRCA": "constitutional amendment",
+    "CA": "constitutional amendment",
+    "EO": "executive order",
+    "M": "memorial",
+    "JM": "joint memorial",
+    "CM": "concurrent memorial",
+    "P": "proclamation",
+    "C": "commendation",
+    "CL": "claim",
 }
 
 # progress.csv event codes -> OCD classifications.
 PROGRESS = {
-    1: ["introduction"], 2: ["passage"], 3: ["passage"], 4: ["became-law"],
-    5: ["executive-veto"], 6: ["failure"], 7: ["veto-override-passage"],
-    8: ["executive-signature", "became-law"], 9: ["referral-committee"],
-    10: ["committee-passage"], 11: ["committee-failure"], 12: ["filing"],
+    1: ["introduction"],
+    2: ["passage"],
+    3: ["passage"],
+    4: ["became-law"],
+    5: ["executive-veto"],
+    6: ["failure"],
+    7: ["veto-override-passage"],
+    8: ["executive-signature", "became-law"],
+    9: ["referral-committee"],
+    10: ["committee-passage"],
+    11: ["committee-failure"],
+    12: ["filing"],
 }
 
 # bill.status codes as stages; 1 (Introduced) is left to the actions, which say whether the bill
 # is already in committee. Older datasets leave history chambers blank, so the actions alone
 # cannot tell one chamber's passage from two.
-STATUS = {2: "passed one chamber", 3: "passed both chambers", 4: "enacted", 5: "vetoed",
-          6: "failed"}
+STATUS = {
+    2: "passed one chamber",
+    3: "passed both chambers",
+    4: "enacted",
+    5: "vetoed",
+    6: "failed",
+}
 
-PARTIES = {"D": "Democratic", "R": "Republican", "I": "Independent", "G": "Green",
-           "L": "Libertarian", "N": "Nonpartisan"}
+PARTIES = {
+    "D": "Democratic",
+    "R": "Republican",
+    "I": "Independent",
+    "G": "Green",
+    "L": "Libertarian",
+    "N": "Nonpartisan",
+}
 # party_id and role_id for records that give only the ids (older XML datasets).
 PARTY_IDS = {1: "D", 2: "R", 3: "I", 4: "G", 5: "L", 6: "N"}
 ROLE_IDS = {1: "Rep", 2: "Sen", 3: "Jnt"}
@@ -104,8 +180,19 @@ def unwrap(payload: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 # Containers of the older XML datasets whose children repeat (<history><step>...).
-_XML_LISTS = {"history", "progress", "sponsors", "texts", "subjects", "votes", "calendar",
-              "sasts", "amendments", "supplements", "referrals"}
+_XML_LISTS = {
+    "history",
+    "progress",
+    "sponsors",
+    "texts",
+    "subjects",
+    "votes",
+    "calendar",
+    "sasts",
+    "amendments",
+    "supplements",
+    "referrals",
+}
 
 
 def _xml_value(el: etree._Element) -> Any:
@@ -170,14 +257,22 @@ def _chamber(entry: dict[str, Any]) -> str | None:
 def _actions(bill: dict[str, Any]) -> list[ActionRecord]:
     actions: list[ActionRecord] = []
     # A history row without a date or text says nothing we could store; the rest still count.
-    history = [entry for entry in bill.get("history") or []
-               if parse_date(entry.get("date")) and clean(entry.get("action"))]
+    history = [
+        entry
+        for entry in bill.get("history") or []
+        if parse_date(entry.get("date")) and clean(entry.get("action"))
+    ]
     for order, entry in enumerate(history):
         text = clean(entry.get("action"))
-        actions.append(ActionRecord(
-            date=parse_date(entry["date"]) or dt.date.min, description=text,
-            organization=_chamber(entry), classification=classify(text, RULES), order=order,
-        ))
+        actions.append(
+            ActionRecord(
+                date=parse_date(entry["date"]) or dt.date.min,
+                description=text,
+                organization=_chamber(entry),
+                classification=classify(text, RULES),
+                order=order,
+            )
+        )
     _apply_progress(actions, history, bill.get("progress") or [])
     return actions
 
@@ -206,12 +301,14 @@ def _sponsors(bill: dict[str, Any]) -> list[SponsorRecord]:
         # 1 primary, 2 co-sponsor, 3 joint sponsor; 0 (unspecified): the first listed is primary.
         primary = kind in (1, 3) or (kind == 0 and index == 0)
         committee = bool(entry.get("committee_sponsor"))
-        sponsors.append(SponsorRecord(
-            name=clean(entry.get("name")),
-            classification="primary" if primary else "cosponsor",
-            entity_type="organization" if committee else "person",
-            person_ref=f"legiscan:{entry['people_id']}" if entry.get("people_id") else None,
-        ))
+        sponsors.append(
+            SponsorRecord(
+                name=clean(entry.get("name")),
+                classification="primary" if primary else "cosponsor",
+                entity_type="organization" if committee else "person",
+                person_ref=f"legiscan:{entry['people_id']}" if entry.get("people_id") else None,
+            )
+        )
     return sponsors
 
 
@@ -230,8 +327,16 @@ def is_bill_version(text: dict[str, Any]) -> bool:
 
 # LegiScan numbers congressional measures its own way (HB 21 for H.R. 21, HR 5 for H.Res. 5);
 # congress.gov and govinfo, and so BILLSTATUS, name them as below.
-US_PREFIXES = {"HB": "HR", "SB": "S", "HR": "HRES", "SR": "SRES", "HJR": "HJRES",
-               "SJR": "SJRES", "HCR": "HCONRES", "SCR": "SCONRES"}
+US_PREFIXES = {
+    "HB": "HR",
+    "SB": "S",
+    "HR": "HRES",
+    "SR": "SRES",
+    "HJR": "HJRES",
+    "SJR": "SJRES",
+    "HCR": "HCONRES",
+    "SCR": "SCONRES",
+}
 
 
 def identifier_of(state: str, bill_number: str) -> str:
@@ -245,8 +350,10 @@ def identifier_of(state: str, bill_number: str) -> str:
 
 def _placeholder_version(text: dict[str, Any]) -> VersionRecord:
     return VersionRecord(
-        note=version_note(text.get("type")), date=parse_date(text.get("date")),
-        url=text.get("url") or text.get("state_link"), media_type=text.get("mime"),
+        note=version_note(text.get("type")),
+        date=parse_date(text.get("date")),
+        url=text.get("url") or text.get("state_link"),
+        media_type=text.get("mime"),
         source_key=str(text["doc_id"]) if text.get("doc_id") else None,
     )
 
@@ -260,16 +367,20 @@ def parse_bill(bill: dict[str, Any]) -> BillRecord:
     session, session_name = session_of(bill)
     legiscan = {key: bill.get(key) for key in ("bill_id", "change_hash", "session_id", "status")}
     return BillRecord(
-        jurisdiction=_state(bill), session=session, session_name=session_name,
+        jurisdiction=_state(bill),
+        session=session,
+        session_name=session_name,
         identifier=identifier_of(_state(bill), bill_number),
         title=clean(bill.get("title") or bill.get("description")),
         classification=[BILL_TYPES.get(str(bill.get("bill_type") or "B"), "bill")],
-        subjects=sorted({s["subject_name"] for s in bill.get("subjects") or []
-                         if s.get("subject_name")}),
+        subjects=sorted(
+            {s["subject_name"] for s in bill.get("subjects") or [] if s.get("subject_name")}
+        ),
         status=STATUS.get(int(bill.get("status") or 0)),
         source_urls=[u for u in (bill.get("url"), bill.get("state_link")) if u],
         versions=[_placeholder_version(t) for t in bill.get("texts") or [] if is_bill_version(t)],
-        actions=_actions(bill), sponsors=_sponsors(bill),
+        actions=_actions(bill),
+        sponsors=_sponsors(bill),
         extras={"legiscan": legiscan, "description": clean(bill.get("description"))},
     )
 
@@ -314,14 +425,26 @@ def parse_person(person: dict[str, Any]) -> PersonRecord:
     party = person.get("party") or PARTY_IDS.get(_int(person.get("party_id")), "")
     role = person.get("role") or ROLE_IDS.get(_int(person.get("role_id")), "")
     return PersonRecord(
-        jurisdiction=_state(person), name=clean(require(person, "name", "person")),
+        jurisdiction=_state(person),
+        name=clean(require(person, "name", "person")),
         source_key=f"legiscan:{people_id}",
         party=PARTIES.get(party, party or None),
         chamber=chamber_from_text(role),
         district=re.sub(r"^[A-Z]{1,3}-0*", "", district) or None,
-        extras={"legiscan": {k: person.get(k) for k in (
-            "people_id", "person_hash", "committee_sponsor", "committee_id", "votesmart_id",
-            "ballotpedia") if person.get(k) not in (None, "", 0, "0")}},
+        extras={
+            "legiscan": {
+                k: person.get(k)
+                for k in (
+                    "people_id",
+                    "person_hash",
+                    "committee_sponsor",
+                    "committee_id",
+                    "votesmart_id",
+                    "ballotpedia",
+                )
+                if person.get(k) not in (None, "", 0, "0")
+            }
+        },
     )
 
 
@@ -339,14 +462,15 @@ def parse_committee_person(person: dict[str, Any]) -> CommitteeRecord | None:
     if not person.get("committee_sponsor"):
         return None
     return CommitteeRecord(
-        jurisdiction=_state(person), name=clean(require(person, "name", "person")),
+        jurisdiction=_state(person),
+        name=clean(require(person, "name", "person")),
         chamber=chamber_from_text(person.get("role", "")),
         source_key=f"legiscan-committee:{person.get('committee_id') or person['people_id']}",
     )
 
 
 def _clock(value: Any) -> dt.time:
-    """"09:00", "13:30:00" or "1:30 PM" as a time; midnight when absent or unreadable."""
+    """ "09:00", "13:30:00" or "1:30 PM" as a time; midnight when absent or unreadable."""
     match = re.match(r"\s*(\d{1,2}):(\d{2})(?::\d{2})?\s*([AaPp])?", str(value or ""))
     if not match:
         return dt.time()
@@ -374,15 +498,23 @@ def parse_calendar(bill: dict[str, Any]) -> list[EventRecord]:
         start = dt.datetime.combine(day, _clock(entry.get("time")))
         name = clean(entry.get("description")) or "Committee hearing"
         match = re.match(r"(House|Senate|Assembly|Joint)\s+(.*?)(\s+Hearing)?$", name, re.I)
-        events.append(EventRecord(
-            jurisdiction=_state(bill),
-            # One event per bill and sitting: LegiScan lists each bill's hearings separately.
-            source_key=f"legiscan:{bill.get('bill_id')}:{start.isoformat()}",
-            name=name, start_time=local_time(start, _state(bill)),
-            committee=clean(match.group(2)) if match else None,
-            chamber=chamber_from_text(match.group(1)) if match else None,
-            location=clean(entry.get("location")) or None,
-            agenda=[AgendaItemRecord(bill_identifier=identifier, session=record_session,
-                                     description=clean(bill.get("title")))],
-        ))
+        events.append(
+            EventRecord(
+                jurisdiction=_state(bill),
+                # One event per bill and sitting: LegiScan lists each bill's hearings separately.
+                source_key=f"legiscan:{bill.get('bill_id')}:{start.isoformat()}",
+                name=name,
+                start_time=local_time(start, _state(bill)),
+                committee=clean(match.group(2)) if match else None,
+                chamber=chamber_from_text(match.group(1)) if match else None,
+                location=clean(entry.get("location")) or None,
+                agenda=[
+                    AgendaItemRecord(
+                        bill_identifier=identifier,
+                        session=record_session,
+                        description=clean(bill.get("title")),
+                    )
+                ],
+            )
+        )
     return events

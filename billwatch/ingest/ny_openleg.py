@@ -89,9 +89,11 @@ def _version(result: dict[str, Any], amendment: dict[str, Any]) -> VersionRecord
     if not html and "<pre" in plain[:2000].lower():
         html = plain
     version = VersionRecord(
-        note="Amended" if letter else "Introduced", date=parse_date(amendment.get("publishDate")),
+        note="Amended" if letter else "Introduced",
+        date=parse_date(amendment.get("publishDate")),
         url=PUBLIC_URL.format(session=result["session"], print_no=print_no),
-        media_type="text/html" if html else "text/plain", source_key=print_no,
+        media_type="text/html" if html else "text/plain",
+        source_key=print_no,
     )
     from billwatch.text import html_to_text, plain_text_to_text
 
@@ -106,10 +108,15 @@ def _actions(result: dict[str, Any]) -> list[ActionRecord]:
         date, text = parse_date(item.get("date")), clean(item.get("text"))
         if date is None or not text:
             continue  # nothing to store; the bill's other actions still count
-        actions.append(ActionRecord(
-            date=date, description=text, organization=chamber_from_text(item.get("chamber", "")),
-            classification=classify(text, RULES), order=int(item.get("sequenceNo") or order),
-        ))
+        actions.append(
+            ActionRecord(
+                date=date,
+                description=text,
+                organization=chamber_from_text(item.get("chamber", "")),
+                classification=classify(text, RULES),
+                order=int(item.get("sequenceNo") or order),
+            )
+        )
     return actions
 
 
@@ -153,23 +160,33 @@ def parse_bill(result: dict[str, Any]) -> BillRecord:
     if not amendments:
         raise ParseError(f"bill {base} has no amendments (text versions)")
     active_letter = result.get("activeVersion") or ""
-    active = next((a for a in amendments if (a.get("version") or "") == active_letter),
-                  amendments[-1])
+    active = next(
+        (a for a in amendments if (a.get("version") or "") == active_letter), amendments[-1]
+    )
     status = result.get("status") or {}
     return BillRecord(
-        jurisdiction="NY", session=session_of(result), identifier=normalise_identifier(base),
+        jurisdiction="NY",
+        session=session_of(result),
+        identifier=normalise_identifier(base),
         title=clean(result.get("title")).lstrip("@"),
-        classification=["resolution" if (result.get("billType") or {}).get("resolution")
-                        else "bill"],
+        classification=[
+            "resolution" if (result.get("billType") or {}).get("resolution") else "bill"
+        ],
         status=_status(result),
         source_urls=[PUBLIC_URL.format(session=result["session"], print_no=base)],
         versions=[_version(result, a) for a in amendments],
-        actions=_actions(result), sponsors=_sponsors(result, active),
-        extras={"ny_openleg": {
-            "printNo": result.get("printNo"), "activeVersion": active_letter,
-            "statusType": status.get("statusType"), "statusDesc": status.get("statusDesc"),
-            "committee": status.get("committeeName"),
-        }, "description": clean(result.get("summary"))},
+        actions=_actions(result),
+        sponsors=_sponsors(result, active),
+        extras={
+            "ny_openleg": {
+                "printNo": result.get("printNo"),
+                "activeVersion": active_letter,
+                "statusType": status.get("statusType"),
+                "statusDesc": status.get("statusDesc"),
+                "committee": status.get("committeeName"),
+            },
+            "description": clean(result.get("summary")),
+        },
     )
 
 
@@ -197,17 +214,24 @@ def parse_agendas(result: dict[str, Any]) -> list[EventRecord]:
             if start is None:
                 continue
             name = clean(committee.get("name"))
-            key = (f"ny-agenda:{agenda_id.get('year')}-{agenda_id.get('number')}"
-                   f"-{addendum.get('addendumId') or ''}:{committee.get('chamber')}:{name}")
+            key = (
+                f"ny-agenda:{agenda_id.get('year')}-{agenda_id.get('number')}"
+                f"-{addendum.get('addendumId') or ''}:{committee.get('chamber')}:{name}"
+            )
             bills = _items(addendum.get("bills")) or [{"billId": {"basePrintNo": base}}]
-            events.append(EventRecord(
-                jurisdiction="NY", source_key=key, name=f"{name} committee meeting",
-                start_time=local_time(start, "NY"), committee=name,
-                chamber=chamber_from_text(committee.get("chamber", "")),
-                location=clean(meeting.get("location")) or None,
-                description=clean(meeting.get("notes")),
-                agenda=[_agenda_item(item, result) for item in bills],
-            ))
+            events.append(
+                EventRecord(
+                    jurisdiction="NY",
+                    source_key=key,
+                    name=f"{name} committee meeting",
+                    start_time=local_time(start, "NY"),
+                    committee=name,
+                    chamber=chamber_from_text(committee.get("chamber", "")),
+                    location=clean(meeting.get("location")) or None,
+                    description=clean(meeting.get("notes")),
+                    agenda=[_agenda_item(item, result) for item in bills],
+                )
+            )
     return events
 
 

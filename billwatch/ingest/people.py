@@ -37,11 +37,15 @@ def current_entry(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
 def _offices(data: dict[str, Any]) -> list[OfficeRecord]:
     offices = []
     for office in data.get("offices") or []:
-        offices.append(OfficeRecord(
-            classification=office.get("classification") or "primary",
-            address=clean(office.get("address")) or None, voice=office.get("voice"),
-            fax=office.get("fax"), name=office.get("name"),
-        ))
+        offices.append(
+            OfficeRecord(
+                classification=office.get("classification") or "primary",
+                address=clean(office.get("address")) or None,
+                voice=office.get("voice"),
+                fax=office.get("fax"),
+                name=office.get("name"),
+            )
+        )
     return offices
 
 
@@ -61,13 +65,21 @@ def parse_person_yaml(
     today = today or dt.date.today()
     end = parse_date(role.get("end_date"))
     return PersonRecord(
-        jurisdiction=jurisdiction.upper(), name=name, source_key=person_id,
-        party=party.get("name") if party else None, chamber=role.get("type"),
+        jurisdiction=jurisdiction.upper(),
+        name=name,
+        source_key=person_id,
+        party=party.get("name") if party else None,
+        chamber=role.get("type"),
         district=str(role["district"]) if role.get("district") is not None else None,
-        email=data.get("email"), image=data.get("image"),
-        active=end is None or end >= today, offices=_offices(data),
-        extras={key: data[key] for key in ("given_name", "family_name", "ids", "links",
-                                           "other_identifiers") if data.get(key)},
+        email=data.get("email"),
+        image=data.get("image"),
+        active=end is None or end >= today,
+        offices=_offices(data),
+        extras={
+            key: data[key]
+            for key in ("given_name", "family_name", "ids", "links", "other_identifiers")
+            if data.get(key)
+        },
     )
 
 
@@ -79,11 +91,17 @@ def parse_committee_yaml(data: dict[str, Any], jurisdiction: str) -> CommitteeRe
     for member in data.get("members") or []:
         if not isinstance(member, dict) or not member.get("name"):
             raise ParseError(f"committee {data.get('name')!r} has a member without a name")
-        members.append(MembershipRecord(
-            name=clean(member["name"]), role=member.get("role") or "member",
-            person_ref=member.get("person_id"),
-        ))
+        members.append(
+            MembershipRecord(
+                name=clean(member["name"]),
+                role=member.get("role") or "member",
+                person_ref=member.get("person_id"),
+            )
+        )
     return CommitteeRecord(
-        jurisdiction=jurisdiction.upper(), name=clean(require(data, "name", "committee")),
-        chamber=data.get("chamber"), source_key=data.get("id"), members=members,
+        jurisdiction=jurisdiction.upper(),
+        name=clean(require(data, "name", "committee")),
+        chamber=data.get("chamber"),
+        source_key=data.get("id"),
+        members=members,
     )

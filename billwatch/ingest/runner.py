@@ -48,10 +48,15 @@ class IngestStats:
     def rows(self) -> list[tuple[str, int]]:
         """(label, count) rows for the summary table."""
         return [
-            ("files", self.files), ("bills created", self.bills_created),
-            ("bills updated", self.bills_updated), ("bills unchanged", self.bills_unchanged),
-            ("versions added", self.versions_added), ("actions added", self.actions_added),
-            ("people", self.people), ("committees", self.committees), ("events", self.events),
+            ("files", self.files),
+            ("bills created", self.bills_created),
+            ("bills updated", self.bills_updated),
+            ("bills unchanged", self.bills_unchanged),
+            ("versions added", self.versions_added),
+            ("actions added", self.actions_added),
+            ("people", self.people),
+            ("committees", self.committees),
+            ("events", self.events),
             ("errors", len(self.errors)),
         ]
 
@@ -74,8 +79,9 @@ def describe(exc: BaseException) -> str:
 class Ingester:
     """Upserts records for one run and counts what changed."""
 
-    def __init__(self, factory: sessionmaker[Session], source: str,
-                 advance: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], source: str, advance: Callable[[], None] | None = None
+    ) -> None:
         self.factory = factory
         self.source = source
         self.stats = IngestStats()

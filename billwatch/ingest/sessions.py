@@ -21,16 +21,43 @@ import re
 
 # Regular sessions run two years, starting in odd years, except where the value says "even".
 BIENNIAL: dict[str, str] = {
-    "AK": "odd", "CA": "odd", "DE": "odd", "GA": "odd", "IA": "odd", "IL": "odd", "KS": "odd",
-    "ME": "odd", "MA": "odd", "MI": "odd", "MN": "odd", "NC": "odd", "NE": "odd", "NY": "odd",
-    "OH": "odd", "PA": "odd", "SC": "odd", "TN": "odd", "VT": "odd", "WA": "odd", "WI": "odd",
-    "NJ": "even", "DC": "odd",
+    "AK": "odd",
+    "CA": "odd",
+    "DE": "odd",
+    "GA": "odd",
+    "IA": "odd",
+    "IL": "odd",
+    "KS": "odd",
+    "ME": "odd",
+    "MA": "odd",
+    "MI": "odd",
+    "MN": "odd",
+    "NC": "odd",
+    "NE": "odd",
+    "NY": "odd",
+    "OH": "odd",
+    "PA": "odd",
+    "SC": "odd",
+    "TN": "odd",
+    "VT": "odd",
+    "WA": "odd",
+    "WI": "odd",
+    "NJ": "even",
+    "DC": "odd",
 }
 
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)\b", re.I)
 _WORD_ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }
 
 

@@ -22,7 +22,8 @@ from billwatch.records import BillRecord, VersionRecord
 # LegiScan dataset folders in the order that lets each file find what it refers to.
 _LEGISCAN_ORDER = {"people": 0, "bill": 1, "text": 2, "vote": 3}
 _LEGISCAN_KIND = re.compile(
-    rb'"(bill|text|person|roll_call)"\s*:\s*\{|<(bill|text|person|roll_call)>')
+    rb'"(bill|text|person|roll_call)"\s*:\s*\{|<(bill|text|person|roll_call)>'
+)
 
 
 def attach_version(ing: Ingester, bill_id: int, version: VersionRecord, path: str) -> None:
@@ -33,24 +34,35 @@ def attach_version(ing: Ingester, bill_id: int, version: VersionRecord, path: st
             if bill is None:
                 raise ParseError(f"bill {bill_id} vanished")
             if version.text.strip() and any(
-                    v.content_hash == version.content_hash for v in bill.versions):
+                v.content_hash == version.content_hash for v in bill.versions
+            ):
                 return  # the same text again: nothing to write (the common case on a rerun)
-            placeholder = next((v for v in bill.versions if version.source_key
-                                and v.source_key == version.source_key), None)
+            placeholder = next(
+                (
+                    v
+                    for v in bill.versions
+                    if version.source_key and v.source_key == version.source_key
+                ),
+                None,
+            )
             if placeholder is not None:
                 version.url = placeholder.url or version.url
                 version.note = placeholder.note
                 version.date = version.date or placeholder.date
             record = BillRecord(
-                jurisdiction=bill.jurisdiction.code, session=bill.session.identifier,
-                identifier=bill.identifier, classification=list(bill.classification),
-                status=bill.status, versions=[version],
+                jurisdiction=bill.jurisdiction.code,
+                session=bill.session.identifier,
+                identifier=bill.identifier,
+                classification=list(bill.classification),
+                status=bill.status,
+                versions=[version],
             )
             change = upsert_bill(session, record)
         ing.count(change, whole_bill=False)
 
 
 # --- LegiScan ---------------------------------------------------------------------------------
+
 
 def _legiscan_kind(item: Input) -> str:
     parts = item.relpath.lower().split("/")
@@ -70,8 +82,10 @@ def _legiscan_bill_id(ing: Ingester, seen: dict[int, int], legiscan_id: int) -> 
             select(Bill.id).where(Bill.extras["legiscan"]["bill_id"].as_integer() == legiscan_id)
         ).first()
     if found is None:
-        raise ParseError(f"text for LegiScan bill_id {legiscan_id}, which is not stored:"
-                         " ingest its bill file first")
+        raise ParseError(
+            f"text for LegiScan bill_id {legiscan_id}, which is not stored:"
+            " ingest its bill file first"
+        )
     seen[legiscan_id] = found
     return found
 
@@ -131,8 +145,10 @@ def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) 
     elif "roll_call" in payload:
         return  # roll calls are not stored
     else:
-        raise ParseError("unknown format: not a LegiScan bill, text or person file"
-                         f" (top-level keys: {', '.join(list(payload)[:5]) or 'none'})")
+        raise ParseError(
+            "unknown format: not a LegiScan bill, text or person file"
+            f" (top-level keys: {', '.join(list(payload)[:5]) or 'none'})"
+        )
 
 
 def _state_from_path(person: dict, item: Input) -> None:
@@ -146,6 +162,7 @@ def _state_from_path(person: dict, item: Input) -> None:
 
 
 # --- California pubinfo -------------------------------------------------------------------------
+
 
 def _clean_text(version: BillVersion) -> str:
     """A stored version's own text: its text without the words it struck."""
@@ -185,16 +202,18 @@ def _ingest_pubinfo(ing: Ingester, path: Path, total: Callable[[int], None]) -> 
         raise ParseError("expected a pubinfo folder or zip")
 
 
-def _ingest_pubinfo_folder(ing: Ingester, folder: Path, name: str,
-                           total: Callable[[int], None]) -> None:
+def _ingest_pubinfo_folder(
+    ing: Ingester, folder: Path, name: str, total: Callable[[int], None]
+) -> None:
     tables = ca_pubinfo.load_tables(folder)
     ing.stats.files += len(list(folder.rglob("*.dat"))) + len(tables.lobs)
     total(len(tables.bills))
 
     def known_text(version_id: str) -> str | None:
         with ing.factory() as session:
-            row = session.scalars(select(BillVersion).where(BillVersion.source_key == version_id)
-                                  ).first()
+            row = session.scalars(
+                select(BillVersion).where(BillVersion.source_key == version_id)
+            ).first()
             return _clean_text(row) if row is not None and row.text else None
 
     for bill in tables.bills:
@@ -205,6 +224,7 @@ def _ingest_pubinfo_folder(ing: Ingester, folder: Path, name: str,
 
 
 # --- New York Open Legislation ---------------------------------------------------------------
+
 
 def ingest_ny_openleg(ing: Ingester, paths: Sequence[Path], total: Callable[[int], None]) -> None:
     """Open Legislation API v3 bill responses (files or folders of them)."""
@@ -223,6 +243,7 @@ def ingest_ny_openleg(ing: Ingester, paths: Sequence[Path], total: Callable[[int
 
 
 # --- US Congress ------------------------------------------------------------------------------
+
 
 def ingest_congress(ing: Ingester, paths: Sequence[Path], total: Callable[[int], None]) -> None:
     """govinfo BILLSTATUS and bill text XML (files or folders of them)."""
@@ -247,13 +268,22 @@ def _congress_file(ing: Ingester, xml: bytes, name: str) -> None:
         bill = find_bill(session, "US", session_id, identifier)
         bill_id = bill.id if bill is not None else None
     if bill_id is None:
-        ing.bill(BillRecord(jurisdiction="US", session=session_id, identifier=identifier,
-                            title=title, versions=[version]), name)
+        ing.bill(
+            BillRecord(
+                jurisdiction="US",
+                session=session_id,
+                identifier=identifier,
+                title=title,
+                versions=[version],
+            ),
+            name,
+        )
     else:
         attach_version(ing, bill_id, version, name)
 
 
 # --- openstates/people ------------------------------------------------------------------------
+
 
 def _people_jurisdiction(item: Input) -> tuple[str, str] | None:
     parts = Path(item.name.replace(":", "/")).parts  # zip members are "archive.zip:member"
@@ -266,19 +296,25 @@ def ingest_people(ing: Ingester, paths: Sequence[Path], total: Callable[[int], N
     """openstates/people data: `<st>/legislature/*.yml`, `<st>/committees/*.yml` (or files)."""
     # A file named on the command line is read even where its path names no jurisdiction (and
     # is then reported); files found in a folder are read only from those two layouts.
-    inputs = [item for item in collect_all(ing, paths, [".yml", ".yaml"])
-              if item.path in paths or _people_jurisdiction(item)]
+    inputs = [
+        item
+        for item in collect_all(ing, paths, [".yml", ".yaml"])
+        if item.path in paths or _people_jurisdiction(item)
+    ]
     # People first, so committee memberships link to them.
-    inputs.sort(key=lambda item: ((_people_jurisdiction(item) or ("", ""))[1] == "committees",
-                                  item.relpath))
+    inputs.sort(
+        key=lambda item: ((_people_jurisdiction(item) or ("", ""))[1] == "committees", item.relpath)
+    )
     total(len(inputs))
     for item in inputs:
         ing.stats.files += 1
         with ing.guard(item.name):
             where = _people_jurisdiction(item)
             if where is None:
-                raise ParseError("cannot tell the jurisdiction: expected"
-                                 " <state>/legislature/ or <state>/committees/ in the path")
+                raise ParseError(
+                    "cannot tell the jurisdiction: expected"
+                    " <state>/legislature/ or <state>/committees/ in the path"
+                )
             jurisdiction, kind = where
             data = load_yaml(item.read())
             if kind == "committees":
@@ -297,17 +333,22 @@ SOURCES = {
 }
 
 
-def ingest_path(ing: Ingester, source: str, path: Path | Sequence[Path],
-                total: Callable[[int], None]) -> None:
+def ingest_path(
+    ing: Ingester, source: str, path: Path | Sequence[Path], total: Callable[[int], None]
+) -> None:
     """Run one source's ingest on one path or several; unreadable paths are reported errors."""
     paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
     with ing.guard(", ".join(map(str, paths))):
         SOURCES[source](ing, paths, total)
 
 
-def run_ingest(factory: sessionmaker[Session], source: str, path: Path | Sequence[Path],
-               total: Callable[[int], None] | None = None,
-               advance: Callable[[], None] | None = None) -> IngestStats:
+def run_ingest(
+    factory: sessionmaker[Session],
+    source: str,
+    path: Path | Sequence[Path],
+    total: Callable[[int], None] | None = None,
+    advance: Callable[[], None] | None = None,
+) -> IngestStats:
     """Ingest one path or several as `source` ("legiscan", "ca-pubinfo", ...); record the run."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")

@@ -14,16 +14,56 @@ from lxml import etree
 
 from billwatch.text.marked import INSERTED, PLAIN, STRUCK, Marked
 
-_SKIP = frozenset({"metadata", "endorsement", "toc", "attestation", "distribution-code",
-                   "calendar", "congress", "session", "legis-num", "current-chamber", "action",
-                   "associated-doc", "footnote", "pagebreak"})
-_BLOCK = frozenset({
-    "legis-body", "resolution-body", "section", "subsection", "paragraph", "subparagraph",
-    "clause", "subclause", "item", "subitem", "title", "subtitle", "chapter", "subchapter",
-    "part", "subpart", "division", "subdivision", "quoted-block", "legis-type", "official-title",
-    "preamble", "whereas", "resolving-clause", "amendment-block", "continuation-text",
-    "amendment-instruction", "text",
-})
+_SKIP = frozenset(
+    {
+        "metadata",
+        "endorsement",
+        "toc",
+        "attestation",
+        "distribution-code",
+        "calendar",
+        "congress",
+        "session",
+        "legis-num",
+        "current-chamber",
+        "action",
+        "associated-doc",
+        "footnote",
+        "pagebreak",
+    }
+)
+_BLOCK = frozenset(
+    {
+        "legis-body",
+        "resolution-body",
+        "section",
+        "subsection",
+        "paragraph",
+        "subparagraph",
+        "clause",
+        "subclause",
+        "item",
+        "subitem",
+        "title",
+        "subtitle",
+        "chapter",
+        "subchapter",
+        "part",
+        "subpart",
+        "division",
+        "subdivision",
+        "quoted-block",
+        "legis-type",
+        "official-title",
+        "preamble",
+        "whereas",
+        "resolving-clause",
+        "amendment-block",
+        "continuation-text",
+        "amendment-instruction",
+        "text",
+    }
+)
 _CHANGE = {"added": INSERTED, "deleted": STRUCK}
 _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 

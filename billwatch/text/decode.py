@@ -37,7 +37,7 @@ def decode_bytes(data: bytes) -> str:
     encoding = declared_encoding(data)
     for bom, _ in _BOMS:
         if data.startswith(bom):
-            data = data[len(bom):]
+            data = data[len(bom) :]
             break
     candidates = [encoding] if encoding else []
     candidates += ["utf-8", "cp1252"]

@@ -129,8 +129,11 @@ def _pair_lines(out: Marked, old_lines: list[str], new_lines: list[str]) -> None
             if not old.strip():
                 continue
             matcher.set_seq1(old.split())
-            if (matcher.real_quick_ratio() > best and matcher.quick_ratio() > best
-                    and matcher.ratio() > best):
+            if (
+                matcher.real_quick_ratio() > best
+                and matcher.quick_ratio() > best
+                and matcher.ratio() > best
+            ):
                 best, pair = matcher.ratio(), (i, j)
     i, j = pair
     if i < 0:
@@ -144,12 +147,14 @@ def _pair_lines(out: Marked, old_lines: list[str], new_lines: list[str]) -> None
     else:
         _diff_words(out, old_lines[i], new_lines[j])
         out.add("\n")
-    _pair_lines(out, old_lines[i + 1:], new_lines[j + 1:])
+    _pair_lines(out, old_lines[i + 1 :], new_lines[j + 1 :])
 
 
 def _too_big(old_lines: list[str], new_lines: list[str]) -> bool:
-    return any(len(a.split()) * len(b.split()) > MAX_WORD_PAIRS
-               for a, b in zip(old_lines, new_lines, strict=True))
+    return any(
+        len(a.split()) * len(b.split()) > MAX_WORD_PAIRS
+        for a, b in zip(old_lines, new_lines, strict=True)
+    )
 
 
 def _diff_words_block(out: Marked, old_lines: list[str], new_lines: list[str]) -> None:

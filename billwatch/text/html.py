@@ -33,31 +33,89 @@ from billwatch.text.marked import (
     finish,
 )
 
-_SKIP = frozenset({
-    "script", "style", "head", "title", "noscript", "select", "option", "input", "button",
-    "textarea", "nav", "header", "footer", "iframe", "object", "embed", "svg", "label", "map",
-    "area", "menu", "template", "meta", "link",
-})
-_BLOCK = frozenset({
-    "p", "div", "tr", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "tbody", "thead", "tfoot", "blockquote", "center", "hr", "section", "article",
-    "address", "caption", "form", "body", "html", "main", "aside", "figure",
-})
+_SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "head",
+        "title",
+        "noscript",
+        "select",
+        "option",
+        "input",
+        "button",
+        "textarea",
+        "nav",
+        "header",
+        "footer",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "label",
+        "map",
+        "area",
+        "menu",
+        "template",
+        "meta",
+        "link",
+    }
+)
+_BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "tr",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "blockquote",
+        "center",
+        "hr",
+        "section",
+        "article",
+        "address",
+        "caption",
+        "form",
+        "body",
+        "html",
+        "main",
+        "aside",
+        "figure",
+    }
+)
 _CELL = frozenset({"td", "th"})
 _STRUCK_TAGS = frozenset({"s", "strike", "del"})
 _INSERTED_TAGS = frozenset({"u", "ins"})
 _BOLD_TAGS = frozenset({"b", "strong"})
 _FURNITURE_NAME = re.compile(
     r"(?:^|[-_ ])(?:nav|navbar|menu|breadcrumbs?|footer|header|sidebar|skip|toolbar|banner)"
-    r"(?:$|[-_ ])", re.I)
+    r"(?:$|[-_ ])",
+    re.I,
+)
 _VOTE_CELL = re.compile(
     r"^(?:aye|nay|yea|yeas|nays|yes|no|exc|abs|abd|nv|excused|absent|not voting)\b\s*:?\s*\d*$",
-    re.I)
+    re.I,
+)
 _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 _LINE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _NY_MARKUP = re.compile(r"\[\s*<b>\s*<s>|<b>\s*<u>|EXPLANATION--Matter in", re.I)
 _CA_MARKERS = re.compile(
-    r"LEGISLATIVE COUNSEL.S DIGEST|PEOPLE OF THE STATE OF CALIFORNIA|blue_text", re.I)
+    r"LEGISLATIVE COUNSEL.S DIGEST|PEOPLE OF THE STATE OF CALIFORNIA|blue_text", re.I
+)
 _NY_HEADING = re.compile(r"STATE OF NEW YORK")
 _MEMO = re.compile(r"^\W*BILL NUMBER:", re.M)  # the sponsor memo's first heading
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
@@ -103,8 +161,11 @@ def _is_furniture(el: etree._Element) -> bool:
 
 def _number_cell(cell: etree._Element) -> bool:
     """A row's first cell holding only a number, followed by other cells."""
-    return (cell.getprevious() is None and cell.getnext() is not None
-            and bool(_LINE_NUMBER.match(cell.text_content())))
+    return (
+        cell.getprevious() is None
+        and cell.getnext() is not None
+        and bool(_LINE_NUMBER.match(cell.text_content()))
+    )
 
 
 def _is_line_number_cell(cell: etree._Element) -> bool:
@@ -157,8 +218,7 @@ class _Walker:
         finally:
             self.centred -= centred
 
-    def _content(self, el: etree._Element, tag: str, mark: int, *, pre: bool, bold: bool
-                 ) -> None:
+    def _content(self, el: etree._Element, tag: str, mark: int, *, pre: bool, bold: bool) -> None:
         if tag == "br":
             self.out.add("\n")
             return
@@ -220,8 +280,7 @@ class _Walker:
         self.out.add("\n")
 
 
-def layout_fixed_width(text: str, marks: bytearray, *, new_york: bool
-                       ) -> tuple[str, bytearray]:
+def layout_fixed_width(text: str, marks: bytearray, *, new_york: bool) -> tuple[str, bytearray]:
     """Clean a fixed-width block: New York numbers and furniture, then re-flowed paragraphs."""
     numbered = new_york and looks_line_numbered(text)
     if numbered:

@@ -16,23 +16,27 @@ from billwatch.text.marked import STRUCK, mark_codes, sub
 # "     1    Section 1." / "    10  <B>...": the number is right-aligned in six columns, then
 # two spaces before the text.
 _NY_NUMBER = re.compile(r" {0,5}\d{1,3}(?:  |$)")
-_NY_FURNITURE = re.compile("|".join([
-    # The continuation-page header: "        S. 6169--B                          2", and
-    # budget bills' "S. 2505--A   10   A. 3005--A" naming both houses' numbers.
-    r" *[SA]\. \d+(?:--[A-Z])? +\d+(?: +[SA]\. \d+(?:--[A-Z])?)? *",
-    # The footer on each page, then the LBDC document code "LBD10156-05-3".
-    r" *EXPLANATION--Matter in .*",
-    r" *\[ *\] is old law to be omitted\. *",
-    r" *LBD\d{5}-\d{2}-\d *",
-    r" *_{5,} *",
-]))
+_NY_FURNITURE = re.compile(
+    "|".join(
+        [
+            # The continuation-page header: "        S. 6169--B                          2", and
+            # budget bills' "S. 2505--A   10   A. 3005--A" naming both houses' numbers.
+            r" *[SA]\. \d+(?:--[A-Z])? +\d+(?: +[SA]\. \d+(?:--[A-Z])?)? *",
+            # The footer on each page, then the LBDC document code "LBD10156-05-3".
+            r" *EXPLANATION--Matter in .*",
+            r" *\[ *\] is old law to be omitted\. *",
+            r" *LBD\d{5}-\d{2}-\d *",
+            r" *_{5,} *",
+        ]
+    )
+)
 _NUMBERED_LINE = re.compile(r"^ {0,5}(\d{1,3})  +\S", re.M)
 
 
 def looks_line_numbered(text: str) -> bool:
     """True for New York style text: lines numbered 1, 2, 3 ... at the left margin."""
     numbers = [int(m.group(1)) for m in _NUMBERED_LINE.finditer(text)]
-    return any(numbers[i:i + 3] == [1, 2, 3] for i in range(len(numbers) - 2))
+    return any(numbers[i : i + 3] == [1, 2, 3] for i in range(len(numbers) - 2))
 
 
 def strip_ny_layout(text: str, marks: bytearray) -> tuple[str, bytearray]:
@@ -99,7 +103,7 @@ def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, byte
     first_indent: int | None = None  # indent of the current paragraph's first line
     pos = 0
     for i, line in enumerate(text.split("\n")):
-        line_marks = marks[pos:pos + len(line)]
+        line_marks = marks[pos : pos + len(line)]
         pos += len(line) + 1
         indent = _indent(line)
         lead = len(line) - len(line.lstrip())  # characters to drop when the line is joined
@@ -125,17 +129,23 @@ def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, byte
 _HYPHENATED = re.compile(r"[a-z]-$")
 # Words whose hyphen is real even at a line end: "twenty-/five", "self-/employed".
 _KEEP_HYPHEN = re.compile(
-    r"\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|self|quasi)-$", re.I)
+    r"\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|self|quasi)-$", re.I
+)
 
 
-def _join(prev: str, content: str, indent: int, first_indent: int | None,
-          dehyphenate: bool) -> tuple[str, int] | None:
+def _join(
+    prev: str, content: str, indent: int, first_indent: int | None, dehyphenate: bool
+) -> tuple[str, int] | None:
     """How to join a line to the previous one: (separator, characters to cut) or None."""
     if not content or first_indent is None or not prev.strip():
         return None
     tail = prev.rstrip()
-    if (dehyphenate and _HYPHENATED.search(tail) and content[0].islower()
-            and not _KEEP_HYPHEN.search(tail)):
+    if (
+        dehyphenate
+        and _HYPHENATED.search(tail)
+        and content[0].islower()
+        and not _KEEP_HYPHEN.search(tail)
+    ):
         return "", 1
     block = indent <= 1  # California: "to\n</em> add" leaves one space at the margin
     # New York's header hangs at 8/10 columns; California's "  SECTION 1." (2) followed by

@@ -50,7 +50,7 @@ def _cut(text: str, spans: list[Span]) -> str:
     parts, pos = [], 0
     for start, end in spans:
         parts.append(text[pos:start])
-        whole_lines = (start == 0 or text[start - 1] == "\n") and text[end:end + 1] == "\n"
+        whole_lines = (start == 0 or text[start - 1] == "\n") and text[end : end + 1] == "\n"
         pos = end + 1 if whole_lines else end  # a removed line takes its line break along
     parts.append(text[pos:])
     out = re.sub(r"[ \t]{2,}", " ", "".join(parts))
@@ -99,12 +99,14 @@ _ORNAMENT_LINE = re.compile(r"^[•·*]+$", re.M)  # the closing bullet of Misso
 # The key to the markup printed under a bill ("EXPLANATION--Matter in italics ...", Missouri's
 # "EXPLANATION — Matter enclosed in bold-faced brackets [thus] ..."): about the print, not law.
 _EXPLANATION_LINE = re.compile(
-    r"^(?:EXPLANATION\s*[-—–]+\s*Matter\b|NOTE: Matter within\b).*$", re.M | re.I)
+    r"^(?:EXPLANATION\s*[-—–]+\s*Matter\b|NOTE: Matter within\b).*$", re.M | re.I
+)
 _FFFD_SECTION = re.compile(r"\ufffd{1,2}(?=\s*\d)")
 
 
-def _edit(text: str, marks: bytearray, edits: Iterable[tuple[int, int, str]]
-          ) -> tuple[str, bytearray]:
+def _edit(
+    text: str, marks: bytearray, edits: Iterable[tuple[int, int, str]]
+) -> tuple[str, bytearray]:
     """Replace [start, end) ranges (sorted, disjoint); new characters take the first old mark."""
     out: list[str] = []
     out_marks = bytearray()
@@ -122,8 +124,7 @@ def _edit(text: str, marks: bytearray, edits: Iterable[tuple[int, int, str]]
     return "".join(out), out_marks
 
 
-def sub(pattern: re.Pattern[str], repl: str, text: str, marks: bytearray
-        ) -> tuple[str, bytearray]:
+def sub(pattern: re.Pattern[str], repl: str, text: str, marks: bytearray) -> tuple[str, bytearray]:
     """`pattern.sub(repl, text)` (a literal `repl`) that keeps the marks aligned."""
     edits = [(m.start(), m.end(), repl) for m in pattern.finditer(text)]
     if not edits:
@@ -156,7 +157,7 @@ def mark_codes(text: str, marks: bytearray) -> str:
     out: list[str] = []
     pos = 0
     for m in _WHITESPACE.finditer(text):
-        out.append(codes[pos:m.start()])
+        out.append(codes[pos : m.start()])
         out.append(" " * (m.end() - m.start()))
         pos = m.end()
     out.append(codes[pos:])
@@ -185,7 +186,9 @@ def _separate_changes(text: str, marks: bytearray) -> tuple[str, bytearray]:
 
 _OREGON_NOTE = re.compile(
     r"^ *NOTE: Matter within [\s\S]{0,400}?New\s+sections\s+are\s+(?:with)?in\s+"
-    r"(?:\{\s*\+\s*braces\s+and\s+plus\s+signs\s*\+\s*\}\s*\.?|boldfaced\s+type\.)", re.M)
+    r"(?:\{\s*\+\s*braces\s+and\s+plus\s+signs\s*\+\s*\}\s*\.?|boldfaced\s+type\.)",
+    re.M,
+)
 # Oregon's text versions: "{+ new matter +}" and "{- existing law to be omitted -}".
 _BRACE_MARKERS = re.compile(r"\{ *([+-]) *([^{}]*?) *\1 *\}(?: +(?=[.,;:]))?", re.S)
 
@@ -195,7 +198,7 @@ def _brace_markers(text: str, marks: bytearray) -> tuple[str, bytearray]:
     edits = []
     for m in _BRACE_MARKERS.finditer(text):
         mark = INSERTED if m.group(1) == "+" else STRUCK
-        marks[m.start(2):m.end(2)] = bytes([mark]) * (m.end(2) - m.start(2))
+        marks[m.start(2) : m.end(2)] = bytes([mark]) * (m.end(2) - m.start(2))
         edits += [(m.start(), m.start(2), ""), (m.end(2), m.end(), "")]
     return _edit(text, marks, edits) if edits else (text, marks)
 

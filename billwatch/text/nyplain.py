@@ -31,8 +31,9 @@ _BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
 def is_ny_plain(text: str) -> bool:
     """New York plain bill text: numbered lines, or its plain-text header or footer."""
     head = text[:3000]
-    return bool(_SPACED_HEADING.search(head) or _CAPS_CONVENTION.search(text)
-                or looks_line_numbered(text))
+    return bool(
+        _SPACED_HEADING.search(head) or _CAPS_CONVENTION.search(text) or looks_line_numbered(text)
+    )
 
 
 def _unspace(match: re.Match[str]) -> str:
@@ -47,13 +48,16 @@ def _mark_caps(text: str, marks: bytearray, start: int) -> None:
     caps: list[bool] = []
     for m in tokens:
         alpha = [ch for ch in m.group() if ch.isalpha()]
-        caps.append(bool(alpha) and all(ch.isupper() for ch in alpha)
-                    and STRUCK not in marks[m.start():m.end()])
+        caps.append(
+            bool(alpha)
+            and all(ch.isupper() for ch in alpha)
+            and STRUCK not in marks[m.start() : m.end()]
+        )
     for i, m in enumerate(tokens):
         letters = sum(ch.isalpha() for ch in m.group())
         near = (i > 0 and caps[i - 1]) or (i + 1 < len(tokens) and caps[i + 1])
         if caps[i] and (letters >= 2 or near):
-            marks[m.start():m.end()] = bytes([INSERTED]) * (m.end() - m.start())
+            marks[m.start() : m.end()] = bytes([INSERTED]) * (m.end() - m.start())
 
 
 def ny_plain_to_text(text: str) -> ExtractedText:
@@ -73,7 +77,7 @@ def ny_plain_to_text(text: str) -> ExtractedText:
         text, marks = head + rest, head_marks + rest_marks
     text = text[:body] + _SECTION_SIGN.sub("§", text[body:])
     for m in _BRACKETED.finditer(text, body):
-        marks[m.start(1):m.end(1)] = bytes([STRUCK]) * (m.end(1) - m.start(1))
+        marks[m.start(1) : m.end(1)] = bytes([STRUCK]) * (m.end(1) - m.start(1))
     if capitals_are_new:
         _mark_caps(text, marks, body)
     text, marks = reflow(text, marks, dehyphenate=True)

@@ -49,14 +49,18 @@ def pdf_to_text(data: bytes, *, timeout: float = 60.0, memory_mb: int = 1024) ->
     try:
         proc = subprocess.run(
             [sys.executable, "-I", "-c", _CHILD, str(memory), str(cpu)],
-            input=data, capture_output=True, timeout=timeout, check=False,
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise DocumentError(f"PDF text extraction timed out after {timeout:g}s") from exc
     if proc.returncode == 0:
         return proc.stdout.decode("utf-8", errors="replace")
     if proc.returncode == _NO_MEMORY or (
-            proc.returncode == _BROKEN and b"MemoryError" in proc.stderr):
+        proc.returncode == _BROKEN and b"MemoryError" in proc.stderr
+    ):
         raise DocumentError(f"PDF text extraction ran out of memory ({memory_mb} MB limit)")
     if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         raise DocumentError(f"PDF text extraction was killed (time limit {timeout:g}s)")

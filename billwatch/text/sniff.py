@@ -14,8 +14,11 @@ from billwatch.text.nyplain import is_ny_plain, ny_plain_to_text
 from billwatch.text.pdf import pdf_to_text
 from billwatch.text.xml import caml_to_text, local, ny_billtext_to_text, parse_xml, uslm_to_text
 
-_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|pre|p|div"
-                         rb"|table|span|b|font|basefont|style|center|meta|title)\b", re.I | re.S)
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|pre|p|div"
+    rb"|table|span|b|font|basefont|style|center|meta|title)\b",
+    re.I | re.S,
+)
 _XML_DECL = re.compile(rb"^\s*<\?xml\b", re.I)
 _BILLTEXT = re.compile(rb"<billtext_html\b", re.I)
 _CAML = re.compile(rb"<(?:\w+:)?MeasureDoc\b|lc\.ca\.gov/legalservices/schemas/caml")
@@ -40,7 +43,7 @@ def _utf8_head(data: bytes) -> bytes:
 
 
 def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
-    """"pdf", "json", "billtext", "caml", "uslm", "xml", "html" or "text"."""
+    """ "pdf", "json", "billtext", "caml", "uslm", "xml", "html" or "text"."""
     head = _utf8_head(data)
     stripped = head.lstrip()
     mt = (media_type or "").split(";")[0].strip().lower()
@@ -68,8 +71,9 @@ def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
     return "text"
 
 
-def extract_document(data: bytes, *, media_type: str | None = None,
-                     filename: str | None = None) -> ExtractedText:
+def extract_document(
+    data: bytes, *, media_type: str | None = None, filename: str | None = None
+) -> ExtractedText:
     """Text with inserted/struck spans of an HTML, PDF, XML, LegiScan JSON or text document."""
     if not data or not data.strip():
         raise DocumentError("empty document")

@@ -37,15 +37,48 @@ def _add(out: Marked, text: str | None, mark: int) -> None:
 
 # --- USLM (govinfo bill XML) -------------------------------------------------------------------
 
-_USLM_SKIP = frozenset({"meta", "preface", "endorsement", "toc", "endMarker", "sidenote",
-                        "processedBy", "page"})
-_USLM_BLOCK = frozenset({
-    "main", "longTitle", "enactingFormula", "section", "subsection", "paragraph",
-    "subparagraph", "clause", "subclause", "item", "subitem", "subsubitem", "level", "title",
-    "subtitle", "chapter", "subchapter", "part", "subpart", "division", "subdivision",
-    "chapeau", "continuation", "p", "component", "collection", "quotedContent", "appropriations",
-    "proviso", "docTitle", "officialTitle", "resolvingClause", "preamble", "recital", "block",
-})
+_USLM_SKIP = frozenset(
+    {"meta", "preface", "endorsement", "toc", "endMarker", "sidenote", "processedBy", "page"}
+)
+_USLM_BLOCK = frozenset(
+    {
+        "main",
+        "longTitle",
+        "enactingFormula",
+        "section",
+        "subsection",
+        "paragraph",
+        "subparagraph",
+        "clause",
+        "subclause",
+        "item",
+        "subitem",
+        "subsubitem",
+        "level",
+        "title",
+        "subtitle",
+        "chapter",
+        "subchapter",
+        "part",
+        "subpart",
+        "division",
+        "subdivision",
+        "chapeau",
+        "continuation",
+        "p",
+        "component",
+        "collection",
+        "quotedContent",
+        "appropriations",
+        "proviso",
+        "docTitle",
+        "officialTitle",
+        "resolvingClause",
+        "preamble",
+        "recital",
+        "block",
+    }
+)
 _USLM_CHANGE = {"added": INSERTED, "deleted": STRUCK}
 
 
@@ -93,9 +126,27 @@ def uslm_to_text(xml: bytes) -> ExtractedText:
 # --- CAML (California pubinfo .lob) ------------------------------------------------------------
 
 _CAML_DESCRIPTION_PARTS = ("Title", "DigestText")
-_CAML_BLOCK = frozenset({"p", "BillSection", "LawSection", "Preamble", "Title", "DigestText",
-                         "Bill", "Resolution", "Heading", "LawHeading", "Table", "tr", "li",
-                         "WhereasClause", "ResolvedClause", "Whereas", "Resolved"})
+_CAML_BLOCK = frozenset(
+    {
+        "p",
+        "BillSection",
+        "LawSection",
+        "Preamble",
+        "Title",
+        "DigestText",
+        "Bill",
+        "Resolution",
+        "Heading",
+        "LawHeading",
+        "Table",
+        "tr",
+        "li",
+        "WhereasClause",
+        "ResolvedClause",
+        "Whereas",
+        "Resolved",
+    }
+)
 _CAML_SPACES = frozenset({"EnSpace", "EmSpace", "ThinSpace", "Space"})
 
 
@@ -158,8 +209,13 @@ def caml_to_text(xml: bytes, *, redline: bool = False) -> ExtractedText:
     walker = _CamlWalker(redline)
     # The title and digest from the description, then the body (<caml:Bill>, or a
     # resolution's) whatever its name.
-    parts = [part for child in root if local(child) == "Description"
-             for part in child if local(part) in _CAML_DESCRIPTION_PARTS]
+    parts = [
+        part
+        for child in root
+        if local(child) == "Description"
+        for part in child
+        if local(part) in _CAML_DESCRIPTION_PARTS
+    ]
     parts += [child for child in root if local(child) not in ("", "Description")]
     if not parts:
         raise DocumentError("CAML measure without title, digest or bill text")

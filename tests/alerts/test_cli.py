@@ -23,9 +23,23 @@ def invoke(*args: str):
 
 
 def test_add_list_remove(sqlite_url):
-    result = invoke("subscribers", "add", "Ana@Freedom.Example", "--name", "Ana", "--org",
-                    "Survivor Network", "--states", "ca,New York", "--tags", "alert,record_relief",
-                    "--keywords", "vacatur", "--frequency", "immediate")
+    result = invoke(
+        "subscribers",
+        "add",
+        "Ana@Freedom.Example",
+        "--name",
+        "Ana",
+        "--org",
+        "Survivor Network",
+        "--states",
+        "ca,New York",
+        "--tags",
+        "alert,record_relief",
+        "--keywords",
+        "vacatur",
+        "--frequency",
+        "immediate",
+    )
     assert result.exit_code == 0, result.output
     assert "added ana@freedom.example" in result.output.lower()
     listed = invoke("subscribers", "list")
@@ -93,8 +107,7 @@ def test_digest_preview_then_queue_and_unsubscribe(sqlite_url, tmp_path: Path, m
     queued = invoke("digest", "--frequency", "weekly", "--send")
     assert "1 digests queued" in queued.output and "sent 1" in queued.output
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
-    assert "0 digests queued, 1 already queued" in invoke("digest", "--frequency",
-                                                          "weekly").output
+    assert "0 digests queued, 1 already queued" in invoke("digest", "--frequency", "weekly").output
     with Session.begin() as s:
         sub = s.scalar(select(Subscriber))
         token = make_token(sub.id, sub.email, "cli-secret")
@@ -113,8 +126,17 @@ def test_alerts_command_queues_once(sqlite_url, tmp_path: Path):
     Session = get_sessionmaker(sqlite_url)  # noqa: N806
     build_world(Session)
     amend_hb10(Session)
-    invoke("subscribers", "add", "r@freedom.example", "--states", "TX", "--tags", "alert",
-           "--frequency", "immediate")
+    invoke(
+        "subscribers",
+        "add",
+        "r@freedom.example",
+        "--states",
+        "TX",
+        "--tags",
+        "alert",
+        "--frequency",
+        "immediate",
+    )
     with time_machine.travel(NOW, tick=False):
         first = invoke("alerts", "--preview", str(tmp_path / "pv"))
         assert "1 alerts written" in first.output

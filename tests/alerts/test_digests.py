@@ -81,8 +81,11 @@ def test_next_digest_covers_only_what_changed_since(Session, db_url):
     with Session.begin() as s:
         done = compose_digests(s, "daily", tomorrow + dt.timedelta(hours=1), settings)
         assert done.keys == [f"digest:{sid}:daily:2026-03-04"]
-        message = text_of(s.scalar(select(OutboxMessage.message)
-                                   .where(OutboxMessage.idempotency_key == done.keys[0])))
+        message = text_of(
+            s.scalar(
+                select(OutboxMessage.message).where(OutboxMessage.idempotency_key == done.keys[0])
+            )
+        )
         assert "SB 5" in message and "HB 10 (89R)" not in message
 
 
@@ -91,8 +94,7 @@ def test_preview_writes_files_and_queues_nothing(Session, db_url, tmp_path: Path
     amend_hb10(Session)
     subscribe(Session, "a@example.org")
     with Session.begin() as s:
-        done = compose_digests(s, "daily", NOW, settings_for(db_url),
-                               preview=tmp_path)
+        done = compose_digests(s, "daily", NOW, settings_for(db_url), preview=tmp_path)
         assert s.scalar(select(OutboxMessage)) is None
     assert len(done.previews) == 1 and done.previews[0].suffix == ".html"
     assert "<mark>" in done.previews[0].read_text() or "<mark " in done.previews[0].read_text()
@@ -132,12 +134,29 @@ def test_freshness_is_the_newest_sighting_or_successful_crawl(Session, db_url):
     build_world(Session)
     later = NOW + dt.timedelta(hours=5)
     with Session.begin() as s:
-        s.add(CrawlRun(source="legiscan", status="ok", states=["TX"], started_at=NOW,
-                       finished_at=later))
-        s.add(CrawlRun(source="legiscan", status="failed", states=["TX"], started_at=NOW,
-                       finished_at=later + dt.timedelta(hours=1)))
-        s.add(CrawlRun(source="congress", status="ok", states=["US"], started_at=NOW,
-                       finished_at=later + dt.timedelta(hours=2)))
+        s.add(
+            CrawlRun(
+                source="legiscan", status="ok", states=["TX"], started_at=NOW, finished_at=later
+            )
+        )
+        s.add(
+            CrawlRun(
+                source="legiscan",
+                status="failed",
+                states=["TX"],
+                started_at=NOW,
+                finished_at=later + dt.timedelta(hours=1),
+            )
+        )
+        s.add(
+            CrawlRun(
+                source="congress",
+                status="ok",
+                states=["US"],
+                started_at=NOW,
+                finished_at=later + dt.timedelta(hours=2),
+            )
+        )
     with Session.begin() as s:
         fresh = freshness(s, {"TX", "CA"})
     assert fresh["TX"] == later  # the failed run does not count, nor another state's
@@ -153,19 +172,41 @@ def test_a_retrained_classifier_alone_does_not_make_a_bill_news(Session, db_url)
     with Session.begin() as s:
         sb5_version = s.scalar(select(BillVersion.id).where(BillVersion.bill_id == world.sb5))
         # Version 2 of the classifier finds the same record_relief tag again: not news.
-        s.add(VersionClassification(version_id=sb5_version, classifier_version="v2",
-                                    stance="TRACK", classified_at=NOW))
-        s.add(Tag(version_id=sb5_version, tag="record_relief", score=0.8, evidence="x",
-                  classifier_version="v2", created_at=NOW))
+        s.add(
+            VersionClassification(
+                version_id=sb5_version, classifier_version="v2", stance="TRACK", classified_at=NOW
+            )
+        )
+        s.add(
+            Tag(
+                version_id=sb5_version,
+                tag="record_relief",
+                score=0.8,
+                evidence="x",
+                classifier_version="v2",
+                created_at=NOW,
+            )
+        )
     with Session() as s:
         assert world.sb5 not in changed_bill_ids(s, since, NOW)
     with Session.begin() as s:
         # Version 3 also finds civil_remedies: the tags changed, so the bill is news again.
-        s.add(VersionClassification(version_id=sb5_version, classifier_version="v3",
-                                    stance="TRACK", classified_at=NOW))
+        s.add(
+            VersionClassification(
+                version_id=sb5_version, classifier_version="v3", stance="TRACK", classified_at=NOW
+            )
+        )
         for name in ("record_relief", "civil_remedies"):
-            s.add(Tag(version_id=sb5_version, tag=name, score=0.8, evidence="x",
-                      classifier_version="v3", created_at=NOW))
+            s.add(
+                Tag(
+                    version_id=sb5_version,
+                    tag=name,
+                    score=0.8,
+                    evidence="x",
+                    classifier_version="v3",
+                    created_at=NOW,
+                )
+            )
     with Session() as s:
         assert retagged_bill_ids(s, since) == {world.sb5}
         assert world.sb5 in changed_bill_ids(s, since, NOW)

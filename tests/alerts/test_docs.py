@@ -32,8 +32,18 @@ def test_every_template_is_documented():
 
 
 def test_settings_we_added_are_documented():
-    for name in ("CRAWL_INTERVALS", "CRAWL_INTERVAL_MINUTES", "SOURCE_BASE_URLS",
-                 "CRAWL_SOURCES", "DIGEST_DAILY_TIME", "DIGEST_WEEKLY_DAY", "DIGEST_WEEKLY_TIME",
-                 "ALERT_LOOKBACK_DAYS", "SEND_MAX_ATTEMPTS", "SEND_RETRY_BASE_S", "SMTP_URL",
-                 "TIMEZONE"):
+    for name in (
+        "CRAWL_INTERVALS",
+        "CRAWL_INTERVAL_MINUTES",
+        "SOURCE_BASE_URLS",
+        "CRAWL_SOURCES",
+        "DIGEST_DAILY_TIME",
+        "DIGEST_WEEKLY_DAY",
+        "DIGEST_WEEKLY_TIME",
+        "ALERT_LOOKBACK_DAYS",
+        "SEND_MAX_ATTEMPTS",
+        "SEND_RETRY_BASE_S",
+        "SMTP_URL",
+        "TIMEZONE",
+    ):
         assert f"BILLWATCH_{name}" in README, name

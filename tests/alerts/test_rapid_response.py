@@ -23,17 +23,30 @@ from tests.alerts.conftest import (
 )
 
 
-def add_action(Session, identifier: str, description: str, organization: str,  # noqa: N803
-               when: dt.datetime = NOW) -> None:
+def add_action(
+    Session,
+    identifier: str,
+    description: str,
+    organization: str,  # noqa: N803
+    when: dt.datetime = NOW,
+) -> None:
     with time_machine.travel(when, tick=False), Session.begin() as s:
         bill = find_bill(s, "TX", "89R", identifier)
-        record = BillRecord(jurisdiction="TX", session="89R", identifier=identifier,
-                            title=bill.title,
-                            actions=[*(ActionRecord(date=a.date, description=a.description,
-                                                    organization=a.organization)
-                                       for a in bill.actions),
-                                     ActionRecord(date=when.date(), description=description,
-                                                  organization=organization)])
+        record = BillRecord(
+            jurisdiction="TX",
+            session="89R",
+            identifier=identifier,
+            title=bill.title,
+            actions=[
+                *(
+                    ActionRecord(
+                        date=a.date, description=a.description, organization=a.organization
+                    )
+                    for a in bill.actions
+                ),
+                ActionRecord(date=when.date(), description=description, organization=organization),
+            ],
+        )
         upsert_bill(s, record, now=when)
 
 
@@ -47,8 +60,9 @@ def alerts_for(Session, db_url, now=NOW) -> list[OutboxMessage]:  # noqa: N803
 def test_hearing_on_alert_bill_alerts_matching_immediate_subscribers(Session, db_url):
     build_world(Session)
     amend_hb10(Session)
-    rae = subscribe(Session, "rae@example.org", states="TX", tags="penalty_increase",
-                    frequency="immediate")
+    rae = subscribe(
+        Session, "rae@example.org", states="TX", tags="penalty_increase", frequency="immediate"
+    )
     subscribe(Session, "ca@example.org", states="CA", tags="alert", frequency="immediate")
     subscribe(Session, "track@example.org", tags="track", frequency="immediate")
     subscribe(Session, "daily@example.org", states="TX", tags="alert", frequency="daily")
@@ -114,9 +128,16 @@ def test_committee_named_in_the_action_and_people_known_twice(Session, db_url):
     build_world(Session)
     amend_hb10(Session)
     with Session.begin() as s:  # the same legislator again, from another source, no contacts
-        upsert_person(s, PersonRecord(jurisdiction="TX", name="Cy  Senator",
-                                      source_key="legiscan-person/77", chamber="upper",
-                                      district="3"))
+        upsert_person(
+            s,
+            PersonRecord(
+                jurisdiction="TX",
+                name="Cy  Senator",
+                source_key="legiscan-person/77",
+                chamber="upper",
+                district="3",
+            ),
+        )
     later = NOW + dt.timedelta(days=5)
     add_action(Session, "HB 10", "Reported favorably from Criminal Jurisprudence", "lower", later)
     add_action(Session, "HB 10", "Passed the House", "lower", later)

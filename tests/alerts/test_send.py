@@ -27,8 +27,15 @@ def world(Session):  # noqa: N803 - the sessionmaker fixture, on SQLite and Post
 
 
 def queue_digest(Session, url: str, email: str = "amy@example.org") -> int:  # noqa: N803
-    sid = subscribe(Session, email, name="Amy Organizer", organization="Coalition",
-                    states="TX", tags="alert,track", frequency="daily")
+    sid = subscribe(
+        Session,
+        email,
+        name="Amy Organizer",
+        organization="Coalition",
+        states="TX",
+        tags="alert,track",
+        frequency="daily",
+    )
     with Session.begin() as s:
         assert compose_digests(s, "daily", NOW, settings_for(url)).enqueued == 1
     return sid
@@ -36,8 +43,9 @@ def queue_digest(Session, url: str, email: str = "amy@example.org") -> int:  # n
 
 def send(Session, smtp_url: str, clock=lambda: NOW, **kwargs):  # noqa: N803
     with SmtpTransport(smtp_url, timeout=5) as transport:
-        return send_pending(Session, transport, sender="alerts@coalition.example",
-                            clock=clock, **kwargs)
+        return send_pending(
+            Session, transport, sender="alerts@coalition.example", clock=clock, **kwargs
+        )
 
 
 def test_digest_arrives_with_headers_and_both_parts(world, db_url, smtpd):
@@ -94,8 +102,10 @@ def test_rerun_and_second_compose_do_not_send_twice(world, db_url, smtpd):
     queue_digest(world, db_url)
     send(world, smtp_url)
     with world.begin() as s:  # the same period again: the key is taken
-        assert compose_digests(s, "daily", NOW + dt.timedelta(hours=2),
-                               settings_for(db_url)).enqueued == 0
+        assert (
+            compose_digests(s, "daily", NOW + dt.timedelta(hours=2), settings_for(db_url)).enqueued
+            == 0
+        )
     assert send(world, smtp_url).sent == 0
     assert len(recorder.messages) == 1
 
@@ -218,8 +228,9 @@ def test_unsubscribed_address_gets_nothing(world, db_url, smtpd):
 
 def test_alert_delivered_once_with_contacts_and_script(world, db_url, smtpd):
     recorder, smtp_url = smtpd
-    subscribe(world, "rapid@example.org", name="Rae", states="TX", tags="alert",
-              frequency="immediate")
+    subscribe(
+        world, "rapid@example.org", name="Rae", states="TX", tags="alert", frequency="immediate"
+    )
     settings = settings_for(db_url)
     for hours in (0, 1, 5):  # three crawls see the same hearing
         with world.begin() as s:
@@ -272,8 +283,9 @@ def test_a_message_claimed_by_another_sender_is_not_sent_twice(world, db_url, sm
             return super().deliver(sender, recipient, key, message, handing_over)
 
     with Racing(smtp_url, timeout=5) as transport:
-        summary = send_pending(world, transport, sender="alerts@coalition.example",
-                               clock=lambda: NOW)
+        summary = send_pending(
+            world, transport, sender="alerts@coalition.example", clock=lambda: NOW
+        )
     assert summary.sent == 0 and not recorder.messages
     with world.begin() as s:
         row = s.scalar(select(OutboxMessage))

@@ -25,19 +25,30 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     now = dt.datetime.now(dt.UTC)
     import ipaddress
 
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
@@ -53,9 +64,15 @@ def tls_smtpd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     context.load_cert_chain(cert, key)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # our client trusts this one certificate
     recorder, port = Recorder(), free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port, tls_context=context,
-                            require_starttls=True, auth_required=True,
-                            authenticator=check_login)
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=check_login,
+    )
     controller.start()
     try:
         yield recorder, port
@@ -75,8 +92,10 @@ def test_starttls_then_login_then_send(tls_smtpd):
 
 def test_wrong_password_is_an_error_not_a_send(tls_smtpd):
     recorder, port = tls_smtpd
-    with pytest.raises(SendError), SmtpTransport(
-            f"smtp://bw:wrong@127.0.0.1:{port}", timeout=5) as transport:
+    with (
+        pytest.raises(SendError),
+        SmtpTransport(f"smtp://bw:wrong@127.0.0.1:{port}", timeout=5) as transport,
+    ):
         transport.deliver("a@b.example", "c@d.example", "k", MESSAGE, lambda: None)
     assert not recorder.messages
 
@@ -85,16 +104,19 @@ def test_password_never_goes_out_in_clear(smtpd):
     recorder, url = smtpd  # a server without STARTTLS
     port = url.rsplit(":", 1)[1].split("?")[0]
     handed_over = []
-    with pytest.raises(SendError, match="does not offer STARTTLS"), SmtpTransport(
-            f"smtp://bw:secret@127.0.0.1:{port}", timeout=5) as transport:
-        transport.deliver("a@b.example", "c@d.example", "k", MESSAGE,
-                          lambda: handed_over.append(1))
+    with (
+        pytest.raises(SendError, match="does not offer STARTTLS"),
+        SmtpTransport(f"smtp://bw:secret@127.0.0.1:{port}", timeout=5) as transport,
+    ):
+        transport.deliver("a@b.example", "c@d.example", "k", MESSAGE, lambda: handed_over.append(1))
     assert not recorder.messages and not handed_over
 
 
 def test_refused_login_is_a_connection_error_to_retry(tls_smtpd):
     _, port = tls_smtpd
-    with pytest.raises(SendError) as info, SmtpTransport(
-            f"smtp://bw:wrong@127.0.0.1:{port}", timeout=5) as transport:
+    with (
+        pytest.raises(SendError) as info,
+        SmtpTransport(f"smtp://bw:wrong@127.0.0.1:{port}", timeout=5) as transport,
+    ):
         transport.deliver("a@b.example", "c@d.example", "k", MESSAGE, lambda: None)
     assert info.value.connection and not info.value.address

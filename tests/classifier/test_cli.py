@@ -8,15 +8,21 @@ from billwatch.cli import app
 from classifier.taxonomy import TAGS
 
 runner = CliRunner()
-PENALTY = ("Section 1. Sex trafficking is a class A felony punishable by imprisonment for life "
-           "without the possibility of parole.")
+PENALTY = (
+    "Section 1. Sex trafficking is a class A felony punishable by imprisonment for life "
+    "without the possibility of parole."
+)
 CIVIL = "Section 2. A victim may bring a civil action for actual and punitive damages."
 
 
 def test_tag_jsonl_writes_one_object_a_line(tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text(json.dumps({"id": "a", "text": PENALTY}) + "\n\n"
-                    + json.dumps({"id": 7, "text": CIVIL}) + "\n")
+    path.write_text(
+        json.dumps({"id": "a", "text": PENALTY})
+        + "\n\n"
+        + json.dumps({"id": 7, "text": CIVIL})
+        + "\n"
+    )
     result = runner.invoke(app, ["tag", "--jsonl", str(path)])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -27,7 +33,7 @@ def test_tag_jsonl_writes_one_object_a_line(tmp_path):
         assert all(isinstance(v, float) and 0 <= v <= 1 for v in row["scores"].values())
         for ev in row["evidence"]:
             assert set(ev) == {"tag", "start", "end", "quote"}
-            assert text[ev["start"]:ev["end"]] == ev["quote"]
+            assert text[ev["start"] : ev["end"]] == ev["quote"]
         assert {ev["tag"] for ev in row["evidence"]} == set(row["tags"])
     assert rows[0]["tags"] == ["penalty_increase"]
     assert rows[1]["tags"] == ["civil_remedies"]
@@ -53,9 +59,11 @@ def test_tag_bad_input_says_where(tmp_path):
 
 def test_evaluate_prints_model_beside_keyword_baseline(tmp_path):
     path = tmp_path / "gold.jsonl"
-    rows = [{"text": PENALTY, "labels": ["penalty_increase"]},
-            {"text": CIVIL, "labels": ["civil_remedies"]},
-            {"text": "WHEREAS, January is Human Trafficking Awareness Month.", "labels": []}]
+    rows = [
+        {"text": PENALTY, "labels": ["penalty_increase"]},
+        {"text": CIVIL, "labels": ["civil_remedies"]},
+        {"text": "WHEREAS, January is Human Trafficking Awareness Month.", "labels": []},
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = runner.invoke(app, ["evaluate", str(path), "--markdown"])
     assert result.exit_code == 0, result.output

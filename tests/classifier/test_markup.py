@@ -22,8 +22,10 @@ def test_texas_angle_brackets_and_missouri_brackets():
 
 
 def test_editorial_brackets_and_enacting_clause_are_not_marks():
-    text = ("THE PEOPLE OF THE STATE OF NEW YORK DO ENACT AS FOLLOWS: a person who "
-            "purchase[s] or advertise[s] a person")
+    text = (
+        "THE PEOPLE OF THE STATE OF NEW YORK DO ENACT AS FOLLOWS: a person who "
+        "purchase[s] or advertise[s] a person"
+    )
     inserted, struck = infer_spans(text)
     assert struck == [] and inserted == []
 

@@ -51,14 +51,17 @@ def test_each_rule_family_matches_its_drafting(tag):
 
 
 def test_cues_mark_neutral_drafting():
-    labels = _labels("WHEREAS, January is Human Trafficking Awareness Month; every hotel shall "
-                     "post the hotline and complete a training course.")
+    labels = _labels(
+        "WHEREAS, January is Human Trafficking Awareness Month; every hotel shall "
+        "post the hotline and complete a training course."
+    )
     assert {"cue_awareness", "cue_poster", "cue_training"} <= labels
 
 
 def test_gaps_alternatives_and_regex():
-    doc = RULES(NLP.make_doc("The court may vacate any such prior conviction. It is a class "
-                             "B felony."))
+    doc = RULES(
+        NLP.make_doc("The court may vacate any such prior conviction. It is a class B felony.")
+    )
     found = {(s.label_, s.text) for s in doc.spans[SPANS_KEY]}
     assert ("record_relief", "vacate any such prior conviction") in found
     assert ("penalty_increase", "is a class B felony") in found

@@ -21,31 +21,40 @@ def _live(text, label):
     return live, len(spans) - live
 
 
-@pytest.mark.parametrize("text", [
-    "Section 2. That existing sections 2907.24 and 2907.241 of the Revised Code are hereby "
-    "repealed.",
-    "Section A. Section 566.223, RSMo, is repealed and one new section enacted in lieu thereof.",
-    "Sec. 4. Sections 10-1 and 10-2 are hereby repealed and reenacted to read as follows:",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Section 2. That existing sections 2907.24 and 2907.241 of the Revised Code are hereby "
+        "repealed.",
+        "Section A. Section 566.223, RSMo, is repealed and one new section "
+        "enacted in lieu thereof.",
+        "Sec. 4. Sections 10-1 and 10-2 are hereby repealed and reenacted to read as follows:",
+    ],
+)
 def test_a_re_enactment_clause_is_no_repeal(text):
     assert _live(text, "non_criminalization")[0] == 0
     assert "non_criminalization" not in TAGGER.tag(text).tags
 
 
 def test_an_outright_repeal_of_an_offense_still_counts():
-    text = "Section 3. Section 2907.26 of the Revised Code, which defines loitering to engage " \
-           "in solicitation, is hereby repealed."
+    text = (
+        "Section 3. Section 2907.26 of the Revised Code, which defines loitering to engage "
+        "in solicitation, is hereby repealed."
+    )
     assert _live(text, "non_criminalization")[0] >= 1
     assert "non_criminalization" in TAGGER.tag(text).tags
 
 
-@pytest.mark.parametrize("text", [
-    "A survivor shall not be required to report to or cooperate with law enforcement as a "
-    "condition of receiving services funded under this section.",
-    "Services shall be provided regardless of whether the victim has cooperated with law "
-    "enforcement.",
-    "Eligibility is determined without regard to cooperation with law enforcement.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A survivor shall not be required to report to or cooperate with law enforcement as a "
+        "condition of receiving services funded under this section.",
+        "Services shall be provided regardless of whether the victim has cooperated with law "
+        "enforcement.",
+        "Eligibility is determined without regard to cooperation with law enforcement.",
+    ],
+)
 def test_a_negated_cooperation_condition_is_not_mandated_cooperation(text):
     live, negated = _live(text, "mandated_cooperation")
     assert live == 0 and negated >= 1
@@ -55,29 +64,36 @@ def test_a_negated_cooperation_condition_is_not_mandated_cooperation(text):
 
 
 def test_no_strings_services_read_as_survivor_services():
-    text = "A survivor shall not be required to report to or cooperate with law enforcement as " \
-           "a condition of receiving services funded under this section."
+    text = (
+        "A survivor shall not be required to report to or cooperate with law enforcement as "
+        "a condition of receiving services funded under this section."
+    )
     result = TAGGER.tag(text)
     assert result.tags == ["survivor_services"]
     assert result.evidence[0].quote == text
 
 
-@pytest.mark.parametrize("text", [
-    "A victim is not eligible for compensation unless the victim cooperates with law "
-    "enforcement in the investigation.",
-    "Benefits shall end for a victim who does not cooperate with law enforcement.",
-    "No award shall be made to a victim who has not cooperated with law enforcement.",
-    "An award shall be denied if the victim, without good cause, refuses to cooperate with "
-    "law enforcement.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A victim is not eligible for compensation unless the victim cooperates with law "
+        "enforcement in the investigation.",
+        "Benefits shall end for a victim who does not cooperate with law enforcement.",
+        "No award shall be made to a victim who has not cooperated with law enforcement.",
+        "An award shall be denied if the victim, without good cause, refuses to cooperate with "
+        "law enforcement.",
+    ],
+)
 def test_a_condition_stays_a_condition(text):
     assert _live(text, "mandated_cooperation")[0] >= 1
     assert "mandated_cooperation" in TAGGER.tag(text).tags
 
 
 def test_an_offense_named_in_a_vacatur_motion_is_not_criminalization():
-    text = "(1) A person convicted of the offense of prostitution may move the court to " \
-           "vacate the conviction if the person was a victim of trafficking."
+    text = (
+        "(1) A person convicted of the offense of prostitution may move the court to "
+        "vacate the conviction if the person was a victim of trafficking."
+    )
     assert _live(text, "sex_work_criminalization")[0] == 0
     result = TAGGER.tag(text)
     assert "record_relief" in result.tags
@@ -91,8 +107,10 @@ def test_a_civil_penalty_is_no_criminal_penalty():
 
 
 def test_an_enforcement_task_force_appropriation_is_carceral_funding():
-    text = "Section 5. The following sums are appropriated for the fiscal year: Office of " \
-           "the Attorney General. Human Trafficking Enforcement Task Force, $6,500,000."
+    text = (
+        "Section 5. The following sums are appropriated for the fiscal year: Office of "
+        "the Attorney General. Human Trafficking Enforcement Task Force, $6,500,000."
+    )
     result = TAGGER.tag(text)
     assert "carceral_funding" in result.tags
     assert "survivor_services" not in result.tags
@@ -119,39 +137,61 @@ def test_unsupported_alert_scores_are_scaled_down():
     assert gated["survivor_services"] == pytest.approx(0.8)
 
 
-@pytest.mark.parametrize("text, label", [
-    ('(4) "Immigration detainer" means a request by a federal agency that a local jail hold '
-     'a person beyond the time of release.', "immigration_enforcement"),
-    ("(b) There is established within the Division of Labor Standards Enforcement a labor "
-     "trafficking unit to investigate wage claims of workers.", "carceral_funding"),
-    ("The grantee shall offer safe and secure shelter to youth who are victims of trafficking.",
-     "arrest_to_services"),
-    ("Sec. 9. The governor may close two correctional facilities and reduce prison beds, and "
-     "the savings shall fund reentry housing.", "carceral_funding"),
-])
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        (
+            '(4) "Immigration detainer" means a request by a federal agency that a local jail hold '
+            "a person beyond the time of release.",
+            "immigration_enforcement",
+        ),
+        (
+            "(b) There is established within the Division of Labor Standards Enforcement a labor "
+            "trafficking unit to investigate wage claims of workers.",
+            "carceral_funding",
+        ),
+        (
+            "The grantee shall offer safe and secure shelter to youth who are "
+            "victims of trafficking.",
+            "arrest_to_services",
+        ),
+        (
+            "Sec. 9. The governor may close two correctional facilities and reduce prison "
+            "beds, and "
+            "the savings shall fund reentry housing.",
+            "carceral_funding",
+        ),
+    ],
+)
 def test_definitions_labor_units_safe_shelter_and_closures_raise_no_alarm(text, label):
     assert _live(text, label)[0] == 0
     assert label not in TAGGER.tag(text).tags
 
 
 def test_repealing_a_section_the_bill_amends_is_a_re_enactment():
-    text = ("Section 1. That section 2919.40 of the Revised Code be amended to read as follows: "
-            "Sec. 2919.40. The clerk shall keep a record of each protection order issued under "
-            "this chapter. Section 2. That section 2919.40 of the Revised Code is hereby "
-            "repealed.")
+    text = (
+        "Section 1. That section 2919.40 of the Revised Code be amended to read as follows: "
+        "Sec. 2919.40. The clerk shall keep a record of each protection order issued under "
+        "this chapter. Section 2. That section 2919.40 of the Revised Code is hereby "
+        "repealed."
+    )
     assert "non_criminalization" not in TAGGER.tag(text).tags
     other = text.replace("Section 2. That section 2919.40", "Section 2. That section 2907.26")
     assert "non_criminalization" in TAGGER.tag(other).tags  # a section it does not amend
 
 
 def test_removing_a_defense_is_no_relief():
-    text = "(c) It is not a defense to a prosecution for patronizing a minor for prostitution " \
-           "that the actor did not know the age of the minor."
+    text = (
+        "(c) It is not a defense to a prosecution for patronizing a minor for prostitution "
+        "that the actor did not know the age of the minor."
+    )
     assert _live(text, "sex_work_criminalization")[0] >= 1
 
 
 def test_an_offense_named_in_a_vacatur_motion_is_no_decriminalization():
-    text = "(2) A person convicted of promoting prostitution may file a motion to vacate the " \
-           "judgment if the person was a victim of sex trafficking at the time."
+    text = (
+        "(2) A person convicted of promoting prostitution may file a motion to vacate the "
+        "judgment if the person was a victim of sex trafficking at the time."
+    )
     assert _live(text, "sex_work_criminalization")[0] == 0  # named, neither live nor repealed
     assert "non_criminalization" not in TAGGER.tag(text).tags

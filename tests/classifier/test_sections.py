@@ -16,42 +16,55 @@ NY = (
 def test_new_york_sections_and_preamble():
     sections = split_sections(NY)
     assert [s.label for s in sections] == ["preamble", "Section 1", "§ 2", "§ 3"]
-    assert NY[sections[1].start:].startswith("Section 1.")
-    assert NY[sections[3].start:sections[3].end] == "§ 3. This act shall take effect immediately."
+    assert NY[sections[1].start :].startswith("Section 1.")
+    assert NY[sections[3].start : sections[3].end] == "§ 3. This act shall take effect immediately."
 
 
-@pytest.mark.parametrize("text, labels", [
-    ("SECTION 1. The code is amended. SECTION 2. It takes effect.", ["SECTION 1", "SECTION 2"]),
-    ("Sec. 1. The code is amended.\nSec. 2. It takes effect.", ["Sec. 1", "Sec. 2"]),
-    ("SEC. 101. SHORT TITLE. This Act may be cited.\nSEC. 102. FINDINGS. Congress finds.",
-     ["SEC. 101", "SEC. 102"]),
-    ("Section 1. A. Section 2. B.\nS 3. New York plain text.", ["Section 1", "Section 2", "§ 3"]),
-    ("566.206. 1. A person commits an offense.\n566.209. 1. Another offense.",
-     ["566.206", "566.209"]),
-    ("Section A. Section 567.999, RSMo, is repealed.", ["Section A"]),
-])
+@pytest.mark.parametrize(
+    "text, labels",
+    [
+        ("SECTION 1. The code is amended. SECTION 2. It takes effect.", ["SECTION 1", "SECTION 2"]),
+        ("Sec. 1. The code is amended.\nSec. 2. It takes effect.", ["Sec. 1", "Sec. 2"]),
+        (
+            "SEC. 101. SHORT TITLE. This Act may be cited.\nSEC. 102. FINDINGS. Congress finds.",
+            ["SEC. 101", "SEC. 102"],
+        ),
+        (
+            "Section 1. A. Section 2. B.\nS 3. New York plain text.",
+            ["Section 1", "Section 2", "§ 3"],
+        ),
+        (
+            "566.206. 1. A person commits an offense.\n566.209. 1. Another offense.",
+            ["566.206", "566.209"],
+        ),
+        ("Section A. Section 567.999, RSMo, is repealed.", ["Section A"]),
+    ],
+)
 def test_heading_styles(text, labels):
     assert [s.label for s in split_sections(text)] == labels
 
 
 def test_inline_references_are_not_headings():
-    text = ("Section 1. As provided in Section 51.03, Family Code, and under § 18.2-346 of the "
-            "Code, and section 230.34 of the penal law, a person is guilty.")
+    text = (
+        "Section 1. As provided in Section 51.03, Family Code, and under § 18.2-346 of the "
+        "Code, and section 230.34 of the penal law, a person is guilty."
+    )
     assert [s.label for s in split_sections(text)] == ["Section 1"]
 
 
 def test_long_section_is_split_at_subsections_with_offsets_into_the_text():
-    body = " ".join(f"({n}) The department shall do thing number {n} " + "word " * 60
-                    for n in range(1, 30))
+    body = " ".join(
+        f"({n}) The department shall do thing number {n} " + "word " * 60 for n in range(1, 30)
+    )
     text = "Section 1. " + body + "\nSection 2. This act takes effect."
     sections = split_sections(text, max_words=200)
     firsts = [s for s in sections if s.label.startswith("Section 1")]
     assert len(firsts) > 5
-    assert all(len(text[s.start:s.end].split()) <= 200 for s in firsts)
+    assert all(len(text[s.start : s.end].split()) <= 200 for s in firsts)
     assert firsts[1].label == "Section 1 (part 2)"
-    assert text[firsts[1].start:].startswith("(")
+    assert text[firsts[1].start :].startswith("(")
     assert sections[-1].label == "Section 2"
-    covered = " ".join(text[s.start:s.end] for s in sections)
+    covered = " ".join(text[s.start : s.end] for s in sections)
     assert len(covered.split()) == len(text.split())
 
 

@@ -14,27 +14,42 @@ from classifier.data import load_feedback
 from classifier.store import classify_versions
 from classifier.taxonomy import TAGS
 
-REPEAL = ("AN ACT relating to prostitution.\nSection 1. Section 21-9-304 is amended to read: "
-          "A person commits the offense of patronizing prostitution if the person pays a fee "
-          "for sexual conduct. Patronizing prostitution is a class B misdemeanor.")
-MIXED = ("Section 1. Sex trafficking is a class A felony punishable by imprisonment for life "
-         "without parole.\nSection 2. A victim of trafficking may bring a civil action for "
-         "actual damages, punitive damages and reasonable attorney fees.")
+REPEAL = (
+    "AN ACT relating to prostitution.\nSection 1. Section 21-9-304 is amended to read: "
+    "A person commits the offense of patronizing prostitution if the person pays a fee "
+    "for sexual conduct. Patronizing prostitution is a class B misdemeanor."
+)
+MIXED = (
+    "Section 1. Sex trafficking is a class A felony punishable by imprisonment for life "
+    "without parole.\nSection 2. A victim of trafficking may bring a civil action for "
+    "actual damages, punitive damages and reasonable attorney fees."
+)
 
 
 def _store(Session):  # noqa: N803
     struck_from = REPEAL.index("A person commits")
     record_a = BillRecord(
-        jurisdiction="MO", session="2026", identifier="SB 42", title="Prostitution",
+        jurisdiction="MO",
+        session="2026",
+        identifier="SB 42",
+        title="Prostitution",
         versions=[
             VersionRecord(note="Introduced", date=dt.date(2026, 1, 5), text=REPEAL),
-            VersionRecord(note="Amended", date=dt.date(2026, 2, 5),
-                          text=REPEAL + "\nSection 2. This act takes effect.",
-                          struck=[(struck_from, len(REPEAL))]),
+            VersionRecord(
+                note="Amended",
+                date=dt.date(2026, 2, 5),
+                text=REPEAL + "\nSection 2. This act takes effect.",
+                struck=[(struck_from, len(REPEAL))],
+            ),
             VersionRecord(note="Enrolled", url="https://example.org/sb42.pdf"),  # no text yet
-        ])
-    record_b = BillRecord(jurisdiction="NY", session="2025-2026", identifier="S 100",
-                          versions=[VersionRecord(note="Introduced", text=MIXED)])
+        ],
+    )
+    record_b = BillRecord(
+        jurisdiction="NY",
+        session="2025-2026",
+        identifier="S 100",
+        versions=[VersionRecord(note="Introduced", text=MIXED)],
+    )
     with Session() as session, session.begin():
         upsert_bill(session, record_a)
         upsert_bill(session, record_b)
@@ -42,8 +57,10 @@ def _store(Session):  # noqa: N803
 
 def _counts(Session):  # noqa: N803
     with Session() as session:
-        return (session.scalar(select(func.count()).select_from(Tag)),
-                session.scalar(select(func.count()).select_from(VersionClassification)))
+        return (
+            session.scalar(select(func.count()).select_from(Tag)),
+            session.scalar(select(func.count()).select_from(VersionClassification)),
+        )
 
 
 def test_classify_is_idempotent_and_stores_evidence(Session):  # noqa: N803
@@ -56,12 +73,13 @@ def test_classify_is_idempotent_and_stores_evidence(Session):  # noqa: N803
     with Session() as session:
         tags = session.scalars(select(Tag)).all()
         for tag in tags:
-            assert tag.version.text[tag.evidence_start:tag.evidence_end] == tag.evidence
+            assert tag.version.text[tag.evidence_start : tag.evidence_end] == tag.evidence
             assert tag.classifier_version == classifier.CLASSIFIER_VERSION
         by_version = {}
         for tag in tags:
             by_version.setdefault(tag.version.note + tag.version.bill.identifier, set()).add(
-                tag.tag)
+                tag.tag
+            )
         assert "sex_work_criminalization" in by_version["IntroducedSB 42"]
         assert "non_criminalization" in by_version["AmendedSB 42"]
         assert "sex_work_criminalization" not in by_version["AmendedSB 42"]
@@ -114,8 +132,20 @@ def test_train_command_uses_reviewed_tags(Session, db_url, tmp_path):  # noqa: N
     with Session() as session, session.begin():
         for tag in session.scalars(select(Tag).where(Tag.tag == "civil_remedies")):
             tag.review_state = "confirmed"
-    result = CliRunner().invoke(app, [
-        "train", "--corpus", str(_write_corpus(tmp_path)), "--no-own", "--folds", "2",
-        "--config", str(_small_config(tmp_path)), "--output", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--corpus",
+            str(_write_corpus(tmp_path)),
+            "--no-own",
+            "--folds",
+            "2",
+            "--config",
+            str(_small_config(tmp_path)),
+            "--output",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "and 1 other examples" in result.stdout

@@ -10,8 +10,9 @@ TAGGER = classifier.load()
 
 
 def _extract(files, name, media_type):
-    return extract_document((files / "classifier" / name).read_bytes(), media_type=media_type,
-                            filename=name)
+    return extract_document(
+        (files / "classifier" / name).read_bytes(), media_type=media_type, filename=name
+    )
 
 
 def _check_shape(text, result):
@@ -19,16 +20,19 @@ def _check_shape(text, result):
     for section in result.sections:
         assert set(section.scores) == set(TAGS)
         for ev in section.evidence:
-            assert text[ev.start:ev.end] == ev.quote
+            assert text[ev.start : ev.end] == ev.quote
             assert section.start <= ev.start < ev.end <= section.end
     assert {ev.tag for ev in result.evidence} == set(result.tags)
 
 
-@pytest.mark.parametrize("name, media_type", [
-    ("ny_a01234.html", "text/html"),  # New York: [<B><S>old</S></B>] and <B><U>NEW</U></B>
-    ("ca_sb0999.html", "text/html"),  # California: <strike> and <em>
-    ("us_hr9999.xml", "application/xml"),  # USLM: changed="deleted" / changed="added"
-])
+@pytest.mark.parametrize(
+    "name, media_type",
+    [
+        ("ny_a01234.html", "text/html"),  # New York: [<B><S>old</S></B>] and <B><U>NEW</U></B>
+        ("ca_sb0999.html", "text/html"),  # California: <strike> and <em>
+        ("us_hr9999.xml", "application/xml"),  # USLM: changed="deleted" / changed="added"
+    ],
+)
 def test_struck_offense_reads_as_non_criminalization(files, name, media_type):
     doc = _extract(files, name, media_type)
     assert doc.struck, "the fixture must strike an offense"
@@ -70,8 +74,10 @@ def test_given_spans_override_printed_marks():
 
 
 def test_inserted_penalty_is_tagged_with_evidence_in_the_insertion():
-    text = ("Section 1. Section 230.34 of the penal law is amended to read as follows: "
-            "Sex trafficking is a [class B] CLASS A-II felony.")
+    text = (
+        "Section 1. Section 230.34 of the penal law is amended to read as follows: "
+        "Sex trafficking is a [class B] CLASS A-II felony."
+    )
     s = text.index("CLASS")
     result = TAGGER.tag(text, inserted=[(s, s + 10)], struck=[(s - 10, s - 1)])
     assert result.tags == ["penalty_increase"] and result.stance == "ALERT"
@@ -98,8 +104,10 @@ def test_omnibus_bill_is_tagged_section_by_section():
 
 
 def test_neutral_awareness_text_has_no_tags():
-    text = ("WHEREAS, human trafficking harms every community; now, therefore, be it RESOLVED, "
-            "that January is designated Human Trafficking Awareness Month.")
+    text = (
+        "WHEREAS, human trafficking harms every community; now, therefore, be it RESOLVED, "
+        "that January is designated Human Trafficking Awareness Month."
+    )
     result = TAGGER.tag(text)
     assert result.tags == [] and result.stance == "none" and result.evidence == []
 

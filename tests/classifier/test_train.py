@@ -15,8 +15,10 @@ from tests.conftest import shared_path
 # Tiny written passages: two tags and neutral text, enough to learn and to cross-validate.
 TINY = [
     ({"civil_remedies"}, "A victim may bring a civil action for damages against the trafficker."),
-    ({"civil_remedies"}, "The survivor may recover punitive damages and attorney fees in a civil "
-                         "action."),
+    (
+        {"civil_remedies"},
+        "The survivor may recover punitive damages and attorney fees in a civil action.",
+    ),
     ({"civil_remedies"}, "Any person injured may sue for actual damages and treble damages."),
     ({"record_relief"}, "The court shall vacate the conviction and expunge the record."),
     ({"record_relief"}, "A person may petition to seal the records of an arrest for prostitution."),
@@ -37,8 +39,12 @@ def _small_config(tmp_path):
 
 def _write_corpus(tmp_path):
     path = tmp_path / "tiny.jsonl"
-    path.write_text("".join(json.dumps({"id": f"t{i}", "text": text, "labels": sorted(labels)})
-                            + "\n" for i, (labels, text) in enumerate(TINY)))
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"t{i}", "text": text, "labels": sorted(labels)}) + "\n"
+            for i, (labels, text) in enumerate(TINY)
+        )
+    )
     return path
 
 
@@ -46,9 +52,22 @@ def test_train_command_is_reproducible_and_writes_a_loadable_pipeline(tmp_path):
     config, corpus = _small_config(tmp_path), _write_corpus(tmp_path)
     runner = CliRunner()
     for name in ("a", "b"):
-        result = runner.invoke(app, ["train", "--corpus", str(corpus), "--no-feedback",
-                                     "--no-own", "--folds", "2", "--config", str(config),
-                                     "--output", str(tmp_path / name)])
+        result = runner.invoke(
+            app,
+            [
+                "train",
+                "--corpus",
+                str(corpus),
+                "--no-feedback",
+                "--no-own",
+                "--folds",
+                "2",
+                "--config",
+                str(config),
+                "--output",
+                str(tmp_path / name),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert "thresholds:" in result.stdout
     a = np.load(tmp_path / "a" / "taxonomy_scorer" / "weights.npz")

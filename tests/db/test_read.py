@@ -21,31 +21,72 @@ runner = CliRunner()
 
 def bill(state: str, ident: str, title: str, body: str, day: int = 1) -> BillRecord:
     return BillRecord(
-        jurisdiction=state, session="2025-2026", identifier=ident, title=title,
-        versions=[VersionRecord(note="Introduced", date=dt.date(2025, 2, day), text=body,
-                                inserted=[(0, 10)])],
-        actions=[ActionRecord(date=dt.date(2025, 2, day), description="Introduced.",
-                              organization="lower")],
-        sponsors=[SponsorRecord(name="Okafor"),
-                  SponsorRecord(name="Lee", classification="cosponsor")],
+        jurisdiction=state,
+        session="2025-2026",
+        identifier=ident,
+        title=title,
+        versions=[
+            VersionRecord(
+                note="Introduced", date=dt.date(2025, 2, day), text=body, inserted=[(0, 10)]
+            )
+        ],
+        actions=[
+            ActionRecord(
+                date=dt.date(2025, 2, day), description="Introduced.", organization="lower"
+            )
+        ],
+        sponsors=[
+            SponsorRecord(name="Okafor"),
+            SponsorRecord(name="Lee", classification="cosponsor"),
+        ],
     )
 
 
 @pytest.fixture
 def stored(Session):
     with Session.begin() as s:
-        upsert_bill(s, bill("CA", "AB 12", "Vacatur of convictions for trafficking survivors",
-                            "SECTION 1. A court shall vacate a conviction for prostitution."))
-        upsert_bill(s, bill("NY", "S 400", "Loitering offenses",
-                            "Section 1. Loitering for the purpose of prostitution is a felony."))
-        change = upsert_bill(s, bill("CA", "SB 7", "Farm labor contractors",
-                                     "SECTION 1. A farm labor contractor shall pay wages weekly."))
+        upsert_bill(
+            s,
+            bill(
+                "CA",
+                "AB 12",
+                "Vacatur of convictions for trafficking survivors",
+                "SECTION 1. A court shall vacate a conviction for prostitution.",
+            ),
+        )
+        upsert_bill(
+            s,
+            bill(
+                "NY",
+                "S 400",
+                "Loitering offenses",
+                "Section 1. Loitering for the purpose of prostitution is a felony.",
+            ),
+        )
+        change = upsert_bill(
+            s,
+            bill(
+                "CA",
+                "SB 7",
+                "Farm labor contractors",
+                "SECTION 1. A farm labor contractor shall pay wages weekly.",
+            ),
+        )
         vid = change.new_versions[0]
         s.add(VersionClassification(version_id=vid, classifier_version="t1", stance="TRACK"))
-        s.add(Tag(version_id=vid, section_index=0, section_label="SECTION 1",
-                  tag="worker_protections", score=0.9,
-                  evidence="A farm labor contractor shall pay wages weekly.",
-                  evidence_start=11, evidence_end=59, classifier_version="t1"))
+        s.add(
+            Tag(
+                version_id=vid,
+                section_index=0,
+                section_label="SECTION 1",
+                tag="worker_protections",
+                score=0.9,
+                evidence="A farm labor contractor shall pay wages weekly.",
+                evidence_start=11,
+                evidence_end=59,
+                classifier_version="t1",
+            )
+        )
     return Session
 
 
@@ -117,10 +158,20 @@ def test_views_show_bills_and_tags(stored):
     from sqlalchemy import text
 
     with stored() as s:
-        rows = s.execute(text("SELECT identifier, tags, stance, latest_version_note"
-                              " FROM bill_overview ORDER BY identifier")).all()
+        rows = s.execute(
+            text(
+                "SELECT identifier, tags, stance, latest_version_note"
+                " FROM bill_overview ORDER BY identifier"
+            )
+        ).all()
         assert [r[0] for r in rows] == ["AB 12", "S 400", "SB 7"]
         assert rows[2][1:] == ("worker_protections", "TRACK", "Introduced")
         ev = s.execute(text("SELECT tag, tag_group, identifier, evidence FROM tag_evidence")).all()
-        assert ev == [("worker_protections", "TRACK", "SB 7",
-                       "A farm labor contractor shall pay wages weekly.")]
+        assert ev == [
+            (
+                "worker_protections",
+                "TRACK",
+                "SB 7",
+                "A farm labor contractor shall pay wages weekly.",
+            )
+        ]

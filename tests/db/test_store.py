@@ -14,15 +14,28 @@ from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRe
 
 def make_bill(**overrides) -> BillRecord:
     record = BillRecord(
-        jurisdiction="CA", session="2025-2026", identifier="AB 99",
+        jurisdiction="CA",
+        session="2025-2026",
+        identifier="AB 99",
         title="An act relating to labor recruiters.",
-        versions=[VersionRecord(note="Introduced", date=dt.date(2025, 1, 5),
-                                text="SECTION 1. Recruiters shall register.")],
+        versions=[
+            VersionRecord(
+                note="Introduced",
+                date=dt.date(2025, 1, 5),
+                text="SECTION 1. Recruiters shall register.",
+            )
+        ],
         actions=[
-            ActionRecord(date=dt.date(2025, 1, 5), description="Introduced. Read first time.",
-                         organization="lower"),
-            ActionRecord(date=dt.date(2025, 1, 20), description="Referred to Com. on L. & E.",
-                         organization="lower"),
+            ActionRecord(
+                date=dt.date(2025, 1, 5),
+                description="Introduced. Read first time.",
+                organization="lower",
+            ),
+            ActionRecord(
+                date=dt.date(2025, 1, 20),
+                description="Referred to Com. on L. & E.",
+                organization="lower",
+            ),
         ],
         sponsors=[SponsorRecord(name="Rivera")],
     )
@@ -32,8 +45,10 @@ def make_bill(**overrides) -> BillRecord:
 
 
 def counts(session) -> tuple[int, int, int, int]:
-    return tuple(session.scalar(select(func.count()).select_from(m))
-                 for m in (Bill, BillVersion, BillAction, Sponsorship))
+    return tuple(
+        session.scalar(select(func.count()).select_from(m))
+        for m in (Bill, BillVersion, BillAction, Sponsorship)
+    )
 
 
 def test_same_record_twice_changes_nothing(Session):
@@ -50,10 +65,20 @@ def test_new_version_and_action_are_added(Session):
     with Session.begin() as s:
         upsert_bill(s, make_bill())
     newer = make_bill()
-    newer.versions.append(VersionRecord(note="Amended", date=dt.date(2025, 3, 1),
-                                        text="SECTION 1. Recruiters shall register annually."))
-    newer.actions.append(ActionRecord(date=dt.date(2025, 3, 1), organization="lower",
-                                      description="From committee: Do pass. (Ayes 5. Noes 2.)"))
+    newer.versions.append(
+        VersionRecord(
+            note="Amended",
+            date=dt.date(2025, 3, 1),
+            text="SECTION 1. Recruiters shall register annually.",
+        )
+    )
+    newer.actions.append(
+        ActionRecord(
+            date=dt.date(2025, 3, 1),
+            organization="lower",
+            description="From committee: Do pass. (Ayes 5. Noes 2.)",
+        )
+    )
     with Session.begin() as s:
         change = upsert_bill(s, newer)
         assert len(change.new_versions) == 1 and change.new_actions == 1
@@ -66,8 +91,9 @@ def test_new_version_and_action_are_added(Session):
 def test_reflowed_text_is_not_a_new_version(Session):
     with Session.begin() as s:
         upsert_bill(s, make_bill())
-    reflowed = make_bill(versions=[VersionRecord(note="Introduced",
-                                                 text="SECTION 1.  Recruiters\nshall register.")])
+    reflowed = make_bill(
+        versions=[VersionRecord(note="Introduced", text="SECTION 1.  Recruiters\nshall register.")]
+    )
     with Session.begin() as s:
         assert upsert_bill(s, reflowed).new_versions == []
 

@@ -18,8 +18,9 @@ def real_bills():
 
 
 def test_read_table_columns_and_nulls():
-    rows = ca_pubinfo.read_table(shared_path("fixtures", "ca_leginfo_pubinfo", "tables",
-                                             "BILL_TBL.dat"))
+    rows = ca_pubinfo.read_table(
+        shared_path("fixtures", "ca_leginfo_pubinfo", "tables", "BILL_TBL.dat")
+    )
     assert len(rows) == 4
     ab831 = [r for r in rows if r["bill_id"] == "202520260AB831"][0]
     assert ab831["chapter_num"] == "623" and ab831["current_status"] == "Chaptered"
@@ -51,8 +52,10 @@ def test_real_history_in_order_with_chambers(real_bills):
 def test_real_versions_only_where_lob_present(real_bills):
     sb275 = real_bills["SB 275"]
     assert [(v.note, v.source_key) for v in sb275.versions] == [
-        ("Introduced", "20250SB27599INT"), ("Amended", "20250SB27597AMD"),
-        ("Enrolled", "20250SB27596ENR")]
+        ("Introduced", "20250SB27599INT"),
+        ("Amended", "20250SB27597AMD"),
+        ("Enrolled", "20250SB27596ENR"),
+    ]
     assert "training provider" in sb275.versions[0].text.lower()
     assert real_bills["AB 1656"].versions == []  # its .lob files are not in the extract
 
@@ -72,7 +75,9 @@ def test_own_amended_version_is_diffed_against_introduced():
     assert "civil legal aid" in inserted and "without regard" in inserted
     assert "certified" in struck and "cooperating in an investigation" in struck
     assert [(s.name, s.classification) for s in bill.sponsors] == [
-        ("Quintero-Blake", "primary"), ("Marlowe", "cosponsor")]
+        ("Quintero-Blake", "primary"),
+        ("Marlowe", "cosponsor"),
+    ]
     assert bill.actions[3].classification == ["committee-passage"]
 
 
@@ -108,7 +113,8 @@ def test_quoted_fields_may_hold_tabs_and_newlines(tmp_path):
     table = ca_pubinfo.read_table(tmp_path / "BILL_HISTORY_TBL.dat")
     assert len(table) == 5 and table[0]["action"] == "Read first time.\tTo\nprint."
     assert table[0]["ternary_location"] is None and table[4]["end_status"] == (
-        "In Committee Process")
+        "In Committee Process"
+    )
 
 
 def test_columns_appended_by_a_newer_schema_are_ignored(tmp_path):

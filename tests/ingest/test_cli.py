@@ -39,8 +39,9 @@ def ingest(source, *paths):
 
 def counts(factory):
     with factory() as session:
-        return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
-                for m in TABLES}
+        return {
+            m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in TABLES
+        }
 
 
 def last_run(factory):
@@ -85,12 +86,15 @@ def test_legiscan_twice_changes_nothing_and_newer_adds_only_what_changed(Session
         assert all(linked.values())  # sponsors joined to their people
 
 
-@pytest.mark.parametrize(("source", "path", "bills"), [
-    ("ca-pubinfo", OWN / "ca_pubinfo", 1),
-    ("ny-openleg", OWN / "ny_openleg", 1),
-    ("congress", OWN / "congress", 1),
-    ("people", OWN / "people", 0),
-])
+@pytest.mark.parametrize(
+    ("source", "path", "bills"),
+    [
+        ("ca-pubinfo", OWN / "ca_pubinfo", 1),
+        ("ny-openleg", OWN / "ny_openleg", 1),
+        ("congress", OWN / "congress", 1),
+        ("people", OWN / "people", 0),
+    ],
+)
 def test_each_source_is_idempotent(Session, source, path, bills):
     first = ingest(source, path)
     assert first.exit_code == 0, first.output
@@ -125,7 +129,8 @@ def test_real_recordings_ingest(Session, tmp_path):
     legiscan = shared_path("fixtures", "legiscan", "dataset_json")
     for source, path in [
         ("people", shared_path("fixtures", "openstates_people")),
-        ("legiscan", legiscan / "bill"), ("legiscan", legiscan / "people"),
+        ("legiscan", legiscan / "bill"),
+        ("legiscan", legiscan / "people"),
         ("ca-pubinfo", shared_path("fixtures", "ca_leginfo_pubinfo")),
         ("ny-openleg", shared_path("fixtures", "ny_openleg", "api_v3")),
         ("congress", shared_path("fixtures", "us_congress", "govinfo_billstatus")),
@@ -134,11 +139,24 @@ def test_real_recordings_ingest(Session, tmp_path):
         result = ingest(source, path)
         assert result.exit_code == 0, (source, result.output)
     # The CA text 105736 belongs to LegiScan bill 212667: store that bill, then the text.
-    bill = {"bill": {"bill_id": 212667, "state": "CA", "bill_number": "AB50",
-                     "session": {"year_start": 2011, "year_end": 2012, "special": 0},
-                     "title": "Income taxes: San Bruno gas explosion.",
-                     "texts": [{"doc_id": 105736, "date": "2011-02-03", "type": "Amended",
-                                "mime": "text/html", "url": "https://legiscan.com/CA/text/AB50/id/105736"}]}}
+    bill = {
+        "bill": {
+            "bill_id": 212667,
+            "state": "CA",
+            "bill_number": "AB50",
+            "session": {"year_start": 2011, "year_end": 2012, "special": 0},
+            "title": "Income taxes: San Bruno gas explosion.",
+            "texts": [
+                {
+                    "doc_id": 105736,
+                    "date": "2011-02-03",
+                    "type": "Amended",
+                    "mime": "text/html",
+                    "url": "https://legiscan.com/CA/text/AB50/id/105736",
+                }
+            ],
+        }
+    }
     (tmp_path / "AB50.json").write_text(json.dumps(bill))
     assert ingest("legiscan", tmp_path / "AB50.json").exit_code == 0
     assert ingest("legiscan", legiscan / "text" / "105736.json").exit_code == 0
@@ -149,9 +167,9 @@ def test_real_recordings_ingest(Session, tmp_path):
         assert version.url.endswith("/105736") and "San Bruno" in version.text and version.struck
         weber = session.scalars(select(Person).where(Person.name == "Akilah Weber Pierson")).one()
         assert (weber.chamber, weber.district) == ("upper", "39")
-        committee = session.scalars(select(Committee).where(Committee.chamber == "upper",
-                                                            Committee.name == "Public Safety")
-                                    ).one()
+        committee = session.scalars(
+            select(Committee).where(Committee.chamber == "upper", Committee.name == "Public Safety")
+        ).one()
         assert len(committee.memberships) == 6
 
 
@@ -163,8 +181,17 @@ def test_bad_files_are_reported_and_the_rest_ingested(Session, tmp_path):
     (bad / "malformed.json").write_text('{"bill": {"bill_id": 5, ')
     (bad / "empty.json").write_text("")
     (bad / "unknown.json").write_text('{"hello": "world"}')
-    (bad / "missing.json").write_text(json.dumps({"bill": {
-        "bill_id": 6, "state": "TX", "session": {"year_start": 2027, "year_end": 2027}}}))
+    (bad / "missing.json").write_text(
+        json.dumps(
+            {
+                "bill": {
+                    "bill_id": 6,
+                    "state": "TX",
+                    "session": {"year_start": 2027, "year_end": 2027},
+                }
+            }
+        )
+    )
     result = ingest("legiscan", bad)
     assert result.exit_code == 1
     errors = result.stderr
@@ -203,7 +230,8 @@ def test_truncated_xml_is_reported(Session, tmp_path):
     xml = (OWN / "congress" / "BILLSTATUS-119hr4410.xml").read_bytes()
     (tmp_path / "BILLSTATUS-119hr4410.xml").write_bytes(xml[:700])
     (tmp_path / "BILLS-119hr4410rh.xml").write_bytes(
-        (OWN / "congress" / "BILLS-119hr4410rh.xml").read_bytes())
+        (OWN / "congress" / "BILLS-119hr4410rh.xml").read_bytes()
+    )
     result = ingest("congress", tmp_path)
     assert result.exit_code == 1
     assert f"{tmp_path / 'BILLSTATUS-119hr4410.xml'}: malformed BILLSTATUS XML" in result.stderr
@@ -232,8 +260,12 @@ def test_unknown_pubinfo_layout_and_missing_path(Session, tmp_path):
 
 def test_several_paths_in_one_run_text_named_before_its_bill(Session, tmp_path):
     dataset = OWN / "legiscan_newer" / "TX" / "2027_90th_Legislature_Regular_Session"
-    result = ingest("legiscan", dataset / "text" / "500002.json", dataset / "bill" / "HB48.json",
-                    tmp_path / "missing.json")
+    result = ingest(
+        "legiscan",
+        dataset / "text" / "500002.json",
+        dataset / "bill" / "HB48.json",
+        tmp_path / "missing.json",
+    )
     assert result.exit_code == 1  # only the missing path failed
     assert f"{tmp_path / 'missing.json'}: no such file or folder" in result.stderr
     run = last_run(Session)
@@ -241,14 +273,19 @@ def test_several_paths_in_one_run_text_named_before_its_bill(Session, tmp_path):
     with Session() as session:
         bill = find_bill(session, "TX", "2027", "HB 48")
         assert {v.source_key: bool(v.text) for v in bill.versions} == {
-            "500001": False, "500002": True}
+            "500001": False,
+            "500002": True,
+        }
 
 
 def test_older_xml_dataset_with_state_from_its_folder(Session, tmp_path):
     real = shared_path("fixtures", "legiscan", "dataset_xml_ms")
     dataset = tmp_path / "MS" / "2011_First_Extraordinary_Session"
-    for folder, name in [("bill", "bill_HB1.xml"), ("people", "people_11160.xml"),
-                         ("vote", "vote_174469.xml")]:
+    for folder, name in [
+        ("bill", "bill_HB1.xml"),
+        ("people", "people_11160.xml"),
+        ("vote", "vote_174469.xml"),
+    ]:
         (dataset / folder).mkdir(parents=True)
         (dataset / folder / name).write_bytes((real / name).read_bytes())
     result = ingest("legiscan", tmp_path, OWN / "legiscan_xml")
@@ -278,8 +315,11 @@ def test_legiscan_dataset_zip(Session, tmp_path):
 
 
 def test_sample_bundle_ingests_whole(Session):
-    for source, folder in [("people", "people"), ("legiscan", "legiscan"),
-                           ("ny-openleg", "ny_openleg")]:
+    for source, folder in [
+        ("people", "people"),
+        ("legiscan", "legiscan"),
+        ("ny-openleg", "ny_openleg"),
+    ]:
         result = ingest(source, SAMPLE / folder)
         assert result.exit_code == 0, (source, result.output)
     before = counts(Session)
@@ -291,20 +331,28 @@ def test_sample_bundle_ingests_whole(Session):
         assert all(e.start_time.year == 2026 and e.start_time.month == 12 for e in december)
         assert all(e.agenda and e.agenda[0].bill_id for e in december)
         assert all(e.committee_id for e in december)  # joined to the YAML committees
-        assert session.scalar(select(func.count()).select_from(BillVersion)
-                              .where(BillVersion.text == "")) == 0
+        assert (
+            session.scalar(
+                select(func.count()).select_from(BillVersion).where(BillVersion.text == "")
+            )
+            == 0
+        )
         hb611 = find_bill(session, "OH", "2025-2026", "HB 611")
         assert any("felony" in v.text[s:e] for v in hb611.versions for s, e in v.inserted)
     with Session() as session:
         stamps = dict(session.execute(select(Event.source_key, Event.updated_at)).all())
-    for source, folder in [("people", "people"), ("legiscan", "legiscan"),
-                           ("ny-openleg", "ny_openleg")]:
+    for source, folder in [
+        ("people", "people"),
+        ("legiscan", "legiscan"),
+        ("ny-openleg", "ny_openleg"),
+    ]:
         assert ingest(source, SAMPLE / folder).exit_code == 0
     assert counts(Session) == before
     with Session() as session:  # the same hearings again are not news
         assert dict(session.execute(select(Event.source_key, Event.updated_at)).all()) == stamps
-        hearing = session.scalars(select(Event).where(Event.name == "Codes committee meeting")
-                                  ).one()
+        hearing = session.scalars(
+            select(Event).where(Event.name == "Codes committee meeting")
+        ).one()
         start = hearing.start_time.replace(tzinfo=hearing.start_time.tzinfo or dt.UTC)
         assert start == dt.datetime(2026, 12, 8, 16, 0, tzinfo=dt.UTC)  # 11:00 in Albany
 

@@ -64,14 +64,22 @@ def test_real_uslm_introduced():
 def test_own_billstatus_and_uslm_match_on_source_key():
     bill = congress.parse_billstatus((OWN / "BILLSTATUS-119hr4410.xml").read_bytes())
     assert (bill.session, bill.identifier) == ("119", "HR 4410")
-    assert bill.subjects == ["Human trafficking", "Labor and Employment",
-                             "Worker safety and health"]
+    assert bill.subjects == [
+        "Human trafficking",
+        "Labor and Employment",
+        "Worker safety and health",
+    ]
     assert [a.classification for a in bill.actions] == [
-        ["introduction"], ["referral-committee"], ["committee-passage"], ["committee-passage"]]
+        ["introduction"],
+        ["referral-committee"],
+        ["committee-passage"],
+        ["committee-passage"],
+    ]
     version = congress.parse_uslm((OWN / "BILLS-119hr4410rh.xml").read_bytes())
     assert version.url == bill.versions[0].url  # fills the placeholder BILLSTATUS lists
     assert [version.text[s:e] for s, e in version.struck] == [
-        "not later than 1 year after the date of enactment of this Act"]
+        "not later than 1 year after the date of enactment of this Act"
+    ]
 
 
 def test_own_classic_bill_dtd_text():
@@ -79,7 +87,10 @@ def test_own_classic_bill_dtd_text():
     assert congress.uslm_bill_key(xml) == ("119", "HR 5120", "Survivor Housing Stability Act")
     version = congress.parse_uslm(xml)
     assert (version.note, str(version.date), version.source_key) == (
-        "Introduced", "2025-09-03", "BILLS-119hr5120ih")
+        "Introduced",
+        "2025-09-03",
+        "BILLS-119hr5120ih",
+    )
     assert "without regard to whether the survivor has reported" in version.text
     assert version.url.endswith("/BILLS-119hr5120ih/xml/BILLS-119hr5120ih.xml")
 
@@ -91,12 +102,15 @@ def test_bill_xml_without_any_bill_key_is_a_parse_error():
         congress.parse_uslm(xml)
 
 
-@pytest.mark.parametrize(("xml", "reason"), [
-    (b"", "empty"),
-    (b"<billStatus><bill><number>4410</number>", "malformed"),
-    (b"<billStatus><bill><type>HR</type></bill></billStatus>", "lacks its number"),
-    (b"<other/>", "not a BILLSTATUS"),
-])
+@pytest.mark.parametrize(
+    ("xml", "reason"),
+    [
+        (b"", "empty"),
+        (b"<billStatus><bill><number>4410</number>", "malformed"),
+        (b"<billStatus><bill><type>HR</type></bill></billStatus>", "lacks its number"),
+        (b"<other/>", "not a BILLSTATUS"),
+    ],
+)
 def test_bad_billstatus(xml, reason):
     with pytest.raises(ParseError, match=reason):
         congress.parse_billstatus(xml)

@@ -47,10 +47,15 @@ def test_real_ak_history_becomes_classified_actions():
 def test_real_ak_sponsors_and_versions_await_text():
     bill = legiscan.parse_bill(real("bill", "HB1.json"))
     assert [(s.name, s.classification) for s in bill.sponsors][:2] == [
-        ("Carl Gatto", "primary"), ("Robert Lynn", "cosponsor")]
+        ("Carl Gatto", "primary"),
+        ("Robert Lynn", "cosponsor"),
+    ]
     assert bill.sponsors[0].person_ref == "legiscan:6033"
     assert [(v.note, v.source_key, v.text) for v in bill.versions] == [
-        ("Introduced", "153588", ""), ("Amended", "224009", ""), ("Amended", "234834", "")]
+        ("Introduced", "153588", ""),
+        ("Amended", "224009", ""),
+        ("Amended", "234834", ""),
+    ]
     assert bill.versions[0].media_type == "application/pdf"
     assert bill.versions[0].url == "https://legiscan.com/AK/text/HB1/id/153588"
 
@@ -68,7 +73,10 @@ def test_real_ar_committee_sponsor_and_progress_codes():
 def test_real_ca_amended_text_keeps_em_and_strike():
     version = legiscan.parse_text(real("text", "105736.json"))
     assert (version.note, version.source_key, version.media_type) == (
-        "Amended", "105736", "text/html")
+        "Amended",
+        "105736",
+        "text/html",
+    )
     inserted = [version.text[s:e] for s, e in version.inserted]
     struck = [version.text[s:e] for s, e in version.struck]
     assert any("treated" in piece for piece in inserted)
@@ -97,10 +105,15 @@ def test_own_tx_bill_and_people():
     assert bill.actions[2].classification == ["referral-committee"]
     person = legiscan.parse_person(load(TX / "people" / "40001.json"))
     assert (person.name, person.party, person.chamber, person.district) == (
-        "Lucia Ortega-Pryor", "Democratic", "lower", "104")
+        "Lucia Ortega-Pryor",
+        "Democratic",
+        "lower",
+        "104",
+    )
     assert legiscan.parse_committee_person(load(TX / "people" / "40001.json")) is None
     assert legiscan.parse_committee_person(load(TX / "people" / "40003.json")).source_key == (
-        "legiscan-committee:777")
+        "legiscan-committee:777"
+    )
 
 
 def test_own_tx_committee_substitute_marks_changes():
@@ -120,25 +133,53 @@ def test_api_envelope_and_veto():
 def test_calendar_hearing_becomes_event():
     data = load(TX / "bill" / "HB48.json")
     data["bill"]["calendar"] = [
-        {"type_id": 1, "type": "Hearing", "date": "2027-03-02", "time": "08:00",
-         "location": "E2.014", "description": "House Criminal Jurisprudence Hearing"},
-        {"type_id": 2, "type": "Floor Calendar", "date": "2027-04-01", "time": "",
-         "location": "", "description": "House Calendar"},
-        {"type_id": 1, "type": "Hearing", "date": "", "time": "", "location": "",
-         "description": "House Criminal Jurisprudence Hearing"},
+        {
+            "type_id": 1,
+            "type": "Hearing",
+            "date": "2027-03-02",
+            "time": "08:00",
+            "location": "E2.014",
+            "description": "House Criminal Jurisprudence Hearing",
+        },
+        {
+            "type_id": 2,
+            "type": "Floor Calendar",
+            "date": "2027-04-01",
+            "time": "",
+            "location": "",
+            "description": "House Calendar",
+        },
+        {
+            "type_id": 1,
+            "type": "Hearing",
+            "date": "",
+            "time": "",
+            "location": "",
+            "description": "House Criminal Jurisprudence Hearing",
+        },
     ]
     [event] = legiscan.parse_calendar(data)
     assert (event.committee, event.chamber, event.location) == (
-        "Criminal Jurisprudence", "lower", "E2.014")
+        "Criminal Jurisprudence",
+        "lower",
+        "E2.014",
+    )
     assert event.start_time.isoformat() == "2027-03-02T08:00:00-06:00"
     assert event.agenda[0].bill_identifier == "HB 48" and event.agenda[0].session == "2027"
 
 
 def test_fiscal_notes_and_veto_messages_are_not_versions():
     data = load(TX / "bill" / "HB48.json")
-    data["bill"]["texts"].append({"doc_id": 500009, "date": "2027-02-20", "type": "Fiscal Note",
-                                  "type_id": 7, "mime": "application/pdf",
-                                  "url": "https://legiscan.com/TX/supplement/HB48/id/500009"})
+    data["bill"]["texts"].append(
+        {
+            "doc_id": 500009,
+            "date": "2027-02-20",
+            "type": "Fiscal Note",
+            "type_id": 7,
+            "mime": "application/pdf",
+            "url": "https://legiscan.com/TX/supplement/HB48/id/500009",
+        }
+    )
     assert [v.source_key for v in legiscan.parse_bill(data).versions] == ["500001"]
     text = load(TX / "text" / "500001.json")
     assert legiscan.is_bill_version(text)
@@ -156,17 +197,26 @@ def test_real_older_xml_dataset_bill_and_person():
     person["state"] = "MS"  # the dataset's folder says so; the file does not
     record = legiscan.parse_person(person)
     assert (record.name, record.party, record.chamber) == (
-        "Nancy Adams Collins", "Republican", "upper")
+        "Nancy Adams Collins",
+        "Republican",
+        "upper",
+    )
 
 
 def test_own_xml_special_session_bill():
-    xml = (FILES / "ingest" / "legiscan_xml" / "LA" / "2024_2nd_Special_Session" / "bill"
-           / "HB12.xml").read_bytes()
+    xml = (
+        FILES / "ingest" / "legiscan_xml" / "LA" / "2024_2nd_Special_Session" / "bill" / "HB12.xml"
+    ).read_bytes()
     bill = legiscan.parse_bill(legiscan.xml_to_payload(xml))
     assert (bill.session, bill.session_name, bill.identifier) == (
-        "2024-S2", "2024 2nd Special Session", "HB 12")
+        "2024-S2",
+        "2024 2nd Special Session",
+        "HB 12",
+    )
     assert [a.classification for a in bill.actions] == [
-        ["filing", "introduction"], ["referral-committee"]]
+        ["filing", "introduction"],
+        ["referral-committee"],
+    ]
     assert bill.sponsors[0].classification == "primary"
 
 
@@ -177,19 +227,34 @@ def test_xml_that_is_not_legiscan():
         legiscan.xml_to_payload(b"<legiscan><bill>")
 
 
-@pytest.mark.parametrize(("state", "number", "identifier"), [
-    ("US", "HB21", "HR 21"), ("US", "SB35", "S 35"), ("US", "HR5", "HRES 5"),
-    ("US", "SJR7", "SJRES 7"), ("US", "HCR12", "HCONRES 12"), ("TX", "HB21", "HB 21"),
-    ("NY", "S00609", "S 609"), ("CA", "AB50", "AB 50"),
-])
+@pytest.mark.parametrize(
+    ("state", "number", "identifier"),
+    [
+        ("US", "HB21", "HR 21"),
+        ("US", "SB35", "S 35"),
+        ("US", "HR5", "HRES 5"),
+        ("US", "SJR7", "SJRES 7"),
+        ("US", "HCR12", "HCONRES 12"),
+        ("TX", "HB21", "HB 21"),
+        ("NY", "S00609", "S 609"),
+        ("CA", "AB50", "AB 50"),
+    ],
+)
 def test_identifiers_match_other_sources(state, number, identifier):
     assert legiscan.identifier_of(state, number) == identifier
 
 
-@pytest.mark.parametrize(("raw", "clock"), [
-    ("09:00", "09:00:00"), ("13:30:00", "13:30:00"), ("1:30 PM", "13:30:00"),
-    ("12:15 am", "00:15:00"), ("", "00:00:00"), ("TBA", "00:00:00"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clock"),
+    [
+        ("09:00", "09:00:00"),
+        ("13:30:00", "13:30:00"),
+        ("1:30 PM", "13:30:00"),
+        ("12:15 am", "00:15:00"),
+        ("", "00:00:00"),
+        ("TBA", "00:00:00"),
+    ],
+)
 def test_calendar_times(raw, clock):
     assert legiscan._clock(raw).isoformat() == clock
 
@@ -200,15 +265,21 @@ def test_history_rows_without_date_or_text_are_skipped():
     data["bill"]["history"].insert(2, {"date": "2027-02-14", "action": " ", "chamber": "H"})
     bill = legiscan.parse_bill(data)
     assert [a.description for a in bill.actions] == [
-        "Filed", "Read first time", "Referred to Criminal Jurisprudence"]
+        "Filed",
+        "Read first time",
+        "Referred to Criminal Jurisprudence",
+    ]
 
 
-@pytest.mark.parametrize("broken", [
-    {"bill": {"bill_id": 1, "state": "TX", "session": {"year_start": 2027}}},  # no bill_number
-    {"bill": {"bill_id": 1, "bill_number": "HB1", "state": "TX"}},  # no session
-    {"bill": {"bill_number": "HB1", "state": "TX", "session": {"year_start": 2027}}},  # no id
-    {"status": "ERROR", "alert": {"message": "Unknown bill id"}},
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"bill": {"bill_id": 1, "state": "TX", "session": {"year_start": 2027}}},  # no bill_number
+        {"bill": {"bill_id": 1, "bill_number": "HB1", "state": "TX"}},  # no session
+        {"bill": {"bill_number": "HB1", "state": "TX", "session": {"year_start": 2027}}},  # no id
+        {"status": "ERROR", "alert": {"message": "Unknown bill id"}},
+    ],
+)
 def test_missing_required_fields_are_parse_errors(broken):
     with pytest.raises(ParseError):
         legiscan.parse_bill(broken)

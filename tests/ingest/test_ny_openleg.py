@@ -16,8 +16,9 @@ SAMPLE = ROOT / "billwatch" / "demo" / "sample" / "ny_openleg" / "S8123-2025.jso
 
 @pytest.fixture(scope="module")
 def s609():
-    return json.loads(shared_path("fixtures", "ny_openleg", "api_v3",
-                                  "S609-2017_bill_response.json").read_text())
+    return json.loads(
+        shared_path("fixtures", "ny_openleg", "api_v3", "S609-2017_bill_response.json").read_text()
+    )
 
 
 def test_real_bill_key_title_and_status(s609):
@@ -31,7 +32,9 @@ def test_real_bill_key_title_and_status(s609):
 def test_real_every_amendment_is_a_version(s609):
     bill = ny_openleg.parse_bill(s609)
     assert [(v.note, v.source_key, str(v.date)) for v in bill.versions] == [
-        ("Introduced", "S609", "2017-01-04"), ("Amended", "S609A", "2017-01-18")]
+        ("Introduced", "S609", "2017-01-04"),
+        ("Amended", "S609A", "2017-01-18"),
+    ]
     assert "home inspector" in bill.versions[1].text
     assert bill.versions[0].content_hash != bill.versions[1].content_hash
 
@@ -48,12 +51,16 @@ def test_real_actions_and_sponsor(s609):
     bill = ny_openleg.parse_bill(s609)
     assert [(a.description, a.organization, a.classification) for a in bill.actions] == [
         ("REFERRED TO JUDICIARY", "upper", ["referral-committee"]),
-        ("AMEND (T) AND RECOMMIT TO JUDICIARY", "upper",
-         ["amendment-passage", "referral-committee"]),
+        (
+            "AMEND (T) AND RECOMMIT TO JUDICIARY",
+            "upper",
+            ["amendment-passage", "referral-committee"],
+        ),
         ("PRINT NUMBER 609A", "upper", []),
     ]
     assert [(s.name, s.classification, s.person_ref) for s in bill.sponsors] == [
-        ("Phil Boyle", "primary", "nysenate:433")]
+        ("Phil Boyle", "primary", "nysenate:433")
+    ]
 
 
 def test_real_empty_agendas(s609):

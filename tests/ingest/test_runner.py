@@ -13,10 +13,18 @@ from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRe
 
 def bill(identifier, sponsor_name):
     return BillRecord(
-        jurisdiction="MN", session="2025-2026", identifier=identifier, title="A bill.",
+        jurisdiction="MN",
+        session="2025-2026",
+        identifier=identifier,
+        title="A bill.",
         versions=[VersionRecord(note="Introduced", text=f"Section 1. {identifier} text.")],
-        actions=[ActionRecord(date=dt.date(2025, 2, 3), description="Introduction and first"
-                              " reading, referred to Judiciary", organization="upper")],
+        actions=[
+            ActionRecord(
+                date=dt.date(2025, 2, 3),
+                description="Introduction and first reading, referred to Judiciary",
+                organization="upper",
+            )
+        ],
         sponsors=[SponsorRecord(name=sponsor_name)],
     )
 
@@ -41,14 +49,18 @@ def test_failed_update_keeps_the_stored_bill_as_it_was(Session):
     ingester = Ingester(Session, "ingest:test")
     assert ingester.bill(bill("SF 12", "Vik"), "v1.json").created
     newer = bill("SF 12", None)  # fails at the database after its new action was written
-    newer.actions.append(ActionRecord(date=dt.date(2025, 3, 1), organization="upper",
-                                      description="Committee report, to pass"))
+    newer.actions.append(
+        ActionRecord(
+            date=dt.date(2025, 3, 1), organization="upper", description="Committee report, to pass"
+        )
+    )
     newer.versions.append(VersionRecord(note="Amended", text="Section 1. Amended text."))
     assert ingester.bill(newer, "v2.json") is None
     assert ingester.stats.errors[0][0] == "v2.json"
     with Session() as session:
         stored = session.scalars(select(Bill).where(Bill.identifier == "SF 12")).one()
         assert [a.description for a in stored.actions] == [
-            "Introduction and first reading, referred to Judiciary"]
+            "Introduction and first reading, referred to Judiciary"
+        ]
         assert [v.note for v in stored.versions] == ["Introduced"]
         assert stored.stage == "in committee"

@@ -23,23 +23,27 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def test_crawl_prints_a_summary_table(server: ReplayServer, sqlite_url: str, runner: CliRunner
-                                      ) -> None:
+def test_crawl_prints_a_summary_table(
+    server: ReplayServer, sqlite_url: str, runner: CliRunner
+) -> None:
     server.data = legiscan_data()
-    result = runner.invoke(app, ["crawl", "legiscan", "--state", "ar", "--base-url",
-                                 server.base_urls["legiscan"]])
+    result = runner.invoke(
+        app, ["crawl", "legiscan", "--state", "ar", "--base-url", server.base_urls["legiscan"]]
+    )
     assert result.exit_code == 0, result.output
     assert "crawl run 1: legiscan" in result.output
     assert "items: bill" in result.output and "ok" in result.output
     assert server.log.count("/legiscan/", op="getSessionList", state="AR") == 1
-    result = runner.invoke(app, ["crawl", "legiscan", "--state", "WY", "--base-url",
-                                 server.base_urls["legiscan"]])
+    result = runner.invoke(
+        app, ["crawl", "legiscan", "--state", "WY", "--base-url", server.base_urls["legiscan"]]
+    )
     assert result.exit_code == 1  # an unhealthy run
     assert "no items: the listings returned nothing" in result.output
 
 
 def test_crawl_without_a_key_or_with_a_bad_source_fails_clearly(
-        sqlite_url: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_url: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CONGRESS_API_KEY", raising=False)
     get_settings.cache_clear()
     result = runner.invoke(app, ["crawl", "congress"])
@@ -54,14 +58,35 @@ def test_crawl_without_a_key_or_with_a_bad_source_fails_clearly(
 def test_status_shows_last_good_runs_and_freshness(sqlite_url: str, runner: CliRunner) -> None:
     Session = get_sessionmaker(sqlite_url)  # noqa: N806
     with Session() as session:
-        upsert_bill(session, BillRecord("OH", "2025-2026", "HB 12", title="A bill", actions=[
-            ActionRecord(dt.date(2026, 11, 1), "Introduced")]))
-        session.add(CrawlRun(source="legiscan", status="ok", items={"bill": 12}, requests=40,
-                             started_at=dt.datetime(2026, 11, 25, 5, 0, tzinfo=dt.UTC),
-                             finished_at=dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)))
-        session.add(CrawlRun(source="legiscan", status="unhealthy", health_reason="no items",
-                             started_at=dt.datetime(2026, 11, 26, 5, 0, tzinfo=dt.UTC),
-                             finished_at=dt.datetime(2026, 11, 26, 5, 1, tzinfo=dt.UTC)))
+        upsert_bill(
+            session,
+            BillRecord(
+                "OH",
+                "2025-2026",
+                "HB 12",
+                title="A bill",
+                actions=[ActionRecord(dt.date(2026, 11, 1), "Introduced")],
+            ),
+        )
+        session.add(
+            CrawlRun(
+                source="legiscan",
+                status="ok",
+                items={"bill": 12},
+                requests=40,
+                started_at=dt.datetime(2026, 11, 25, 5, 0, tzinfo=dt.UTC),
+                finished_at=dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC),
+            )
+        )
+        session.add(
+            CrawlRun(
+                source="legiscan",
+                status="unhealthy",
+                health_reason="no items",
+                started_at=dt.datetime(2026, 11, 26, 5, 0, tzinfo=dt.UTC),
+                finished_at=dt.datetime(2026, 11, 26, 5, 1, tzinfo=dt.UTC),
+            )
+        )
         session.commit()
     with time_machine.travel(dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC), tick=False):
         result = runner.invoke(app, ["status"], env={"COLUMNS": "200"})

@@ -18,8 +18,12 @@ from spiders.run import CrawlError, run_crawl
 from tests.spiders.conftest import crawl, legiscan_data, make_pdf
 
 STATES = ["AK", "AR", "CA"]
-BILLS = {"230084": ("AK", "HB 1"), "212624": ("CA", "SB 7"), "212667": ("CA", "AB 50"),
-         "396373": ("AR", "HB 1044")}
+BILLS = {
+    "230084": ("AK", "HB 1"),
+    "212624": ("CA", "SB 7"),
+    "212667": ("CA", "AB 50"),
+    "396373": ("AR", "HB 1044"),
+}
 
 
 def _snapshot(url: str) -> dict[str, tuple[int, str]]:
@@ -31,15 +35,15 @@ def _snapshot(url: str) -> dict[str, tuple[int, str]]:
     return found
 
 
-def test_500_429_and_timeouts_are_retried_with_backoff(server: ReplayServer, sqlite_url: str
-                                                       ) -> None:
+def test_500_429_and_timeouts_are_retried_with_backoff(
+    server: ReplayServer, sqlite_url: str
+) -> None:
     db_url = sqlite_url
     server.data = legiscan_data()
     server.fault(Fault("status", status=500), "/legiscan/", op="getBill", id="230084")
     server.fault(Fault("retry_after", seconds=1), "/legiscan/", op="getBill", id="212624")
     server.fault(Fault("delay", seconds=3), "/legiscan/", op="getBill", id="212667")
-    summary = crawl(server, "legiscan", db_url, states=STATES,
-                    settings={"DOWNLOAD_TIMEOUT": 1.5})
+    summary = crawl(server, "legiscan", db_url, states=STATES, settings={"DOWNLOAD_TIMEOUT": 1.5})
     assert summary["status"] == "ok", summary
     assert summary["retries"] == {"500": 1, "429": 1, "exception": 1}
     assert summary["errors"] == 0
@@ -51,33 +55,41 @@ def test_500_429_and_timeouts_are_retried_with_backoff(server: ReplayServer, sql
 
 
 def test_bad_responses_are_reported_and_never_half_written(
-        server: ReplayServer, sqlite_url: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    server: ReplayServer, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LEGISCAN_API_KEY", "s3cret-key")
     server.data = legiscan_data()
     crawl(server, "legiscan", sqlite_url, states=STATES)
     before = _snapshot(sqlite_url)
     for bill in server.data.legiscan_bills.values():  # every bill changes upstream
         bill["change_hash"] = "e" * 32
-        bill["history"].append({"date": "2012-04-01", "action": "SIGNED INTO LAW",
-                                "chamber": "", "chamber_id": 0, "importance": 1})
+        bill["history"].append(
+            {
+                "date": "2012-04-01",
+                "action": "SIGNED INTO LAW",
+                "chamber": "",
+                "chamber_id": 0,
+                "importance": 1,
+            }
+        )
     server.clear()
     server.fault(Fault("truncate", times=-1), "/legiscan/", op="getBill", id="230084")
     server.fault(Fault("html", times=-1), "/legiscan/", op="getBill", id="212624")
-    server.fault(Fault("drop_field", field="bill_number", times=-1), "/legiscan/",
-                 op="getBill", id="212667")
+    server.fault(
+        Fault("drop_field", field="bill_number", times=-1), "/legiscan/", op="getBill", id="212667"
+    )
     server.fault(Fault("status", status=500, times=-1), "/legiscan/", op="getBill", id="396373")
     log = tmp_path / "crawl.log"
-    summary = crawl(server, "legiscan", sqlite_url, states=STATES,
-                    settings={"LOG_FILE": str(log)})
+    summary = crawl(server, "legiscan", sqlite_url, states=STATES, settings={"LOG_FILE": str(log)})
     assert server.log.count("/legiscan/", key="s3cret-key") == len(server.log.entries)
     assert "Gave up retrying" in log.read_text() and "s3cret-key" not in log.read_text()
     assert "s3cret-key" not in json.dumps(summary)
 
     reasons = {e["url"].rsplit("id=", 1)[1]: e["reason"] for e in summary["error_samples"]}
     assert "invalid JSON" in reasons["230084"] and "truncated" in reasons["230084"]
-    assert reasons["212624"] == ("expected JSON, got an HTML page"
-                                 " ('Service Unavailable - Maintenance')")
+    assert reasons["212624"] == (
+        "expected JSON, got an HTML page ('Service Unavailable - Maintenance')"
+    )
     assert "bill_number" in reasons["212667"]
     assert reasons["396373"] == "HTTP 500 after 3 retries"
     assert server.log.count("/legiscan/", op="getBill", id="396373") == 4
@@ -92,14 +104,16 @@ def test_bad_responses_are_reported_and_never_half_written(
 
 
 def test_a_broken_document_is_reported_and_fetched_again_next_run(
-        server: ReplayServer, sqlite_url: str) -> None:
+    server: ReplayServer, sqlite_url: str
+) -> None:
     server.data = legiscan_data()
     text = server.data.legiscan_texts[153588]
     good = text["doc"]
     text["doc"] = base64.b64encode(make_pdf("HOUSE BILL NO. 1")[:300]).decode()
     summary = crawl(server, "legiscan", sqlite_url, states=["AK"])
     assert [e["reason"] for e in summary["error_samples"]] == [
-        "text doc 153588: truncated PDF: no %%EOF marker at the end"]
+        "text doc 153588: truncated PDF: no %%EOF marker at the end"
+    ]
     with get_sessionmaker(sqlite_url)() as session:
         hb1 = find_bill(session, "AK", "2011-2012", "HB 1")
         assert len(hb1.actions) == 27  # the bill itself is whole
@@ -108,31 +122,39 @@ def test_a_broken_document_is_reported_and_fetched_again_next_run(
     text["doc"] = good
     server.clear()
     summary = crawl(server, "legiscan", sqlite_url, states=["AK"])
-    assert server.log.by_op() == {"/legiscan/ getSessionList": 1,
-                                  "/legiscan/ getMasterListRaw": 1,
-                                  "/legiscan/ getBillText": 1}
+    assert server.log.by_op() == {
+        "/legiscan/ getSessionList": 1,
+        "/legiscan/ getMasterListRaw": 1,
+        "/legiscan/ getBillText": 1,
+    }
     with get_sessionmaker(sqlite_url)() as session:
         assert session.scalar(select(func.count()).where(BillVersion.text == "")) == 0
         assert session.scalar(select(func.count()).select_from(BillAction)) == 27
 
 
-def test_a_response_over_the_size_limit_is_refused(server: ReplayServer, sqlite_url: str
-                                                    ) -> None:
+def test_a_response_over_the_size_limit_is_refused(server: ReplayServer, sqlite_url: str) -> None:
     server.data = legiscan_data()
-    summary = crawl(server, "legiscan", sqlite_url, states=["AK"],
-                    settings={"DOWNLOAD_MAXSIZE": 5000, "DOWNLOAD_WARNSIZE": 0})
-    assert [e["url"].rsplit("op=", 1)[1] for e in summary["error_samples"]] == [
-        "getBill&id=230084"]
+    summary = crawl(
+        server,
+        "legiscan",
+        sqlite_url,
+        states=["AK"],
+        settings={"DOWNLOAD_MAXSIZE": 5000, "DOWNLOAD_WARNSIZE": 0},
+    )
+    assert [e["url"].rsplit("op=", 1)[1] for e in summary["error_samples"]] == ["getBill&id=230084"]
     assert "larger than download max size (5000)" in summary["error_samples"][0]["reason"]
     with get_sessionmaker(sqlite_url)() as session:
         assert session.scalar(select(func.count()).select_from(Bill)) == 0
 
 
 def test_a_crawl_child_that_dies_leaves_its_run_marked_failed(
-        server: ReplayServer, sqlite_url: str) -> None:
+    server: ReplayServer, sqlite_url: str
+) -> None:
     server.data = legiscan_data()
-    extensions = {"spiders.monitor.CrawlMonitor": 500,
-                  "tests.spiders.conftest.DieAfterOpening": 900}
+    extensions = {
+        "spiders.monitor.CrawlMonitor": 500,
+        "tests.spiders.conftest.DieAfterOpening": 900,
+    }
     with pytest.raises(CrawlError, match="exited with code 3"):
         crawl(server, "legiscan", sqlite_url, states=["AK"], settings={"EXTENSIONS": extensions})
     with get_sessionmaker(sqlite_url)() as session:

@@ -40,13 +40,13 @@ def test_incremental_crawls_fetch_only_what_changed(server: ReplayServer, sqlite
     server.data = legiscan_data()
     crawl(server, "legiscan", sqlite_url, states=STATES)
     assert server.user_agents == {
-        "billwatch/0.1 (legislative tracking; +mailto:billwatch@example.org)"}
+        "billwatch/0.1 (legislative tracking; +mailto:billwatch@example.org)"
+    }
     assert server.log.count("/legiscan/", key="replay-dummy-key") == len(server.log.entries)
 
     server.clear()  # unchanged data: the listings only
     summary = crawl(server, "legiscan", sqlite_url, states=STATES)
-    assert server.log.by_op() == {"/legiscan/ getSessionList": 3,
-                                  "/legiscan/ getMasterListRaw": 3}
+    assert server.log.by_op() == {"/legiscan/ getSessionList": 3, "/legiscan/ getMasterListRaw": 3}
     assert summary["status"] == "ok"
     assert summary["listed"] == 4 and summary["unchanged"] == 4
     with get_sessionmaker(sqlite_url)() as session:
@@ -55,8 +55,15 @@ def test_incremental_crawls_fetch_only_what_changed(server: ReplayServer, sqlite
 
     bill = server.data.legiscan_bills[230084]  # one bill changes
     bill["change_hash"] = "f" * 32
-    bill["history"].append({"date": "2011-05-01", "action": "TRANSMITTED TO GOVERNOR",
-                            "chamber": "", "chamber_id": 0, "importance": 1})
+    bill["history"].append(
+        {
+            "date": "2011-05-01",
+            "action": "TRANSMITTED TO GOVERNOR",
+            "chamber": "",
+            "chamber_id": 0,
+            "importance": 1,
+        }
+    )
     server.clear()
     crawl(server, "legiscan", sqlite_url, states=STATES)
     ops = server.log.by_op()
@@ -75,7 +82,8 @@ def test_sessions_chosen_from_a_session_list(server: ReplayServer, sqlite_url: s
     """The hand-written getSessionList: the current session only, unless one is asked for."""
     server.data = legiscan_data()
     server.data.legiscan_session_lists["AK"] = load(
-        SPIDER_FILES / "legiscan" / "getSessionList_AK.json")["sessions"]
+        SPIDER_FILES / "legiscan" / "getSessionList_AK.json"
+    )["sessions"]
     crawl(server, "legiscan", sqlite_url, states=["AK"])
     assert server.log.count("/legiscan/", op="getMasterListRaw", id="122") == 1
     assert server.log.count("/legiscan/", op="getMasterListRaw", id="58") == 0
@@ -86,15 +94,19 @@ def test_sessions_chosen_from_a_session_list(server: ReplayServer, sqlite_url: s
 
 
 def test_a_master_list_entry_without_a_recorded_bill_is_reported(
-        server: ReplayServer, sqlite_url: str) -> None:
+    server: ReplayServer, sqlite_url: str
+) -> None:
     """The hand-written getMasterListRaw lists HB2, which the server does not know."""
     server.data = legiscan_data()
     server.data.legiscan_masterlists["122"] = load(
-        SPIDER_FILES / "legiscan" / "getMasterListRaw_122.json")["masterlist"]
+        SPIDER_FILES / "legiscan" / "getMasterListRaw_122.json"
+    )["masterlist"]
     summary = crawl(server, "legiscan", sqlite_url, states=["AK"])
     assert summary["listed"] == 2 and summary["items"]["bill"] == 1
-    assert any("getBill&id=230101" in e["url"] and "Unknown bill id 230101" in e["reason"]
-               for e in summary["error_samples"])
+    assert any(
+        "getBill&id=230101" in e["url"] and "Unknown bill id 230101" in e["reason"]
+        for e in summary["error_samples"]
+    )
     assert all("replay-dummy-key" not in e["url"] for e in summary["error_samples"])
     with get_sessionmaker(sqlite_url)() as session:
         assert session.scalar(select(func.count()).select_from(Bill)) == 1

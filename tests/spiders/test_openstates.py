@@ -29,8 +29,9 @@ def _violations(value: Any, schema: dict, spec: dict, where: str) -> list[str]:
         return [f"{where}: {type(value).__name__} is not {kind}"]
     problems = []
     if isinstance(value, dict):
-        problems += [f"{where}: no {name!r}" for name in schema.get("required", [])
-                     if name not in value]
+        problems += [
+            f"{where}: no {name!r}" for name in schema.get("required", []) if name not in value
+        ]
         for name, sub in (schema.get("properties") or {}).items():
             if name in value:
                 problems += _violations(value[name], sub, spec, f"{where}.{name}")
@@ -40,8 +41,9 @@ def _violations(value: Any, schema: dict, spec: dict, where: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name,schema", [("bills_ny.json", "BillList"),
-                                         ("events_ny.json", "EventList")])
+@pytest.mark.parametrize(
+    "name,schema", [("bills_ny.json", "BillList"), ("events_ny.json", "EventList")]
+)
 def test_hand_written_responses_follow_the_openapi_spec(name: str, schema: str) -> None:
     spec = load(shared_path("fixtures", "openstates_api_v3", "openapi.json"))
     page = load(SPIDER_FILES / "openstates" / name)
@@ -57,17 +59,25 @@ def test_parse_fields_of_a_bill_and_an_event() -> None:
     assert [s.classification for s in bill.sponsors] == ["primary", "cosponsor"]
     assert bill.sponsors[0].person_ref == "ocd-person/11111111-2222-4333-8444-555555555555"
     assert [(a.organization, a.classification) for a in bill.actions] == [
-        ("upper", ["referral-committee"]), ("upper", ["amendment-passage"])]
+        ("upper", ["referral-committee"]),
+        ("upper", ["amendment-passage"]),
+    ]
     assert [(v.note, v.media_type) for v in bill.versions] == [
-        ("Introduced", "text/html"), ("Amended", "application/pdf")]
+        ("Introduced", "text/html"),
+        ("Amended", "application/pdf"),
+    ]
     event = parse_event(load(SPIDER_FILES / "openstates" / "events_ny.json")["results"][0])
     assert (event.committee, event.location, event.status) == (
-        "Social Services", "Room 124 CAP", "tentative")
+        "Social Services",
+        "Room 124 CAP",
+        "tentative",
+    )
     assert [(a.bill_identifier, a.session) for a in event.agenda] == [("S 1234", "2025-2026")]
 
 
 def test_crawl_follows_pages_and_documents_then_only_lists_updates(
-        server: ReplayServer, sqlite_url: str) -> None:
+    server: ReplayServer, sqlite_url: str
+) -> None:
     server.data = openstates_data()
     server.robots = "User-agent: *\nDisallow: /files/www.nysenate.gov/texts/2025/A567.html\n"
     del server.data.openstates_bills["ny"][2]["title"]  # a changed schema, for one bill
@@ -75,7 +85,8 @@ def test_crawl_follows_pages_and_documents_then_only_lists_updates(
 
     assert summary["items"] == {"bill": 2, "version": 2, "event": 1}
     assert [e["reason"] for e in summary["error_samples"]] == [
-        "missing field 'title' (has the API changed?)"]
+        "missing field 'title' (has the API changed?)"
+    ]
     assert server.log.count("/openstates/bills") == 2  # two pages of two
     first = next(q for p, q in server.log.entries if p == "/openstates/bills")
     assert first["include"] == "versions,actions,sponsorships,documents,sources"

@@ -49,8 +49,9 @@ def test_envelopes_faults_and_the_request_log(server: ReplayServer) -> None:
     with pytest.raises(ValueError):
         json.loads(_get(url)[1])
     assert server.log.count("/legiscan/", op="getBill", id="230084") == 5
-    assert drop_field({"status": "OK", "bill": {"bill_number": "HB1", "x": {"bill_number": 1}}},
-                      "bill_number") == {"status": "OK", "bill": {"x": {"bill_number": 1}}}
+    assert drop_field(
+        {"status": "OK", "bill": {"bill_number": "HB1", "x": {"bill_number": 1}}}, "bill_number"
+    ) == {"status": "OK", "bill": {"x": {"bill_number": 1}}}
 
 
 def test_the_demo_sample_is_crawlable(sqlite_url: str) -> None:
@@ -59,12 +60,28 @@ def test_the_demo_sample_is_crawlable(sqlite_url: str) -> None:
     server, urls = serve_sample(SAMPLE)
     progress: list[dict[str, int]] = []
     try:
-        people = run_crawl("people", states=["CA", "NY", "OH"], base_url=urls["people"],
-                           database_url=sqlite_url, settings=FAST, on_progress=progress.append)
-        bills = run_crawl("legiscan", states=["CA", "OH"], base_url=urls["legiscan"],
-                          database_url=sqlite_url, settings=FAST)
-        ny = run_crawl("ny_openleg", sessions=["2025"], base_url=urls["ny_openleg"],
-                       database_url=sqlite_url, settings=FAST)
+        people = run_crawl(
+            "people",
+            states=["CA", "NY", "OH"],
+            base_url=urls["people"],
+            database_url=sqlite_url,
+            settings=FAST,
+            on_progress=progress.append,
+        )
+        bills = run_crawl(
+            "legiscan",
+            states=["CA", "OH"],
+            base_url=urls["legiscan"],
+            database_url=sqlite_url,
+            settings=FAST,
+        )
+        ny = run_crawl(
+            "ny_openleg",
+            sessions=["2025"],
+            base_url=urls["ny_openleg"],
+            database_url=sqlite_url,
+            settings=FAST,
+        )
     finally:
         server.close()
     assert [r["status"] for r in (people, bills, ny)] == ["ok", "ok", "ok"]
@@ -72,10 +89,14 @@ def test_the_demo_sample_is_crawlable(sqlite_url: str) -> None:
     assert progress[-1]["requests"] == people["requests"]
     with get_sessionmaker(sqlite_url)() as session:
         assert session.scalar(select(func.count()).select_from(Bill)) == (
-            bills["items"]["bill"] + ny["items"]["bill"])
+            bills["items"]["bill"] + ny["items"]["bill"]
+        )
         assert session.scalar(select(func.count()).select_from(Person)) >= 10
         # The sample's hearings: OH bills on LegiScan calendars, NY S 8123 on a Codes agenda.
-        hearings = {(e.committee, b) for e in session.scalars(select(Event))
-                    for b in [a.bill.identifier for a in e.agenda if a.bill is not None]}
+        hearings = {
+            (e.committee, b)
+            for e in session.scalars(select(Event))
+            for b in [a.bill.identifier for a in e.agenda if a.bill is not None]
+        }
         assert ("Codes", "S 8123") in hearings
         assert {b for _, b in hearings} >= {"HB 611", "SB 290", "S 8123"}

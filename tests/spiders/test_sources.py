@@ -44,8 +44,9 @@ def test_ny_bills_with_all_amendments_and_agendas(server: ReplayServer, sqlite_u
 
 def test_congress_bill_actions_cosponsors_and_text(server: ReplayServer, sqlite_url: str) -> None:
     server.data = congress_data()
-    summary = crawl(server, "congress", sqlite_url, sessions=["117"],
-                    settings={"CONGRESS_PAGE_SIZE": 4})
+    summary = crawl(
+        server, "congress", sqlite_url, sessions=["117"], settings={"CONGRESS_PAGE_SIZE": 4}
+    )
     assert summary["status"] == "ok", summary
     assert server.log.count("/congress/v3/bill/117/hr/21/actions") == 3  # 10 actions, pages of 4
     assert summary["items"] == {"bill": 1, "version": 3}
@@ -62,19 +63,31 @@ def test_congress_bill_actions_cosponsors_and_text(server: ReplayServer, sqlite_
 
 
 def test_pubinfo_listing_dates_in_apache_and_iis_layouts() -> None:
-    apache = parse_listing((SPIDER_FILES / "ca_pubinfo" / "listing_apache.html").read_text(),
-                           "https://downloads.leginfo.legislature.ca.gov")
-    assert sorted(apache) == ["pubinfo_2023.zip", "pubinfo_2025.zip", "pubinfo_Mon.zip",
-                              "pubinfo_Sat.zip", "pubinfo_Tue.zip"]
-    assert apache["pubinfo_Tue.zip"] == ("https://downloads.leginfo.legislature.ca.gov/"
-                                         "pubinfo_Tue.zip", dt.datetime(2026, 11, 24, 4, 11))
-    iis = parse_listing((SPIDER_FILES / "ca_pubinfo" / "listing_iis.html").read_text(),
-                        "https://downloads.leginfo.legislature.ca.gov")
+    apache = parse_listing(
+        (SPIDER_FILES / "ca_pubinfo" / "listing_apache.html").read_text(),
+        "https://downloads.leginfo.legislature.ca.gov",
+    )
+    assert sorted(apache) == [
+        "pubinfo_2023.zip",
+        "pubinfo_2025.zip",
+        "pubinfo_Mon.zip",
+        "pubinfo_Sat.zip",
+        "pubinfo_Tue.zip",
+    ]
+    assert apache["pubinfo_Tue.zip"] == (
+        "https://downloads.leginfo.legislature.ca.gov/pubinfo_Tue.zip",
+        dt.datetime(2026, 11, 24, 4, 11),
+    )
+    iis = parse_listing(
+        (SPIDER_FILES / "ca_pubinfo" / "listing_iis.html").read_text(),
+        "https://downloads.leginfo.legislature.ca.gov",
+    )
     assert iis["pubinfo_Mon.zip"][1] == dt.datetime(2026, 11, 23, 4, 12)
 
 
 def test_pubinfo_session_archive_then_daily_archives_by_date(
-        server: ReplayServer, sqlite_url: str) -> None:
+    server: ReplayServer, sqlite_url: str
+) -> None:
     server.data = pubinfo_data()
     summary = crawl(server, "ca_pubinfo", sqlite_url)
     assert summary["status"] == "ok" and summary["items"]["bill"] >= 3
@@ -91,14 +104,16 @@ def test_pubinfo_session_archive_then_daily_archives_by_date(
     server.clear()  # a new daily archive: that one only
     server.data.pubinfo_files["pubinfo_Mon.zip"] = (
         zip_folder(shared_path("fixtures", "ca_leginfo_pubinfo", "tables")),
-        dt.datetime(2026, 11, 23, 4, 12))
+        dt.datetime(2026, 11, 23, 4, 12),
+    )
     summary = crawl(server, "ca_pubinfo", sqlite_url)
     assert [p for p, _ in server.log.entries] == ["/pubinfo/", "/pubinfo/pubinfo_Mon.zip"]
     assert summary["errors"] == 0
 
 
 def test_people_and_committees_then_only_changed_files(
-        server: ReplayServer, sqlite_url: str) -> None:
+    server: ReplayServer, sqlite_url: str
+) -> None:
     server.data = people_data()
     summary = crawl(server, "people", sqlite_url, states=["CA", "NY", "TX", "WA"])
     assert summary["items"] == {"person": 9, "committee": 5}

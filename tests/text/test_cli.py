@@ -28,8 +28,7 @@ def test_text_output(runner: CliRunner) -> None:
 
 
 def test_json_output(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["text", str(FILES / "ny_billtext_S04242.XML"), "--format",
-                                 "json"])
+    result = runner.invoke(app, ["text", str(FILES / "ny_billtext_S04242.XML"), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     obj = json.loads(result.stdout)
     assert list(obj) == ["text", "inserted", "struck"]
@@ -44,17 +43,24 @@ def test_pdf_file(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["text", str(path), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {
-        "text": "SEC. 2. This act takes effect immediately.", "inserted": [], "struck": []}
+        "text": "SEC. 2. This act takes effect immediately.",
+        "inserted": [],
+        "struck": [],
+    }
 
 
-@pytest.mark.parametrize("content, reason", [
-    (None, "no such file"),
-    (b"", "empty document"),
-    (b"\x00\x01binary\x00" * 40, "unknown binary format"),
-    (b"%PDF-1.4\n1 0 obj\n<<", "truncated PDF"),
-])
-def test_bad_files_exit_2_with_path_and_reason(runner: CliRunner, tmp_path: Path,
-                                               content: bytes | None, reason: str) -> None:
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (None, "no such file"),
+        (b"", "empty document"),
+        (b"\x00\x01binary\x00" * 40, "unknown binary format"),
+        (b"%PDF-1.4\n1 0 obj\n<<", "truncated PDF"),
+    ],
+)
+def test_bad_files_exit_2_with_path_and_reason(
+    runner: CliRunner, tmp_path: Path, content: bytes | None, reason: str
+) -> None:
     path = tmp_path / "a-rather-long-folder-name-for-wrapping" / "bill document.bin"
     path.parent.mkdir()
     if content is not None:

@@ -42,9 +42,23 @@ def test_ny_lbdc_page_spans() -> None:
 
 def test_ny_lbdc_page_furniture_is_gone() -> None:
     text = extract("ny_lbdc_bill_page.html").text
-    for furniture in ("Aye", "Nay", "Albright", "Home", "Agenda", "REFERRED TO CODES",
-                      "EXPLANATION", "LBD54321", "S. 7777--A", "PURPOSE OR GENERAL IDEA",
-                      "travellers", "Bill No.", "Search", "Penal Law", "\ufffd"):
+    for furniture in (
+        "Aye",
+        "Nay",
+        "Albright",
+        "Home",
+        "Agenda",
+        "REFERRED TO CODES",
+        "EXPLANATION",
+        "LBD54321",
+        "S. 7777--A",
+        "PURPOSE OR GENERAL IDEA",
+        "travellers",
+        "Bill No.",
+        "Search",
+        "Penal Law",
+        "\ufffd",
+    ):
         assert furniture not in text, furniture
     assert not re.search(r"^\d", text.split("do enact as follows:")[1], re.M)
 
@@ -56,7 +70,11 @@ def test_ny_lbdc_page_joins_lines_pages_and_hyphens() -> None:
     # Page 2 continues the paragraph that page 1 ended in.
     assert "within thirty ten days. Failure to post the notice shall be a violation." in text
     assert [line[:6] for line in text.splitlines() if line.startswith(("Section", "§"))] == [
-        "Sectio", "§ 230.", "§ 2. S", "§ 3. T"]
+        "Sectio",
+        "§ 230.",
+        "§ 2. S",
+        "§ 3. T",
+    ]
 
 
 def test_ny_billtext_xml() -> None:
@@ -72,8 +90,10 @@ def test_ny_plain_full_text() -> None:
     result = extract("ny_fulltext_plain.txt")
     assert result.inserted == [] and result.struck == []
     assert "referred to the Committee on Labor" in result.text
-    assert "§ 212-f. Recruitment fees. No employer or labor contractor shall charge a " \
-           "farmworker any recruitment fee." in result.text
+    assert (
+        "§ 212-f. Recruitment fees. No employer or labor contractor shall charge a "
+        "farmworker any recruitment fee." in result.text
+    )
     assert "EXPLANATION" not in result.text and "LBD11111" not in result.text
     assert not re.search(r"^\d+ ", result.text, re.M)
 
@@ -82,8 +102,7 @@ def test_california_2011_em_and_strike() -> None:
     result = extract("ca_leginfo_2011_amended.html")
     assert words(result, result.struck) == ["to $50,000", "fifty", "50,000"]
     assert "one hundred" in words(result, result.inserted)
-    assert "SEC. 2. Section 236.2 of the Penal Code is repealed." in words(result,
-                                                                          result.inserted)
+    assert "SEC. 2. Section 236.2 of the Penal Code is repealed." in words(result, result.inserted)
     # Struck and inserted words that touched in the markup are kept apart.
     assert "($50,000 100,000)" in result.text
     lines = result.text.splitlines()
@@ -104,7 +123,11 @@ def test_missouri_bold_brackets() -> None:
     result = extract("mo_billtext_house.html")
     assert words(result, result.struck) == ["sexual conduct", "2.", "B"]
     assert words(result, result.inserted) == [
-        "commercial sexual activity", "3.", "A", "2. Consent of the victim is not a defense."]
+        "commercial sexual activity",
+        "3.",
+        "A",
+        "2. Consent of the victim is not a defense.",
+    ]
     assert "HOUSE BILL NO. 1717" in result.text
     assert "•" not in result.text and "[" not in result.text
 
@@ -120,14 +143,16 @@ def test_generic_ins_del_u_s_and_css() -> None:
 def test_uslm_changed_on_components_and_paragraphs() -> None:
     result = extract("uslm_s999_rs.xml")
     struck, inserted = words(result, result.struck), words(result, result.inserted)
-    assert struck[0].startswith("SECTION 1. SHORT TITLE. This Act may be cited as the "
-                                "“Survivor Shield Act”.")
+    assert struck[0].startswith(
+        "SECTION 1. SHORT TITLE. This Act may be cited as the “Survivor Shield Act”."
+    )
     # changed="deleted" inside an added component wins for that paragraph.
     assert struck[1] == "(2) may charge a fee for the application."
     assert inserted == [
         "SECTION 1. SHORT TITLE. This Act may be cited as the “Survivor Protection Act of "
         "2026”. SEC. 2. VISAS AND SERVICES. The Secretary of Homeland Security— (1) shall grant "
-        "a visa to a survivor of trafficking who cooperates with an investigation; and"]
+        "a visa to a survivor of trafficking who cooperates with an investigation; and"
+    ]
     assert "119th CONGRESS" not in result.text and "Ms. Farrow" not in result.text
     assert uslm_to_text((FILES / "uslm_s999_rs.xml").read_bytes()) == result
 
@@ -143,7 +168,10 @@ def test_caml_clean_and_redline() -> None:
     check_spans(redline)
     assert words(redline, redline.struck) == ["fifty"]
     assert words(redline, redline.inserted) == [
-        "or commercial sex", "one hundred", "(c) The court shall order restitution to the victim."]
+        "or commercial sex",
+        "one hundred",
+        "(c) The court shall order restitution to the victim.",
+    ]
     assert without(redline, redline.struck) == folded(clean.text)
 
 
@@ -161,8 +189,10 @@ def test_invariants_on_every_hand_written_file(name: str) -> None:
 
 
 def test_html_entities_nbsp_and_replacement_characters() -> None:
-    html = ("<html><body><p>Amd \ufffd\ufffd230.00,&nbsp;&nbsp;Pen&#160;L &amp; "
-            "&#167; 2.\u00a0\u00a0ok \ufffd here</p><p>next    line</p></body></html>")
+    html = (
+        "<html><body><p>Amd \ufffd\ufffd230.00,&nbsp;&nbsp;Pen&#160;L &amp; "
+        "&#167; 2.\u00a0\u00a0ok \ufffd here</p><p>next    line</p></body></html>"
+    )
     result = html_to_text(html)
     assert result.text == "Amd §§230.00, Pen L & § 2. ok \ufffd here\n\nnext line"
     assert html_to_text(html.encode("utf-8")) == result
@@ -180,8 +210,7 @@ def test_texas_underline_and_bracketed_strike() -> None:
     assert words(result, result.inserted) == ["first", "minor or a person with a"]
     assert "is a felony of the second first degree" in result.text
     assert "[" not in result.text
-    assert any(line.startswith("SECTION 1. Section 20A.02(b)") for line in
-               result.text.splitlines())
+    assert any(line.startswith("SECTION 1. Section 20A.02(b)") for line in result.text.splitlines())
 
 
 def test_washington_double_parentheses_and_css() -> None:
@@ -197,7 +226,9 @@ def test_ny_plain_capitals_and_brackets_across_a_page_break() -> None:
     assert result.text.startswith("STATE OF NEW YORK\n")
     assert words(result, result.struck) == ["more than one-half of"]
     assert words(result, result.inserted) == [
-        "ANY PART OF", "A VIOLATION OF THIS SECTION SHALL BE A CLASS A MISDEMEANOR."]
+        "ANY PART OF",
+        "A VIOLATION OF THIS SECTION SHALL BE A CLASS A MISDEMEANOR.",
+    ]
     assert "A CLASS A MISDEMEANOR. The commissioner shall publish" in result.text
     assert "§ 170. Wages of domestic workers." in result.text
     assert "§ 2. This act shall take effect immediately." in result.text.splitlines()
@@ -206,11 +237,13 @@ def test_ny_plain_capitals_and_brackets_across_a_page_break() -> None:
 
 
 def test_xhtml_with_xml_declaration_and_hidden_elements() -> None:
-    data = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
-            '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
-            '<p>A <ins>new</ins> <del>old</del> rule \u00a7 2.</p>'
-            '<div style="display: none">Menu</div><div hidden="">Skip to content</div>'
-            '</body></html>').encode("utf-8")
+    data = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+        "<p>A <ins>new</ins> <del>old</del> rule \u00a7 2.</p>"
+        '<div style="display: none">Menu</div><div hidden="">Skip to content</div>'
+        "</body></html>"
+    ).encode("utf-8")
     result = extract_document(data)
     assert result == ExtractedText("A new old rule § 2.", [(2, 5)], [(6, 9)])
 
@@ -219,7 +252,7 @@ def test_lbdc_page_without_bill_text_has_no_text() -> None:
     """Status and memo only (the Text box unticked): nothing on it is bill text."""
     page = (FILES / "ny_lbdc_bill_page.html").read_text(encoding="utf-8")
     start = page.index('<PRE WIDTH="108">')
-    status_only = page[:start] + page[page.index("</pre>", start) + len("</pre>"):]
+    status_only = page[:start] + page[page.index("</pre>", start) + len("</pre>") :]
     assert "STATE OF NEW YORK" not in status_only and "BILL NUMBER:" in status_only
     assert html_to_text(status_only).text == ""
     with pytest.raises(DocumentError, match="no text found"):
@@ -234,8 +267,13 @@ def test_classic_bill_dtd_reported_bill() -> None:
     assert lines[0] == "A BILL"
     assert "SECTION 1. Short title." in lines and "SEC. 2. Import ban." in lines
     assert "This Act may be cited as the “Forced Labor Accountability Act”." in lines
-    for furniture in ("119th CONGRESS", "Calendar No. 31", "Mr. Quill", "Reported with",
-                      "U.S. Senate"):
+    for furniture in (
+        "119th CONGRESS",
+        "Calendar No. 31",
+        "Mr. Quill",
+        "Reported with",
+        "U.S. Senate",
+    ):
         assert furniture not in result.text
     assert uslm_to_text((FILES / "bill_dtd_s888_rs.xml").read_bytes()) == result
 
@@ -253,16 +291,25 @@ def test_line_breaks_of_every_kind() -> None:
 
 
 def test_italics_are_not_insertions_outside_california() -> None:
-    html = ("<html><body><p>Prepared by the Legislative Counsel Bureau.</p>"
-            "<p><i>Be it enacted by the General Assembly:</i></p>"
-            "<p>Section 1. A <em>victim</em> may apply.</p></body></html>")
+    html = (
+        "<html><body><p>Prepared by the Legislative Counsel Bureau.</p>"
+        "<p><i>Be it enacted by the General Assembly:</i></p>"
+        "<p>Section 1. A <em>victim</em> may apply.</p></body></html>"
+    )
     result = html_to_text(html)
     assert result.inserted == [] and result.struck == []
     assert "Section 1. A victim may apply." in result.text
 
 
-@pytest.mark.parametrize("name", ["generic_ins_del.html", "uslm_s999_rs.xml",
-                                  "legiscan_text_enveloped.json", "ny_fulltext_plain.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "generic_ins_del.html",
+        "uslm_s999_rs.xml",
+        "legiscan_text_enveloped.json",
+        "ny_fulltext_plain.txt",
+    ],
+)
 def test_utf16_documents(name: str) -> None:
     data = (FILES / name).read_bytes().replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
     assert extract_document(data.decode("utf-8").encode("utf-16")) == extract(name)
@@ -275,19 +322,23 @@ def test_missouri_explanation_footer_is_not_text() -> None:
 
 
 def test_ny_budget_bill_page_header_naming_both_houses() -> None:
-    text = ("     1    Section 1. The sum of one dollar is appropriated for services to\n"
-            "     2  victims of trafficking and to the hotline for the fiscal year\n"
-            "     3  beginning April 1.\n"
-            " \n"
-            "        S. 2505--A                         10                         A. 3005--A\n"
-            " \n"
-            "     1    § 2. This act shall take effect April 1.\n"
-            "     2    § 3. Severability.\n")
+    text = (
+        "     1    Section 1. The sum of one dollar is appropriated for services to\n"
+        "     2  victims of trafficking and to the hotline for the fiscal year\n"
+        "     3  beginning April 1.\n"
+        " \n"
+        "        S. 2505--A                         10                         A. 3005--A\n"
+        " \n"
+        "     1    § 2. This act shall take effect April 1.\n"
+        "     2    § 3. Severability.\n"
+    )
     result = plain_text_to_text(text)
-    assert result.text == ("Section 1. The sum of one dollar is appropriated for services to "
-                           "victims of trafficking and to the hotline for the fiscal year "
-                           "beginning April 1.\n§ 2. This act shall take effect April 1.\n"
-                           "§ 3. Severability.")
+    assert result.text == (
+        "Section 1. The sum of one dollar is appropriated for services to "
+        "victims of trafficking and to the hotline for the fiscal year "
+        "beginning April 1.\n§ 2. This act shall take effect April 1.\n"
+        "§ 3. Severability."
+    )
 
 
 def test_lbdc_resolution_page_without_numbers() -> None:
@@ -295,9 +346,11 @@ def test_lbdc_resolution_page_without_numbers() -> None:
     page = (FILES / "ny_lbdc_bill_page.html").read_text(encoding="utf-8")
     start = page.index('<PRE WIDTH="108">')
     end = page.index("</pre>", start) + len("</pre>")
-    resolution = ('<PRE WIDTH="80">\r\nSenate Resolution No. 909\r\n\r\nBY: Senator MARLOWE\r\n'
-                  '\r\n        MEMORIALIZING the Governor to proclaim January 2026 as Human\r\n'
-                  'Trafficking Awareness Month\r\n</PRE>')
+    resolution = (
+        '<PRE WIDTH="80">\r\nSenate Resolution No. 909\r\n\r\nBY: Senator MARLOWE\r\n'
+        "\r\n        MEMORIALIZING the Governor to proclaim January 2026 as Human\r\n"
+        "Trafficking Awareness Month\r\n</PRE>"
+    )
     result = html_to_text(page[:start] + resolution + page[end:])
     assert result.text.startswith("Senate Resolution No. 909")
     assert "MEMORIALIZING the Governor" in result.text
@@ -309,34 +362,44 @@ def test_caml_body_under_another_name() -> None:
     """A measure whose body is not `<caml:Bill>` (resolutions) still yields its text."""
     data = (FILES / "caml_v1_introduced.lob").read_bytes()
     renamed = data.replace(b"<caml:Bill ", b"<caml:Resolution ").replace(
-        b"</caml:Bill>", b"</caml:Resolution>")
+        b"</caml:Bill>", b"</caml:Resolution>"
+    )
     assert caml_to_text(renamed) == caml_to_text(data)
     assert "forced labor is guilty of human trafficking" in caml_to_text(renamed).text
 
 
 def test_line_numbers_in_a_table_column_are_dropped() -> None:
-    html = ("<html><body><table><tbody>"
-            "<tr><td>1</td><td>AN ACT concerning <u>forced</u> labor.</td></tr>"
-            "<tr><td>2</td><td>Section 5. The <s>old</s> <u>new</u> rule.</td></tr>"
-            "<tr><td>3</td><td>Section 99. Effective date.</td></tr>"
-            "</tbody></table><table><tr><td>12</td><td>Fund balance</td></tr></table>"
-            "</body></html>")
+    html = (
+        "<html><body><table><tbody>"
+        "<tr><td>1</td><td>AN ACT concerning <u>forced</u> labor.</td></tr>"
+        "<tr><td>2</td><td>Section 5. The <s>old</s> <u>new</u> rule.</td></tr>"
+        "<tr><td>3</td><td>Section 99. Effective date.</td></tr>"
+        "</tbody></table><table><tr><td>12</td><td>Fund balance</td></tr></table>"
+        "</body></html>"
+    )
     result = html_to_text(html)
     lines = [line for line in result.text.splitlines() if line]
-    assert lines == ["AN ACT concerning forced labor.", "Section 5. The old new rule.",
-                     "Section 99. Effective date.", "12 Fund balance"]
+    assert lines == [
+        "AN ACT concerning forced labor.",
+        "Section 5. The old new rule.",
+        "Section 99. Effective date.",
+        "12 Fund balance",
+    ]
     assert words(result, result.inserted) == ["forced", "new"]
     assert words(result, result.struck) == ["old"]
 
 
 def test_ny_hyphens_that_are_real_survive_the_line_end() -> None:
-    text = ("     1    Section 1. A fine of twenty-\n"
-            "     2  five dollars applies to a self-\n"
-            "     3  employed recruiter who traf-\n"
-            "     4  ficks workers.\n")
+    text = (
+        "     1    Section 1. A fine of twenty-\n"
+        "     2  five dollars applies to a self-\n"
+        "     3  employed recruiter who traf-\n"
+        "     4  ficks workers.\n"
+    )
     assert plain_text_to_text(text).text == (
         "Section 1. A fine of twenty-five dollars applies to a self-employed recruiter who "
-        "trafficks workers.")
+        "trafficks workers."
+    )
 
 
 def test_oregon_brace_markers() -> None:

@@ -27,8 +27,12 @@ def test_added_and_removed_paragraphs_keep_line_breaks() -> None:
     new = "SECTION 1. Keep.\nSEC. 3. Keep too.\nSEC. 4. Brand new."
     result = diff_versions(old, new)
     check_spans(result)
-    assert result.text.splitlines() == ["SECTION 1. Keep.", "SEC. 2. Remove me.",
-                                        "SEC. 3. Keep too.", "SEC. 4. Brand new."]
+    assert result.text.splitlines() == [
+        "SECTION 1. Keep.",
+        "SEC. 2. Remove me.",
+        "SEC. 3. Keep too.",
+        "SEC. 4. Brand new.",
+    ]
     assert words(result, result.struck) == ["SEC. 2. Remove me."]
     assert words(result, result.inserted) == ["SEC. 4. Brand new."]
 
@@ -63,8 +67,11 @@ def test_hand_written_caml_versions() -> None:
     check_spans(result)
     assert words(result, result.struck) == ["penalty.", "fifty"]
     assert words(result, result.inserted) == [
-        "penalty and require restitution.", "or commercial sex", "one hundred",
-        "(c) The court shall order restitution to the victim."]
+        "penalty and require restitution.",
+        "or commercial sex",
+        "one hundred",
+        "(c) The court shall order restitution to the victim.",
+    ]
     assert "The fine shall not exceed fifty one hundred thousand dollars." in result.text
 
 
@@ -91,5 +98,7 @@ def test_current_and_previous_rebuild_both_versions() -> None:
     # The most similar paragraphs are paired; the deleted one stays a line of its own.
     assert result.text.splitlines() == [
         "SECTION 1. The fine is fifty dollars. one hundred dollars, or more.",
-        "SEC. 2. Repealed part.", "SEC. 3. End."]
+        "SEC. 2. Repealed part.",
+        "SEC. 3. End.",
+    ]
     assert words(result, result.struck) == ["fifty dollars.", "SEC. 2. Repealed part."]

@@ -7,8 +7,10 @@ import pytest
 from billwatch.text import DocumentError, extract_document, pdf_to_text
 from tests.text.pdfs import make_pdf
 
-LINES = ["SECTION 1. Section 236.1 of the Penal Code is amended to read:",
-         "(a) A person who obtains forced labor (by any means) is guilty of trafficking."]
+LINES = [
+    "SECTION 1. Section 236.1 of the Penal Code is amended to read:",
+    "(a) A person who obtains forced labor (by any means) is guilty of trafficking.",
+]
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +71,26 @@ def test_legiscan_json_holding_a_pdf() -> None:
     import json
 
     doc = make_pdf(["SEC. 3. Restitution is mandatory."])
-    data = json.dumps({"status": "OK", "text": {"doc_id": 7, "mime": "application/pdf",
-                                                "doc": base64.b64encode(doc).decode()}})
+    data = json.dumps(
+        {
+            "status": "OK",
+            "text": {"doc_id": 7, "mime": "application/pdf", "doc": base64.b64encode(doc).decode()},
+        }
+    )
     assert extract_document(data.encode()).text == "SEC. 3. Restitution is mandatory."
 
 
 def test_new_york_numbered_pdf_lines_are_cleaned() -> None:
-    lines = ["STATE OF NEW YORK", "1 Section 1. The labor law is amended by adding a new sec-",
-             "2 tion 212-g to read as follows:", "3 § 212-g. No fee shall be charged.",
-             "LBD12345-01-6"]
-    pdf = make_pdf([line if not line[0].isdigit() else f"     {line[0]}  {line[2:]}"
-                    for line in lines])
+    lines = [
+        "STATE OF NEW YORK",
+        "1 Section 1. The labor law is amended by adding a new sec-",
+        "2 tion 212-g to read as follows:",
+        "3 § 212-g. No fee shall be charged.",
+        "LBD12345-01-6",
+    ]
+    pdf = make_pdf(
+        [line if not line[0].isdigit() else f"     {line[0]}  {line[2:]}" for line in lines]
+    )
     text = extract_document(pdf).text
     assert "adding a new section 212-g to read as follows:" in text
     assert "LBD12345" not in text

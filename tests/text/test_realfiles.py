@@ -29,8 +29,9 @@ def _read(*parts: str) -> bytes:
 @pytest.fixture(scope="module")
 def ny_page() -> ExtractedText:
     """The LBDC bill page of S6169-B (2023): navigation, actions, votes, text and memo."""
-    return extract_document(_read("ny_openleg", "lbdc_bill_pages",
-                                  "2023-S6169-20240109T175502.html"))
+    return extract_document(
+        _read("ny_openleg", "lbdc_bill_pages", "2023-S6169-20240109T175502.html")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +57,34 @@ def test_ny_page_inserted_and_struck(ny_page: ExtractedText) -> None:
     assert words(ny_page, ny_page.struck) == ["polling place", "polling place"]
     inserted = words(ny_page, ny_page.inserted)
     assert inserted.count("election district") == 2
-    assert any(w.startswith('40. Notwithstanding any other provision of law, the term '
-                            '"nontabulating ballot marking device"') for w in inserted)
+    assert any(
+        w.startswith(
+            "40. Notwithstanding any other provision of law, the term "
+            '"nontabulating ballot marking device"'
+        )
+        for w in inserted
+    )
     assert "the same polling place election district shall be identical" in folded(ny_page.text)
 
 
 def test_ny_page_has_no_furniture(ny_page: ExtractedText) -> None:
     text = ny_page.text
-    for furniture in ("Aye", "Nay", "Addabbo", "Senate Agenda", "REFERRED TO ELECTIONS",
-                      "Floor Votes", "EXPLANATION", "LBD10156-05-3", "S. 6169--B",
-                      "PURPOSE OR GENERAL IDEA", "INTRODUCER'S MEMORANDUM", "Word Search",
-                      "getselect", "onclick"):
+    for furniture in (
+        "Aye",
+        "Nay",
+        "Addabbo",
+        "Senate Agenda",
+        "REFERRED TO ELECTIONS",
+        "Floor Votes",
+        "EXPLANATION",
+        "LBD10156-05-3",
+        "S. 6169--B",
+        "PURPOSE OR GENERAL IDEA",
+        "INTRODUCER'S MEMORANDUM",
+        "Word Search",
+        "getselect",
+        "onclick",
+    ):
         assert furniture not in text, furniture
     assert not re.search(r"^\s*\d+\s{2,}", text, re.M), "a line number survived"
     assert "[" not in text and "]" not in text
@@ -87,8 +105,13 @@ def test_ny_billtext_xml() -> None:
     check_spans(result)
     assert result.struck == []
     inserted = words(result, result.inserted)
-    assert any(w.startswith("9. Products manufactured in compliance with minimum Occupational "
-                            "Safety and Health Act (OSHA) standards.") for w in inserted)
+    assert any(
+        w.startswith(
+            "9. Products manufactured in compliance with minimum Occupational "
+            "Safety and Health Act (OSHA) standards."
+        )
+        for w in inserted
+    )
     assert "EXPLANATION" not in result.text and "LBD00491" not in result.text
     assert "§ 2. This act shall take effect on the ninetieth day" in result.text
 
@@ -218,12 +241,13 @@ def ny_openleg_plain() -> dict[str, ExtractedText]:
 
     data = json.loads(_read("ny_openleg", "api_v3", "S609-2017_bill_response.json"))
     items = data["result"]["amendments"]["items"]
-    return {key: extract_document(item["fullText"].encode(), media_type="text/plain")
-            for key, item in items.items()}
+    return {
+        key: extract_document(item["fullText"].encode(), media_type="text/plain")
+        for key, item in items.items()
+    }
 
 
-def test_ny_openleg_plain_capitals_and_brackets(ny_openleg_plain: dict[str, ExtractedText]
-                                                ) -> None:
+def test_ny_openleg_plain_capitals_and_brackets(ny_openleg_plain: dict[str, ExtractedText]) -> None:
     result = ny_openleg_plain[""]
     check_spans(result)
     assert words(result, result.struck) == ["one", "forty", "forty", "a course"]
@@ -244,8 +268,10 @@ def test_ny_openleg_plain_layout(ny_openleg_plain: dict[str, ExtractedText]) -> 
             assert furniture not in text, furniture
         lines = text.splitlines()
         assert any(line.startswith("Section 1. Subparagraph (i)") for line in lines)
-        assert "§ 4. This act shall take effect immediately." in lines or \
-            "§ 3. This act shall take effect immediately." in lines
+        assert (
+            "§ 4. This act shall take effect immediately." in lines
+            or "§ 3. This act shall take effect immediately." in lines
+        )
         assert not any(line.startswith("S ") for line in lines)
 
 

@@ -15,8 +15,11 @@ def run_migrations_online() -> None:
     if connectable is None:
         engine = get_engine(config.get_main_option("sqlalchemy.url"))
         with engine.connect() as connection:
-            context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=connection.dialect.name == "sqlite")
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+            )
             with context.begin_transaction():
                 context.run_migrations()
     else:

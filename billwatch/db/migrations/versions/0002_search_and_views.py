@@ -13,8 +13,14 @@ branch_labels = None
 depends_on = None
 
 ALERT_TAGS = (
-    "penalty_increase", "sex_work_criminalization", "diversion_court", "arrest_to_services",
-    "mandated_cooperation", "carceral_funding", "detention_forced_labor", "immigration_enforcement",
+    "penalty_increase",
+    "sex_work_criminalization",
+    "diversion_court",
+    "arrest_to_services",
+    "mandated_cooperation",
+    "carceral_funding",
+    "detention_forced_labor",
+    "immigration_enforcement",
 )
 
 SQLITE_SEARCH = [
@@ -73,7 +79,7 @@ def _views(agg: str) -> list[str]:
                (SELECT vc.stance FROM version_classifications vc WHERE vc.version_id = lv.id
                  ORDER BY vc.classified_at DESC, vc.id DESC LIMIT 1) AS stance,
                (SELECT {agg} FROM tags t WHERE t.version_id = lv.id
-                 AND t.classifier_version = ({latest_classifier.format(v='lv.id')})
+                 AND t.classifier_version = ({latest_classifier.format(v="lv.id")})
                  AND (t.review_state IS NULL OR t.review_state <> 'rejected')) AS tags,
                b.first_seen, b.last_seen
         FROM bills b
@@ -109,8 +115,14 @@ def downgrade() -> None:
     op.execute("DROP VIEW IF EXISTS tag_evidence")
     op.execute("DROP VIEW IF EXISTS bill_overview")
     if op.get_bind().dialect.name == "sqlite":
-        for name in ("bills_fts_ai", "bills_fts_ad", "bills_fts_au",
-                     "versions_fts_ai", "versions_fts_ad", "versions_fts_au"):
+        for name in (
+            "bills_fts_ai",
+            "bills_fts_ad",
+            "bills_fts_au",
+            "versions_fts_ai",
+            "versions_fts_ad",
+            "versions_fts_au",
+        ):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS bill_title_fts")
         op.execute("DROP TABLE IF EXISTS version_text_fts")
