@@ -25,8 +25,8 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check billwatch spiders classifier alerts scheduler.py tests benchmarks
-	$(VENV)/bin/mypy billwatch spiders classifier alerts scheduler.py
+	$(VENV)/bin/ruff check billwatch spiders classifier alerts tests benchmarks
+	$(VENV)/bin/mypy billwatch spiders classifier alerts
 
 clean:
 	rm -rf $(VENV) demo-out billwatch.db billwatch.db-wal billwatch.db-shm

@@ -11,9 +11,9 @@ import time_machine
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import select
 
-import scheduler as sched
 from alerts.send import FileTransport
 from billwatch import jobs
+from billwatch import scheduler as sched
 from billwatch.db.models import OutboxMessage
 from billwatch.db.session import get_sessionmaker
 from tests.alerts.conftest import NOW, amend_hb10, build_world, settings_for, subscribe

@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the scheduler in the foreground, or with --once one cycle: crawl, classify,
         rapid-response alerts, due digests, send."""
-        import scheduler as sched
+        from billwatch import scheduler as sched
         from billwatch.jobs import run_cycle
         from billwatch.settings import get_settings
 
