@@ -27,7 +27,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import CursorResult, insert, update
+from sqlalchemy import CursorResult, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,15 +67,15 @@ def holder_id() -> str:
 
 
 def acquire_lock(
-    Session: sessionmaker[Session],
+    factory: sessionmaker[Session],
     holder: str,
-    *,  # noqa: N803
+    *,
     now: dt.datetime | None = None,
     stale_after: dt.timedelta = STALE_AFTER,
 ) -> bool:
     """Take the scheduler lock if it is free, ours, or stale (its holder stopped beating)."""
     now = now or utcnow()
-    with Session.begin() as session:
+    with factory.begin() as session:
         # One conditional UPDATE is atomic on SQLite and PostgreSQL alike.
         taken = cast(
             CursorResult[Any],
@@ -92,7 +92,7 @@ def acquire_lock(
         if taken:
             return True
     try:
-        with Session.begin() as session:
+        with factory.begin() as session:
             session.execute(
                 insert(SchedulerLock).values(
                     name=LOCK_NAME, holder=holder, acquired_at=now, heartbeat_at=now
@@ -104,12 +104,12 @@ def acquire_lock(
 
 
 def heartbeat(
-    Session: sessionmaker[Session],
-    holder: str,  # noqa: N803
+    factory: sessionmaker[Session],
+    holder: str,
     now: dt.datetime | None = None,
 ) -> bool:
     """Renew the lock; False when another process has taken it over."""
-    with Session.begin() as session:
+    with factory.begin() as session:
         result = cast(
             CursorResult[Any],
             session.execute(
@@ -121,11 +121,9 @@ def heartbeat(
         return bool(result.rowcount)
 
 
-def release_lock(Session: sessionmaker[Session], holder: str) -> None:  # noqa: N803
+def release_lock(factory: sessionmaker[Session], holder: str) -> None:
     """Give the lock up (on a clean stop) so the next scheduler need not wait."""
-    from sqlalchemy import delete
-
-    with Session.begin() as session:
+    with factory.begin() as session:
         session.execute(
             delete(SchedulerLock).where(
                 SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder
@@ -268,10 +266,10 @@ def wire(
     """Add the jobs, the pipeline chain and the lock heartbeat."""
     add_jobs(scheduler, settings, catch_up=True)
     scheduler.add_listener(chain_listener(scheduler), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-    Session = get_sessionmaker(settings.database_url)  # noqa: N806
+    factory = get_sessionmaker(settings.database_url)
 
     def beat() -> None:
-        if not heartbeat(Session, holder):
+        if not heartbeat(factory, holder):
             log.error("another scheduler took the lock: stopping")
             on_lost()
 
@@ -290,9 +288,9 @@ class LockHeld(RuntimeError):
 
 def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> BaseScheduler:
     """Take the lock and start the scheduler (blocking runs until interrupted)."""
-    Session = get_sessionmaker(settings.database_url)  # noqa: N806
+    factory = get_sessionmaker(settings.database_url)
     holder = holder_id()
-    if not acquire_lock(Session, holder):
+    if not acquire_lock(factory, holder):
         raise LockHeld(
             "another billwatch scheduler holds the lock on this database "
             f"(it is taken over {STALE_AFTER} after its last heartbeat)"
@@ -313,7 +311,7 @@ def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> B
         if blocking:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
-            release_lock(Session, holder)
+            release_lock(factory, holder)
             log.info("scheduler stopped; lock released")
     return scheduler
 

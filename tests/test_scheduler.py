@@ -155,31 +155,31 @@ def test_finished_step_wakes_the_next(sqlite_url, started):
 
 
 def test_only_one_scheduler_holds_the_lock(db_url):
-    Session = get_sessionmaker(db_url)  # noqa: N806
-    assert sched.acquire_lock(Session, "host-a:1", now=NOW)
-    assert sched.acquire_lock(Session, "host-a:1", now=NOW)  # re-entrant for its holder
-    assert not sched.acquire_lock(Session, "host-b:2", now=NOW + dt.timedelta(minutes=1))
-    assert sched.heartbeat(Session, "host-a:1", now=NOW + dt.timedelta(minutes=2))
+    factory = get_sessionmaker(db_url)
+    assert sched.acquire_lock(factory, "host-a:1", now=NOW)
+    assert sched.acquire_lock(factory, "host-a:1", now=NOW)  # re-entrant for its holder
+    assert not sched.acquire_lock(factory, "host-b:2", now=NOW + dt.timedelta(minutes=1))
+    assert sched.heartbeat(factory, "host-a:1", now=NOW + dt.timedelta(minutes=2))
     # A holder that stopped beating is taken over after STALE_AFTER.
-    assert not sched.acquire_lock(Session, "host-b:2", now=NOW + dt.timedelta(minutes=4))
-    assert sched.acquire_lock(Session, "host-b:2", now=NOW + dt.timedelta(minutes=6))
-    assert not sched.heartbeat(Session, "host-a:1", now=NOW + dt.timedelta(minutes=6))
-    sched.release_lock(Session, "host-b:2")
-    assert sched.acquire_lock(Session, "host-c:3", now=NOW + dt.timedelta(minutes=7))
+    assert not sched.acquire_lock(factory, "host-b:2", now=NOW + dt.timedelta(minutes=4))
+    assert sched.acquire_lock(factory, "host-b:2", now=NOW + dt.timedelta(minutes=6))
+    assert not sched.heartbeat(factory, "host-a:1", now=NOW + dt.timedelta(minutes=6))
+    sched.release_lock(factory, "host-b:2")
+    assert sched.acquire_lock(factory, "host-c:3", now=NOW + dt.timedelta(minutes=7))
 
 
 def test_run_refuses_when_another_scheduler_holds_the_lock(sqlite_url):
-    Session = get_sessionmaker(sqlite_url)  # noqa: N806
-    assert sched.acquire_lock(Session, "elsewhere:1")
+    factory = get_sessionmaker(sqlite_url)
+    assert sched.acquire_lock(factory, "elsewhere:1")
     with pytest.raises(sched.LockHeld):
         sched.run(configured(sqlite_url), blocking=False)
 
 
 def test_digest_job_runs_only_when_due(sqlite_url):
-    Session = get_sessionmaker(sqlite_url)  # noqa: N806
-    build_world(Session)
-    amend_hb10(Session)
-    subscribe(Session, "a@freedom.example")
+    factory = get_sessionmaker(sqlite_url)
+    build_world(factory)
+    amend_hb10(factory)
+    subscribe(factory, "a@freedom.example")
     settings = configured(sqlite_url)
     six = dt.datetime(2026, 3, 4, 6, 0, tzinfo=NY)
     with time_machine.travel(six, tick=False):
@@ -187,7 +187,7 @@ def test_digest_job_runs_only_when_due(sqlite_url):
     with time_machine.travel(six + dt.timedelta(hours=1, minutes=1), tick=False):
         assert jobs.digest_job("daily", settings=settings).enqueued == 1
         assert jobs.digest_job("daily", settings=settings).enqueued == 0  # once per period
-    with Session.begin() as s:
+    with factory.begin() as s:
         assert s.scalar(select(OutboxMessage.idempotency_key)).endswith(":daily:2026-03-04")
 
 
@@ -214,9 +214,9 @@ def test_crawl_job_passes_the_configured_base_url(sqlite_url):
 
 
 def test_run_cycle_crawls_classifies_alerts_digests_and_sends(sqlite_url, tmp_path: Path):
-    Session = get_sessionmaker(sqlite_url)  # noqa: N806
-    subscribe(Session, "now@freedom.example", tags="alert", frequency="immediate")
-    subscribe(Session, "day@freedom.example", frequency="daily")
+    factory = get_sessionmaker(sqlite_url)
+    subscribe(factory, "now@freedom.example", tags="alert", frequency="immediate")
+    subscribe(factory, "day@freedom.example", frequency="daily")
     order = []
 
     def fake_crawl(source, **kwargs):
@@ -224,8 +224,8 @@ def test_run_cycle_crawls_classifies_alerts_digests_and_sends(sqlite_url, tmp_pa
         order.append(f"crawl {source}")
         if source == "broken":
             raise RuntimeError("replay server down")
-        build_world(Session)
-        amend_hb10(Session)
+        build_world(factory)
+        amend_hb10(factory)
         return {"status": "ok", "items": {"bill": 2}}
 
     def fake_classify(session_factory, *, pending_only=True, limit=None):
@@ -254,11 +254,11 @@ def test_run_once_cli_queues_sends_and_writes_html(sqlite_url, tmp_path: Path, m
     from billwatch.cli import app
     from billwatch.settings import get_settings
 
-    Session = get_sessionmaker(sqlite_url)  # noqa: N806
-    build_world(Session)
-    amend_hb10(Session)
-    subscribe(Session, "now@freedom.example", tags="alert", frequency="immediate")
-    subscribe(Session, "week@freedom.example", frequency="weekly")
+    factory = get_sessionmaker(sqlite_url)
+    build_world(factory)
+    amend_hb10(factory)
+    subscribe(factory, "now@freedom.example", tags="alert", frequency="immediate")
+    subscribe(factory, "week@freedom.example", frequency="weekly")
     monkeypatch.setenv("BILLWATCH_SMTP_URL", f"file://{tmp_path / 'mail'}")
     get_settings.cache_clear()
     runner = CliRunner()
@@ -311,13 +311,13 @@ def test_billwatch_run_in_the_foreground_stops_cleanly(sqlite_url, tmp_path: Pat
         stderr=subprocess.PIPE,
         text=True,
     )
-    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    factory = get_sessionmaker(sqlite_url)
     try:
         deadline = time.monotonic() + 60
         lock = None
         while time.monotonic() < deadline and lock is None:
             time.sleep(0.3)
-            with Session.begin() as s:
+            with factory.begin() as s:
                 lock = s.get(SchedulerLock, sched.LOCK_NAME)
             assert child.poll() is None, child.communicate()
         assert lock is not None, "the scheduler never took the lock"
@@ -329,5 +329,5 @@ def test_billwatch_run_in_the_foreground_stops_cleanly(sqlite_url, tmp_path: Pat
             child.communicate()
     assert child.returncode == 0, err
     assert "scheduler started" in err and "lock released" in err
-    with Session.begin() as s:
+    with factory.begin() as s:
         assert s.get(SchedulerLock, sched.LOCK_NAME) is None

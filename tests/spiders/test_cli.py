@@ -56,8 +56,8 @@ def test_crawl_without_a_key_or_with_a_bad_source_fails_clearly(
 
 
 def test_status_shows_last_good_runs_and_freshness(sqlite_url: str, runner: CliRunner) -> None:
-    Session = get_sessionmaker(sqlite_url)  # noqa: N806
-    with Session() as session:
+    factory = get_sessionmaker(sqlite_url)
+    with factory() as session:
         upsert_bill(
             session,
             BillRecord(
