@@ -19,7 +19,7 @@ SOURCE_HELP = "The source: " + "; ".join(
 
 
 def ingest(
-    source: str = typer.Argument(..., help=SOURCE_HELP),
+    source: str = typer.Argument(..., metavar="SOURCE", help=SOURCE_HELP),
     paths: list[Path] = typer.Argument(
         ..., metavar="PATH", help="Files, folders or zips; one or more."
     ),

@@ -397,7 +397,7 @@ def _clean_text(version: BillVersion) -> str:
 
 
 def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
-    """Pubinfo folders of `.dat` tables and `.lob` files, or pubinfo zips, one after another."""
+    """California pubinfo: folders of `.dat` tables and `.lob` CAML files, or pubinfo zips."""
     bills = [0]
 
     def add_total(count: int) -> None:

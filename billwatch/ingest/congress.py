@@ -369,7 +369,7 @@ def parse_api_bill(
 
 
 def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
-    """govinfo BILLSTATUS and bill text XML (files or folders of them)."""
+    """govinfo BILLSTATUS XML and USLM or bill.dtd bill text XML (files or folders)."""
     inputs = collect_all(ing, paths, [".xml"])
     total(len(inputs))
     # BILLSTATUS first, so that each USLM text fills the version its bill already lists.

@@ -257,7 +257,7 @@ def _agenda_item(item: dict[str, Any], result: dict[str, Any]) -> AgendaItemReco
 
 
 def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
-    """Open Legislation API v3 bill responses (files or folders of them)."""
+    """New York Open Legislation API v3 bill JSON (files or folders of them)."""
     inputs = collect_all(ing, paths, [".json"])
     total(len(inputs))
     for item in inputs:

@@ -125,7 +125,7 @@ def _people_jurisdiction(item: Input) -> tuple[str, str] | None:
 
 
 def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
-    """openstates/people data: `<st>/legislature/*.yml`, `<st>/committees/*.yml` (or files)."""
+    """openstates/people YAML: `<st>/legislature/*.yml`, `<st>/committees/*.yml` (or files)."""
     # A file named on the command line is read even where its path names no jurisdiction (and
     # is then reported); files found in a folder are read only from those two layouts.
     inputs = [
