@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from billwatch.db.models import SchedulerLock, utcnow
 from billwatch.db.session import get_engine, get_sessionmaker
 from billwatch.settings import Settings
+from spiders.registry import source_names
 
 log = logging.getLogger("billwatch.scheduler")
 
@@ -286,8 +287,20 @@ class LockHeld(RuntimeError):
     """Another scheduler runs against this database."""
 
 
+def check_sources(settings: Settings) -> None:
+    """ValueError naming the sources in the settings that no spider has (a typo, an old name)."""
+    named = [*settings.crawl_sources, *settings.crawl_intervals, *settings.source_base_urls]
+    unknown = sorted(set(named) - set(source_names()))
+    if unknown:
+        raise ValueError(
+            f"unknown source {', '.join(map(repr, unknown))} in BILLWATCH_CRAWL_SOURCES,"
+            f" _CRAWL_INTERVALS or _SOURCE_BASE_URLS; choose from {', '.join(source_names())}"
+        )
+
+
 def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> BaseScheduler:
     """Take the lock and start the scheduler (blocking runs until interrupted)."""
+    check_sources(settings)  # before anything starts: a misnamed source would never crawl
     factory = get_sessionmaker(settings.database_url)
     holder = holder_id()
     if not acquire_lock(factory, holder):

@@ -120,6 +120,16 @@ def test_run_stores_jobs_in_the_database_and_holds_the_lock(sqlite_url):
         sched.release_lock(get_sessionmaker(sqlite_url), sched.holder_id())
 
 
+def test_unknown_sources_in_the_settings_are_refused_before_starting(sqlite_url):
+    settings = configured(sqlite_url, crawl_sources=["legiscan", "ny-openleg"])
+    with pytest.raises(ValueError, match="unknown source 'ny-openleg' in BILLWATCH_CRAWL"):
+        sched.run(settings, blocking=False, paused=True)
+    settings = configured(sqlite_url, source_base_urls={"ohio": "http://127.0.0.1:1"})
+    with pytest.raises(ValueError, match="'ohio'.*choose from ca_pubinfo, congress"):
+        sched.check_sources(settings)
+    assert sched.acquire_lock(get_sessionmaker(sqlite_url), "x:1")  # the refused run took no lock
+
+
 def test_start_catches_up_on_a_missed_digest(sqlite_url):
     scheduler = sched.create_scheduler(configured(sqlite_url))
     scheduler.start(paused=True)

@@ -145,6 +145,8 @@ def run_scheduler(settings: Settings) -> None:
         scheduler.run(settings, blocking=True)
     except scheduler.LockHeld as exc:
         fail(str(exc), code=1)
+    except ValueError as exc:  # settings naming a source no spider has
+        fail(str(exc))
     except (KeyboardInterrupt, SystemExit):
         pass
 
