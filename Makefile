@@ -3,9 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CODE := billwatch spiders classifier alerts
 export BILLWATCH_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench lint check clean
 
 install: $(STAMP)
 
@@ -24,9 +25,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+# Format, lint, types, then the layers contract (pyproject.toml [tool.importlinter]).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check billwatch spiders classifier alerts scheduler.py tests benchmarks
-	$(VENV)/bin/mypy billwatch spiders classifier alerts scheduler.py
+	$(VENV)/bin/ruff format --check $(CODE) tests benchmarks
+	$(VENV)/bin/ruff check $(CODE) tests benchmarks
+	$(VENV)/bin/mypy $(CODE)
+	$(VENV)/bin/lint-imports --no-cache
+
+# Everything CI checks: lint, then the tests.
+check: lint test
 
 clean:
 	rm -rf $(VENV) demo-out billwatch.db billwatch.db-wal billwatch.db-shm

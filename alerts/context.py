@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from classifier.taxonomy import ALERT_TAGS, BY_NAME, TRACK_TAGS, stance
+from billwatch.taxonomy import ALERT_TAGS, BY_NAME, TRACK_TAGS, stance
 
 EVIDENCE_CONTEXT = 70  # characters of text shown either side of an evidence quote
 # Bills shown in full in one digest; the rest are listed in a line each. Gmail clips messages

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from alerts.context import CHAMBERS, AlertContext, DigestContext, DigestItem
-from classifier.taxonomy import BY_NAME
+from billwatch.taxonomy import BY_NAME
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from billwatch.db.models import Subscriber, Subscription
-from classifier.taxonomy import TAGS
+from billwatch.taxonomy import TAGS
 
 FREQUENCIES = ("immediate", "daily", "weekly")
 GROUP_WORDS = ("alert", "track")

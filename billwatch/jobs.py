@@ -1,7 +1,8 @@
 """The main job's steps as plain functions: crawl, classify, rapid response, digests, send.
 
-`scheduler.py` wires them; `billwatch run --once` calls `run_cycle`. The crawl and classify steps
-take their engines as injectable callables so the wiring is testable without spiders or models.
+`billwatch/scheduler.py` wires them; `billwatch run --once` calls `run_cycle`. The crawl and
+classify steps take their engines as injectable callables so the wiring is testable without
+spiders or models.
 """
 
 from __future__ import annotations

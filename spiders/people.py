@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import scrapy
-import yaml
 from scrapy.http import Response
 
+from billwatch.ingest.inputs import load_yaml
 from billwatch.ingest.people import parse_committee_yaml, parse_person_yaml
 from spiders.base import BadResponse, BillwatchSpider, guarded, load_json
 
@@ -26,6 +26,7 @@ class PeopleSpider(BillwatchSpider):
 
     name = "people"
     default_base_url = "https://api.github.com"
+    custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5}
 
     def first_requests(self) -> Iterable[scrapy.Request]:
         """The folder listing of each state's legislators and committees."""
@@ -74,10 +75,7 @@ class PeopleSpider(BillwatchSpider):
         self, response: Response, state: str, kind: str, path: str, sha: str
     ) -> Iterator[Any]:
         """One legislator or committee; its hash is remembered once it is stored."""
-        try:
-            data = yaml.safe_load(response.text)
-        except yaml.YAMLError as exc:
-            raise BadResponse(f"invalid YAML: {exc}") from exc
+        data = load_yaml(response.body)  # the same reading, and errors, as bulk ingest
         parse = parse_person_yaml if kind == "legislature" else parse_committee_yaml
         record = parse(data, state)
         self.remember_when_stored(record, "sha", path, sha)

@@ -6,6 +6,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,20 +21,30 @@ SHARED = ROOT.parent / "shared"
 FILES = Path(__file__).resolve().parent / "files"
 POSTGRES_URL = os.environ.get("BILLWATCH_TEST_POSTGRES_URL")
 os.environ.setdefault("COLUMNS", "200")  # rich tables in CLI output are not wrapped in tests
+# CI provides everything (../shared, PostgreSQL): there a missing one fails instead of skipping,
+# so that a run that silently tested less cannot pass.
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _schemas = itertools.count()
 
 
+def missing(reason: str) -> NoReturn:
+    """Skip the test for `reason`, or fail it in CI (CI=true), where nothing may be missing."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: required)", pytrace=False)
+    pytest.skip(reason)
+
+
 def shared_path(*parts: str) -> Path:
-    """A path in ../shared, skipping the test with a clear reason when it is absent."""
+    """A path in ../shared; without it the test skips with a clear reason (fails in CI)."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"../shared is not here ({path} missing): real-data tests need it")
+        missing(f"../shared is not here ({path} missing): real-data tests need it")
     return path
 
 
 @pytest.fixture
 def shared() -> Path:
-    """The ../shared folder (skips when absent)."""
+    """The ../shared folder (skips when absent, fails in CI)."""
     return shared_path()
 
 
@@ -50,7 +61,7 @@ def _sqlite_url(tmp_path: Path) -> str:
 def _postgres_schema_url() -> Iterator[str]:
     """A fresh schema per test, so that concurrent test runs never share tables."""
     if not POSTGRES_URL:
-        pytest.skip("BILLWATCH_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped")
+        missing("BILLWATCH_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped")
     schema = f"bw_{os.getpid()}_{next(_schemas)}"
     admin = create_engine(normalise_url(POSTGRES_URL))
     with admin.begin() as conn:

@@ -8,7 +8,7 @@ import typer.main
 
 from billwatch.cli import app
 from billwatch.db.models import Base
-from classifier.taxonomy import TAGS
+from billwatch.taxonomy import TAGS
 from tests.conftest import ROOT
 
 

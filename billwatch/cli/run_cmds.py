@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
-from billwatch.cli.common import console, err_console, fail, open_database
+from billwatch import scheduler
+from billwatch.cli.common import console, err_console, fail, open_database, parse_day
+from billwatch.jobs import CycleSummary, run_cycle
+from billwatch.settings import Settings, get_settings
 
 
 def _sources(
@@ -28,7 +33,7 @@ def _sources(
     return chosen
 
 
-def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(summary: CycleSummary) -> None:
     table = Table("step", "result", title="billwatch run --once")
     if not summary.crawls and not summary.crawl_errors:
         table.add_row("crawl", "no sources (use --source or BILLWATCH_CRAWL_SOURCES)")
@@ -59,101 +64,108 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     console.print(table)
 
 
+def run(
+    once: bool = typer.Option(False, "--once", help="Run one full cycle and exit."),
+    source: list[str] = typer.Option(
+        [],
+        "--source",
+        help="Source to crawl, NAME or NAME=BASE_URL (repeatable; "
+        "default: BILLWATCH_CRAWL_SOURCES).",
+    ),
+    base_url: list[str] = typer.Option(
+        [],
+        "--base-url",
+        help="SOURCE=URL: crawl SOURCE from another server, such as a "
+        "local replay server (repeatable; adds SOURCE to the crawl).",
+    ),
+    states: str = typer.Option("", "--states", help="Only these states: CA,NY."),
+    since: str = typer.Option(None, "--since", help="Only changes since YYYY-MM-DD."),
+    no_crawl: bool = typer.Option(False, "--no-crawl", help="Skip crawling."),
+    all_digests: bool = typer.Option(
+        False, "--all-digests", help="Send daily and weekly digests now, due or not."
+    ),
+    send: bool = typer.Option(True, "--send/--no-send", help="Send the outbox at the end."),
+    preview: Path = typer.Option(
+        None,
+        "--preview",
+        help="Write alerts and digests as files here instead of queueing them.",
+    ),
+    html: Path = typer.Option(
+        None,
+        "--html",
+        help="Queue and send as usual, and also write each message as .html/.txt/.eml here.",
+    ),
+    lookback_days: int = typer.Option(
+        None,
+        "--lookback-days",
+        help="Actions this many days old still raise alerts "
+        "(default BILLWATCH_ALERT_LOOKBACK_DAYS, 3).",
+    ),
+) -> None:
+    """Run the scheduler in the foreground, or with --once one cycle: crawl, classify,
+    rapid-response alerts, due digests, send."""
+    settings = get_settings()
+    if lookback_days is not None:
+        settings = settings.model_copy(update={"alert_lookback_days": lookback_days})
+    factory = open_database()
+    logging.getLogger().setLevel(logging.INFO)
+    if not once:
+        run_scheduler(settings)
+        return
+    since_date = parse_day(since, "--since")
+    sources = (
+        {}
+        if no_crawl
+        else _sources(source, base_url, settings.crawl_sources, settings.source_base_urls)
+    )
+    with scheduler_lock(factory):
+        summary = run_cycle(
+            settings=settings,
+            sources=sources,
+            states=[s.strip().upper() for s in states.split(",") if s.strip()] or None,
+            since=since_date,
+            force_digests=all_digests,
+            send=send,
+            preview=preview,
+            html=html,
+        )
+    _print_summary(summary)
+    if not summary.ok:
+        err_console.print("[red]some steps failed (see above)")
+        raise typer.Exit(1)
+
+
+def run_scheduler(settings: Settings) -> None:
+    """The scheduler in the foreground until Ctrl-C or SIGTERM; exit 1 if another holds the lock."""
+    console.print(
+        f"billwatch scheduler on {settings.database_url.split('@')[-1]}, "
+        f"sources {', '.join(settings.crawl_sources) or 'none'}; Ctrl-C stops"
+    )
+    try:
+        scheduler.run(settings, blocking=True)
+    except scheduler.LockHeld as exc:
+        fail(str(exc), code=1)
+    except ValueError as exc:  # settings naming a source no spider has
+        fail(str(exc))
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@contextmanager
+def scheduler_lock(factory: sessionmaker[Session]) -> Iterator[None]:
+    """Hold the scheduler's lock for one cycle, so a running scheduler and we never overlap."""
+    holder = scheduler.holder_id() + ":once"
+    if not scheduler.acquire_lock(factory, holder):
+        fail(
+            "a billwatch scheduler is running against this database; stop it or let it do the work",
+            code=1,
+        )
+    try:
+        yield
+    finally:
+        scheduler.release_lock(factory, holder)
+
+
 def register(app: typer.Typer) -> None:
     """Add the `run` command."""
-
-    @app.command("run")
-    def run(
-        once: bool = typer.Option(False, "--once", help="Run one full cycle and exit."),
-        source: list[str] = typer.Option(
-            [],
-            "--source",
-            help="Source to crawl, NAME or NAME=BASE_URL (repeatable; "
-            "default: BILLWATCH_CRAWL_SOURCES).",
-        ),
-        base_url: list[str] = typer.Option(
-            [],
-            "--base-url",
-            help="SOURCE=URL: crawl SOURCE from another server, such as a "
-            "local replay server (repeatable; adds SOURCE to the crawl).",
-        ),
-        states: str = typer.Option("", "--states", help="Only these states: CA,NY."),
-        since: str = typer.Option(None, "--since", help="Only changes since YYYY-MM-DD."),
-        no_crawl: bool = typer.Option(False, "--no-crawl", help="Skip crawling."),
-        all_digests: bool = typer.Option(
-            False, "--all-digests", help="Send daily and weekly digests now, due or not."
-        ),
-        send: bool = typer.Option(True, "--send/--no-send", help="Send the outbox at the end."),
-        preview: Path = typer.Option(
-            None,
-            "--preview",
-            help="Write alerts and digests as files here instead of queueing them.",
-        ),
-        html: Path = typer.Option(
-            None,
-            "--html",
-            help="Queue and send as usual, and also write each message as .html/.txt/.eml here.",
-        ),
-        lookback_days: int = typer.Option(
-            None,
-            "--lookback-days",
-            help="Actions this many days old still raise alerts "
-            "(default BILLWATCH_ALERT_LOOKBACK_DAYS, 3).",
-        ),
-    ) -> None:
-        """Run the scheduler in the foreground, or with --once one cycle: crawl, classify,
-        rapid-response alerts, due digests, send."""
-        import scheduler as sched
-        from billwatch.jobs import run_cycle
-        from billwatch.settings import get_settings
-
-        settings = get_settings()
-        if lookback_days is not None:
-            settings = settings.model_copy(update={"alert_lookback_days": lookback_days})
-        Session = open_database()  # noqa: N806
-        logging.getLogger().setLevel(logging.INFO)
-        if not once:
-            console.print(
-                f"billwatch scheduler on {settings.database_url.split('@')[-1]}, "
-                f"sources {', '.join(settings.crawl_sources) or 'none'}; Ctrl-C stops"
-            )
-            try:
-                sched.run(settings, blocking=True)
-            except sched.LockHeld as exc:
-                fail(str(exc), code=1)
-            except (KeyboardInterrupt, SystemExit):
-                pass
-            return
-        try:
-            since_date = dt.date.fromisoformat(since) if since else None
-        except ValueError:
-            fail(f"--since must be YYYY-MM-DD, not {since!r}")
-        sources = (
-            {}
-            if no_crawl
-            else _sources(source, base_url, settings.crawl_sources, settings.source_base_urls)
-        )
-        holder = sched.holder_id() + ":once"
-        if not sched.acquire_lock(Session, holder):
-            fail(
-                "a billwatch scheduler is running against this database; "
-                "stop it or let it do the work",
-                code=1,
-            )
-        try:
-            summary = run_cycle(
-                settings=settings,
-                sources=sources,
-                states=[s.strip().upper() for s in states.split(",") if s.strip()] or None,
-                since=since_date,
-                force_digests=all_digests,
-                send=send,
-                preview=preview,
-                html=html,
-            )
-        finally:
-            sched.release_lock(Session, holder)
-        _print_summary(summary)
-        if not summary.ok:
-            err_console.print("[red]some steps failed (see above)")
-            raise typer.Exit(1)
+    app.command("run")(run)

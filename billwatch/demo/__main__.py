@@ -13,6 +13,7 @@ import email
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from email import policy
@@ -20,6 +21,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+from billwatch.demo.replay import serve_sample
 
 SAMPLE = Path(__file__).resolve().parent / "sample"
 # The sample bundle's hearings and actions are written around this day; the demo moves every
@@ -123,8 +126,6 @@ def write_previews(outbox: Path, preview: Path) -> list[tuple[str, str, str]]:
 
 def summary(db: Path) -> None:
     """Bills per state, versions, actions, tags and hearings in the demo database."""
-    import sqlite3
-
     with sqlite3.connect(db) as conn:
         table = Table(
             "state",
@@ -177,8 +178,6 @@ def main() -> int:
         "BILLWATCH_CONTACT_EMAIL": "demo@example.org",
         "BILLWATCH_SECRET_KEY": "demo-only-secret",
     }
-    from spiders.replay import serve_sample
-
     server, base_urls = serve_sample(out / "sample")
     try:
         billwatch(["db", "upgrade"], env)

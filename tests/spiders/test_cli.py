@@ -12,9 +12,9 @@ from billwatch.cli import app
 from billwatch.db.models import CrawlRun
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import upsert_bill
+from billwatch.demo.replay import ReplayServer
 from billwatch.records import ActionRecord, BillRecord
 from billwatch.settings import get_settings
-from spiders.replay import ReplayServer
 from tests.spiders.conftest import legiscan_data
 
 
@@ -56,8 +56,8 @@ def test_crawl_without_a_key_or_with_a_bad_source_fails_clearly(
 
 
 def test_status_shows_last_good_runs_and_freshness(sqlite_url: str, runner: CliRunner) -> None:
-    Session = get_sessionmaker(sqlite_url)  # noqa: N806
-    with Session() as session:
+    factory = get_sessionmaker(sqlite_url)
+    with factory() as session:
         upsert_bill(
             session,
             BillRecord(

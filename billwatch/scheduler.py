@@ -27,13 +27,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import CursorResult, insert, update
+from sqlalchemy import CursorResult, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from billwatch.db.models import SchedulerLock, utcnow
 from billwatch.db.session import get_engine, get_sessionmaker
 from billwatch.settings import Settings
+from spiders.registry import source_names
 
 log = logging.getLogger("billwatch.scheduler")
 
@@ -67,15 +68,15 @@ def holder_id() -> str:
 
 
 def acquire_lock(
-    Session: sessionmaker[Session],
+    factory: sessionmaker[Session],
     holder: str,
-    *,  # noqa: N803
+    *,
     now: dt.datetime | None = None,
     stale_after: dt.timedelta = STALE_AFTER,
 ) -> bool:
     """Take the scheduler lock if it is free, ours, or stale (its holder stopped beating)."""
     now = now or utcnow()
-    with Session.begin() as session:
+    with factory.begin() as session:
         # One conditional UPDATE is atomic on SQLite and PostgreSQL alike.
         taken = cast(
             CursorResult[Any],
@@ -92,7 +93,7 @@ def acquire_lock(
         if taken:
             return True
     try:
-        with Session.begin() as session:
+        with factory.begin() as session:
             session.execute(
                 insert(SchedulerLock).values(
                     name=LOCK_NAME, holder=holder, acquired_at=now, heartbeat_at=now
@@ -104,12 +105,12 @@ def acquire_lock(
 
 
 def heartbeat(
-    Session: sessionmaker[Session],
-    holder: str,  # noqa: N803
+    factory: sessionmaker[Session],
+    holder: str,
     now: dt.datetime | None = None,
 ) -> bool:
     """Renew the lock; False when another process has taken it over."""
-    with Session.begin() as session:
+    with factory.begin() as session:
         result = cast(
             CursorResult[Any],
             session.execute(
@@ -121,11 +122,9 @@ def heartbeat(
         return bool(result.rowcount)
 
 
-def release_lock(Session: sessionmaker[Session], holder: str) -> None:  # noqa: N803
+def release_lock(factory: sessionmaker[Session], holder: str) -> None:
     """Give the lock up (on a clean stop) so the next scheduler need not wait."""
-    from sqlalchemy import delete
-
-    with Session.begin() as session:
+    with factory.begin() as session:
         session.execute(
             delete(SchedulerLock).where(
                 SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder
@@ -268,10 +267,10 @@ def wire(
     """Add the jobs, the pipeline chain and the lock heartbeat."""
     add_jobs(scheduler, settings, catch_up=True)
     scheduler.add_listener(chain_listener(scheduler), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-    Session = get_sessionmaker(settings.database_url)  # noqa: N806
+    factory = get_sessionmaker(settings.database_url)
 
     def beat() -> None:
-        if not heartbeat(Session, holder):
+        if not heartbeat(factory, holder):
             log.error("another scheduler took the lock: stopping")
             on_lost()
 
@@ -288,11 +287,23 @@ class LockHeld(RuntimeError):
     """Another scheduler runs against this database."""
 
 
+def check_sources(settings: Settings) -> None:
+    """ValueError naming the sources in the settings that no spider has (a typo, an old name)."""
+    named = [*settings.crawl_sources, *settings.crawl_intervals, *settings.source_base_urls]
+    unknown = sorted(set(named) - set(source_names()))
+    if unknown:
+        raise ValueError(
+            f"unknown source {', '.join(map(repr, unknown))} in BILLWATCH_CRAWL_SOURCES,"
+            f" _CRAWL_INTERVALS or _SOURCE_BASE_URLS; choose from {', '.join(source_names())}"
+        )
+
+
 def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> BaseScheduler:
     """Take the lock and start the scheduler (blocking runs until interrupted)."""
-    Session = get_sessionmaker(settings.database_url)  # noqa: N806
+    check_sources(settings)  # before anything starts: a misnamed source would never crawl
+    factory = get_sessionmaker(settings.database_url)
     holder = holder_id()
-    if not acquire_lock(Session, holder):
+    if not acquire_lock(factory, holder):
         raise LockHeld(
             "another billwatch scheduler holds the lock on this database "
             f"(it is taken over {STALE_AFTER} after its last heartbeat)"
@@ -313,7 +324,7 @@ def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> B
         if blocking:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
-            release_lock(Session, holder)
+            release_lock(factory, holder)
             log.info("scheduler stopped; lock released")
     return scheduler
 
