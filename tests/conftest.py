@@ -23,6 +23,12 @@ os.environ.setdefault("COLUMNS", "200")  # rich tables in CLI output are not wra
 _schemas = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A strong BILLWATCH_SECRET_KEY: mail and the unsubscribe endpoint refuse to run without."""
+    monkeypatch.setenv("BILLWATCH_SECRET_KEY", "tests-only-secret-key-0123456789-abcdef")
+
+
 def shared_path(*parts: str) -> Path:
     """A path in ../shared, skipping the test with a clear reason when it is absent."""
     path = SHARED.joinpath(*parts)

@@ -104,12 +104,17 @@ def register(app: typer.Typer) -> None:
         """Run the scheduler in the foreground, or with --once one cycle: crawl, classify,
         rapid-response alerts, due digests, send."""
         import scheduler as sched
+        from alerts.preflight import MailConfigError, check_mail_settings
         from billwatch.jobs import run_cycle
         from billwatch.settings import get_settings
 
         settings = get_settings()
         if lookback_days is not None:
             settings = settings.model_copy(update={"alert_lookback_days": lookback_days})
+        try:
+            check_mail_settings(settings)  # refuse at the start, not after a long crawl
+        except MailConfigError as exc:
+            fail(str(exc))
         Session = open_database()  # noqa: N806
         logging.getLogger().setLevel(logging.INFO)
         if not once:
