@@ -168,7 +168,7 @@ def report_send(summary: SendSummary) -> None:
 
 
 def report_skipped(composed: Composed) -> None:
-    """Print messages that could not be built (one member's bad data); exit 1 after."""
+    """Print the messages that could not be built (one member's bad data each)."""
     for error in composed.errors:
         err_console.print(f"[yellow]skipped[/] {safe(error)}", highlight=False)
 

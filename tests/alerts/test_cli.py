@@ -231,3 +231,19 @@ def test_add_refuses_what_would_break_mail(sqlite_url):
     assert crlf.exit_code == 2 and "control characters" in crlf.output
     with get_sessionmaker(sqlite_url).begin() as s:
         assert s.scalar(select(Subscriber)) is None
+
+
+def test_digest_queues_the_others_and_exits_1_when_one_message_breaks(sqlite_url):
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    build_world(Session)
+    amend_hb10(Session)
+    for who in ("ana", "bad", "cy"):
+        invoke("subscribers", "add", f"{who}@freedom.example", "--frequency", "weekly")
+    with Session.begin() as s:
+        bad = s.scalar(select(Subscriber).where(Subscriber.email == "bad@freedom.example"))
+        bad.name = "Bad\r\nBcc: [red]everyone@example.org"  # stored before the door checked
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        result = invoke("digest", "--frequency", "weekly")
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert "2 digests queued" in out and "skipped digest:" in out and "linefeed" in out

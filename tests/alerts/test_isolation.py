@@ -61,11 +61,21 @@ def test_import_skips_bad_rows_and_keeps_good_ones(Session, tmp_path: Path):  # 
         assert list(s.scalars(select(Subscriber.email))) == ["ben@freedom.example"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("name", "Bad\nBcc: everyone@example.org", "linefeed"),
+        ("email", CYRILLIC_EVE, "UnicodeEncodeError"),
+    ],
+)
 @pytest.mark.parametrize("kind", ["digest", "alert"])
 def test_compose_skips_only_the_subscriber_whose_data_breaks_the_message(
     Session,  # noqa: N803
     db_url,
     kind,
+    field,
+    value,
+    reason,
 ):
     build_world(Session)
     amend_hb10(Session)
@@ -76,15 +86,15 @@ def test_compose_skips_only_the_subscriber_whose_data_breaks_the_message(
         for who in ("ana", "bad", "cy")
     ]
     with Session.begin() as s:
-        # Stored before names were checked: a line feed breaks the To header.
-        s.get(Subscriber, ids[1]).name = "Bad\nBcc: everyone@example.org"
+        # Stored before the door checked: a line feed or a Cyrillic address breaks the header.
+        setattr(s.get(Subscriber, ids[1]), field, value)
     with Session.begin() as s:
         if kind == "digest":
             done = compose_digests(s, "daily", NOW, settings_for(db_url))
         else:
             done = compose_alerts(s, NOW, settings_for(db_url))
     assert done.enqueued == 2 and len(done.errors) == 1
-    assert done.errors[0].startswith(f"{kind}:{ids[1]}:") and "linefeed" in done.errors[0]
+    assert done.errors[0].startswith(f"{kind}:{ids[1]}:") and reason in done.errors[0]
     with Session.begin() as s:
         queued = set(s.scalars(select(OutboxMessage.subscriber_id)))
     assert queued == {ids[0], ids[2]}
