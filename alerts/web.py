@@ -52,14 +52,16 @@ def page(status: int, body: str) -> HTMLResponse:
     )
 
 
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+async def read_body(
+    request: Request, limit: int = MAX_BODY, timeout: float = BODY_TIMEOUT_S
+) -> bytes:
     """The request body, or HTTPException 413 when over `limit`, 408 when too slow."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise HTTPException(413 if declared.isdigit() else 400, "bad or too large Content-Length")
     body = bytearray()
     try:
-        async with asyncio.timeout(BODY_TIMEOUT_S):
+        async with asyncio.timeout(timeout):
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > limit:  # chunked bodies have no Content-Length to check
@@ -106,7 +108,12 @@ class HeaderLimit:
         await self.app(scope, receive, send)
 
 
-def create_app(Session: sessionmaker[Session], secret: str) -> Starlette:  # noqa: N803
+def create_app(
+    Session: sessionmaker[Session],  # noqa: N803
+    secret: str,
+    *,
+    body_timeout: float = BODY_TIMEOUT_S,
+) -> Starlette:
     """The endpoint as an ASGI app (needs a checked secret key: `check_mail_settings`)."""
 
     def token_of(request: Request) -> str:
@@ -135,7 +142,7 @@ def create_app(Session: sessionmaker[Session], secret: str) -> Starlette:  # noq
 
     async def one_click(request: Request) -> Response:
         token = token_of(request)
-        form = await parse_form(request, await read_body(request))
+        form = await parse_form(request, await read_body(request, timeout=body_timeout))
         if form.getlist("List-Unsubscribe") != ["One-Click"]:
             return page(400, "<p>Expected List-Unsubscribe=One-Click.</p>")
         try:
@@ -202,12 +209,13 @@ def make_server(
     port: int = 8025,
     *,
     header_timeout: float = HEADER_TIMEOUT_S,
+    body_timeout: float = BODY_TIMEOUT_S,
     limit_concurrency: int = MAX_CONNECTIONS,
 ) -> uvicorn.Server:
     """A uvicorn server for the endpoint with timeouts and limits (call `.run()` on it)."""
     protocol = type("Protocol", (LimitedH11Protocol,), {"header_timeout": header_timeout})
     config = uvicorn.Config(
-        create_app(Session, secret),
+        create_app(Session, secret, body_timeout=body_timeout),
         host=host,
         port=port,
         http=protocol,

@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from itsdangerous import URLSafeSerializer
@@ -75,11 +76,11 @@ def test_token_needs_the_subscribers_nonce(Session):  # noqa: N803
         assert s.get(Subscriber, other).unsubscribe_nonce != sub.unsubscribe_nonce
 
 
-@pytest.fixture
-def endpoint(Session) -> Iterator[tuple[sessionmaker[OrmSession], str]]:  # noqa: N803
-    """The endpoint on a real uvicorn server (both databases), short header timeout."""
+@contextmanager
+def serve(Session, **limits: float) -> Iterator[str]:  # noqa: N803
+    """Run the endpoint on uvicorn on a free port until the generator is closed."""
     port = free_port()
-    server = make_server(Session, SECRET, port=port, header_timeout=1.0, limit_concurrency=400)
+    server = make_server(Session, SECRET, port=port, **limits)  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -87,10 +88,17 @@ def endpoint(Session) -> Iterator[tuple[sessionmaker[OrmSession], str]]:  # noqa
         assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.02)
     try:
-        yield Session, f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture
+def endpoint(Session) -> Iterator[tuple[sessionmaker[OrmSession], str]]:  # noqa: N803
+    """The endpoint on a real uvicorn server (both databases), short timeouts."""
+    with serve(Session, header_timeout=1.0, body_timeout=1.0, limit_concurrency=400) as base:
+        yield Session, base
 
 
 def request(url: str, body: bytes | None = None, content_type: str = URLENCODED) -> tuple[int, str]:
@@ -254,3 +262,33 @@ def test_connections_that_never_finish_headers_are_closed(endpoint):
     finally:
         for sock in slow:
             sock.close()
+
+
+def test_a_body_that_never_arrives_gets_408(endpoint):
+    Session, base = endpoint  # noqa: N806
+    token = token_for(Session, subscribe(Session, "a@freedom.example"))
+    started = time.monotonic()
+    reply = raw(
+        base,
+        f"POST /unsubscribe/{token} HTTP/1.1\r\nHost: x\r\nContent-Type: {URLENCODED}\r\n".encode()
+        + b"Content-Length: 26\r\n\r\nList-Unsub",  # and never the rest
+    )
+    assert status_of(reply) == 408 and time.monotonic() - started < 4
+
+
+def test_connections_beyond_the_limit_get_503(sqlite_url):
+    from billwatch.db.session import get_sessionmaker
+
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    token = token_for(Session, subscribe(Session, "a@freedom.example"))
+    with serve(Session, header_timeout=5.0, limit_concurrency=4) as base:
+        host, port = base.removeprefix("http://").split(":")
+        held = [socket.create_connection((host, int(port)), timeout=5) for _ in range(4)]
+        try:
+            time.sleep(0.2)  # let the server register them
+            assert request(f"{base}/unsubscribe/{token}")[0] == 503
+        finally:
+            for sock in held:
+                sock.close()
+        time.sleep(0.3)
+        assert request(f"{base}/unsubscribe/{token}")[0] == 200
