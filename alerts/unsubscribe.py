@@ -3,7 +3,9 @@
 A token is `[subscriber id, nonce]` signed with BILLWATCH_SECRET_KEY, where the nonce is the
 subscriber's unguessable `unsubscribe_nonce`: forging one takes both the key and the nonce.
 Tokens of the older form `[subscriber id, email]` (mail sent before migration 0004) are still
-honoured when signed with the current key, so no member's old unsubscribe link breaks.
+honoured when signed with the current key, so no member's old unsubscribe link breaks; forging
+one of those takes the key and the member's address. Drop that branch of `read_token` once mail
+from before 0004 is old enough not to matter.
 """
 
 from __future__ import annotations

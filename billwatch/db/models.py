@@ -353,7 +353,7 @@ class Subscriber(Base):
     last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    # Carried by unsubscribe tokens, so a leaked secret key alone cannot forge them (0004).
+    # Carried by unsubscribe tokens, so the secret key and an id are not enough to forge one.
     unsubscribe_nonce: Mapped[str] = mapped_column(String(64), default=new_unsubscribe_nonce)
 
     subscriptions: Mapped[list[Subscription]] = relationship(
