@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from alerts import context as ctx_mod
 from alerts.context import Recipient
 from alerts.outbox import alert_key, digest_key, enqueue, existing_keys
+from alerts.preflight import check_mail_settings
 from alerts.render import (
     FragmentCache,
     Outgoing,
@@ -38,7 +40,10 @@ from billwatch.db.models import (
     Subscriber,
     Subscription,
 )
+from billwatch.redact import redact
 from billwatch.settings import Settings
+
+log = logging.getLogger(__name__)
 
 PERIOD_LENGTH = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -53,6 +58,7 @@ class Composed:
     empty: int = 0
     previews: list[Path] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "<key>: reason" of messages not built
 
 
 def period_of(frequency: str, now: dt.datetime, tz: str) -> str:
@@ -84,10 +90,13 @@ def _recipient(sub: Subscriber) -> Recipient:
     return Recipient(sub.id, sub.email, sub.name, sub.organization)
 
 
+def _token(sub: Subscriber, secret: str) -> str:
+    return make_token(sub.id, sub.unsubscribe_nonce, secret)
+
+
 def _message(
-    rendered: Rendered, key: str, sub: Subscriber, now: dt.datetime, settings: Settings
+    rendered: Rendered, key: str, sub: Subscriber, now: dt.datetime, settings: Settings, token: str
 ) -> Outgoing:
-    token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
     return build_message(
         rendered,
         key=key,
@@ -152,6 +161,7 @@ def compose_digests(
     recorded, unless `queue=True` asks for both.
     """
     queue = preview is None if queue is None else queue
+    secret = check_mail_settings(settings)
     out = Composed()
     period = period_of(frequency, now, settings.timezone)
     subs = _subscribers(session, frequency)
@@ -187,14 +197,18 @@ def compose_digests(
         if digest is None:
             out.empty += 1  # nothing new for them: no empty digest is ever sent
             continue
-        token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
-        rendered = render_digest(
-            digest,
-            tz=settings.timezone,
-            cache=fragments,
-            unsubscribe_url=unsubscribe_url(settings.public_url, token),
-        )
-        message = _message(rendered, key, sub, now, settings)
+        token = _token(sub, secret)
+        try:
+            rendered = render_digest(
+                digest,
+                tz=settings.timezone,
+                cache=fragments,
+                unsubscribe_url=unsubscribe_url(settings.public_url, token),
+            )
+            message = _message(rendered, key, sub, now, settings, token)
+        except (ValueError, UnicodeError) as exc:
+            out.errors.append(_skipped(key, exc))  # one member's bad data stops only their mail
+            continue
         if preview:
             out.previews.append(_preview(preview, key, rendered, message))
         if queue and enqueue(
@@ -241,6 +255,7 @@ def compose_alerts(
     `preview` and `queue` work as for `compose_digests`.
     """
     queue = preview is None if queue is None else queue
+    secret = check_mail_settings(settings)
     out = Composed()
     subs = _subscribers(session, "immediate")
     if not subs:
@@ -272,14 +287,18 @@ def compose_alerts(
             alert = ctx_mod.build_alert(
                 _recipient(sub), bill, trigger, followed, people, target, now
             )
-            token = make_token(sub.id, sub.email, settings.secret_key.get_secret_value())
-            rendered = render_alert(
-                alert,
-                tz=settings.timezone,
-                unsubscribe_url=unsubscribe_url(settings.public_url, token),
-            )
-            message = _message(rendered, key, sub, now, settings)
+            token = _token(sub, secret)
             done.add(key)
+            try:
+                rendered = render_alert(
+                    alert,
+                    tz=settings.timezone,
+                    unsubscribe_url=unsubscribe_url(settings.public_url, token),
+                )
+                message = _message(rendered, key, sub, now, settings, token)
+            except (ValueError, UnicodeError) as exc:
+                out.errors.append(_skipped(key, exc))
+                continue
             if preview:
                 out.previews.append(_preview(preview, key, rendered, message))
             if queue and enqueue(
@@ -294,6 +313,13 @@ def compose_alerts(
                 out.enqueued += 1
                 out.keys.append(key)
     return out
+
+
+def _skipped(key: str, exc: Exception) -> str:
+    """Log and describe a message that could not be built (credentials redacted)."""
+    reason = redact(f"{type(exc).__name__}: {exc}")
+    log.warning("message %s not built: %s", key, reason)
+    return f"{key}: not built: {reason}"
 
 
 def _followed(sub: Subscriber, bill: ctx_mod.BillSnapshot) -> set[str]:

@@ -17,8 +17,15 @@ them back after a look in the mail server's log (the Message-ID derives from the
 message is easy to find there). The .eml transport is idempotent (the file name derives from
 the key), so for it a "sending" row is simply written again.
 
-A 4xx reply or a dropped connection is retried with exponential backoff; a 5xx reply to the
-recipient or the body marks the address failed and nothing more is sent to it.
+The same holds within a run: a connection that drops after the body was handed over, before
+the server's reply, may have left the message stored (servers do this under load), so the row
+becomes "unconfirmed" at once instead of being retried.
+
+A 4xx reply or a dropped connection before the hand-over is retried with exponential backoff; a
+5xx reply to the recipient or the body marks the address failed and nothing more is sent to it.
+Any other error with one message (an address the server cannot take, a broken stored message)
+marks that message failed with its reason, and the pass goes on with the others. Error texts
+are redacted (billwatch.redact) before they are stored, logged or printed.
 """
 
 from __future__ import annotations
@@ -40,7 +47,9 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.outbox import CANCELLED, FAILED, PENDING, SENDING, SENT, UNCONFIRMED
+from alerts.preflight import smtp_url_problem
 from billwatch.db.models import Delivery, OutboxMessage, Subscriber, utcnow
+from billwatch.redact import redact
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=10)  # longer than any single SMTP transaction takes
@@ -57,12 +66,14 @@ class SendError(Exception):
         permanent: bool = False,
         address: bool = False,
         connection: bool = False,
+        unconfirmed: bool = False,
     ) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
         self.code = code
         self.permanent = permanent
         self.address = address
         self.connection = connection  # the server, not this message: stop this pass
+        self.unconfirmed = unconfirmed  # no reply after the body left: it may be delivered
 
 
 class Taken(Exception):
@@ -170,6 +181,16 @@ class SmtpTransport(Transport):
                 raise SendError(
                     f"cannot connect to {self.host}:{self.port}: {exc}", connection=True
                 ) from None
+        if not (sender.isascii() and recipient.isascii()):
+            # Addresses are checked at the door; this catches rows stored before that check.
+            raise SendError(
+                f"address {recipient!r} needs SMTPUTF8, which billwatch does not send",
+                permanent=True,
+                address=not recipient.isascii(),
+            )
+        # SMTP wants CRLF line ends; the outbox stores LF (str.replace beats a regex here).
+        data = message.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+        handed_over = False
         try:
             smtp = self._smtp
             code, reply = smtp.mail(sender)
@@ -183,8 +204,7 @@ class SmtpTransport(Transport):
             except Taken:
                 smtp.rset()  # drop the envelope: the other sender delivers it
                 raise
-            # SMTP wants CRLF line ends; the outbox stores LF (str.replace beats a regex here).
-            data = message.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+            handed_over = True
             code, reply = smtp.data(data)
             if code != 250:
                 self._fail(code, reply, "DATA", address=True)
@@ -192,14 +212,18 @@ class SmtpTransport(Transport):
         except SendError:
             raise
         except smtplib.SMTPResponseException as exc:
+            # The server answered, so it did not keep the message: safe to retry or fail.
             self.close()
             raise SendError(
                 f"{exc.smtp_code} {exc.smtp_error!r}", exc.smtp_code, permanent=exc.smtp_code >= 500
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()  # the connection is in an unknown state: start afresh next time
+            stage = "after the message was handed over" if handed_over else "before the hand-over"
             raise SendError(
-                f"connection to {self.host}:{self.port} failed: {exc}", connection=True
+                f"connection to {self.host}:{self.port} failed {stage}: {exc}",
+                connection=True,
+                unconfirmed=handed_over,
             ) from None
 
     def _fail(self, code: int, reply: bytes, stage: str, *, address: bool) -> None:
@@ -213,15 +237,19 @@ class SmtpTransport(Transport):
         )
 
 
+class BadSmtpUrl(ValueError):
+    """BILLWATCH_SMTP_URL cannot be used; the message says why (without its password)."""
+
+
 def transport_for(url: str) -> Transport:
     """The transport for BILLWATCH_SMTP_URL: smtp://, smtps:// or file:///folder."""
-    scheme = urlsplit(url).scheme
-    if scheme == "file":
+    problem = smtp_url_problem(url)
+    if problem:
+        raise BadSmtpUrl(problem)
+    if urlsplit(url).scheme == "file":
         raw = url.split("://", 1)[1]
         return FileTransport(Path(unquote(raw)).expanduser())
-    if scheme in ("smtp", "smtps"):
-        return SmtpTransport(url)
-    raise ValueError(f"unsupported SMTP URL scheme {scheme!r} (use smtp://, smtps:// or file://)")
+    return SmtpTransport(url)
 
 
 @dataclass
@@ -234,6 +262,7 @@ class SendSummary:
     cancelled: int = 0
     unconfirmed: int = 0
     errors: list[str] = field(default_factory=list)
+    stopped: bool = False  # the server could not be reached: the rest wait for the next pass
 
 
 def recover_stale(session: Session, now: dt.datetime, idempotent: bool) -> int:
@@ -286,7 +315,8 @@ def send_pending(
         if not _send_one(
             Session, transport, outbox_id, sender, clock, max_attempts, retry_base_s, summary
         ):
-            break  # the server is unreachable: the rest wait for the next pass untouched
+            summary.stopped = True  # the server is unreachable: the rest wait untouched
+            break
     return summary
 
 
@@ -348,9 +378,38 @@ def _send_one(
             return True
         except SendError as exc:
             _record_failure(
-                session, row, subscriber, exc, clock(), max_attempts, retry_base_s, summary
+                session,
+                row,
+                subscriber,
+                exc,
+                clock(),
+                max_attempts,
+                retry_base_s,
+                summary,
+                transport.idempotent,
             )
             return not exc.connection
+        except Exception as exc:  # noqa: BLE001 - one broken message must not stop the others
+            transport.close()  # its connection may be mid-command
+            session.rollback()  # and reload the row as committed
+            failure = SendError(
+                f"{type(exc).__name__}: {exc}",
+                permanent=True,
+                unconfirmed=row.status == SENDING,
+            )
+            log.error("unexpected error sending %s: %s", row.idempotency_key, failure)
+            _record_failure(
+                session,
+                row,
+                subscriber,
+                failure,
+                clock(),
+                max_attempts,
+                retry_base_s,
+                summary,
+                transport.idempotent,
+            )
+            return True
         row.status = SENT
         row.sent_at = clock()
         row.next_attempt_at = None
@@ -374,11 +433,20 @@ def _record_failure(
     max_attempts: int,
     retry_base_s: int,
     summary: SendSummary,
+    idempotent: bool = False,
 ) -> None:
+    """Record a failed try: unconfirmed, retry later, or failed for good."""
     if row.status == PENDING and not exc.connection:
         row.attempts += 1  # failed before the hand-over, which counts attempts otherwise
-    row.last_error = str(exc)
-    if (exc.permanent and not exc.connection) or row.attempts >= max_attempts:
+    row.last_error = str(exc)  # SendError redacts its message
+    if exc.unconfirmed and not idempotent:
+        # The server may have stored it: only a person (--requeue-unconfirmed) sends it again.
+        row.status = UNCONFIRMED
+        row.next_attempt_at = None
+        result = "unconfirmed"
+        summary.unconfirmed += 1
+        log.warning("delivery of %s unconfirmed: %s", row.idempotency_key, exc)
+    elif (exc.permanent and not exc.connection) or row.attempts >= max_attempts:
         row.status = FAILED
         row.next_attempt_at = None
         result = "failed"

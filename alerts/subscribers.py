@@ -46,13 +46,33 @@ def split_list(value: str | list[str] | None) -> list[str]:
 
 
 def normalise_email(email: str) -> str:
-    """The address in normal form, or InvalidSubscriber with the validator's reason."""
+    """The address in normal ASCII form, or InvalidSubscriber with the validator's reason."""
     try:
-        # No DNS lookups: imports must work offline and in tests. Lower case throughout, as
-        # mail systems treat addresses, so "Ana@X.org" and "ana@x.org" are one subscriber.
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        # No DNS lookups: imports must work offline and in tests. No SMTPUTF8: a non-ASCII
+        # local part ("еve@" in Cyrillic) cannot go through most servers, nor in a To header,
+        # and looks like another member's address. Internationalised domains are kept in
+        # their ASCII (IDNA) form, which every server takes.
+        valid = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise InvalidSubscriber(f"invalid email address {email!r}: {exc}") from None
+    # Lower case throughout, as mail systems treat addresses: "Ana@X.org" is "ana@x.org".
+    return (valid.ascii_email or valid.normalized).lower()
+
+
+# Control characters (CR/LF would break mail headers), line and paragraph separators, and
+# bidirectional overrides (which make a name display as something else).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+MAX_TEXT = 200  # the columns' width
+
+
+def clean_text(value: str | None, what: str) -> str | None:
+    """A name, organisation or keyword stripped, or InvalidSubscriber if it holds controls."""
+    text = (value or "").strip()
+    if _CONTROL.search(text):
+        raise InvalidSubscriber(f"{what} {text!r} contains control characters")
+    if len(text) > MAX_TEXT:
+        raise InvalidSubscriber(f"{what} is longer than {MAX_TEXT} characters")
+    return text or None
 
 
 def normalise_states(states: list[str]) -> list[str]:
@@ -98,11 +118,11 @@ def make_spec(
         raise InvalidSubscriber(f"unknown frequency {frequency!r} (use {', '.join(FREQUENCIES)})")
     return SubscriberSpec(
         email=normalise_email(email),
-        name=(name or "").strip() or None,
-        organization=(organization or "").strip() or None,
+        name=clean_text(name, "name"),
+        organization=clean_text(organization, "organisation"),
         states=normalise_states(split_list(states)),
         tags=normalise_tags(split_list(tags)),
-        keywords=[k.lower() for k in split_list(keywords)],
+        keywords=[str(clean_text(k, "keyword")).lower() for k in split_list(keywords)],
         frequency=frequency,
     )
 

@@ -1,16 +1,23 @@
-"""Signed unsubscribe tokens, the unsubscribe itself, and the RFC 8058 one-click endpoint."""
+"""Signed unsubscribe tokens and the unsubscribe itself (the endpoint is in alerts/web.py).
+
+A token is `[subscriber id, nonce]` signed with BILLWATCH_SECRET_KEY, where the nonce is the
+subscriber's unguessable `unsubscribe_nonce`: forging one takes both the key and the nonce.
+Tokens of the older form `[subscriber id, email]` (mail sent before migration 0004) are still
+honoured when signed with the current key, so no member's old unsubscribe link breaks; forging
+one of those takes the key and the member's address. Drop that branch of `read_token` once mail
+from before 0004 is old enough not to matter.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
+import hmac
 import logging
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from alerts.outbox import CANCELLED, PENDING
 from billwatch.db.models import OutboxMessage, Subscriber, utcnow
@@ -23,18 +30,52 @@ class BadToken(ValueError):
     """A token that was not made by us, or names no subscriber."""
 
 
-def make_token(subscriber_id: int, email: str, secret: str) -> str:
+MAX_TOKEN_LENGTH = 512  # ours are under 100 characters; longer input is refused unread
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a valid token says: the subscriber and their nonce (or, legacy, their email)."""
+
+    subscriber_id: int
+    nonce: str | None = None
+    email: str | None = None
+
+    def matches(self, sub: Subscriber) -> bool:
+        """Whether the token was made for this subscriber (constant-time comparison)."""
+        if self.nonce is not None:
+            return hmac.compare_digest(self.nonce.encode(), sub.unsubscribe_nonce.encode())
+        return self.email is not None and hmac.compare_digest(
+            self.email.encode(), sub.email.encode()
+        )
+
+
+def make_token(subscriber_id: int, nonce: str, secret: str) -> str:
     """A URL-safe signed token naming the subscriber; it does not expire (old mail must work)."""
-    return URLSafeSerializer(secret, salt=SALT).dumps([subscriber_id, email])
+    return URLSafeSerializer(secret, salt=SALT).dumps([subscriber_id, nonce])
 
 
-def read_token(token: str, secret: str) -> tuple[int, str]:
-    """(subscriber id, email) from a token, or BadToken."""
+def read_token(token: str, secret: str) -> Claim:
+    """The claim a token makes, or BadToken for anything not signed by us or not of our shape."""
+    invalid = BadToken("this unsubscribe link is not valid (damaged or not ours)")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise invalid
     try:
-        subscriber_id, email = URLSafeSerializer(secret, salt=SALT).loads(token.strip())
-    except (BadSignature, ValueError, TypeError):
-        raise BadToken("this unsubscribe link is not valid (damaged or not ours)") from None
-    return int(subscriber_id), str(email)
+        payload = URLSafeSerializer(secret, salt=SALT).loads(token.strip())
+    except (BadSignature, ValueError, TypeError, UnicodeError):
+        raise invalid from None
+    # A signed payload of another shape (our key signing something else) is not a token.
+    if not (isinstance(payload, list) and len(payload) == 2):
+        raise invalid
+    subscriber_id, value = payload
+    # Ids fit the database's 32-bit integer (a larger one would be a database error).
+    if type(subscriber_id) is not int or not 0 < subscriber_id < 2**31:
+        raise invalid
+    if not isinstance(value, str) or not 0 < len(value) <= 320:
+        raise invalid
+    if "@" in value:  # nonces are URL-safe base64, which has no "@"
+        return Claim(subscriber_id, email=value)
+    return Claim(subscriber_id, nonce=value)
 
 
 def unsubscribe_url(public_url: str, token: str) -> str:
@@ -46,9 +87,9 @@ def unsubscribe(
     session: Session, token: str, secret: str, now: dt.datetime | None = None
 ) -> Subscriber:
     """Unsubscribe the token's subscriber and cancel what is waiting for them; idempotent."""
-    subscriber_id, email = read_token(token, secret)
-    sub = session.get(Subscriber, subscriber_id)
-    if sub is None or sub.email != email:
+    claim = read_token(token, secret)
+    sub = session.get(Subscriber, claim.subscriber_id)
+    if sub is None or not claim.matches(sub):
         raise BadToken("this unsubscribe link names no current subscriber")
     if sub.status != "unsubscribed":
         sub.status = "unsubscribed"
@@ -62,87 +103,3 @@ def unsubscribe(
         row.last_error = "unsubscribed"
     session.flush()
     return sub
-
-
-PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>billwatch</title></head>
-<body style="font-family: Georgia, serif; max-width: 36em; margin: 2em auto; padding: 0 1em">
-{body}</body></html>"""
-
-
-def make_handler(
-    Session: sessionmaker[Session],
-    secret: str,  # noqa: N803
-) -> type[BaseHTTPRequestHandler]:
-    """A request handler: GET shows a confirm button, POST (one-click or the button) acts."""
-
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "billwatch"
-
-        def _token(self) -> str | None:
-            path = self.path.split("?", 1)[0]
-            prefix = "/unsubscribe/"
-            return path[len(prefix) :] if path.startswith(prefix) else None
-
-        def _reply(self, code: int, body: str) -> None:
-            data = PAGE.format(body=body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
-            # GET never unsubscribes: mail scanners prefetch links.
-            token = self._token()
-            if not token:
-                return self._reply(404, "<p>Not found.</p>")
-            try:
-                read_token(token, secret)
-            except BadToken as exc:
-                return self._reply(400, f"<p>{html.escape(str(exc))}</p>")
-            self._reply(
-                200,
-                "<h1>Unsubscribe from billwatch?</h1>"
-                f'<form method="post" action="/unsubscribe/{html.escape(token)}">'
-                '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-                '<button type="submit">Unsubscribe</button></form>',
-            )
-
-        def do_POST(self) -> None:  # noqa: N802
-            token = self._token()
-            length = int(self.headers.get("Content-Length") or 0)
-            form = parse_qs(self.rfile.read(min(length, 4096)).decode("utf-8", "replace"))
-            if not token:
-                return self._reply(404, "<p>Not found.</p>")
-            if form.get("List-Unsubscribe") != ["One-Click"]:
-                return self._reply(400, "<p>Expected List-Unsubscribe=One-Click.</p>")
-            try:
-                with Session.begin() as session:
-                    sub = unsubscribe(session, token, secret)
-                    email = sub.email
-            except BadToken as exc:
-                return self._reply(400, f"<p>{html.escape(str(exc))}</p>")
-            log.info("unsubscribed subscriber by one-click")
-            self._reply(
-                200,
-                f"<p>{html.escape(email)} is unsubscribed. You will get no more "
-                "mail from billwatch.</p>",
-            )
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            # Tokens in paths identify people: keep them out of the logs.
-            log.debug("unsubscribe endpoint: %s", self.command)
-
-    return Handler
-
-
-def make_server(
-    Session: sessionmaker[Session],
-    secret: str,
-    host: str = "127.0.0.1",  # noqa: N803
-    port: int = 8025,
-) -> ThreadingHTTPServer:
-    """The one-click endpoint's HTTP server (call serve_forever() on it)."""
-    return ThreadingHTTPServer((host, port), make_handler(Session, secret))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -189,7 +190,7 @@ def run(console: Console) -> None:
     rng = random.Random(5)
     settings = Settings(
         database_url="sqlite://",
-        secret_key="bench",  # type: ignore[arg-type]
+        secret_key=secrets.token_urlsafe(32),  # type: ignore[arg-type]
         mail_from="billwatch <alerts@coalition.example>",
     )
     table = Table(

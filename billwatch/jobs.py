@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.compose import Composed, compose_alerts, compose_digests, digest_due
+from alerts.preflight import check_mail_settings
 from alerts.send import SendSummary, Transport, send_pending, transport_for
 from billwatch.db.models import utcnow
 from billwatch.db.session import get_sessionmaker
@@ -124,6 +125,7 @@ def send_job(
 ) -> SendSummary:
     """Send what is due in the outbox over BILLWATCH_SMTP_URL."""
     settings = settings or get_settings()
+    check_mail_settings(settings)  # no mail with a forgeable unsubscribe link
     with transport or transport_for(settings.smtp_url) as chosen:
         summary = send_pending(
             _sessionmaker(settings),

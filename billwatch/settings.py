@@ -18,7 +18,8 @@ class Settings(BaseSettings):
     mail_from: str = "billwatch <alerts@billwatch.invalid>"
     public_url: str = "http://127.0.0.1:8025"  # where the unsubscribe endpoint is reachable
     unsubscribe_mailto: str = "unsubscribe@billwatch.invalid"
-    secret_key: SecretStr = SecretStr("change-me-in-production")
+    # No default: a known key lets anyone forge unsubscribe links (see `signing_key`).
+    secret_key: SecretStr | None = None
     timezone: str = "America/New_York"
     contact_email: str = "billwatch@example.org"  # put in the crawlers' user agent
     states: list[str] = Field(default_factory=list)  # states to crawl; empty means all
@@ -42,6 +43,31 @@ class Settings(BaseSettings):
     openstates_api_key: SecretStr | None = Field(default=None, alias="OPENSTATES_API_KEY")
     nysenate_api_key: SecretStr | None = Field(default=None, alias="NYSENATE_API_KEY")
     congress_api_key: SecretStr | None = Field(default=None, alias="CONGRESS_API_KEY")
+
+    def signing_key(self) -> str:
+        """The secret key for signing unsubscribe tokens, or WeakSecretKey saying how to set one."""
+        value = self.secret_key.get_secret_value() if self.secret_key else ""
+        if not value:
+            problem = "BILLWATCH_SECRET_KEY is not set"
+        elif value in KNOWN_KEYS:
+            problem = "BILLWATCH_SECRET_KEY is a published example value"
+        elif len(value) < MIN_SECRET_LENGTH:
+            problem = f"BILLWATCH_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters"
+        else:
+            return value
+        raise WeakSecretKey(f"{problem}; create one with {MAKE_KEY} and keep it unchanged")
+
+
+# Anything shorter is within reach of guessing; token_urlsafe(32) gives 43 characters.
+MIN_SECRET_LENGTH = 32
+KNOWN_KEYS = frozenset(
+    {"change-me-in-production", "demo-only-secret", "test-secret", "a-long-random-string"}
+)
+MAKE_KEY = '`python -c "import secrets; print(secrets.token_urlsafe(32))"`'
+
+
+class WeakSecretKey(ValueError):
+    """The configured secret key is missing, a known example, or too short to trust."""
 
 
 @lru_cache(maxsize=1)

@@ -34,6 +34,12 @@ def missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A strong BILLWATCH_SECRET_KEY: mail and the unsubscribe endpoint refuse to run without."""
+    monkeypatch.setenv("BILLWATCH_SECRET_KEY", "tests-only-secret-key-0123456789-abcdef")
+
+
 def shared_path(*parts: str) -> Path:
     """A path in ../shared; without it the test skips with a clear reason (fails in CI)."""
     path = SHARED.joinpath(*parts)

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.preflight import MailConfigError, check_mail_settings
 from billwatch import scheduler
 from billwatch.cli.common import console, err_console, fail, open_database, parse_day
 from billwatch.jobs import CycleSummary, run_cycle
@@ -107,6 +108,10 @@ def run(
     settings = get_settings()
     if lookback_days is not None:
         settings = settings.model_copy(update={"alert_lookback_days": lookback_days})
+    try:
+        check_mail_settings(settings)  # refuse at the start, not after a long crawl
+    except MailConfigError as exc:
+        fail(str(exc))
     factory = open_database()
     logging.getLogger().setLevel(logging.INFO)
     if not once:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +26,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 def utcnow() -> dt.datetime:
     """Timezone-aware now, the one clock the models use."""
     return dt.datetime.now(dt.UTC)
+
+
+def new_unsubscribe_nonce() -> str:
+    """A fresh unguessable per-subscriber value for unsubscribe tokens (128 bits)."""
+    return secrets.token_urlsafe(16)
 
 
 class Base(DeclarativeBase):
@@ -347,6 +353,8 @@ class Subscriber(Base):
     last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Carried by unsubscribe tokens, so the secret key and an id are not enough to forge one.
+    unsubscribe_nonce: Mapped[str] = mapped_column(String(64), default=new_unsubscribe_nonce)
 
     subscriptions: Mapped[list[Subscription]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan"

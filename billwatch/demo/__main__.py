@@ -12,6 +12,7 @@ import datetime as dt
 import email
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -176,7 +177,8 @@ def main() -> int:
         "BILLWATCH_DATABASE_URL": f"sqlite:///{out / 'billwatch.db'}",
         "BILLWATCH_SMTP_URL": f"file://{out / 'outbox'}",
         "BILLWATCH_CONTACT_EMAIL": "demo@example.org",
-        "BILLWATCH_SECRET_KEY": "demo-only-secret",
+        # A fresh key for this run only: a fixed one in the code could forge real links.
+        "BILLWATCH_SECRET_KEY": secrets.token_urlsafe(32),
     }
     server, base_urls = serve_sample(out / "sample")
     try:

@@ -17,7 +17,8 @@ from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.subscribers import add_subscriber, make_spec
-from billwatch.db.models import Tag, VersionClassification
+from alerts.unsubscribe import make_token
+from billwatch.db.models import Subscriber, Tag, VersionClassification
 from billwatch.db.store import find_bill, upsert_bill, upsert_committee, upsert_event, upsert_person
 from billwatch.records import (
     ActionRecord,
@@ -34,6 +35,7 @@ from billwatch.settings import Settings
 
 NOW = dt.datetime(2026, 3, 3, 15, 0, tzinfo=dt.UTC)  # a Tuesday, 10:00 in New York
 CLASSIFIER = "test-1"
+SECRET = "test-secret-0123456789-abcdefghijklmnop"  # long enough for signing_key()
 
 HB10_V1 = (
     "SECTION 1. A person who commits loitering for the purpose of prostitution is guilty "
@@ -50,13 +52,19 @@ SB5_TEXT = (
 )
 
 
+@pytest.fixture(autouse=True)
+def strong_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands and jobs read BILLWATCH_SECRET_KEY: give them one that signing_key() accepts."""
+    monkeypatch.setenv("BILLWATCH_SECRET_KEY", SECRET)
+
+
 def settings_for(url: str, **overrides: object) -> Settings:
     """Settings for tests: fixed secret, New York time, the given database."""
     values: dict[str, object] = dict(
         database_url=url,
         mail_from="billwatch <alerts@coalition.example>",
         public_url="https://alerts.coalition.example",
-        secret_key="test-secret",
+        secret_key=SECRET,
         unsubscribe_mailto="unsubscribe@coalition.example",
         timezone="America/New_York",
         digest_daily_time="07:00",
@@ -288,6 +296,14 @@ def subscribe(Session: sessionmaker[Session], email: str, **kwargs: object) -> i
         return sub.id
 
 
+def token_for(Session: sessionmaker[Session], subscriber_id: int) -> str:  # noqa: N803
+    """A valid unsubscribe token for a subscriber, signed with the tests' SECRET."""
+    with Session.begin() as s:
+        sub = s.get(Subscriber, subscriber_id)
+        assert sub is not None
+        return make_token(sub.id, sub.unsubscribe_nonce, SECRET)
+
+
 # --- a real SMTP server ---------------------------------------------------------------------
 
 
@@ -300,6 +316,7 @@ class Recorder:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.rcpt_replies: list[str] = []  # popped per RCPT: "451 ...", "550 ..."
         self.data_replies: list[str] = []
+        self.drop_after_data = 0  # keep this many messages, then drop the line before "250"
 
     async def handle_RCPT(
         self,
@@ -325,6 +342,10 @@ class Recorder:
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.raw.append(envelope.original_content or b"")
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        if self.drop_after_data:
+            # What a server under load does: the message is stored, the reply never leaves.
+            self.drop_after_data -= 1
+            server.transport.abort()  # type: ignore[union-attr]
         return "250 Message accepted"
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from alerts.unsubscribe import make_token
 from billwatch.cli import app
 from billwatch.db.models import OutboxMessage, Subscriber
 from billwatch.db.session import get_sessionmaker
-from tests.alerts.conftest import NOW, amend_hb10, build_world
+from tests.alerts.conftest import NOW, SECRET, amend_hb10, build_world, free_port, token_for
 
 runner = CliRunner()
 
@@ -93,7 +93,7 @@ def test_digest_preview_then_queue_and_unsubscribe(sqlite_url, tmp_path: Path, m
     Session = get_sessionmaker(sqlite_url)  # noqa: N806
     build_world(Session)
     amend_hb10(Session)
-    monkeypatch.setenv("BILLWATCH_SECRET_KEY", "cli-secret")
+    monkeypatch.setenv("BILLWATCH_SECRET_KEY", SECRET)
     monkeypatch.setenv("BILLWATCH_SMTP_URL", f"file://{tmp_path / 'mail'}")
     from billwatch.settings import get_settings
 
@@ -109,8 +109,8 @@ def test_digest_preview_then_queue_and_unsubscribe(sqlite_url, tmp_path: Path, m
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
     assert "0 digests queued, 1 already queued" in invoke("digest", "--frequency", "weekly").output
     with Session.begin() as s:
-        sub = s.scalar(select(Subscriber))
-        token = make_token(sub.id, sub.email, "cli-secret")
+        sub_id = s.scalar(select(Subscriber.id))
+    token = token_for(Session, sub_id)
     assert invoke("unsubscribe", "garbage").exit_code == 2
     done = invoke("unsubscribe", token)
     assert done.exit_code == 0 and "unsubscribed a@freedom.example" in done.output
@@ -142,3 +142,108 @@ def test_alerts_command_queues_once(sqlite_url, tmp_path: Path):
         assert "1 alerts written" in first.output
         assert "1 alerts queued" in invoke("alerts").output
         assert "0 alerts queued" in invoke("alerts").output
+
+
+def clear_settings() -> None:
+    from billwatch.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("key", [None, "change-me-in-production", "short-key"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("digest",),
+        ("alerts",),
+        ("outbox", "--send"),
+        ("serve-unsubscribe", "--port", "0"),
+        ("unsubscribe", "x.y"),
+    ],
+)
+def test_commands_refuse_a_weak_secret_key(sqlite_url, monkeypatch, key, command):
+    if key is None:
+        monkeypatch.delenv("BILLWATCH_SECRET_KEY")
+    else:
+        monkeypatch.setenv("BILLWATCH_SECRET_KEY", key)
+    clear_settings()
+    result = invoke(*command)
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert "BILLWATCH_SECRET_KEY" in out
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in out
+
+
+def test_http_public_url_refused_for_smtp(sqlite_url, monkeypatch):
+    monkeypatch.setenv("BILLWATCH_SMTP_URL", "smtp://mail.example:587")
+    monkeypatch.setenv("BILLWATCH_PUBLIC_URL", "http://alerts.example")
+    clear_settings()
+    result = invoke("outbox", "--send")
+    assert result.exit_code == 2 and "must be https" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("gopher://x", "unsupported scheme 'gopher'"), ("smtp://h:abc", "not a valid URL")],
+)
+def test_bad_smtp_url_is_a_clear_error(sqlite_url, monkeypatch, url, message):
+    monkeypatch.setenv("BILLWATCH_SMTP_URL", url)
+    clear_settings()
+    result = runner.invoke(app, ["outbox", "--send"])  # exceptions caught: none may escape
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2 and message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_outbox_send_to_unreachable_server_exits_non_zero(sqlite_url, monkeypatch):
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    build_world(Session)
+    amend_hb10(Session)
+    monkeypatch.setenv("BILLWATCH_SMTP_URL", f"smtp://127.0.0.1:{free_port()}?starttls=never")
+    monkeypatch.setenv("BILLWATCH_PUBLIC_URL", "https://alerts.coalition.example")
+    clear_settings()
+    invoke("subscribers", "add", "a@freedom.example", "--frequency", "weekly")
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        assert "1 digests queued" in invoke("digest", "--frequency", "weekly").output
+        result = invoke("outbox", "--send")
+    assert result.exit_code == 1
+    assert "could not be reached" in result.output and "pending" in result.output
+    with Session.begin() as s:
+        assert s.scalar(select(OutboxMessage.status)) == "pending"
+
+
+def test_subscribers_list_prints_data_literally(sqlite_url):
+    assert invoke("subscribers", "add", "zed@freedom.example", "--name", "Zed [/] x").exit_code == 0
+    with get_sessionmaker(sqlite_url).begin() as s:
+        # Stored before the door checked names: a screen clear and an OSC 8 hyperlink.
+        sub = s.scalar(select(Subscriber))
+        sub.organization = "Org\x1b[2J \x1b]8;;https://evil.example\x1b\\[b]click[/b]\x1b]8;;\x1b\\"
+    result = invoke("subscribers", "list")
+    assert result.exit_code == 0
+    assert "Zed [/] x" in result.output and "Org [b]click[/b]" in result.output
+    assert "\x1b" not in result.output
+
+
+def test_add_refuses_what_would_break_mail(sqlite_url):
+    cyrillic = invoke("subscribers", "add", "\u0435ve@example.org")
+    assert cyrillic.exit_code == 2 and "Internationalized characters" in cyrillic.output
+    crlf = invoke("subscribers", "add", "eve@example.org", "--name", "Eve\r\nBcc: x@y.example")
+    assert crlf.exit_code == 2 and "control characters" in crlf.output
+    with get_sessionmaker(sqlite_url).begin() as s:
+        assert s.scalar(select(Subscriber)) is None
+
+
+def test_digest_queues_the_others_and_exits_1_when_one_message_breaks(sqlite_url):
+    Session = get_sessionmaker(sqlite_url)  # noqa: N806
+    build_world(Session)
+    amend_hb10(Session)
+    for who in ("ana", "bad", "cy"):
+        invoke("subscribers", "add", f"{who}@freedom.example", "--frequency", "weekly")
+    with Session.begin() as s:
+        bad = s.scalar(select(Subscriber).where(Subscriber.email == "bad@freedom.example"))
+        bad.name = "Bad\r\nBcc: [red]everyone@example.org"  # stored before the door checked
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        result = invoke("digest", "--frequency", "weekly")
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert "2 digests queued" in out and "skipped digest:" in out and "linefeed" in out

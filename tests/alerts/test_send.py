@@ -9,11 +9,20 @@ import pytest
 from sqlalchemy import select
 
 from alerts.compose import compose_alerts, compose_digests
-from alerts.outbox import SENDING, SENT, UNCONFIRMED
+from alerts.outbox import SENDING, SENT, UNCONFIRMED, requeue_unconfirmed
 from alerts.send import FileTransport, SmtpTransport, send_pending
 from alerts.unsubscribe import read_token, unsubscribe
 from billwatch.db.models import Delivery, OutboxMessage, Subscriber
-from tests.alerts.conftest import NOW, advance_sb5, amend_hb10, build_world, settings_for, subscribe
+from tests.alerts.conftest import (
+    NOW,
+    SECRET,
+    advance_sb5,
+    amend_hb10,
+    build_world,
+    settings_for,
+    subscribe,
+    token_for,
+)
 
 TITLE = 'Relating to <script>alert("x")</script> loitering & prostitution'
 
@@ -66,7 +75,10 @@ def test_digest_arrives_with_headers_and_both_parts(world, db_url, smtpd):
     # The header travels as plain URLs, not RFC 2047 words that clients would not follow.
     assert b"\r\nList-Unsubscribe: <mailto:unsubscribe@coalition.example?" in recorder.raw[0]
     token = unsub.rsplit("/unsubscribe/", 1)[1].rstrip(">")
-    assert read_token(token, "test-secret")[1] == "amy@example.org"
+    claim = read_token(token, SECRET)
+    with world.begin() as s:
+        amy = s.scalar(select(Subscriber).where(Subscriber.email == "amy@example.org"))
+        assert claim.subscriber_id == amy.id and claim.matches(amy)
     assert msg.get_content_type() == "multipart/alternative"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
@@ -140,6 +152,79 @@ def test_crash_between_send_and_mark_sent_does_not_double_send(world, db_url, sm
         assert s.scalar(select(OutboxMessage)).status == UNCONFIRMED
 
 
+def test_dropped_connection_after_data_is_unconfirmed_not_resent(world, db_url, smtpd):
+    recorder, smtp_url = smtpd
+    amy = queue_digest(world, db_url)
+    queue_digest(world, db_url, email="bo@example.org")
+    recorder.drop_after_data = 1
+    first = send(world, smtp_url)
+    assert first.sent == 0 and first.unconfirmed == 1 and first.stopped
+    assert len(recorder.messages) == 1  # the server kept amy's digest
+    with world.begin() as s:
+        rows = {r.subscriber_id: r for r in s.scalars(select(OutboxMessage))}
+        assert rows[amy].status == UNCONFIRMED and rows[amy].next_attempt_at is None
+        assert "after the message was handed over" in rows[amy].last_error
+        assert [r.status for sid, r in rows.items() if sid != amy] == ["pending"]
+        assert s.scalar(select(Delivery.result).where(Delivery.outbox_id == rows[amy].id)) == (
+            "unconfirmed"
+        )
+    # Later passes, however late, send bo's and never amy's again.
+    for hours in (1, 48):
+        send(world, smtp_url, clock=lambda h=hours: NOW + dt.timedelta(hours=h))
+    recipients = [m["To"].addresses[0].addr_spec for m in recorder.messages]
+    assert recipients == ["amy@example.org", "bo@example.org"]
+    # Only a person's decision sends it again (after finding it absent from the mail log).
+    with world.begin() as s:
+        assert requeue_unconfirmed(s) == 1
+    assert send(world, smtp_url, clock=lambda: NOW + dt.timedelta(days=3)).sent == 1
+    assert [m["Message-ID"] for m in recorder.messages].count(
+        recorder.messages[0]["Message-ID"]
+    ) == 2
+
+
+def test_an_error_with_one_message_does_not_stop_the_others(world, db_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, db_url, email="amy@example.org")
+    queue_digest(world, db_url, email="bo@example.org")
+    queue_digest(world, db_url, email="cy@example.org")
+
+    class BreaksOnBo(SmtpTransport):
+        def deliver(self, sender, recipient, key, message, handing_over):
+            if recipient == "bo@example.org":
+                raise RuntimeError("something unforeseen about this one message")
+            return super().deliver(sender, recipient, key, message, handing_over)
+
+    with BreaksOnBo(smtp_url, timeout=5) as transport:
+        summary = send_pending(
+            world, transport, sender="alerts@coalition.example", clock=lambda: NOW
+        )
+    assert summary.sent == 2 and summary.failed == 1 and not summary.stopped
+    assert sorted(m["To"].addresses[0].addr_spec for m in recorder.messages) == [
+        "amy@example.org",
+        "cy@example.org",
+    ]
+    with world.begin() as s:
+        bo = s.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "bo@example.org"))
+        assert bo.status == "failed" and "RuntimeError: something unforeseen" in bo.last_error
+
+
+def test_address_stored_before_validation_fails_alone(world, db_url, smtpd):
+    recorder, smtp_url = smtpd
+    queue_digest(world, db_url, email="amy@example.org")
+    bad = queue_digest(world, db_url, email="zed@example.org")
+    with world.begin() as s:
+        # As `subscribers add` accepted it before it validated: Cyrillic "е" in "еve".
+        s.get(Subscriber, bad).email = "\u0435ve@example.org"
+        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.subscriber_id == bad)):
+            row.recipient = "\u0435ve@example.org"
+    summary = send(world, smtp_url)
+    assert summary.sent == 1 and summary.failed == 1
+    assert [m["To"].addresses[0].addr_spec for m in recorder.messages] == ["amy@example.org"]
+    with world.begin() as s:
+        row = s.scalar(select(OutboxMessage).where(OutboxMessage.subscriber_id == bad))
+        assert row.status == "failed" and "SMTPUTF8" in row.last_error
+
+
 def test_crash_before_hand_over_is_sent_after_restart(world, db_url, smtpd):
     recorder, smtp_url = smtpd
     queue_digest(world, db_url)
@@ -211,10 +296,9 @@ def test_unsubscribed_address_gets_nothing(world, db_url, smtpd):
     recorder, smtp_url = smtpd
     sid = queue_digest(world, db_url)
     other = queue_digest(world, db_url, email="bo@example.org")
+    token = token_for(world, sid)
     with world.begin() as s:
-        from alerts.unsubscribe import make_token
-
-        unsubscribe(s, make_token(sid, "amy@example.org", "test-secret"), "test-secret")
+        unsubscribe(s, token, SECRET)
     summary = send(world, smtp_url)
     assert summary.sent == 1
     assert [m["To"].addresses[0].addr_spec for m in recorder.messages] == ["bo@example.org"]
