@@ -14,7 +14,7 @@ from __future__ import annotations
 from billwatch.text.diff import diff_versions
 from billwatch.text.html import html_to_text
 from billwatch.text.marked import DocumentError, ExtractedText
-from billwatch.text.pdf import pdf_to_text
+from billwatch.text.pdflayout import pdf_to_extracted, pdf_to_text
 from billwatch.text.sniff import extract_document, plain_text_to_text
 from billwatch.text.xml import caml_to_text, ny_billtext_to_text, uslm_to_text
 
@@ -26,6 +26,7 @@ __all__ = [
     "extract_document",
     "html_to_text",
     "ny_billtext_to_text",
+    "pdf_to_extracted",
     "pdf_to_text",
     "plain_text_to_text",
     "uslm_to_text",

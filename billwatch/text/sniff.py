@@ -11,7 +11,7 @@ from billwatch.text.decode import declared_encoding, decode_bytes
 from billwatch.text.html import html_to_text
 from billwatch.text.marked import DocumentError, ExtractedText, plain
 from billwatch.text.nyplain import is_ny_plain, ny_plain_to_text
-from billwatch.text.pdf import pdf_to_text
+from billwatch.text.pdflayout import pdf_to_extracted
 from billwatch.text.xml import caml_to_text, local, ny_billtext_to_text, parse_xml, uslm_to_text
 
 _HTML_START = re.compile(
@@ -72,14 +72,22 @@ def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
 
 
 def extract_document(
-    data: bytes, *, media_type: str | None = None, filename: str | None = None
+    data: bytes,
+    *,
+    media_type: str | None = None,
+    filename: str | None = None,
+    jurisdiction: str | None = None,
 ) -> ExtractedText:
-    """Text with inserted/struck spans of an HTML, PDF, XML, LegiScan JSON or text document."""
+    """Text with inserted/struck spans of an HTML, PDF, XML, LegiScan JSON or text document.
+
+    `jurisdiction` (a postal code, "US" for Congress) picks the drafting convention when the
+    document does not print its own explanation note.
+    """
     if not data or not data.strip():
         raise DocumentError("empty document")
     kind = _kind(data, media_type, filename)
     if kind == "pdf":
-        result = plain_text_to_text(pdf_to_text(data))
+        result = pdf_to_extracted(data, jurisdiction=jurisdiction)
     elif kind == "json":
         result = _legiscan(data)
     elif kind == "billtext":

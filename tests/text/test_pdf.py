@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from billwatch.text import DocumentError, extract_document, pdf_to_text
-from tests.text.pdfs import make_pdf
+from tests.text.pdfs import draw_bill, make_pdf
 
 LINES = [
     "SECTION 1. Section 236.1 of the Penal Code is amended to read:",
@@ -82,15 +82,11 @@ def test_legiscan_json_holding_a_pdf() -> None:
 
 def test_new_york_numbered_pdf_lines_are_cleaned() -> None:
     lines = [
-        "STATE OF NEW YORK",
-        "1 Section 1. The labor law is amended by adding a new sec-",
-        "2 tion 212-g to read as follows:",
-        "3 § 212-g. No fee shall be charged.",
-        "LBD12345-01-6",
+        "Section 1. The labor law is amended by adding a new section 212-g to read as fol-",
+        "lows: 212-g. No fee shall be charged to any person referred for employment by an",
+        "agency, and no agency shall hold the passport of a person it refers for employment.",
     ]
-    pdf = make_pdf(
-        [line if not line[0].isdigit() else f"     {line[0]}  {line[2:]}" for line in lines]
-    )
+    pdf = draw_bill([[[(line, "")] for line in lines]], head="S. 6169--B", foot="LBD12345-01-6")
     text = extract_document(pdf).text
-    assert "adding a new section 212-g to read as follows:" in text
-    assert "LBD12345" not in text
+    assert "amended by adding a new section 212-g to read as follows: 212-g." in text
+    assert "LBD12345" not in text and "6169" not in text

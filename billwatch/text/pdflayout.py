@@ -1,0 +1,475 @@
+"""A PDF's glyphs and rules read as bill text: words, marks, and no page furniture.
+
+Everything here works from geometry, not from patterns of one file:
+- words are split where the gap between two glyphs is wider than a fraction of the font size;
+- a rule through a glyph's x-height band is a strike, one at its baseline an underline;
+- line numbers are number-only words in a column outside the text block (left or right);
+- running heads and footers are lines in the top or bottom band that repeat across pages
+  (digits folded), page numbers, and band lines outside a numbered text block;
+- an explanation note ("EXPLANATION — Matter in bold-face type ... is proposed language") is
+  read for the convention and removed with the rest of its box.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from billwatch.text.conventions import DEFAULT, Convention, Note, for_jurisdiction, read_notes
+from billwatch.text.layout import drop_struck_brackets
+from billwatch.text.marked import INSERTED, PLAIN, STRUCK, ExtractedText, finish
+from billwatch.text.pdf import Glyph, Page, Rule, pdf_pages
+
+UNDER, STRIKE = 1, 2
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi|,B\b|-B$|\bBd", re.I)
+_ITALIC = re.compile(r"italic|oblique|,I\b|-I$|\bIt\b|Ital", re.I)
+# Symbol fonts carry check marks and bullets (Missouri's closing "✓" is in WP-IconicSymbolsA).
+_ORNAMENT_FONT = re.compile(r"symbol|dingbat|wingding|iconic", re.I)
+_MARGIN_WORD = re.compile(r"^(?:\d{1,4}(?:\.\d{1,3})?|[+*✓✔√])$")
+_PAGE_NUMBER = re.compile(r"^[\W_]*(?:page\s*)?\d{1,4}(?:\s*of\s*\d{1,4})?[\W_]*$", re.I)
+_ENACTING = re.compile(
+    r"\b(?:be\s+it\s+enacted|do\s+enact|enacts?\s+as\s+follows|it\s+is\s+enacted)\b", re.I
+)
+# Enacting words printed in capitals are not new matter ("SECTION 2. AND BE IT FURTHER ENACTED").
+_ENACTING_CAPS = re.compile(
+    r"\bSECTION\s+\d+\.|\b(?:AND\s+)?BE\s+IT\s+(?:FURTHER\s+)?ENACTED\b(?:\s+BY\s+THE\s+"
+    r"(?:GENERAL\s+ASSEMBLY|LEGISLATURE|PEOPLE)\s+OF(?:\s+THE\s+STATE\s+OF)?\s+[A-Z]+)?"
+)
+_KEEP_HYPHEN = re.compile(
+    r"\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|self|quasi|non|ex|co)-$", re.I
+)
+# Word gaps: wider than this share of the font size is a space between words.
+_WORD_GAP = 0.17
+_TOP_BAND, _BOTTOM_BAND = 0.12, 0.10
+
+
+@dataclass
+class Line:
+    """One printed line: glyphs left to right, their rule flags, and the words they make."""
+
+    page: int
+    glyphs: list[Glyph]
+    flags: list[int] = field(default_factory=list)
+    words: list[tuple[int, int]] = field(default_factory=list)  # glyph index ranges
+
+    @property
+    def y0(self) -> float:
+        return min(g.y0 for g in self.glyphs)
+
+    @property
+    def y1(self) -> float:
+        return max(g.y1 for g in self.glyphs)
+
+    @property
+    def size(self) -> float:
+        return statistics.median(g.size for g in self.glyphs)
+
+    @property
+    def x0(self) -> float:
+        return self.glyphs[self.words[0][0]].x0
+
+    @property
+    def x1(self) -> float:
+        return self.glyphs[self.words[-1][1] - 1].x1
+
+    def word(self, i: int) -> str:
+        s, e = self.words[i]
+        return "".join(g.text for g in self.glyphs[s:e])
+
+    def text(self) -> str:
+        return " ".join(self.word(i) for i in range(len(self.words)))
+
+    def drop_word(self, i: int) -> None:
+        s, e = self.words[i]
+        del self.glyphs[s:e], self.flags[s:e]
+        self.words = _split_words(self.glyphs)
+
+
+def _split_words(glyphs: list[Glyph]) -> list[tuple[int, int]]:
+    """Glyph index ranges of words: a gap wider than a share of the font size splits them."""
+    words: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(glyphs)):
+        prev, cur = glyphs[i - 1], glyphs[i]
+        if cur.x0 - prev.x1 > _WORD_GAP * min(prev.size, cur.size):
+            words.append((start, i))
+            start = i
+    if glyphs:
+        words.append((start, len(glyphs)))
+    return words
+
+
+def _lines(number: int, page: Page) -> list[Line]:
+    """Glyphs grouped into lines by baseline, top to bottom, each sorted left to right."""
+    glyphs = sorted(
+        (g for g in page.glyphs if not _ORNAMENT_FONT.search(g.font)),
+        key=lambda g: (-round(g.base, 1), g.x0),
+    )
+    groups: list[list[Glyph]] = []
+    for g in glyphs:
+        if groups and abs(groups[-1][0].base - g.base) <= 0.3 * g.size:
+            groups[-1].append(g)
+        else:
+            groups.append([g])
+    lines = []
+    for group in groups:
+        group.sort(key=lambda g: g.x0)
+        kept = [group[0]]
+        for g in group[1:]:
+            # Fake bold prints a glyph twice, a hair apart: keep one.
+            last = kept[-1]
+            if g.text == last.text and abs(g.x0 - last.x0) < 0.25 * (g.x1 - g.x0):
+                continue
+            kept.append(g)
+        lines.append(Line(number, kept, [0] * len(kept), _split_words(kept)))
+    lines.sort(key=lambda line: -line.glyphs[0].base)
+    return lines
+
+
+def _apply_rules(lines: list[Line], rules: list[Rule]) -> None:
+    """Flag the glyphs each rule underlines or strikes through (by height above the baseline)."""
+    for rule in rules:
+        y = (rule.y0 + rule.y1) / 2
+        best: tuple[float, Line, int] | None = None
+        for line in lines:
+            g0 = line.glyphs[0]
+            rel = (y - g0.base) / (g0.size or 1)
+            if not -0.4 <= rel <= 0.65 or rule.x1 < line.glyphs[0].x0 or rule.x0 > line.x1:
+                continue
+            # The nearest baseline wins when a rule sits between two close lines.
+            if best is None or abs(rel - 0.1) < abs(best[0] - 0.1):
+                best = (rel, line, STRIKE if rel >= 0.12 else UNDER)
+        if best is None:
+            continue
+        _, line, flag = best
+        for i, g in enumerate(line.glyphs):
+            overlap = min(g.x1, rule.x1) - max(g.x0, rule.x0)
+            if overlap >= 0.5 * (g.x1 - g.x0):
+                line.flags[i] |= flag
+        # A space inside an underlined phrase is underlined too: flag gaps the rule spans.
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _drop_margin_numbers(lines: list[Line]) -> set[int]:
+    """Remove line numbers (and "+" marks) in columns outside the text block; ids of lines hit."""
+    numbered: set[int] = set()
+    texty = [line for line in lines if any(ch.isalpha() for ch in line.text())]
+    if not texty:
+        return numbered
+    lefts = [line.glyphs[line.words[_first_texty(line)][0]].x0 for line in texty]
+    rights = [line.glyphs[line.words[_last_texty(line)][1] - 1].x1 for line in texty]
+    left, right = _percentile(lefts, 0.05), _percentile(rights, 0.95)
+    for line in lines:
+        while line.words and _MARGIN_WORD.match(line.word(0)):
+            s, e = line.words[0]
+            if line.glyphs[e - 1].x1 > left + 0.5:
+                break
+            line.drop_word(0)
+            numbered.add(id(line))
+        while line.words and _MARGIN_WORD.match(line.word(len(line.words) - 1)):
+            s, e = line.words[-1]
+            if line.glyphs[s].x0 < right - 0.5:
+                break
+            line.drop_word(len(line.words) - 1)
+            numbered.add(id(line))
+    return numbered
+
+
+def _first_texty(line: Line) -> int:
+    for i in range(len(line.words)):
+        if any(ch.isalpha() for ch in line.word(i)):
+            return i
+    return 0
+
+
+def _last_texty(line: Line) -> int:
+    for i in reversed(range(len(line.words))):
+        if any(ch.isalpha() for ch in line.word(i)):
+            return i
+    return len(line.words) - 1
+
+
+def _fold(text: str) -> str:
+    """A line's text for comparing page furniture: digits and spacing folded."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text.lower()))
+
+
+def _furniture(pages: list[Page], lines: list[Line], numbered: set[int]) -> set[int]:
+    """Ids of running heads, footers and page numbers, found by position and repetition."""
+    band: dict[int, str] = {}
+    for line in lines:
+        page = pages[line.page]
+        if line.y1 >= page.height * (1 - _TOP_BAND):
+            band[id(line)] = "top"
+        elif line.y0 <= page.height * _BOTTOM_BAND:
+            band[id(line)] = "bottom"
+    folded: Counter[tuple[str, str]] = Counter()
+    for line in lines:
+        if id(line) in band:
+            folded[(band[id(line)], _fold(line.text()))] += 1
+    drop = set()
+    for line in lines:
+        where = band.get(id(line))
+        if where is None:
+            continue
+        text = line.text()
+        if (
+            folded[(where, _fold(text))] >= 2
+            or _PAGE_NUMBER.match(text)
+            or not any(ch.isalnum() for ch in text)
+        ):
+            drop.add(id(line))
+    # On a numbered page, band lines above the first or below the last numbered line are heads
+    # and footers even when a one-page document cannot show them repeating.
+    by_page: dict[int, list[Line]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line)
+    for page_lines in by_page.values():
+        nums = [i for i, line in enumerate(page_lines) if id(line) in numbered]
+        if len(nums) < 3:
+            continue
+        for i, line in enumerate(page_lines):
+            if (i < nums[0] or i > nums[-1]) and id(line) in band:
+                drop.add(id(line))
+    return drop
+
+
+@dataclass
+class _Text:
+    """Lines laid out as text, with per-character glyph flags for marking."""
+
+    text: str
+    line_of: list[int]  # line index per character (-1 for separators)
+    glyph_of: list[Glyph | None]
+    flag_of: list[int]
+
+
+def _layout(lines: list[Line]) -> _Text:
+    """One text line per printed line, keeping which glyph made each character."""
+    parts: list[str] = []
+    line_of: list[int] = []
+    glyph_of: list[Glyph | None] = []
+    flag_of: list[int] = []
+    for n, line in enumerate(lines):
+        for w, (s, e) in enumerate(line.words):
+            if w:
+                parts.append(" ")
+                line_of.append(n)
+                glyph_of.append(None)
+                # A space between two underlined (struck) words is underlined (struck) too.
+                flag_of.append(line.flags[s - 1] & line.flags[s])
+            for i in range(s, e):
+                g = line.glyphs[i]
+                parts.append(g.text)
+                line_of.extend([n] * len(g.text))
+                glyph_of.extend([g] * len(g.text))
+                flag_of.extend([line.flags[i]] * len(g.text))
+        parts.append("\n")
+        line_of.append(-1)
+        glyph_of.append(None)
+        flag_of.append(0)
+    return _Text("".join(parts), line_of, glyph_of, flag_of)
+
+
+def _drop_notes(lines: list[Line], pages: list[Page], notes: list[Note], laid: _Text) -> set[int]:
+    """Ids of the lines of explanation notes, and of the rest of a note box at a page foot."""
+    drop: set[int] = set()
+    for note in notes:
+        hit = {laid.line_of[i] for i in range(note.start, note.end) if laid.line_of[i] >= 0}
+        if not hit:
+            continue
+        first = lines[min(hit)]
+        for n in hit:
+            drop.add(id(lines[n]))
+        if first.y1 <= pages[first.page].height * 0.3:
+            # A footer box: whatever follows on its page belongs to it.
+            drop.update(id(line) for line in lines[min(hit) :] if line.page == first.page)
+    return drop
+
+
+def _convention(notes: list[Note], jurisdiction: str | None) -> Convention:
+    """The document's own note wins; then the table; underline and strike always count."""
+    found = Convention(frozenset(), frozenset())
+    for note in notes:
+        found = found | note.convention
+    if not found:
+        found = for_jurisdiction(jurisdiction, "pdf") or DEFAULT
+    return found | DEFAULT
+
+
+def _marks(laid: _Text, convention: Convention) -> bytearray:
+    """Inserted and struck marks for each character under the convention."""
+    text = laid.text
+    marks = bytearray(len(text))
+    enacted = _ENACTING.search(text)
+    body = text.find("\n", enacted.end()) + 1 if enacted else 0
+    ins, out = convention.inserted, convention.struck
+    for i, g in enumerate(laid.glyph_of):
+        flags = laid.flag_of[i]
+        if flags & STRIKE and "strike" in out:
+            marks[i] = STRUCK
+        elif flags & UNDER and "underline" in ins:
+            marks[i] = INSERTED
+        elif g is not None and i >= body and _styled(g.font, ins):
+            marks[i] = INSERTED
+    _space_marks(text, marks)
+    if "capitals" in ins:
+        _mark_capitals(text, marks, body)
+    if "brackets" in out:
+        _mark_brackets(text, marks, body)
+    return marks
+
+
+def _styled(font: str, inserted: frozenset[str]) -> bool:
+    bold, italic = bool(_BOLD.search(font)), bool(_ITALIC.search(font))
+    return (
+        ("bold" in inserted and bold)
+        or ("italic" in inserted and italic)
+        or ("bold_italic" in inserted and bold and italic)
+    )
+
+
+def _space_marks(text: str, marks: bytearray) -> None:
+    """A space takes the mark of the words on both sides when they agree."""
+    for m in re.finditer(r"(?<=\S) (?=\S)", text):
+        i = m.start()
+        if marks[i] == PLAIN and marks[i - 1] == marks[i + 1]:
+            marks[i] = marks[i - 1]
+
+
+_CAPS_WORD = re.compile(r"[A-Z0-9][A-Z0-9'’§.,;:()\-–]*")
+
+
+def _mark_capitals(text: str, marks: bytearray, body: int) -> None:
+    """Words in capitals after the enacting clause are new (Maryland, Colorado small caps)."""
+    skip = [(m.start(), m.end()) for m in _ENACTING_CAPS.finditer(text, body)]
+    tokens = list(re.finditer(r"\S+", text[body:]))
+    caps = []
+    for m in tokens:
+        word = m.group()
+        alpha = [ch for ch in word if ch.isalpha()]
+        caps.append(bool(alpha) and all(ch.isupper() for ch in alpha))
+    for i, m in enumerate(tokens):
+        s, e = m.start() + body, m.end() + body
+        letters = sum(ch.isalpha() for ch in m.group())
+        near = (i > 0 and caps[i - 1]) or (i + 1 < len(tokens) and caps[i + 1])
+        if not caps[i] or any(a <= s < b for a, b in skip):
+            continue
+        if letters >= 2 or near:
+            for j in range(s, e):
+                if marks[j] == PLAIN:
+                    marks[j] = INSERTED
+
+
+def _mark_brackets(text: str, marks: bytearray, body: int) -> None:
+    """Matter in [brackets] after the enacting clause is struck (brackets removed later)."""
+    for m in re.finditer(r"\[([^\[\]]{1,3000})\]", text[body:]):
+        for j in range(m.start(1) + body, m.end(1) + body):
+            marks[j] = STRUCK
+
+
+def _paragraphs(lines: list[Line], laid: _Text, marks: bytearray) -> tuple[str, bytearray]:
+    """Join printed lines into paragraphs, repairing words hyphenated at line ends."""
+    text = laid.text
+    vocabulary = set(re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text))
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    left = _percentile([line.x0 for line in lines], 0.05) if lines else 0
+    right = _percentile([line.x1 for line in lines], 0.9) if lines else 0
+    pitch = _pitch(lines)
+    out: list[str] = []
+    out_marks = bytearray()
+    for n, line in enumerate(lines):
+        seg = text[starts[n] : starts[n + 1] - 1]
+        seg_marks = marks[starts[n] : starts[n + 1] - 1]
+        if n == 0:
+            out.append(seg)
+            out_marks += seg_marks
+            continue
+        prev = lines[n - 1]
+        hyphen_run = bool(re.search(r"[A-Za-z]-$", out[-1])) and seg[:1].islower()
+        new_paragraph = not hyphen_run and (
+            line.x0 > left + 0.8 * line.size
+            or prev.x1 < right - 3 * prev.size
+            or (line.page == prev.page and prev.y0 - line.y1 > 1.2 * pitch)
+        )
+        if new_paragraph:
+            out.append("\n")
+            out_marks.append(PLAIN)
+            out.append(seg)
+            out_marks += seg_marks
+            continue
+        tail = out[-1]
+        m = re.search(r"([A-Za-z]+)-$", tail)
+        nxt = re.match(r"[A-Za-z]+", seg)
+        if m and nxt and not _KEEP_HYPHEN.search(tail):
+            joined = m.group(1) + nxt.group()
+            hyphened = f"{m.group(1)}-{nxt.group()}"
+            if joined in vocabulary or hyphened not in vocabulary:
+                out[-1] = tail[:-1]
+                out_marks.pop()
+                out.append(seg)
+                out_marks += seg_marks
+                continue
+        if tail.endswith("-") or tail.endswith("—"):
+            out.append(seg)
+            out_marks += seg_marks
+            continue
+        out.append(" " + seg)
+        out_marks.append(seg_marks[0] if seg_marks and out_marks[-1:] == seg_marks[:1] else 0)
+        out_marks += seg_marks
+    return "".join(out), out_marks
+
+
+def _pitch(lines: list[Line]) -> float:
+    """The usual distance between the baselines of consecutive lines on a page."""
+    gaps = [
+        a.glyphs[0].base - b.glyphs[0].base
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a.page == b.page and a.glyphs[0].base > b.glyphs[0].base
+    ]
+    return statistics.median(gaps) if gaps else 14.0
+
+
+def pages_to_extracted(pages: list[Page], *, jurisdiction: str | None = None) -> ExtractedText:
+    """Text and spans of a PDF's pages (from `pdf_pages`)."""
+    lines: list[Line] = []
+    for number, page in enumerate(pages):
+        page_lines = _lines(number, page)
+        _apply_rules(page_lines, page.rules)
+        lines += page_lines
+    numbered = _drop_margin_numbers(lines)
+    lines = [line for line in lines if line.words]
+    laid = _layout(lines)
+    notes = read_notes(laid.text)
+    drop = _furniture(pages, lines, numbered) | _drop_notes(lines, pages, notes, laid)
+    lines = [line for line in lines if id(line) not in drop]
+    laid = _layout(lines)
+    marks = _marks(laid, _convention(notes, jurisdiction))
+    text, marks = _paragraphs(lines, laid, marks)
+    return finish(*drop_struck_brackets(text, marks))
+
+
+def pdf_to_extracted(
+    data: bytes,
+    *,
+    jurisdiction: str | None = None,
+    timeout: float = 60.0,
+    memory_mb: int = 1024,
+) -> ExtractedText:
+    """Text with inserted and struck spans of a PDF, read with its layout in a limited child."""
+    pages = pdf_pages(data, timeout=timeout, memory_mb=memory_mb)
+    return pages_to_extracted(pages, jurisdiction=jurisdiction)
+
+
+def pdf_to_text(data: bytes, *, timeout: float = 60.0, memory_mb: int = 1024) -> str:
+    """Text of a PDF read with its layout (no line numbers or page furniture)."""
+    return pdf_to_extracted(data, timeout=timeout, memory_mb=memory_mb).text
