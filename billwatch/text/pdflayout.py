@@ -38,11 +38,14 @@ _ENACTING_CAPS = re.compile(
     r"(?:GENERAL\s+ASSEMBLY|LEGISLATURE|PEOPLE)\s+OF(?:\s+THE\s+STATE\s+OF)?\s+[A-Z]+)?"
 )
 _KEEP_HYPHEN = re.compile(
-    r"\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|self|quasi|non|ex|co)-$", re.I
+    r"\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|self|quasi|non|ex|co)-$"
+    r"|[a-z]{3,}ly-$",  # "regionally-/based": no word breaks right after an adverb's "ly"
+    re.I,
 )
-# Word gaps: wider than this share of the font size is a space between words.
-_WORD_GAP = 0.17
-_TOP_BAND, _BOTTOM_BAND = 0.12, 0.10
+# A gap this share of the font size wider than the letter spacing is a space between words.
+_WORD_GAP = 0.1
+# Running heads and footers are among a page's first or last lines, in its top or bottom part.
+_EDGE_LINES, _EDGE_BAND = 4, 0.2
 
 
 @dataclass
@@ -88,12 +91,17 @@ class Line:
 
 
 def _split_words(glyphs: list[Glyph]) -> list[tuple[int, int]]:
-    """Glyph index ranges of words: a gap wider than a share of the font size splits them."""
+    """Glyph index ranges of words: a gap wider than the line's usual letter gap splits them.
+
+    Most gaps in a line are between letters, so their median is the letter spacing (0 in
+    plain text, more in letter-spaced text); a word gap is a share of the font size above it.
+    """
+    gaps = [b.x0 - a.x1 for a, b in zip(glyphs, glyphs[1:], strict=False)]
+    letter = statistics.median(gaps) if len(gaps) >= 4 else 0.0
     words: list[tuple[int, int]] = []
     start = 0
-    for i in range(1, len(glyphs)):
-        prev, cur = glyphs[i - 1], glyphs[i]
-        if cur.x0 - prev.x1 > _WORD_GAP * min(prev.size, cur.size):
+    for i, gap in enumerate(gaps, start=1):
+        if gap > letter + _WORD_GAP * min(glyphs[i - 1].size, glyphs[i].size):
             words.append((start, i))
             start = i
     if glyphs:
@@ -201,21 +209,31 @@ def _fold(text: str) -> str:
 
 
 def _furniture(pages: list[Page], lines: list[Line], numbered: set[int]) -> set[int]:
-    """Ids of running heads, footers and page numbers, found by position and repetition."""
-    band: dict[int, str] = {}
+    """Ids of running heads, footers and page numbers, found by position and repetition.
+
+    Candidates are the first and last few lines of a page that lie in its top or bottom
+    quarter; of those, a line that repeats on other pages (digits folded) or is only a page
+    number is furniture.
+    """
+    by_page: dict[int, list[Line]] = {}
     for line in lines:
-        page = pages[line.page]
-        if line.y1 >= page.height * (1 - _TOP_BAND):
-            band[id(line)] = "top"
-        elif line.y0 <= page.height * _BOTTOM_BAND:
-            band[id(line)] = "bottom"
+        by_page.setdefault(line.page, []).append(line)
+    edge: dict[int, str] = {}
+    for number, page_lines in by_page.items():
+        height = pages[number].height
+        for line in page_lines[:_EDGE_LINES]:
+            if line.y1 >= height * (1 - _EDGE_BAND):
+                edge[id(line)] = "top"
+        for line in page_lines[-_EDGE_LINES:]:
+            if line.y0 <= height * _EDGE_BAND:
+                edge[id(line)] = "bottom"
     folded: Counter[tuple[str, str]] = Counter()
     for line in lines:
-        if id(line) in band:
-            folded[(band[id(line)], _fold(line.text()))] += 1
+        if id(line) in edge:
+            folded[(edge[id(line)], _fold(line.text()))] += 1
     drop = set()
     for line in lines:
-        where = band.get(id(line))
+        where = edge.get(id(line))
         if where is None:
             continue
         text = line.text()
@@ -225,17 +243,14 @@ def _furniture(pages: list[Page], lines: list[Line], numbered: set[int]) -> set[
             or not any(ch.isalnum() for ch in text)
         ):
             drop.add(id(line))
-    # On a numbered page, band lines above the first or below the last numbered line are heads
+    # On a numbered page, edge lines above the first or below the last numbered line are heads
     # and footers even when a one-page document cannot show them repeating.
-    by_page: dict[int, list[Line]] = {}
-    for line in lines:
-        by_page.setdefault(line.page, []).append(line)
     for page_lines in by_page.values():
         nums = [i for i, line in enumerate(page_lines) if id(line) in numbered]
         if len(nums) < 3:
             continue
         for i, line in enumerate(page_lines):
-            if (i < nums[0] or i > nums[-1]) and id(line) in band:
+            if (i < nums[0] or i > nums[-1]) and id(line) in edge:
                 drop.add(id(line))
     return drop
 
@@ -343,25 +358,35 @@ def _space_marks(text: str, marks: bytearray) -> None:
             marks[i] = marks[i - 1]
 
 
-_CAPS_WORD = re.compile(r"[A-Z0-9][A-Z0-9'’§.,;:()\-–]*")
-
-
 def _mark_capitals(text: str, marks: bytearray, body: int) -> None:
     """Words in capitals after the enacting clause are new (Maryland, Colorado small caps)."""
     skip = [(m.start(), m.end()) for m in _ENACTING_CAPS.finditer(text, body)]
     tokens = list(re.finditer(r"\S+", text[body:]))
-    caps = []
+    caps: list[bool] = []
+    alpha_of: list[bool] = []
     for m in tokens:
-        word = m.group()
-        alpha = [ch for ch in word if ch.isalpha()]
+        alpha = [ch for ch in m.group() if ch.isalpha()]
         caps.append(bool(alpha) and all(ch.isupper() for ch in alpha))
+        alpha_of.append(bool(alpha))
     for i, m in enumerate(tokens):
         s, e = m.start() + body, m.end() + body
         letters = sum(ch.isalpha() for ch in m.group())
-        near = (i > 0 and caps[i - 1]) or (i + 1 < len(tokens) and caps[i + 1])
-        if not caps[i] or any(a <= s < b for a, b in skip):
+        before = i > 0 and caps[i - 1]
+        after = i + 1 < len(tokens) and caps[i + 1]
+        if not letters:
+            # Look past other numbers and signs to the nearest words on each side.
+            lettered = [j for j in range(max(0, i - 4), min(len(tokens), i + 5)) if alpha_of[j]]
+            before = any(
+                caps[j] for j in lettered if j < i and j == max(k for k in lettered if k < i)
+            )
+            after = any(
+                caps[j] for j in lettered if j > i and j == min(k for k in lettered if k > i)
+            )
+        if any(a <= s < b for a, b in skip):
             continue
-        if letters >= 2 or near:
+        # "PARAGRAPH (2) OF THIS", "IN § 10–611 OF": numbers inside a run of capitals join it.
+        inside = not letters and before and after
+        if (caps[i] and (letters >= 2 or before or after)) or inside:
             for j in range(s, e):
                 if marks[j] == PLAIN:
                     marks[j] = INSERTED
@@ -377,7 +402,7 @@ def _mark_brackets(text: str, marks: bytearray, body: int) -> None:
 def _paragraphs(lines: list[Line], laid: _Text, marks: bytearray) -> tuple[str, bytearray]:
     """Join printed lines into paragraphs, repairing words hyphenated at line ends."""
     text = laid.text
-    vocabulary = set(re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text))
+    vocabulary = Counter(re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text))
     starts = [0]
     for i, ch in enumerate(text):
         if ch == "\n":
@@ -413,7 +438,9 @@ def _paragraphs(lines: list[Line], laid: _Text, marks: bytearray) -> tuple[str, 
         if m and nxt and not _KEEP_HYPHEN.search(tail):
             joined = m.group(1) + nxt.group()
             hyphened = f"{m.group(1)}-{nxt.group()}"
-            if joined in vocabulary or hyphened not in vocabulary:
+            # "regionally-/based": both halves are words the document uses elsewhere.
+            halves = vocabulary[m.group(1)] >= 2 and vocabulary[nxt.group()] >= 2
+            if joined in vocabulary or not (hyphened in vocabulary or halves):
                 out[-1] = tail[:-1]
                 out_marks.pop()
                 out.append(seg)
@@ -447,7 +474,8 @@ def pages_to_extracted(pages: list[Page], *, jurisdiction: str | None = None) ->
         _apply_rules(page_lines, page.rules)
         lines += page_lines
     numbered = _drop_margin_numbers(lines)
-    lines = [line for line in lines if line.words]
+    # A line left with no letter or digit is an ornament or a margin mark ("+", "*").
+    lines = [line for line in lines if any(ch.isalnum() for ch in line.text())]
     laid = _layout(lines)
     notes = read_notes(laid.text)
     drop = _furniture(pages, lines, numbered) | _drop_notes(lines, pages, notes, laid)

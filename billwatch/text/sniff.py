@@ -89,7 +89,7 @@ def extract_document(
     if kind == "pdf":
         result = pdf_to_extracted(data, jurisdiction=jurisdiction)
     elif kind == "json":
-        result = _legiscan(data)
+        result = _legiscan(data, jurisdiction)
     elif kind == "billtext":
         result = ny_billtext_to_text(data)
     elif kind == "caml":
@@ -99,7 +99,7 @@ def extract_document(
     elif kind == "xml":
         result = _other_xml(data)
     elif kind == "html":
-        result = html_to_text(data)
+        result = html_to_text(data, jurisdiction=jurisdiction)
     else:
         result = _plain_text(data)
     if not result.text.strip():
@@ -133,7 +133,7 @@ def plain_text_to_text(text: str) -> ExtractedText:
     return plain(text)
 
 
-def _legiscan(data: bytes) -> ExtractedText:
+def _legiscan(data: bytes, jurisdiction: str | None) -> ExtractedText:
     """A LegiScan `getBillText` object: {"text": {"doc": base64, "mime": ...}}, maybe enveloped."""
     try:
         obj = json.loads(data)
@@ -154,4 +154,4 @@ def _legiscan(data: bytes) -> ExtractedText:
     if mime and not (mime in _PDF_TYPES or mime in _HTML_TYPES or mime.startswith("text/")):
         # Word and WordPerfect files: we do not read those (yet).
         raise DocumentError(f"unsupported LegiScan document type {mime!r}")
-    return extract_document(doc, media_type=mime or None)
+    return extract_document(doc, media_type=mime or None, jurisdiction=jurisdiction)
