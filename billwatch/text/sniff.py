@@ -12,7 +12,15 @@ from billwatch.text.html import html_to_text
 from billwatch.text.marked import DocumentError, ExtractedText, plain
 from billwatch.text.nyplain import is_ny_plain, ny_plain_to_text
 from billwatch.text.pdflayout import pdf_to_extracted
-from billwatch.text.xml import caml_to_text, local, ny_billtext_to_text, parse_xml, uslm_to_text
+from billwatch.text.rtf import rtf_to_text
+from billwatch.text.xml import (
+    caml_to_text,
+    local,
+    ny_billtext_to_text,
+    parse_xml,
+    uslm_to_text,
+    wa_bill_to_text,
+)
 
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|pre|p|div"
@@ -26,7 +34,6 @@ _USLM = re.compile(rb"schemas\.gpo\.gov/xml/uslm")
 _PDF_TYPES = ("application/pdf", "application/x-pdf")
 # Formats some legislatures publish that we do not read; named so that the error is clear.
 _UNSUPPORTED = [
-    (b"{\\rtf", "RTF document"),
     (b"PK\x03\x04", "ZIP archive (a .docx or .zip)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Microsoft Word 97-2003 (.doc) document"),
     (b"\xffWPC", "WordPerfect document"),
@@ -50,6 +57,8 @@ def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
     suffix = (filename or "").lower().rsplit(".", 1)[-1] if filename and "." in filename else ""
     if b"%PDF-" in data[:1024] or mt in _PDF_TYPES or suffix == "pdf":
         return "pdf"
+    if stripped.startswith(b"{\\rtf"):
+        return "rtf"
     for magic, name in _UNSUPPORTED:
         if stripped.startswith(magic):
             raise DocumentError(f"unsupported format: {name}")
@@ -88,6 +97,8 @@ def extract_document(
     kind = _kind(data, media_type, filename)
     if kind == "pdf":
         result = pdf_to_extracted(data, jurisdiction=jurisdiction)
+    elif kind == "rtf":
+        result = rtf_to_text(decode_bytes(data))
     elif kind == "json":
         result = _legiscan(data, jurisdiction)
     elif kind == "billtext":
@@ -113,6 +124,14 @@ def _other_xml(data: bytes) -> ExtractedText:
     name = local(root)
     if name in ("bill", "resolution", "amendment", "amendment-doc"):
         return uslm_to_text(data)  # bill.dtd, or USLM declaring its namespace late
+    if name in ("CertifiedBill", "Bill") and "leg.wa.gov" in (root.nsmap.get(None) or ""):
+        return wa_bill_to_text(data)
+    if name == "Envelope":
+        # A SOAP response (Georgia's GGA services) carrying the bill as RTF.
+        for el in root.iter():
+            if isinstance(el.tag, str) and (el.text or "").lstrip().startswith("{\\rtf"):
+                return rtf_to_text(el.text or "")
+        raise DocumentError("SOAP envelope without a bill document inside")
     raise DocumentError(f"unknown XML format: root element <{name}>")
 
 
@@ -141,6 +160,13 @@ def _legiscan(data: bytes, jurisdiction: str | None) -> ExtractedText:
         raise DocumentError(f"malformed or truncated JSON: {exc}") from exc
     if isinstance(obj, dict) and obj.get("status") not in (None, "OK"):
         raise DocumentError(f"LegiScan error response: status {obj.get('status')!r}")
+    texts = obj.get("TextsList") if isinstance(obj, dict) else None
+    if isinstance(texts, list) and texts and isinstance(texts[0], dict):
+        # Virginia's LIS API record: the bill's HTML in `DraftText`, Virginia's conventions.
+        html = "".join(str(t.get("DraftText") or "") for t in texts[:1])
+        if not html.strip():
+            raise DocumentError("LIS text record without DraftText")
+        return html_to_text(html, jurisdiction=jurisdiction or "VA")
     text = obj.get("text") if isinstance(obj, dict) else None
     if not isinstance(text, dict) or "doc" not in text:
         raise DocumentError('unknown JSON format: expected a LegiScan {"text": {"doc": ...}}')

@@ -251,3 +251,42 @@ def ny_billtext_to_text(xml: bytes) -> ExtractedText:
     if not html.strip():
         raise DocumentError("<billtext_html> holds no text (a removal notice?)")
     return html_to_text(html)
+
+
+# --- Washington bill XML (leg.wa.gov/2012/document) --------------------------------------------
+
+_WA_SKIP = frozenset({"EnrollingCertificate", "BillHeading", "RCWNoteSection", "History"})
+_WA_BLOCK = frozenset(
+    {"P", "BillTitle", "BillSection", "BillSectionHeader", "Caption", "NoteP", "TR", "Part"}
+)
+_WA_CHANGE = {"add": INSERTED, "strike": STRUCK}
+
+
+def _wa_walk(el: etree._Element, mark: int, out: Marked) -> None:
+    name = local(el)
+    if name in _WA_SKIP or not name:
+        return
+    mark = _WA_CHANGE.get(el.get("amendingStyle") or "", mark)
+    block = name in _WA_BLOCK
+    if block:
+        out.add("\n")
+    if name == "Hyphen":
+        out.add("-", mark)
+    _add(out, el.text, mark)
+    for child in el:
+        _wa_walk(child, mark, out)
+        _add(out, child.tail, mark)
+    out.add("\n" if block else "")
+
+
+def wa_bill_to_text(xml: bytes) -> ExtractedText:
+    """Text of a Washington bill (`<CertifiedBill>` or `<Bill>`): `amendingStyle` marks."""
+    root = parse_xml(xml)
+    bills = [el for el in root.iter() if local(el) == "Bill"] or [root]
+    out = Marked()
+    try:
+        for bill in bills:
+            _wa_walk(bill, PLAIN, out)
+    except RecursionError as exc:
+        raise DocumentError("bill XML nested too deeply to read") from exc
+    return _finish(*out.build())
