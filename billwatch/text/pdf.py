@@ -1,7 +1,7 @@
-"""PDF glyphs and drawn rules with pdfminer.six, in a child process limited in time and memory.
+"""PDF glyphs and drawn rules with PDFium (pypdfium2), in a child limited in time and memory.
 
 A hostile or broken PDF can make a parser loop or allocate without bound; the child sets its
-own RLIMIT_AS (memory) and RLIMIT_CPU before it imports pdfminer, and is killed when the
+own RLIMIT_AS (memory) and RLIMIT_CPU before it imports PDFium, and is killed when the
 wall-clock timeout passes. The limits are set by the child itself rather than in a
 `preexec_fn`, which is unsafe when the caller has threads (spiders extract in a thread pool).
 The child only reads geometry (each glyph's box and font, each thin horizontal rule); turning
@@ -22,52 +22,127 @@ from billwatch.text.marked import DocumentError
 _BROKEN, _NO_MEMORY = 3, 4
 
 # One JSON line per page: {"w", "h", "x", "y", "f": [font names], "c": [[text, x0, x1, y0,
-# y1, baseline, size, font index]], "r": [[x0, x1, y0, y1]]}. Rotated glyphs (a vertical
-# "INTRODUCED" stamp) and spaces are left out: words are found from the gaps between glyphs.
+# y1, baseline, size, font index]], "r": [[x0, x1, y0, y1]]}. Glyph boxes are PDFium's loose
+# boxes (advance width, font ascent to descent). Rotated glyphs (a vertical "INTRODUCED"
+# stamp), spaces and the characters PDFium makes up are left out: words are found from the
+# gaps between glyphs. A path made of several thin segments (one strike per line, drawn as
+# one path) gives a rule per segment.
 _CHILD = r"""
-import io, json, resource, sys
+import ctypes, json, resource, sys
 memory, cpu = int(sys.argv[1]), int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-try:
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar, LTCurve, LTFigure
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
 
-    doc = PDFDocument(PDFParser(io.BytesIO(sys.stdin.buffer.read())))
-    resources = PDFResourceManager(caching=True)
-    device = PDFPageAggregator(resources, laparams=None)
-    interpreter = PDFPageInterpreter(resources, device)
-    out = sys.stdout
-    for page in PDFPage.create_pages(doc):
-        interpreter.process_page(page)
-        layout = device.get_result()
-        fonts, chars, rules = {}, [], []
-        stack = list(layout)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, LTFigure):
-                stack.extend(item)
-            elif isinstance(item, LTChar):
-                text = item.get_text()
-                if not item.upright or not text.strip() or item.x1 <= item.x0:
-                    continue
-                font = fonts.setdefault(item.fontname, len(fonts))
-                chars.append([text, round(item.x0, 2), round(item.x1, 2), round(item.y0, 2),
-                              round(item.y1, 2), round(item.matrix[5], 2), round(item.size, 2),
-                              font])
-            elif isinstance(item, LTCurve):  # LTLine and LTRect are curves too
-                if item.height <= 3.0 and item.width >= 1.5:
-                    rules.append([round(item.x0, 2), round(item.x1, 2), round(item.y0, 2),
-                                  round(item.y1, 2)])
-        x0, y0, x1, y1 = layout.bbox
-        out.write(json.dumps({"w": x1 - x0, "h": y1 - y0, "x": x0, "y": y0,
-                              "f": list(fonts), "c": chars, "r": rules}) + "\n")
+def rules(page_obj, out):
+    c = pdfium_c
+    kind = c.FPDFPageObj_GetType(page_obj)
+    if kind == c.FPDF_PAGEOBJ_FORM:
+        for j in range(c.FPDFFormObj_CountObjects(page_obj)):
+            rules(c.FPDFFormObj_GetObject(page_obj, j), out)
+        return
+    if kind != c.FPDF_PAGEOBJ_PATH:
+        return
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
+    if not c.FPDFPageObj_GetBounds(page_obj, l, b, r, t):
+        return
+    if t.value - b.value > 3.0 or r.value - l.value < 1.5:
+        return
+    m = c.FS_MATRIX()
+    c.FPDFPageObj_GetMatrix(page_obj, m)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    parts, current = [], []
+    for k in range(c.FPDFPath_CountSegments(page_obj)):
+        seg = c.FPDFPath_GetPathSegment(page_obj, k)
+        c.FPDFPathSegment_GetPoint(seg, x, y)
+        point = (m.a * x.value + m.c * y.value + m.e, m.b * x.value + m.d * y.value + m.f)
+        if c.FPDFPathSegment_GetType(seg) == c.FPDF_SEGMENT_MOVETO and current:
+            parts.append(current)
+            current = []
+        current.append(point)
+    parts.append(current)
+    if len(parts) < 2:
+        parts = [[(l.value, b.value), (r.value, t.value)]]
+    for pts in parts:
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        if pts and max(ys) - min(ys) <= 3.0 and max(xs) - min(xs) >= 1.5:
+            out.append([round(min(xs), 2), round(max(xs), 2), round(min(ys), 2),
+                        round(max(ys), 2)])
+
+try:
+    import pypdfium2_raw as pdfium_c  # the bare bindings: a third of the helpers' start-up
+    c = pdfium_c
+    c.FPDF_InitLibrary()
+    data = sys.stdin.buffer.read()
+    doc = c.FPDF_LoadMemDocument(data, len(data), None)
+    if not doc:
+        raise ValueError(f"PDFium cannot open it (error {c.FPDF_GetLastError()})")
+    box = c.FS_RECTF()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    name = ctypes.create_string_buffer(256)
+    matrix = c.FS_MATRIX()
+    edges = [ctypes.c_float() for _ in range(4)]
+    for index in range(c.FPDF_GetPageCount(doc)):
+        page = c.FPDF_LoadPage(doc, index)
+        text = c.FPDFText_LoadPage(page)
+        count = c.FPDFText_CountChars(text)
+        units = (ctypes.c_ushort * (count + 1))()
+        c.FPDFText_GetText(text, 0, count, units)
+        fonts, font_of, chars, found = {}, {}, [], []
+        for i in range(count):
+            ch = chr(units[i])
+            if ch in "\x02\ufffe":  # PDFium's mark for a hyphen at a line end
+                ch = "-"
+            if not ch.strip() or ch == "\u200b":
+                continue
+            c.FPDFText_GetLooseCharBox(text, i, box)
+            if box.right <= box.left:
+                continue
+            obj = c.FPDFText_GetTextObject(text, i)
+            key = ctypes.cast(obj, ctypes.c_void_p).value
+            font = font_of.get(key)
+            if font is None:
+                c.FPDFText_GetMatrix(text, i, matrix)
+                # Rotated text (a vertical "INTRODUCED" stamp) is not part of the lines.
+                rotated = abs(matrix.b) > 0.01 * abs(matrix.a) or matrix.a <= 0
+                # The nominal size times the text matrix's vertical scale ("1 Tf" scaled by 12).
+                scale = (matrix.c ** 2 + matrix.d ** 2) ** 0.5 or 1.0
+                size = c.FPDFText_GetFontSize(text, i) * scale
+                # One text object is one line: its baseline sits a fixed height above the box.
+                c.FPDFText_GetCharOrigin(text, i, ox, oy)
+                handle = c.FPDFTextObj_GetFont(obj)
+                n = c.FPDFFont_GetBaseFontName(handle, name, 256) if handle else 0
+                label = name.value.decode("latin-1", "replace") if n else ""
+                weight = c.FPDFFont_GetWeight(handle) if handle else 400
+                angle = ctypes.c_int()
+                if handle and c.FPDFFont_GetItalicAngle(handle, angle) and angle.value:
+                    label += ",Italic" if "italic" not in label.lower() else ""
+                if weight >= 600 and "bold" not in label.lower():
+                    label += ",Bold"
+                index_of = fonts.setdefault(label, len(fonts))
+                font = font_of[key] = (index_of, round(size, 2), oy.value - box.bottom, rotated)
+            if font[3]:
+                continue
+            chars.append([ch, round(box.left, 2), round(box.right, 2), round(box.bottom, 2),
+                          round(box.top, 2), round(box.bottom + font[2], 2), font[1], font[0]])
+        for j in range(c.FPDFPage_CountObjects(page)):
+            rules(c.FPDFPage_GetObject(page, j), found)
+        width, height = c.FPDF_GetPageWidthF(page), c.FPDF_GetPageHeightF(page)
+        left = bottom = 0.0
+        if c.FPDFPage_GetMediaBox(page, *edges):
+            left, bottom = edges[0].value, edges[1].value
+        sys.stdout.write(json.dumps({"w": width, "h": height, "x": left, "y": bottom,
+                                     "f": list(fonts), "c": chars, "r": found}) + "\n")
+        c.FPDFText_ClosePage(text)
+        c.FPDF_ClosePage(page)
+    c.FPDF_CloseDocument(doc)
 except MemoryError:
     sys.exit(4)
+except OSError as exc:
+    # Loading PDFium's library under the limit fails with ENOMEM or "failed to map segment".
+    if exc.errno == 12 or "map segment" in str(exc):
+        sys.exit(4)
+    sys.stderr.write(f"{type(exc).__name__}: {exc}"[:500])
+    sys.exit(3)
 except Exception as exc:
     sys.stderr.write(f"{type(exc).__name__}: {exc}"[:500])
     sys.exit(3)

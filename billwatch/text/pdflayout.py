@@ -16,6 +16,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from billwatch.text.conventions import DEFAULT, Convention, Note, for_jurisdiction, read_notes
 from billwatch.text.layout import drop_struck_brackets
@@ -43,7 +44,7 @@ _KEEP_HYPHEN = re.compile(
     re.I,
 )
 # A gap this share of the font size wider than the letter spacing is a space between words.
-_WORD_GAP = 0.1
+_WORD_GAP = 0.06
 # Running heads and footers are among a page's first or last lines, in its top or bottom part.
 _EDGE_LINES, _EDGE_BAND = 4, 0.2
 
@@ -272,23 +273,27 @@ def _layout(lines: list[Line]) -> _Text:
     glyph_of: list[Glyph | None] = []
     flag_of: list[int] = []
     for n, line in enumerate(lines):
+        glyphs, flags = line.glyphs, line.flags
         for w, (s, e) in enumerate(line.words):
             if w:
                 parts.append(" ")
-                line_of.append(n)
                 glyph_of.append(None)
                 # A space between two underlined (struck) words is underlined (struck) too.
-                flag_of.append(line.flags[s - 1] & line.flags[s])
+                flag_of.append(flags[s - 1] & flags[s])
             for i in range(s, e):
-                g = line.glyphs[i]
-                parts.append(g.text)
-                line_of.extend([n] * len(g.text))
-                glyph_of.extend([g] * len(g.text))
-                flag_of.extend([line.flags[i]] * len(g.text))
+                text = glyphs[i].text
+                parts.append(text)
+                if len(text) == 1:
+                    glyph_of.append(glyphs[i])
+                    flag_of.append(flags[i])
+                else:  # a ligature ("ﬁ" read as "fi")
+                    glyph_of.extend([glyphs[i]] * len(text))
+                    flag_of.extend([flags[i]] * len(text))
         parts.append("\n")
-        line_of.append(-1)
         glyph_of.append(None)
         flag_of.append(0)
+        line_of.extend([n] * (len(glyph_of) - len(line_of) - 1))
+        line_of.append(-1)
     return _Text("".join(parts), line_of, glyph_of, flag_of)
 
 
@@ -341,8 +346,14 @@ def _marks(laid: _Text, convention: Convention) -> bytearray:
     return marks
 
 
+@cache
+def _font_style(font: str) -> tuple[bool, bool]:
+    """(bold, italic) from a font's name ("TimesNewRomanPSMT,Bold", "Times-BoldItalic")."""
+    return bool(_BOLD.search(font)), bool(_ITALIC.search(font))
+
+
 def _styled(font: str, inserted: frozenset[str]) -> bool:
-    bold, italic = bool(_BOLD.search(font)), bool(_ITALIC.search(font))
+    bold, italic = _font_style(font)
     return (
         ("bold" in inserted and bold)
         or ("italic" in inserted and italic)
