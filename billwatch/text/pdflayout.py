@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from billwatch.text.conventions import DEFAULT, Convention, Note, for_jurisdiction, read_notes
+from billwatch.text.instructions import mark_instructions
 from billwatch.text.layout import drop_struck_brackets
 from billwatch.text.marked import INSERTED, PLAIN, STRUCK, ExtractedText, finish
 from billwatch.text.pdf import Glyph, Page, Rule, pdf_pages
@@ -343,6 +344,8 @@ def _marks(laid: _Text, convention: Convention) -> bytearray:
         _mark_capitals(text, marks, body)
     if "brackets" in out:
         _mark_brackets(text, marks, body)
+    if "instructions" in ins:
+        mark_instructions(text, marks)  # Massachusetts, Tennessee, DC: no typographic marks
     return marks
 
 

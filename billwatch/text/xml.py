@@ -8,6 +8,7 @@ from lxml import etree
 
 from billwatch.text.billdtd import bill_dtd_marked, is_bill_dtd
 from billwatch.text.html import html_to_text
+from billwatch.text.instructions import mark_instructions
 from billwatch.text.marked import INSERTED, PLAIN, STRUCK, DocumentError, ExtractedText, Marked
 from billwatch.text.marked import finish as _finish
 
@@ -93,7 +94,10 @@ def _uslm_walk(el: etree._Element, mark: int, out: Marked) -> None:
         mark = STRUCK
     block = name in _USLM_BLOCK
     if block:
-        out.add("\n")
+        # "(1) in subsection (b)—": a chapeau or content right after its enumerator or
+        # heading stays on the enumerator's line.
+        previous = el.getprevious()
+        out.add(" " if previous is not None and local(previous) in ("num", "heading") else "\n")
     if name:
         _add(out, el.text, mark)
         for child in el:
@@ -120,7 +124,9 @@ def uslm_to_text(xml: bytes) -> ExtractedText:
             _uslm_walk(main, PLAIN, out)
     except RecursionError as exc:
         raise DocumentError("bill XML nested too deeply to read") from exc
-    return _finish(*out.build())
+    text, marks = out.build()
+    mark_instructions(text, marks)
+    return _finish(text, marks)
 
 
 # --- CAML (California pubinfo .lob) ------------------------------------------------------------

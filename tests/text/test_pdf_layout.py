@@ -192,3 +192,17 @@ def test_explanation_notes_are_read(note: str, inserted: set[str], struck: set[s
 def test_text_without_a_note_states_no_convention() -> None:
     assert read_note("Section 1. Words used in this act have the meanings given below.") is None
     assert read_note("BOLD FACE denotes Committee Amendments.") is None
+
+
+@pytest.mark.parametrize("code", ["MA", "TN"])
+def test_states_that_amend_by_instruction(code: str) -> None:
+    pages = [
+        [
+            *ENACTING,
+            [("SECTION 1. Section 50 of chapter 265 of the General Laws is hereby amended by", "")],
+            [("striking out “thirty days” and inserting in place thereof “ninety days”.", "")],
+        ]
+    ]
+    result = extract_document(draw_bill(pages), jurisdiction=code)
+    assert words(result, result.struck) == ["thirty days"]
+    assert words(result, result.inserted) == ["ninety days"]
