@@ -229,6 +229,13 @@ def pdf_pages(data: bytes, *, timeout: float = 60.0, memory_mb: int = 1024) -> l
         raise DocumentError(f"PDF text extraction ran out of memory ({memory_mb} MB limit)")
     if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         raise DocumentError(f"PDF text extraction was killed (time limit {timeout:g}s)")
+    if proc.returncode in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS):
+        # PDFium aborts when an allocation fails under RLIMIT_AS (an inflating stream).
+        name = signal.Signals(-proc.returncode).name
+        raise DocumentError(
+            f"PDF text extraction crashed ({name}): out of memory ({memory_mb} MB limit) "
+            "or a malformed file"
+        )
     if proc.returncode == _BROKEN:
         reason = proc.stderr.decode("utf-8", "replace").strip() or "unreadable"
         raise DocumentError(f"broken PDF: {reason}")

@@ -90,3 +90,33 @@ def test_new_york_numbered_pdf_lines_are_cleaned() -> None:
     text = extract_document(pdf).text
     assert "amended by adding a new section 212-g to read as follows: 212-g." in text
     assert "LBD12345" not in text and "6169" not in text
+
+
+def _bomb(megabytes: int) -> bytes:
+    """A page whose content stream inflates from a few hundred KB to `megabytes` MB."""
+    import zlib
+
+    stream = zlib.compress(b"q Q " * (megabytes * 1024 * 256), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def test_a_hostile_pdf_is_stopped_and_the_next_one_is_read(pdf: bytes) -> None:
+    # 600 MB of drawing operators: the child runs out of memory or time, never the caller.
+    with pytest.raises(DocumentError, match="out of memory|killed|timed out"):
+        pdf_to_text(_bomb(600), timeout=20, memory_mb=300)
+    assert "SECTION 1." in pdf_to_text(pdf)
