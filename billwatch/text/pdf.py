@@ -22,7 +22,7 @@ from billwatch.text.marked import DocumentError
 _BROKEN, _NO_MEMORY = 3, 4
 
 # One JSON line per page: {"w", "h", "x", "y", "f": [font names], "c": [[text, x0, x1, y0,
-# y1, baseline, size, font index]], "r": [[x0, x1, y0, y1]]}. Glyph boxes are PDFium's loose
+# y1, baseline, size, font index, space before]], "r": [[x0, x1, y0, y1]]}. Glyph boxes are PDFium's loose
 # boxes (advance width, font ascent to descent). Rotated glyphs (a vertical "INTRODUCED"
 # stamp), spaces and the characters PDFium makes up are left out: words are found from the
 # gaps between glyphs. A path made of several thin segments (one strike per line, drawn as
@@ -88,11 +88,14 @@ try:
         units = (ctypes.c_ushort * (count + 1))()
         c.FPDFText_GetText(text, 0, count, units)
         fonts, font_of, chars, found = {}, {}, [], []
+        spaced = False
         for i in range(count):
             ch = chr(units[i])
             if ch in "\x02\ufffe":  # PDFium's mark for a hyphen at a line end
                 ch = "-"
             if not ch.strip() or ch == "\u200b":
+                # A space the PDF itself draws (not one PDFium guesses) separates words.
+                spaced = spaced or (ch != "\u200b" and c.FPDFText_IsGenerated(text, i) == 0)
                 continue
             c.FPDFText_GetLooseCharBox(text, i, box)
             if box.right <= box.left:
@@ -123,7 +126,9 @@ try:
             if font[3]:
                 continue
             chars.append([ch, round(box.left, 2), round(box.right, 2), round(box.bottom, 2),
-                          round(box.top, 2), round(box.bottom + font[2], 2), font[1], font[0]])
+                          round(box.top, 2), round(box.bottom + font[2], 2), font[1], font[0],
+                          int(spaced)])
+            spaced = False
         for j in range(c.FPDFPage_CountObjects(page)):
             rules(c.FPDFPage_GetObject(page, j), found)
         width, height = c.FPDF_GetPageWidthF(page), c.FPDF_GetPageHeightF(page)
@@ -161,6 +166,7 @@ class Glyph:
     base: float  # the baseline: underlines sit just below it, strikes half an x-height above
     size: float
     font: str
+    space: bool = False  # the PDF draws a space right before this glyph
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +195,8 @@ def _page(line: str) -> Page:
     fonts: list[str] = raw["f"]
     dx, dy = raw.get("x", 0), raw.get("y", 0)
     glyphs = [
-        Glyph(t, x0 - dx, x1 - dx, y0 - dy, y1 - dy, base - dy, size, fonts[f])
-        for t, x0, x1, y0, y1, base, size, f in raw["c"]
+        Glyph(t, x0 - dx, x1 - dx, y0 - dy, y1 - dy, base - dy, size, fonts[f], bool(sp))
+        for t, x0, x1, y0, y1, base, size, f, sp in raw["c"]
     ]
     rules = [Rule(x0 - dx, x1 - dx, y0 - dy, y1 - dy) for x0, x1, y0, y1 in raw["r"]]
     return Page(raw["w"], raw["h"], glyphs, rules)

@@ -97,13 +97,17 @@ def _split_words(glyphs: list[Glyph]) -> list[tuple[int, int]]:
 
     Most gaps in a line are between letters, so their median is the letter spacing (0 in
     plain text, more in letter-spaced text); a word gap is a share of the font size above it.
+    A space the PDF draws splits too: italic overhangs can close a word gap to almost nothing.
     """
     gaps = [b.x0 - a.x1 for a, b in zip(glyphs, glyphs[1:], strict=False)]
     letter = statistics.median(gaps) if len(gaps) >= 4 else 0.0
     words: list[tuple[int, int]] = []
     start = 0
     for i, gap in enumerate(gaps, start=1):
-        if gap > letter + _WORD_GAP * min(glyphs[i - 1].size, glyphs[i].size):
+        size = min(glyphs[i - 1].size, glyphs[i].size)
+        # A drawn space counts unless the glyphs touch (a space glyph inside a kerned word).
+        drawn = glyphs[i].space and gap > 0.02 * size
+        if drawn or gap > letter + _WORD_GAP * size:
             words.append((start, i))
             start = i
     if glyphs:
@@ -205,6 +209,12 @@ def _last_texty(line: Line) -> int:
     return len(line.words) - 1
 
 
+def _numbered_head(text: str, page: int) -> bool:
+    """A short edge line that starts or ends with its page's number: "2 HOUSE BILL 1455"."""
+    words = text.split()
+    return len(text) <= 80 and len(words) >= 2 and str(page) in (words[0], words[-1])
+
+
 def _fold(text: str) -> str:
     """A line's text for comparing page furniture: digits and spacing folded."""
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", text.lower()))
@@ -243,11 +253,12 @@ def _furniture(pages: list[Page], lines: list[Line], numbered: set[int]) -> set[
             folded[(where, _fold(text))] >= 2
             or _PAGE_NUMBER.match(text)
             or not any(ch.isalnum() for ch in text)
+            or _numbered_head(text, line.page + 1)
         ):
             drop.add(id(line))
-    # On a numbered page, edge lines above the first or below the last numbered line are heads
-    # and footers even when a one-page document cannot show them repeating.
-    for page_lines in by_page.values():
+    # A one-page document cannot show its head and footer repeating: there, edge lines above
+    # the first or below the last numbered line are furniture (NE/lb704-2025-page3.pdf).
+    for page_lines in by_page.values() if len(pages) == 1 else []:
         nums = [i for i, line in enumerate(page_lines) if id(line) in numbered]
         if len(nums) < 3:
             continue

@@ -42,7 +42,8 @@ def _rows() -> list[tuple[str, str, str, str]]:
 
 ROWS = _rows()
 PDFS = [row for row in ROWS if row[0].endswith(".pdf")]
-# Running heads and footers named in the README, as printed on every page but the first.
+# Running heads and footers named in the README, as printed on the pages after the first (page
+# 1's title block, "2018 -- S 2946" over Rhode Island's bill, is the bill's heading).
 FURNITURE = {
     "CO/sb18-144-2018-revised.pdf": [r"^-\d+-$"],
     "FL/hb105-2018-filed.pdf": [r"F L O R I D A", r"Page \d+ of \d+", r"hb0105-00", r"CODING"],
@@ -57,7 +58,7 @@ FURNITURE = {
     "OH/hb126-2017-sub-rereferred.pdf": [r"Sub\. H\. B\. No\. 126 Page"],
     "OK/sb693-2018-house-floor-cs.pdf": [r"SB693 HFLR", r"Page \d+$"],
     "OR/hb5030-2015-enrolled.pdf": [r"Enrolled House Bill 5030 \(HB 5030-A\) Page"],
-    "RI/s2946-2018-introduced.pdf": [r"LC005755 - Page", r"^2018 -- S 2946$"],
+    "RI/s2946-2018-introduced.pdf": [r"LC005755 - Page"],
     "VA/hb1-2026-introduced.pdf": [r"^\+$", r"INTRODUCED"],
     "VT/h925-2018-passed-house.pdf": [r"Page \d+ of \d+", r"VT LEG #331363"],
 }
