@@ -22,11 +22,12 @@ from billwatch.text.marked import DocumentError
 _BROKEN, _NO_MEMORY = 3, 4
 
 # One JSON line per page: {"w", "h", "x", "y", "f": [font names], "c": [[text, x0, x1, y0,
-# y1, baseline, size, font index, space before]], "r": [[x0, x1, y0, y1]]}. Glyph boxes are PDFium's loose
-# boxes (advance width, font ascent to descent). Rotated glyphs (a vertical "INTRODUCED"
-# stamp), spaces and the characters PDFium makes up are left out: words are found from the
-# gaps between glyphs. A path made of several thin segments (one strike per line, drawn as
-# one path) gives a rule per segment.
+# y1, baseline, size, font index, space before]], "r": [[x0, x1, y0, y1]]}. Glyph boxes are
+# PDFium's loose boxes (advance width, font ascent to descent). Rotated glyphs (a vertical
+# "INTRODUCED" stamp) and spaces are left out; a space the PDF draws (not one PDFium guesses)
+# is kept as the next glyph's "space before" flag, and words are found from it and the gaps
+# between glyphs. A path made of several thin segments (one strike per line, drawn as one
+# path) gives a rule per segment.
 _CHILD = r"""
 import ctypes, json, resource, sys
 memory, cpu = int(sys.argv[1]), int(sys.argv[2])
