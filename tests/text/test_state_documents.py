@@ -185,3 +185,22 @@ def test_pdf_words_are_whole(path: str, state: str) -> None:
     assert len(glued) <= 3, glued[:20]
     split = split_words(text, known)
     assert not split, split[:20]
+
+
+@cache
+def _tagger() -> object:
+    import classifier
+
+    return classifier.load()
+
+
+@pytest.mark.parametrize("path, state", [r[:2] for r in PDFS], ids=[r[0] for r in PDFS])
+def test_evidence_quotes_carry_no_furniture(path: str, state: str) -> None:
+    doc = _extract(path, state)
+    result = _tagger().tag(doc.text, doc.inserted, doc.struck)  # type: ignore[attr-defined]
+    for ev in result.evidence:
+        quote = ev.quote
+        assert "EXPLANATION" not in quote and "CODING" not in quote, quote
+        assert not re.search(r"(?:^|\n)\d{1,3}(?:\.\d{1,2})? ", quote), quote  # line numbers
+        for pattern in FURNITURE[path]:
+            assert not any(re.search(pattern, line) for line in quote.splitlines()), quote
