@@ -46,6 +46,7 @@ _KEEP_HYPHEN = re.compile(
 )
 # A gap this share of the font size wider than the letter spacing is a space between words.
 _WORD_GAP = 0.06
+_TOKEN = re.compile(r"\S+")
 # Running heads and footers are among a page's first or last lines, in its top or bottom part.
 _EDGE_LINES, _EDGE_BAND = 4, 0.2
 
@@ -384,37 +385,40 @@ def _space_marks(text: str, marks: bytearray) -> None:
 
 
 def _mark_capitals(text: str, marks: bytearray, body: int) -> None:
-    """Words in capitals after the enacting clause are new (Maryland, Colorado small caps)."""
+    """Words in capitals after the enacting clause are new (Maryland, Colorado small caps).
+
+    A lone capital ("A") counts next to another capitalised word; numbers and signs between two
+    capitalised words join the run ("PARAGRAPH (2) OF THIS", "IN § 10–611 OF").
+    """
     skip = [(m.start(), m.end()) for m in _ENACTING_CAPS.finditer(text, body)]
-    tokens = list(re.finditer(r"\S+", text[body:]))
-    caps: list[bool] = []
-    alpha_of: list[bool] = []
-    for m in tokens:
-        alpha = [ch for ch in m.group() if ch.isalpha()]
-        caps.append(bool(alpha) and all(ch.isupper() for ch in alpha))
-        alpha_of.append(bool(alpha))
-    for i, m in enumerate(tokens):
-        s, e = m.start() + body, m.end() + body
-        letters = sum(ch.isalpha() for ch in m.group())
-        before = i > 0 and caps[i - 1]
-        after = i + 1 < len(tokens) and caps[i + 1]
-        if not letters:
-            # Look past other numbers and signs to the nearest words on each side.
-            lettered = [j for j in range(max(0, i - 4), min(len(tokens), i + 5)) if alpha_of[j]]
-            before = any(
-                caps[j] for j in lettered if j < i and j == max(k for k in lettered if k < i)
-            )
-            after = any(
-                caps[j] for j in lettered if j > i and j == min(k for k in lettered if k > i)
-            )
-        if any(a <= s < b for a, b in skip):
+    tokens = [(m.start() + body, m.end() + body, m.group()) for m in _TOKEN.finditer(text[body:])]
+    # Per token: None without letters, else whether all its letters are capitals.
+    caps: list[bool | None] = []
+    for _, _, word in tokens:
+        letters = [ch for ch in word if ch.isalpha()]
+        caps.append(all(ch.isupper() for ch in letters) if letters else None)
+    for i, (start, end, word) in enumerate(tokens):
+        if any(a <= start < b for a, b in skip):
             continue
-        # "PARAGRAPH (2) OF THIS", "IN § 10–611 OF": numbers inside a run of capitals join it.
-        inside = not letters and before and after
-        if (caps[i] and (letters >= 2 or before or after)) or inside:
-            for j in range(s, e):
+        before, after = _nearest_word(caps, i, -1), _nearest_word(caps, i, 1)
+        if caps[i] is None:
+            new = before and after
+        else:
+            new = bool(caps[i]) and (sum(ch.isalpha() for ch in word) >= 2 or before or after)
+        if new:
+            for j in range(start, end):
                 if marks[j] == PLAIN:
                     marks[j] = INSERTED
+
+
+def _nearest_word(caps: list[bool | None], i: int, step: int) -> bool:
+    """Whether the nearest token with letters before (-1) or after (1) `i` is in capitals."""
+    j = i + step
+    while 0 <= j < len(caps) and abs(j - i) <= 4:
+        if caps[j] is not None:
+            return bool(caps[j])
+        j += step
+    return False
 
 
 def _mark_brackets(text: str, marks: bytearray, body: int) -> None:
