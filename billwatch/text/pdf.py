@@ -27,24 +27,38 @@ _BROKEN, _NO_MEMORY = 3, 4
 # "INTRODUCED" stamp) and spaces are left out; a space the PDF draws (not one PDFium guesses)
 # is kept as the next glyph's "space before" flag, and words are found from it and the gaps
 # between glyphs. A path made of several thin segments (one strike per line, drawn as one
-# path) gives a rule per segment.
+# path) gives a rule per segment. Bold faked by stroking the outline, or by printing a text
+# object twice a hair apart (PDFium keeps one copy), is reported as bold.
 _CHILD = r"""
 import ctypes, json, resource, sys
 memory, cpu = int(sys.argv[1]), int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
-def rules(page_obj, out):
+def doubled(texts):
+    # Keys of text objects printed twice a hair apart (same box within a point): bold as old
+    # printers fake it. PDFium keeps only one copy's characters, so the boxes are compared.
+    texts.sort(key=lambda item: item[:3])
+    found = set()
+    for (b1, l1, r1, o1), (b2, l2, r2, o2) in zip(texts, texts[1:]):
+        if abs(b1 - b2) < 0.5 and abs(l1 - l2) < 1.0 and abs(r1 - r2) < 1.0 and r1 - l1 > 1:
+            found.update(ctypes.cast(o, ctypes.c_void_p).value for o in (o1, o2))
+    return found
+
+def rules(page_obj, out, texts):
     c = pdfium_c
     kind = c.FPDFPageObj_GetType(page_obj)
     if kind == c.FPDF_PAGEOBJ_FORM:
         for j in range(c.FPDFFormObj_CountObjects(page_obj)):
-            rules(c.FPDFFormObj_GetObject(page_obj, j), out)
+            rules(c.FPDFFormObj_GetObject(page_obj, j), out, texts)
         return
-    if kind != c.FPDF_PAGEOBJ_PATH:
+    if kind not in (c.FPDF_PAGEOBJ_PATH, c.FPDF_PAGEOBJ_TEXT):
         return
     l, b, r, t = (ctypes.c_float() for _ in range(4))
     if not c.FPDFPageObj_GetBounds(page_obj, l, b, r, t):
+        return
+    if kind == c.FPDF_PAGEOBJ_TEXT:
+        texts.append((round(b.value), l.value, r.value, page_obj))
         return
     if t.value - b.value > 3.0 or r.value - l.value < 1.5:
         return
@@ -88,7 +102,10 @@ try:
         count = c.FPDFText_CountChars(text)
         units = (ctypes.c_ushort * (count + 1))()
         c.FPDFText_GetText(text, 0, count, units)
-        fonts, font_of, chars, found = {}, {}, [], []
+        fonts, font_of, chars, found, texts = {}, {}, [], [], []
+        for j in range(c.FPDFPage_CountObjects(page)):
+            rules(c.FPDFPage_GetObject(page, j), found, texts)
+        twice = doubled(texts)
         spaced = False
         for i in range(count):
             ch = chr(units[i])
@@ -120,7 +137,11 @@ try:
                 angle = ctypes.c_int()
                 if handle and c.FPDFFont_GetItalicAngle(handle, angle) and angle.value:
                     label += ",Italic" if "italic" not in label.lower() else ""
-                if weight >= 600 and "bold" not in label.lower():
+                # Word fakes bold for fonts without a bold face by stroking the outline too.
+                mode = c.FPDFTextObj_GetTextRenderMode(obj)
+                stroked = mode in (c.FPDF_TEXTRENDERMODE_FILL_STROKE,
+                                   c.FPDF_TEXTRENDERMODE_FILL_STROKE_CLIP)
+                if (weight >= 600 or stroked or key in twice) and "bold" not in label.lower():
                     label += ",Bold"
                 index_of = fonts.setdefault(label, len(fonts))
                 font = font_of[key] = (index_of, round(size, 2), oy.value - box.bottom, rotated)
@@ -130,8 +151,6 @@ try:
                           round(box.top, 2), round(box.bottom + font[2], 2), font[1], font[0],
                           int(spaced)])
             spaced = False
-        for j in range(c.FPDFPage_CountObjects(page)):
-            rules(c.FPDFPage_GetObject(page, j), found)
         width, height = c.FPDF_GetPageWidthF(page), c.FPDF_GetPageHeightF(page)
         left = bottom = 0.0
         if c.FPDFPage_GetMediaBox(page, *edges):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from billwatch.text.conventions import DEFAULT, Convention, Note, for_jurisdiction, read_notes
@@ -133,9 +133,11 @@ def _lines(number: int, page: Page) -> list[Line]:
         group.sort(key=lambda g: g.x0)
         kept = [group[0]]
         for g in group[1:]:
-            # Fake bold prints a glyph twice, a hair apart: keep one.
+            # Fake bold prints a glyph twice, a hair apart: keep one, and call it bold.
             last = kept[-1]
             if g.text == last.text and abs(g.x0 - last.x0) < 0.25 * (g.x1 - g.x0):
+                if not _BOLD.search(last.font):
+                    kept[-1] = replace(last, font=f"{last.font},Bold")
                 continue
             kept.append(g)
         lines.append(Line(number, kept, [0] * len(kept), _split_words(kept)))

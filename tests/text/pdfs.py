@@ -44,7 +44,8 @@ def make_pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
-# A run of text and its styles: any of "b" (bold), "i" (italic), "u" (underline), "s" (strike).
+# A run of text and its styles: any of "b" (bold), "i" (italic), "u" (underline), "s" (strike),
+# "o" (bold by stroking the outline), "d" (bold by printing twice).
 Run = tuple[str, str]
 _FONTS = {
     "": "Times-Roman",
@@ -88,7 +89,18 @@ def draw_bill(
             for text, style in runs:
                 font = _FONTS["".join(ch for ch in "bi" if ch in style)]
                 canvas.setFont(font, SIZE)
-                canvas.drawString(x, y, text)
+                if "o" in style:  # bold as Word fakes it: the outline stroked over the fill
+                    obj = canvas.beginText(x, y)
+                    obj.setFont(font, SIZE)
+                    obj.setTextRenderMode(2)
+                    obj.textOut(text)
+                    obj.setTextRenderMode(0)
+                    canvas.drawText(obj)
+                elif "d" in style:  # bold as old printers fake it: the text twice, 0.3 pt apart
+                    canvas.drawString(x, y, text)
+                    canvas.drawString(x + 0.3, y, text)
+                else:
+                    canvas.drawString(x, y, text)
                 w = stringWidth(text, font, SIZE)
                 canvas.setLineWidth(0.6)
                 if "u" in style:

@@ -206,3 +206,16 @@ def test_states_that_amend_by_instruction(code: str) -> None:
     result = extract_document(draw_bill(pages), jurisdiction=code)
     assert words(result, result.struck) == ["thirty days"]
     assert words(result, result.inserted) == ["ninety days"]
+
+
+@pytest.mark.parametrize("style", ["o", "d"], ids=["stroked outline", "printed twice"])
+def test_faked_bold_is_bold(style: str) -> None:
+    pages = [
+        [
+            *ENACTING,
+            [("Section 1. A person shall register within", ""), ("ninety", style), ("days.", "")],
+        ]
+    ]
+    result = extract_document(draw_bill(pages), jurisdiction="MO")
+    assert words(result, result.inserted) == ["ninety"]
+    assert "within ninety days." in result.text
