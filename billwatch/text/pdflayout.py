@@ -165,7 +165,6 @@ def _apply_rules(lines: list[Line], rules: list[Rule]) -> None:
             overlap = min(g.x1, rule.x1) - max(g.x0, rule.x0)
             if overlap >= 0.5 * (g.x1 - g.x0):
                 line.flags[i] |= flag
-        # A space inside an underlined phrase is underlined too: flag gaps the rule spans.
 
 
 def _percentile(values: list[float], share: float) -> float:
