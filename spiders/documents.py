@@ -10,7 +10,7 @@ import scrapy
 from scrapy.http import Response
 
 from billwatch.records import BillRecord, VersionRecord
-from billwatch.text import ExtractedText, extract_document, pdf_to_text
+from billwatch.text import ExtractedText, extract_document, pdf_to_extracted
 from spiders.base import BillwatchSpider, VersionItem, describe
 
 
@@ -22,11 +22,9 @@ def is_pdf(data: bytes, media_type: str | None) -> bool:
 def extract(
     data: bytes, media_type: str | None, filename: str | None, *, timeout: float, memory_mb: int
 ) -> ExtractedText:
-    """Text and spans of a document; PDFs go through pdf_to_text with the crawl's limits."""
+    """Text and spans of a document; PDFs are read with their layout under the crawl's limits."""
     if is_pdf(data, media_type):
-        return ExtractedText(
-            text=pdf_to_text(data, timeout=timeout, memory_mb=memory_mb), inserted=[], struck=[]
-        )
+        return pdf_to_extracted(data, timeout=timeout, memory_mb=memory_mb)
     return extract_document(data, media_type=media_type, filename=filename)
 
 

@@ -10,6 +10,9 @@ from typing import NoReturn
 
 import typer
 
+from billwatch.text import DocumentError, extract_document
+from billwatch.text.conventions import table
+
 
 class TextFormat(enum.StrEnum):
     """Output formats of `billwatch text`."""
@@ -24,37 +27,49 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _read(path: Path) -> bytes:
+    """The file's bytes, or a clear error for a missing file, a folder or an unreadable file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        fail(f"{path}: no such file")
+    except IsADirectoryError:
+        fail(f"{path}: is a directory, not a document")
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror or exc}")
+
+
+def text_command(
+    path: Path = typer.Argument(
+        ..., help="An HTML, PDF, XML, RTF, LegiScan text JSON or plain text file."
+    ),
+    output_format: TextFormat = typer.Option(
+        TextFormat.text,
+        "--format",
+        "-f",
+        help='"text" prints the text; "json" prints {"text", "inserted", "struck"}.',
+    ),
+    state: str | None = typer.Option(
+        None,
+        "--state",
+        help="Postal code (or US) whose drafting conventions apply when the document prints "
+        "no explanation note of its own.",
+    ),
+) -> None:
+    """Extract one bill document: its text, with what it inserts and strikes."""
+    if state is not None and state.upper() not in table():
+        fail(f"--state {state!r}: not a state, DC or US")
+    data = _read(path)
+    try:
+        result = extract_document(data, filename=path.name, jurisdiction=state)
+    except DocumentError as exc:
+        fail(f"{path}: {exc}")
+    if output_format is TextFormat.json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(result.text + "\n")
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands."""
-
-    @app.command("text")
-    def text_command(
-        path: Path = typer.Argument(
-            ..., help="An HTML, PDF, XML, LegiScan text JSON or plain text file."
-        ),
-        output_format: TextFormat = typer.Option(
-            TextFormat.text,
-            "--format",
-            "-f",
-            help='"text" prints the text; "json" prints {"text", "inserted", "struck"}.',
-        ),
-    ) -> None:
-        """Extract one bill document: its text, with what it inserts and strikes."""
-        from billwatch.text import DocumentError, extract_document  # heavy: lxml, pypdf
-
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            fail(f"{path}: no such file")
-        except IsADirectoryError:
-            fail(f"{path}: is a directory, not a document")
-        except OSError as exc:
-            fail(f"{path}: cannot read: {exc.strerror or exc}")
-        try:
-            result = extract_document(data, filename=path.name)
-        except DocumentError as exc:
-            fail(f"{path}: {exc}")
-        if output_format is TextFormat.json:
-            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-        else:
-            sys.stdout.write(result.text + "\n")
+    app.command("text")(text_command)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
+from billwatch.text.conventions import Convention, for_jurisdiction, read_note
 from billwatch.text.decode import decode_bytes
 from billwatch.text.layout import (
     drop_struck_brackets,
@@ -129,6 +130,9 @@ class Flavour:
     new_york: bool = False
     california: bool = False
     missouri: bool = False
+    # From the document's explanation note or the jurisdiction's row: the styles (bold,
+    # italic, bold_italic, capitals) that mean new matter besides underline.
+    convention: Convention | None = None
 
 
 def _style(el: etree._Element) -> str:
@@ -138,6 +142,44 @@ def _style(el: etree._Element) -> str:
 def _is_bold(el: etree._Element) -> bool:
     style = _style(el)
     return el.tag in _BOLD_TAGS or "font-weight:bold" in style or "font-weight:700" in style
+
+
+def _is_italic(el: etree._Element) -> bool:
+    return el.tag in ("i", "em") or "font-style:italic" in _style(el)
+
+
+def _not_bold(el: etree._Element) -> bool:
+    style = _style(el)
+    return "font-weight:normal" in style or "font-weight:400" in style
+
+
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_CLASS_SELECTOR = re.compile(r"^(?:[a-z0-9]+)?\.([\w-]+)$", re.I)
+
+
+def inline_class_styles(tree: etree._Element) -> None:
+    """Copy `<style>` class rules into each element's style attribute.
+
+    Word and generated exports carry the marks only in classes: Arizona's `span.UP`
+    (uppercase) and `span.O` (line-through), Delaware's `pt-*` and New Hampshire's `cs*`.
+    """
+    classes: dict[str, str] = {}
+    for style in tree.iter("style"):
+        css = re.sub(r"/\*.*?\*/|<!--|-->", " ", style.text or "", flags=re.S)
+        for m in _CSS_RULE.finditer(css):
+            declarations = m.group(2).replace("\n", " ").strip().rstrip(";")
+            for selector in m.group(1).split(","):
+                found = _CLASS_SELECTOR.match(selector.strip())
+                if found:
+                    name = found.group(1).lower()
+                    classes[name] = f"{classes.get(name, '')};{declarations}".strip(";")
+    if not classes:
+        return
+    for el in tree.iter():
+        names = (el.get("class") or "").lower().split() if isinstance(el.tag, str) else []
+        extra = ";".join(classes[n] for n in names if n in classes)
+        if extra:
+            el.set("style", f"{extra};{el.get('style') or ''}")
 
 
 def _is_centered(el: etree._Element) -> bool:
@@ -242,10 +284,28 @@ class _Walker:
             return INSERTED, bold
         if self.flavour.california and tag in ("em", "i"):
             return INSERTED, bold
+        convention = self.flavour.convention
+        if convention and not self.flavour.missouri:
+            return self._styled(el, convention.inserted, mark), bold
         if self.flavour.missouri and _is_bold(el) and not self.centred and not _is_centered(el):
             # Centred bold is a heading ("HOUSE BILL NO. 45"), not new text.
             return mark, True
         return mark, bold
+
+    def _styled(self, el: etree._Element, inserted: frozenset[str], mark: int) -> int:
+        """New matter by style: bold (Michigan), bold italic (New Hampshire), capitals."""
+        if "capitals" in inserted and "text-transform:uppercase" in _style(el):
+            return INSERTED
+        bold, italic = _is_bold(el), _is_italic(el)
+        if (
+            ("bold" in inserted and bold)
+            or ("italic" in inserted and italic)
+            or ("bold_italic" in inserted and bold and italic)
+        ):
+            return INSERTED
+        if "bold" in inserted and _not_bold(el) and mark == INSERTED:
+            return PLAIN  # Michigan sets paragraphs bold and old text back to normal
+        return mark
 
     def _text(self, text: str | None, mark: int, *, pre: bool, bold: bool) -> None:
         if not text:
@@ -327,10 +387,24 @@ def parse_html(html: str | bytes) -> tuple[etree._Element, str]:
     return tree, raw
 
 
-def html_to_text(html: str | bytes) -> ExtractedText:
-    """Bill text of an HTML document with inserted and struck spans."""
+def _convention(tree: etree._Element, jurisdiction: str | None) -> Convention | None:
+    """The document's own explanation note, else the jurisdiction's HTML row."""
+    body = tree.find(".//body")
+    return read_note((body if body is not None else tree).text_content()[:200_000]) or (
+        for_jurisdiction(jurisdiction, "html") if jurisdiction else None
+    )
+
+
+def html_to_text(html: str | bytes, *, jurisdiction: str | None = None) -> ExtractedText:
+    """Bill text of an HTML document with inserted and struck spans.
+
+    `jurisdiction` (a postal code) names the convention when the page prints no note.
+    """
     tree, raw = parse_html(html)
+    inline_class_styles(tree)
     flavour = detect_flavour(tree, raw)
+    if not (flavour.new_york or flavour.california or flavour.missouri):
+        flavour = Flavour(convention=_convention(tree, jurisdiction))
     pres = _ny_bill_pres(tree) if flavour.new_york or _is_lbdc_page(tree) else []
     # New York pages run on from one <PRE> to the next: lay them out as one block.
     walker = _Walker(flavour, raw_pre=bool(pres))

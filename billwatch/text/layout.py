@@ -89,14 +89,19 @@ def _indent(line: str) -> int:
     return len(wide) - len(wide.lstrip(" \u00a0"))
 
 
-def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, bytearray]:
+def reflow(
+    text: str, marks: bytearray, *, dehyphenate: bool, header: bool = False
+) -> tuple[str, bytearray]:
     """Join hard-wrapped lines into paragraphs; a blank line or an indented line starts one.
 
     Block style (California, New York body): continuation lines start at the margin.
-    Hanging style (New York header): continuation lines are indented deeper than the first.
-    With `dehyphenate`, "commit-" + "tee" becomes "committee" (New York hyphenates words).
+    Hanging style (New York header): continuation lines are indented deeper than the first;
+    with `header`, a two-column hang too ("AN ACT to amend ..." / "  continuing ...").
+    With `dehyphenate`, "commit-" + "tee" and "ASSEM-" + "BLY" are joined, unless the text
+    writes the hyphenated word elsewhere ("FIELD-BASED").
     """
     text, marks = sub(re.compile(r"\r"), "", text, marks)
+    hyphenated = {w.lower() for w in _HYPHENATED_WORD.findall(text)}
     out: list[str] = []
     out_marks = bytearray()
     para, para_marks = "", bytearray()
@@ -107,7 +112,11 @@ def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, byte
         pos += len(line) + 1
         indent = _indent(line)
         lead = len(line) - len(line.lstrip())  # characters to drop when the line is joined
-        joined = None if i == 0 else _join(para, line.strip(), indent, first_indent, dehyphenate)
+        joined = (
+            None
+            if i == 0
+            else _join(para, line.strip(), indent, first_indent, dehyphenate, header, hyphenated)
+        )
         if joined is None:
             if i:
                 out.append(para + "\n")
@@ -126,31 +135,48 @@ def reflow(text: str, marks: bytearray, *, dehyphenate: bool) -> tuple[str, byte
     return "".join(out), out_marks
 
 
-_HYPHENATED = re.compile(r"[a-z]-$")
+_HYPHENATED = re.compile(r"(?:[a-z]|[A-Z]{2})-$")
+_HYPHENATED_WORD = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 # Words whose hyphen is real even at a line end: "twenty-/five", "self-/employed".
 _KEEP_HYPHEN = re.compile(
     r"\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|self|quasi)-$", re.I
 )
 
 
+def _dehyphenates(tail: str, content: str, hyphenated: set[str]) -> bool:
+    """Whether "commit-" + "tee..." (or "ASSEM-" + "BLY,") is one word split at the line end."""
+    if not _HYPHENATED.search(tail) or _KEEP_HYPHEN.search(tail):
+        return False
+    upper = tail[-2].isupper()
+    head = re.search(r"[A-Za-z]+-$", tail)
+    rest = re.match(r"[A-Za-z]+", content)
+    if not head or not rest or (upper != rest.group().isupper()) or content[0].isupper() != upper:
+        return False
+    return f"{head.group()}{rest.group()}".lower() not in hyphenated
+
+
 def _join(
-    prev: str, content: str, indent: int, first_indent: int | None, dehyphenate: bool
+    prev: str,
+    content: str,
+    indent: int,
+    first_indent: int | None,
+    dehyphenate: bool,
+    header: bool = False,
+    hyphenated: set[str] | None = None,
 ) -> tuple[str, int] | None:
     """How to join a line to the previous one: (separator, characters to cut) or None."""
     if not content or first_indent is None or not prev.strip():
         return None
     tail = prev.rstrip()
-    if (
-        dehyphenate
-        and _HYPHENATED.search(tail)
-        and content[0].islower()
-        and not _KEEP_HYPHEN.search(tail)
-    ):
+    if dehyphenate and _dehyphenates(tail, content, hyphenated or set()):
         return "", 1
     block = indent <= 1  # California: "to\n</em> add" leaves one space at the margin
     # New York's header hangs at 8/10 columns; California's "  SECTION 1." (2) followed by
     # "   17131.3." (3) is two paragraphs.
     hanging = first_indent >= 4 and indent > first_indent
+    # Open Legislation's title and sponsor lines hang by two: "AN ACT to amend the ..." then
+    # "  continuing education requirements ..." (ny_openleg/api_v3/S609-2017_bill_response.json).
+    hanging = hanging or (header and first_indent == 0 and indent == 2)
     if not (block or hanging):
         return None
     if tail.endswith("-") and tail[-2:-1].isalpha():

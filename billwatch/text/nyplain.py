@@ -80,5 +80,8 @@ def ny_plain_to_text(text: str) -> ExtractedText:
         marks[m.start(1) : m.end(1)] = bytes([STRUCK]) * (m.end(1) - m.start(1))
     if capitals_are_new:
         _mark_caps(text, marks, body)
-    text, marks = reflow(text, marks, dehyphenate=True)
-    return finish(*drop_struck_brackets(text, marks))
+    # The header (title, sponsors, enacting clause) hangs its continuation lines by two
+    # columns, which in the body would start a new section.
+    head, head_marks = reflow(text[:body], marks[:body], dehyphenate=True, header=True)
+    rest, rest_marks = reflow(text[body:], marks[body:], dehyphenate=True)
+    return finish(*drop_struck_brackets(head + rest, head_marks + rest_marks))

@@ -11,8 +11,16 @@ from billwatch.text.decode import declared_encoding, decode_bytes
 from billwatch.text.html import html_to_text
 from billwatch.text.marked import DocumentError, ExtractedText, plain
 from billwatch.text.nyplain import is_ny_plain, ny_plain_to_text
-from billwatch.text.pdf import pdf_to_text
-from billwatch.text.xml import caml_to_text, local, ny_billtext_to_text, parse_xml, uslm_to_text
+from billwatch.text.pdflayout import pdf_to_extracted
+from billwatch.text.rtf import rtf_to_text
+from billwatch.text.xml import (
+    caml_to_text,
+    local,
+    ny_billtext_to_text,
+    parse_xml,
+    uslm_to_text,
+    wa_bill_to_text,
+)
 
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|pre|p|div"
@@ -26,7 +34,6 @@ _USLM = re.compile(rb"schemas\.gpo\.gov/xml/uslm")
 _PDF_TYPES = ("application/pdf", "application/x-pdf")
 # Formats some legislatures publish that we do not read; named so that the error is clear.
 _UNSUPPORTED = [
-    (b"{\\rtf", "RTF document"),
     (b"PK\x03\x04", "ZIP archive (a .docx or .zip)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Microsoft Word 97-2003 (.doc) document"),
     (b"\xffWPC", "WordPerfect document"),
@@ -50,6 +57,8 @@ def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
     suffix = (filename or "").lower().rsplit(".", 1)[-1] if filename and "." in filename else ""
     if b"%PDF-" in data[:1024] or mt in _PDF_TYPES or suffix == "pdf":
         return "pdf"
+    if stripped.startswith(b"{\\rtf"):
+        return "rtf"
     for magic, name in _UNSUPPORTED:
         if stripped.startswith(magic):
             raise DocumentError(f"unsupported format: {name}")
@@ -72,16 +81,26 @@ def _kind(data: bytes, media_type: str | None, filename: str | None) -> str:
 
 
 def extract_document(
-    data: bytes, *, media_type: str | None = None, filename: str | None = None
+    data: bytes,
+    *,
+    media_type: str | None = None,
+    filename: str | None = None,
+    jurisdiction: str | None = None,
 ) -> ExtractedText:
-    """Text with inserted/struck spans of an HTML, PDF, XML, LegiScan JSON or text document."""
+    """Text with inserted/struck spans of an HTML, PDF, XML, LegiScan JSON or text document.
+
+    `jurisdiction` (a postal code, "US" for Congress) picks the drafting convention when the
+    document does not print its own explanation note.
+    """
     if not data or not data.strip():
         raise DocumentError("empty document")
     kind = _kind(data, media_type, filename)
     if kind == "pdf":
-        result = plain_text_to_text(pdf_to_text(data))
+        result = pdf_to_extracted(data, jurisdiction=jurisdiction)
+    elif kind == "rtf":
+        result = rtf_to_text(decode_bytes(data))
     elif kind == "json":
-        result = _legiscan(data)
+        result = _legiscan(data, jurisdiction)
     elif kind == "billtext":
         result = ny_billtext_to_text(data)
     elif kind == "caml":
@@ -91,7 +110,7 @@ def extract_document(
     elif kind == "xml":
         result = _other_xml(data)
     elif kind == "html":
-        result = html_to_text(data)
+        result = html_to_text(data, jurisdiction=jurisdiction)
     else:
         result = _plain_text(data)
     if not result.text.strip():
@@ -105,6 +124,14 @@ def _other_xml(data: bytes) -> ExtractedText:
     name = local(root)
     if name in ("bill", "resolution", "amendment", "amendment-doc"):
         return uslm_to_text(data)  # bill.dtd, or USLM declaring its namespace late
+    if name in ("CertifiedBill", "Bill") and "leg.wa.gov" in (root.nsmap.get(None) or ""):
+        return wa_bill_to_text(data)
+    if name == "Envelope":
+        # A SOAP response (Georgia's GGA services) carrying the bill as RTF.
+        for el in root.iter():
+            if isinstance(el.tag, str) and (el.text or "").lstrip().startswith("{\\rtf"):
+                return rtf_to_text(el.text or "")
+        raise DocumentError("SOAP envelope without a bill document inside")
     raise DocumentError(f"unknown XML format: root element <{name}>")
 
 
@@ -125,7 +152,7 @@ def plain_text_to_text(text: str) -> ExtractedText:
     return plain(text)
 
 
-def _legiscan(data: bytes) -> ExtractedText:
+def _legiscan(data: bytes, jurisdiction: str | None) -> ExtractedText:
     """A LegiScan `getBillText` object: {"text": {"doc": base64, "mime": ...}}, maybe enveloped."""
     try:
         obj = json.loads(data)
@@ -133,6 +160,13 @@ def _legiscan(data: bytes) -> ExtractedText:
         raise DocumentError(f"malformed or truncated JSON: {exc}") from exc
     if isinstance(obj, dict) and obj.get("status") not in (None, "OK"):
         raise DocumentError(f"LegiScan error response: status {obj.get('status')!r}")
+    texts = obj.get("TextsList") if isinstance(obj, dict) else None
+    if isinstance(texts, list) and texts and isinstance(texts[0], dict):
+        # Virginia's LIS API record: the bill's HTML in `DraftText`, Virginia's conventions.
+        html = "".join(str(t.get("DraftText") or "") for t in texts[:1])
+        if not html.strip():
+            raise DocumentError("LIS text record without DraftText")
+        return html_to_text(html, jurisdiction=jurisdiction or "VA")
     text = obj.get("text") if isinstance(obj, dict) else None
     if not isinstance(text, dict) or "doc" not in text:
         raise DocumentError('unknown JSON format: expected a LegiScan {"text": {"doc": ...}}')
@@ -146,4 +180,4 @@ def _legiscan(data: bytes) -> ExtractedText:
     if mime and not (mime in _PDF_TYPES or mime in _HTML_TYPES or mime.startswith("text/")):
         # Word and WordPerfect files: we do not read those (yet).
         raise DocumentError(f"unsupported LegiScan document type {mime!r}")
-    return extract_document(doc, media_type=mime or None)
+    return extract_document(doc, media_type=mime or None, jurisdiction=jurisdiction)

@@ -8,6 +8,7 @@ from lxml import etree
 
 from billwatch.text.billdtd import bill_dtd_marked, is_bill_dtd
 from billwatch.text.html import html_to_text
+from billwatch.text.instructions import mark_instructions
 from billwatch.text.marked import INSERTED, PLAIN, STRUCK, DocumentError, ExtractedText, Marked
 from billwatch.text.marked import finish as _finish
 
@@ -93,7 +94,10 @@ def _uslm_walk(el: etree._Element, mark: int, out: Marked) -> None:
         mark = STRUCK
     block = name in _USLM_BLOCK
     if block:
-        out.add("\n")
+        # "(1) in subsection (b)—": a chapeau or content right after its enumerator or
+        # heading stays on the enumerator's line.
+        previous = el.getprevious()
+        out.add(" " if previous is not None and local(previous) in ("num", "heading") else "\n")
     if name:
         _add(out, el.text, mark)
         for child in el:
@@ -120,7 +124,9 @@ def uslm_to_text(xml: bytes) -> ExtractedText:
             _uslm_walk(main, PLAIN, out)
     except RecursionError as exc:
         raise DocumentError("bill XML nested too deeply to read") from exc
-    return _finish(*out.build())
+    text, marks = out.build()
+    mark_instructions(text, marks)
+    return _finish(text, marks)
 
 
 # --- CAML (California pubinfo .lob) ------------------------------------------------------------
@@ -251,3 +257,42 @@ def ny_billtext_to_text(xml: bytes) -> ExtractedText:
     if not html.strip():
         raise DocumentError("<billtext_html> holds no text (a removal notice?)")
     return html_to_text(html)
+
+
+# --- Washington bill XML (leg.wa.gov/2012/document) --------------------------------------------
+
+_WA_SKIP = frozenset({"EnrollingCertificate", "BillHeading", "RCWNoteSection", "History"})
+_WA_BLOCK = frozenset(
+    {"P", "BillTitle", "BillSection", "BillSectionHeader", "Caption", "NoteP", "TR", "Part"}
+)
+_WA_CHANGE = {"add": INSERTED, "strike": STRUCK}
+
+
+def _wa_walk(el: etree._Element, mark: int, out: Marked) -> None:
+    name = local(el)
+    if name in _WA_SKIP or not name:
+        return
+    mark = _WA_CHANGE.get(el.get("amendingStyle") or "", mark)
+    block = name in _WA_BLOCK
+    if block:
+        out.add("\n")
+    if name == "Hyphen":
+        out.add("-", mark)
+    _add(out, el.text, mark)
+    for child in el:
+        _wa_walk(child, mark, out)
+        _add(out, child.tail, mark)
+    out.add("\n" if block else "")
+
+
+def wa_bill_to_text(xml: bytes) -> ExtractedText:
+    """Text of a Washington bill (`<CertifiedBill>` or `<Bill>`): `amendingStyle` marks."""
+    root = parse_xml(xml)
+    bills = [el for el in root.iter() if local(el) == "Bill"] or [root]
+    out = Marked()
+    try:
+        for bill in bills:
+            _wa_walk(bill, PLAIN, out)
+    except RecursionError as exc:
+        raise DocumentError("bill XML nested too deeply to read") from exc
+    return _finish(*out.build())

@@ -81,3 +81,30 @@ def test_directory_is_refused(runner: CliRunner, tmp_path: Path) -> None:
 def test_unknown_format_option(runner: CliRunner) -> None:
     result = runner.invoke(app, ["text", str(FILES / "mo_billtext_house.html"), "--format", "xml"])
     assert result.exit_code == 2
+
+
+def test_state_picks_the_convention_of_a_pdf_without_a_note(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from tests.text.pdfs import draw_bill
+
+    pages = [
+        [
+            [("Be it enacted by the General Assembly:", "")],
+            [("Section 1. A person shall register within", ""), ("ten", "b"), ("days.", "")],
+        ]
+    ]
+    path = tmp_path / "bill.pdf"
+    path.write_bytes(draw_bill(pages))
+    plain = json.loads(runner.invoke(app, ["text", str(path), "-f", "json"]).stdout)
+    assert plain["inserted"] == []
+    result = runner.invoke(app, ["text", str(path), "-f", "json", "--state", "mo"])
+    assert result.exit_code == 0, result.stderr
+    obj = json.loads(result.stdout)
+    assert [obj["text"][s:e] for s, e in obj["inserted"]] == ["ten"]
+
+
+def test_unknown_state(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["text", str(FILES / "mo_billtext_house.html"), "--state", "ZZ"])
+    assert result.exit_code == 2
+    assert "not a state" in result.stderr

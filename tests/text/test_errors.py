@@ -45,7 +45,7 @@ def _legiscan(doc: bytes | str, mime: str = "text/html", status: str = "OK") -> 
         ),
         (b"<html><body><script>var x = 1;</script></body></html>", "no text found"),
         (b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "no text found"),
-        (rb"{\rtf1\ansi An act relating to labor.}", "unsupported format: RTF"),
+        (rb"{\rtf1\ansi{\fonttbl{\f0 Times;}}{\header Page 1}}", "no text found in the RTF"),
         (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "unsupported format: ZIP"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "unsupported format: Microsoft Word"),
     ],
