@@ -146,7 +146,7 @@ class StorePipeline(_Pipeline):
         if isinstance(item, VersionItem):
             return self._write_version(session, item)
         if isinstance(item, EventRecord):
-            return upsert_event(session, item)[1]
+            return upsert_event(session, item).changed
         if isinstance(item, PersonRecord):
             upsert_person(session, item)
             return True

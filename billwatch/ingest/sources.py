@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from billwatch.db.models import Bill, BillVersion
-from billwatch.db.store import find_bill, upsert_bill
+from billwatch.db.store import find_bill
 from billwatch.ingest import ca_pubinfo, congress, legiscan, ny_openleg, people
 from billwatch.ingest.common import ParseError
 from billwatch.ingest.inputs import Input, collect, load_json, load_yaml
@@ -27,38 +27,8 @@ _LEGISCAN_KIND = re.compile(
 
 
 def attach_version(ing: Ingester, bill_id: int, version: VersionRecord, path: str) -> None:
-    """Add a version to a stored bill, filling the placeholder its link left (same source key)."""
-    with ing.guard(path):
-        with ing.factory.begin() as session:
-            bill = session.get(Bill, bill_id)
-            if bill is None:
-                raise ParseError(f"bill {bill_id} vanished")
-            if version.text.strip() and any(
-                v.content_hash == version.content_hash for v in bill.versions
-            ):
-                return  # the same text again: nothing to write (the common case on a rerun)
-            placeholder = next(
-                (
-                    v
-                    for v in bill.versions
-                    if version.source_key and v.source_key == version.source_key
-                ),
-                None,
-            )
-            if placeholder is not None:
-                version.url = placeholder.url or version.url
-                version.note = placeholder.note
-                version.date = version.date or placeholder.date
-            record = BillRecord(
-                jurisdiction=bill.jurisdiction.code,
-                session=bill.session.identifier,
-                identifier=bill.identifier,
-                classification=list(bill.classification),
-                status=bill.status,
-                versions=[version],
-            )
-            change = upsert_bill(session, record)
-        ing.count(change, whole_bill=False)
+    """Add a version's text to a stored bill, filling the placeholder its link left."""
+    ing.text(bill_id, version, path)
 
 
 # --- LegiScan ---------------------------------------------------------------------------------

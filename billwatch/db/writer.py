@@ -1,0 +1,289 @@
+"""The one writer: every crawl and bulk ingest stores its records and its run through a Writer.
+
+Each record is written in its own transaction, so one bad record never takes others with it and
+nothing is ever half-written. An unchanged bill costs a dictionary lookup: the writer loads the
+record hashes of a session's stored bills once, and writes nothing for a record whose hash is
+stored (it only marks the bill as seen, in batches).
+
+On PostgreSQL each record commits without waiting for the WAL flush (`synchronous_commit` off,
+on the writer's own connection only): a server crash may lose the last few hundred milliseconds
+of commits, never half of one, and `close()` commits synchronously, which flushes everything
+before it. Bulk ingest would otherwise spend most of its time waiting for fsync.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from billwatch.db.models import CrawlRun, utcnow
+from billwatch.db.store import (
+    BILLS,
+    VERSIONS,
+    Change,
+    InvalidRecord,
+    Keys,
+    find_bill_id,
+    record_hash,
+    upsert_committee,
+    upsert_event,
+    upsert_person,
+    validate_bill,
+    write_bill,
+    write_text,
+)
+from billwatch.records import (
+    BillRecord,
+    CommitteeRecord,
+    EventRecord,
+    PersonRecord,
+    VersionRecord,
+    VersionText,
+)
+
+log = logging.getLogger(__name__)
+MAX_ERROR_SAMPLES = 50  # per run, for crawls and ingests alike
+TOUCH_BATCH = 500  # unchanged bills marked as seen per UPDATE
+
+
+@dataclass
+class ErrorLog:
+    """A run's failures: all counted, the first MAX_ERROR_SAMPLES kept with their reasons."""
+
+    count: int = 0
+    samples: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, where: str, reason: str) -> None:
+        """Count one failure at `where` (a URL or a path) and keep it if there is room."""
+        self.count += 1
+        if len(self.samples) < MAX_ERROR_SAMPLES:
+            self.samples.append({"url": where, "reason": reason})
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for a failure, without a traceback."""
+    if isinstance(exc, InvalidRecord):
+        return str(exc)
+    message = " ".join(str(exc).split()) or "no detail"
+    return f"{type(exc).__name__}: {message[:300]}"
+
+
+def start_run(factory: sessionmaker[Session], source: str, states: list[str]) -> int:
+    """Insert a running crawl-run row; returns its id."""
+    with factory.begin() as session:
+        run = CrawlRun(source=source, states=states, started_at=utcnow(), status="running")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+class Writer:
+    """Writes records one transaction each, remembers what is stored, and records the run."""
+
+    def __init__(self, factory: sessionmaker[Session], source: str) -> None:
+        self.factory = factory
+        self.source = source
+        self.engine: Engine = factory.kw["bind"]
+        self.errors = ErrorLog()
+        self.keys = Keys()
+        self.states: set[str] = set()
+        self.run_id: int | None = None
+        self.started = time.monotonic()
+        self._conn: Connection | None = None
+        # session id -> {identifier: (bill id, record hash)}; bill id -> stored content hashes
+        self._bills: dict[int, dict[str, tuple[int, str | None]]] = {}
+        self._texts: dict[int, set[str]] = {}
+        self._seen: list[int] = []  # unchanged bills not yet marked as seen
+
+    # -- transactions ---------------------------------------------------------------------
+    @property
+    def conn(self) -> Connection:
+        """The writer's own connection, held for its life."""
+        if self._conn is None:
+            self._conn = self.engine.connect()
+            if self._conn.dialect.name == "postgresql":
+                self._conn.exec_driver_sql("SET synchronous_commit TO OFF")
+                self._conn.commit()
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One record's transaction: committed whole, or rolled back whole."""
+        conn = self.conn
+        try:
+            with conn.begin():
+                yield conn
+        except BaseException:
+            self.keys.rolled_back()
+            raise
+        self.keys.committed()
+
+    def close(self) -> None:
+        """Mark the unchanged bills as seen and hand the connection back, all durable."""
+        self._touch()
+        if self._conn is not None:
+            if self._conn.dialect.name == "postgresql":
+                # A synchronous commit flushes the WAL up to here: every earlier commit too.
+                self._conn.exec_driver_sql("SET synchronous_commit TO ON")
+                self._conn.commit()
+            self._conn.close()
+            self._conn = None
+
+    # -- records --------------------------------------------------------------------------
+    def bill(self, record: BillRecord) -> Change:
+        """Upsert one bill and its parts; raises (with nothing written) when it fails."""
+        validate_bill(record)
+        self.states.add(record.jurisdiction.upper())
+        digest = record_hash(record)
+        with self.transaction() as conn:
+            _, sid = self.keys.ids(conn, record)
+            known = self._known(conn, sid).get(record.identifier)
+            if known is not None and known[1] == digest:
+                self._seen.append(known[0])
+                if len(self._seen) >= TOUCH_BATCH:
+                    self._touch()
+                return Change(id=known[0])
+            change = write_bill(conn, record, self.keys, utcnow(), digest)
+        self._bills[sid][record.identifier] = (change.id, digest)
+        self._texts.setdefault(change.id, set()).update(
+            v.content_hash for v in record.versions if v.text.strip()
+        )
+        return change
+
+    def text(self, item: VersionText) -> Change:
+        """Store a version's fetched text on the bill with the item's natural key."""
+        with self.transaction() as conn:
+            bill_id = find_bill_id(conn, item.jurisdiction, item.session, item.identifier)
+            if bill_id is None:
+                raise InvalidRecord(
+                    f"bill {item.jurisdiction} {item.session} {item.identifier}"
+                    " is not stored, so its text cannot be"
+                )
+            return write_text(conn, bill_id, item.version, utcnow())
+
+    def text_of(self, bill_id: int, version: VersionRecord) -> Change:
+        """Store a version's fetched text on the bill with this id."""
+        known = self._texts.get(bill_id)
+        if known is not None and version.text.strip() and version.content_hash in known:
+            return Change(id=bill_id)  # the same text again: the common case on a re-run
+        with self.transaction() as conn:
+            change = write_text(conn, bill_id, version, utcnow())
+        if known is not None:
+            known.add(version.content_hash)
+        return change
+
+    def event(self, record: EventRecord) -> Change:
+        """Upsert one hearing and its agenda."""
+        with self.factory.begin() as session:
+            return upsert_event(session, record)
+
+    def person(self, record: PersonRecord) -> Change:
+        """Upsert one legislator and their offices."""
+        with self.factory.begin() as session:
+            return upsert_person(session, record)
+
+    def committee(self, record: CommitteeRecord) -> Change:
+        """Upsert one committee and its members."""
+        with self.factory.begin() as session:
+            return upsert_committee(session, record)
+
+    def write(self, item: Any) -> Change:
+        """Write any record or fetched text by its type."""
+        writers: dict[type, Callable[[Any], Change]] = {
+            BillRecord: self.bill,
+            VersionText: self.text,
+            EventRecord: self.event,
+            PersonRecord: self.person,
+            CommitteeRecord: self.committee,
+        }
+        writer = writers.get(type(item))
+        if writer is None:
+            raise InvalidRecord(f"unknown item type {type(item).__name__}")
+        return writer(item)
+
+    def _known(self, conn: Connection, session_id: int) -> dict[str, tuple[int, str | None]]:
+        """Stored bills of a session and their versions' hashes, loaded once per session."""
+        if session_id not in self._bills:
+            rows = conn.execute(
+                select(BILLS.c.identifier, BILLS.c.id, BILLS.c.record_hash).where(
+                    BILLS.c.session_id == session_id
+                )
+            )
+            self._bills[session_id] = {ident: (bid, digest) for ident, bid, digest in rows}
+            hashes = conn.execute(
+                select(VERSIONS.c.bill_id, VERSIONS.c.content_hash)
+                .join(BILLS, VERSIONS.c.bill_id == BILLS.c.id)
+                .where(BILLS.c.session_id == session_id)
+            )
+            for bill_id, digest in hashes:
+                self._texts.setdefault(bill_id, set()).add(digest)
+        return self._bills[session_id]
+
+    def _touch(self) -> None:
+        """Mark the unchanged bills met since the last call as seen now."""
+        if not self._seen:
+            return
+        ids, self._seen = sorted(set(self._seen)), []
+        with self.conn.begin():
+            self.conn.execute(update(BILLS).where(BILLS.c.id.in_(ids)).values(last_seen=utcnow()))
+
+    # -- the run --------------------------------------------------------------------------
+    def start(self, states: list[str] | None = None) -> int:
+        """Record the run as started."""
+        self.run_id = start_run(self.factory, self.source, states or [])
+        return self.run_id
+
+    def error(self, where: str, reason: str) -> None:
+        """Report a failed input or item; the run goes on."""
+        log.info("%s: %s", where, reason)
+        self.errors.add(where, reason)
+
+    @contextmanager
+    def guard(
+        self, where: str, reason: Callable[[BaseException], str] = describe
+    ) -> Iterator[None]:
+        """Turn any failure inside into a reported error for `where`."""
+        try:
+            yield
+        except Exception as exc:  # one bad input must never stop the run
+            log.debug("failure on %s", where, exc_info=True)
+            self.error(where, reason(exc))
+
+    def finish(self, items: dict[str, int], **fields: Any) -> CrawlRun:
+        """Close the writer and complete the run's row with counts, errors and `fields`."""
+        self.close()
+        with self.factory.begin() as session:
+            run = session.get(CrawlRun, self.run_id) if self.run_id else None
+            if run is None:
+                run = CrawlRun(source=self.source, started_at=utcnow())
+                session.add(run)
+            errors = self.errors.count
+            run.finished_at = utcnow()
+            run.duration_s = round(time.monotonic() - self.started, 3)
+            run.status = "ok" if not errors else "unhealthy"
+            run.health_reason = f"{errors} input(s) failed" if errors else None
+            run.items = items
+            run.errors = errors
+            run.error_samples = list(self.errors.samples)
+            run.states = sorted(self.states | set(run.states or []))
+            for name, value in fields.items():
+                setattr(run, name, value)
+        return run
+
+    def describe(self) -> dict[str, Any]:
+        """The run so far: source, states, errors and their samples."""
+        return {
+            "source": self.source,
+            "run_id": self.run_id,
+            "states": sorted(self.states),
+            "errors": self.errors.count,
+            "error_samples": list(self.errors.samples),
+            "duration_s": round(time.monotonic() - self.started, 3),
+        }
