@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import us
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,7 @@ ACTIONS: Table = BillAction.__table__  # type: ignore[assignment]
 SPONSORS: Table = Sponsorship.__table__  # type: ignore[assignment]
 JURISDICTIONS: Table = Jurisdiction.__table__  # type: ignore[assignment]
 SESSIONS: Table = LegislativeSession.__table__  # type: ignore[assignment]
+PEOPLE: Table = Person.__table__  # type: ignore[assignment]
 
 
 class InvalidRecord(ValueError):
@@ -280,21 +281,92 @@ class StoredVersion:
     date: dt.date | None
 
 
-def stored_versions(conn: Connection, bill_id: int) -> list[StoredVersion]:
-    """The versions of a bill, oldest first."""
-    rows = conn.execute(
-        select(
-            VERSIONS.c.id,
-            VERSIONS.c.content_hash,
-            VERSIONS.c.url,
-            VERSIONS.c.source_key,
-            VERSIONS.c.text != "",
-            VERSIONS.c.note,
-            VERSIONS.c.date,
-        )
-        .where(VERSIONS.c.bill_id == bill_id)
-        .order_by(VERSIONS.c.id)
+# bill id -> its versions, for bills a writer has just written (so their texts need no query)
+VersionCache = dict[int, list[StoredVersion]]
+_VERSION_COLUMNS = (
+    VERSIONS.c.id,
+    VERSIONS.c.content_hash,
+    VERSIONS.c.url,
+    VERSIONS.c.source_key,
+    VERSIONS.c.text != "",
+    VERSIONS.c.note,
+    VERSIONS.c.date,
+)
+
+
+_BILL_COLUMNS = (
+    "id",
+    "record_hash",
+    "title",
+    "classification",
+    "subjects",
+    "source_urls",
+    "extras",
+    "status",
+    "stage",
+    "last_action_date",
+)
+_ACTION_COLUMNS = ("action_key", "order", "date", "organization", "classification")
+
+
+def _build_statements(dialect: Any) -> dict[str, Any]:
+    """The writer's statements, built once per dialect: building them costs more than running."""
+    ins = dialect.insert
+    sponsors = ins(SPONSORS).values(
+        # The person, when stored, is found in the same statement: no lookup round trip.
+        person_id=select(PEOPLE.c.id)
+        .where(PEOPLE.c.source_key == bindparam("ref"))
+        .scalar_subquery()
     )
+    return {
+        "bill": ins(BILLS)
+        .on_conflict_do_nothing(index_elements=["session_id", "identifier"])
+        .returning(BILLS.c.id),
+        "versions": ins(VERSIONS)
+        .on_conflict_do_nothing(index_elements=["bill_id", "content_hash"])
+        .returning(*_VERSION_COLUMNS, sort_by_parameter_order=True),
+        "actions": ins(ACTIONS)
+        .on_conflict_do_nothing(index_elements=["bill_id", "action_key"])
+        .returning(ACTIONS.c.id),
+        "sponsors": sponsors.on_conflict_do_update(
+            index_elements=["bill_id", "name", "classification"],
+            set_={
+                "entity_type": sponsors.excluded.entity_type,
+                "person_ref": func.coalesce(sponsors.excluded.person_ref, SPONSORS.c.person_ref),
+                "person_id": func.coalesce(SPONSORS.c.person_id, sponsors.excluded.person_id),
+            },
+        ),
+        "update_bill": update(BILLS).where(BILLS.c.id == bindparam("bid")),
+        "update_version": update(VERSIONS).where(VERSIONS.c.id == bindparam("vid")),
+        "stored_bill": select(*(BILLS.c[name] for name in _BILL_COLUMNS)).where(
+            BILLS.c.session_id == bindparam("sid"), BILLS.c.identifier == bindparam("ident")
+        ),
+        "stored_versions": select(*_VERSION_COLUMNS)
+        .where(VERSIONS.c.bill_id == bindparam("bid"))
+        .order_by(VERSIONS.c.id),
+        "stored_actions": select(*(ACTIONS.c[name] for name in _ACTION_COLUMNS)).where(
+            ACTIONS.c.bill_id == bindparam("bid")
+        ),
+    }
+
+
+_STATEMENTS = {
+    name: _build_statements(d) for name, d in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+
+
+def statement(conn: Connection, name: str) -> Any:
+    """A prepared statement of the writer for the connection's dialect."""
+    return _STATEMENTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"][name]
+
+
+def stored_versions(
+    conn: Connection, bill_id: int, cache: VersionCache | None = None
+) -> list[StoredVersion]:
+    """The versions of a bill, oldest first."""
+    if cache is not None and bill_id in cache:
+        return cache[bill_id]
+    rows = conn.execute(statement(conn, "stored_versions"), {"bid": bill_id})
     return [StoredVersion(*row) for row in rows]
 
 
@@ -318,11 +390,16 @@ def _fill(conn: Connection, row: StoredVersion, version: VersionRecord, key: str
     for name in ("date", "url", "media_type", "source_key"):
         if values[name] is None:
             del values[name]
-    conn.execute(update(VERSIONS).where(VERSIONS.c.id == row.id).values(**values))
+    conn.execute(statement(conn, "update_version"), {**values, "vid": row.id})
 
 
 def _write_versions(
-    conn: Connection, bill_id: int, record: BillRecord, now: dt.datetime, change: Change
+    conn: Connection,
+    bill_id: int,
+    record: BillRecord,
+    now: dt.datetime,
+    change: Change,
+    cache: VersionCache | None,
 ) -> None:
     existing = {} if change.created else {v.content_hash: v for v in stored_versions(conn, bill_id)}
     # A link to a version whose text is already stored is not a new placeholder.
@@ -349,13 +426,12 @@ def _write_versions(
             change.needs_text.append(version)
     if rows:
         # ON CONFLICT: a concurrent writer may have added the same text a moment ago.
-        inserted = conn.execute(
-            upsert(conn, VERSIONS)
-            .on_conflict_do_nothing(index_elements=["bill_id", "content_hash"])
-            .returning(VERSIONS.c.id, VERSIONS.c.text != ""),
-            rows,
-        )
-        change.new_versions.extend(vid for vid, has_text in inserted if has_text)
+        inserted = [StoredVersion(*row) for row in conn.execute(statement(conn, "versions"), rows)]
+        change.new_versions.extend(v.id for v in inserted if v.has_text)
+        if cache is not None and change.created:
+            cache[bill_id] = inserted
+    if cache is not None and not change.created:
+        cache.pop(bill_id, None)
 
 
 def _action_rows(record: BillRecord, now: dt.datetime) -> list[dict[str, Any]]:
@@ -386,25 +462,12 @@ def _write_actions(
     stored: list[tuple[int, dt.date, str | None, list[str]]] = []
     known: set[str] = set()
     if not change.created:
-        for key, *rest in conn.execute(
-            select(
-                ACTIONS.c.action_key,
-                ACTIONS.c.order,
-                ACTIONS.c.date,
-                ACTIONS.c.organization,
-                ACTIONS.c.classification,
-            ).where(ACTIONS.c.bill_id == bill_id)
-        ):
+        for key, *rest in conn.execute(statement(conn, "stored_actions"), {"bid": bill_id}):
             known.add(key)
             stored.append(tuple(rest))  # type: ignore[arg-type]
     new = [{**row, "bill_id": bill_id} for row in rows if row["action_key"] not in known]
     if new:
-        result = conn.execute(
-            upsert(conn, ACTIONS)
-            .on_conflict_do_nothing(index_elements=["bill_id", "action_key"])
-            .returning(ACTIONS.c.id),
-            new,
-        )
+        result = conn.execute(statement(conn, "actions"), new)
         change.new_actions += len(result.all())
     stored += [(r["order"], r["date"], r["organization"], r["classification"]) for r in new]
     return stored
@@ -413,14 +476,6 @@ def _write_actions(
 def _write_sponsors(conn: Connection, bill_id: int, record: BillRecord) -> None:
     if not record.sponsors:
         return
-    refs = {s.person_ref for s in record.sponsors if s.person_ref}
-    people = dict(
-        conn.execute(
-            select(Person.source_key, Person.id).where(Person.source_key.in_(sorted(refs)))
-        ).all()
-        if refs
-        else []
-    )
     rows: dict[tuple[str, str], dict[str, Any]] = {}  # one row per key: PostgreSQL insists
     for sponsor in record.sponsors:
         old = rows.get((sponsor.name, sponsor.classification), {})
@@ -431,21 +486,9 @@ def _write_sponsors(conn: Connection, bill_id: int, record: BillRecord) -> None:
             "classification": sponsor.classification,
             "entity_type": sponsor.entity_type,
             "person_ref": ref,
-            "person_id": people.get(ref) if ref else None,
+            "ref": ref,
         }
-    stmt = upsert(conn, SPONSORS)
-    current = SPONSORS.c
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["bill_id", "name", "classification"],
-            set_={
-                "entity_type": stmt.excluded.entity_type,
-                "person_ref": func.coalesce(stmt.excluded.person_ref, current.person_ref),
-                "person_id": func.coalesce(current.person_id, stmt.excluded.person_id),
-            },
-        ),
-        list(rows.values()),
-    )
+    conn.execute(statement(conn, "sponsors"), list(rows.values()))
 
 
 def _status(
@@ -458,26 +501,10 @@ def _status(
     return record.status or stage, stage, last
 
 
-_BILL_COLUMNS = (
-    "id",
-    "record_hash",
-    "title",
-    "classification",
-    "subjects",
-    "source_urls",
-    "extras",
-    "status",
-    "stage",
-    "last_action_date",
-)
-
-
 def stored_bill(conn: Connection, session: int, identifier: str) -> Any:
     """The bill row's fields the writer compares, or None."""
     return conn.execute(
-        select(*(BILLS.c[name] for name in _BILL_COLUMNS)).where(
-            BILLS.c.session_id == session, BILLS.c.identifier == identifier
-        )
+        statement(conn, "stored_bill"), {"sid": session, "ident": identifier}
     ).first()
 
 
@@ -487,23 +514,30 @@ def write_bill(
     keys: Keys,
     now: dt.datetime,
     digest: str | None = None,
+    *,
+    absent: bool = False,
+    cache: VersionCache | None = None,
 ) -> Change:
-    """Insert or update one bill and its parts within the caller's transaction."""
+    """Insert or update one bill and its parts within the caller's transaction.
+
+    `absent` says the caller knows the bill is not stored (ON CONFLICT still checks);
+    `cache` receives the versions of a new bill, for its texts to come.
+    """
     validate_bill(record)
     digest = digest or record_hash(record)
     jid, sid = keys.ids(conn, record)
-    row = stored_bill(conn, sid, record.identifier)
+    row = None if absent else stored_bill(conn, sid, record.identifier)
     actions = _action_rows(record, now)
     if row is None:
         bill_id = _insert_bill(conn, record, jid, sid, now, digest, actions)
         if bill_id is not None:
-            return _fill_new_bill(conn, bill_id, record, now, actions)
+            return _fill_new_bill(conn, bill_id, record, now, actions, cache)
         # A concurrent writer inserted the same bill a moment ago: update it instead.
         row = stored_bill(conn, sid, record.identifier)
     if row.record_hash == digest:
-        conn.execute(update(BILLS).where(BILLS.c.id == row.id).values(last_seen=now))
+        conn.execute(statement(conn, "update_bill"), {"bid": row.id, "last_seen": now})
         return Change(id=row.id)
-    return _update_bill(conn, row, record, now, digest, actions)
+    return _update_bill(conn, row, record, now, digest, actions, cache)
 
 
 def _insert_bill(
@@ -535,12 +569,7 @@ def _insert_bill(
         "last_seen": now,
         "updated_at": now,
     }
-    return conn.scalar(
-        upsert(conn, BILLS)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["session_id", "identifier"])
-        .returning(BILLS.c.id)
-    )
+    return conn.scalar(statement(conn, "bill"), values)
 
 
 def _fill_new_bill(
@@ -549,9 +578,10 @@ def _fill_new_bill(
     record: BillRecord,
     now: dt.datetime,
     actions: list[dict[str, Any]],
+    cache: VersionCache | None,
 ) -> Change:
     change = Change(id=bill_id, created=True)
-    _write_versions(conn, bill_id, record, now, change)
+    _write_versions(conn, bill_id, record, now, change, cache)
     _write_actions(conn, bill_id, actions, change)
     _write_sponsors(conn, bill_id, record)
     return change
@@ -564,6 +594,7 @@ def _update_bill(
     now: dt.datetime,
     digest: str,
     actions: list[dict[str, Any]],
+    cache: VersionCache | None,
 ) -> Change:
     change = Change(id=row.id)
     wanted = {
@@ -578,7 +609,7 @@ def _update_bill(
         if value not in (None, "", []) and getattr(row, name) != value:
             values[name] = value
             change.fields_changed.append(name)
-    _write_versions(conn, row.id, record, now, change)
+    _write_versions(conn, row.id, record, now, change, cache)
     every = _write_actions(conn, row.id, actions, change)
     _write_sponsors(conn, row.id, record)
     status, stage, last = _status(record, every)
@@ -593,7 +624,7 @@ def _update_bill(
     values.update(last_seen=now, record_hash=digest)
     if change.changed:
         values["updated_at"] = now
-    conn.execute(update(BILLS).where(BILLS.c.id == row.id).values(**values))
+    conn.execute(statement(conn, "update_bill"), {**values, "bid": row.id})
     return change
 
 
@@ -605,13 +636,21 @@ def upsert_bill(session: Session, record: BillRecord, now: dt.datetime | None = 
     return change
 
 
-def write_text(conn: Connection, bill_id: int, version: VersionRecord, now: dt.datetime) -> Change:
+def write_text(
+    conn: Connection,
+    bill_id: int,
+    version: VersionRecord,
+    now: dt.datetime,
+    cache: VersionCache | None = None,
+) -> Change:
     """Store a version's fetched text on its bill, filling the version its link stood for."""
     if not version.text.strip():
         raise InvalidRecord("the document has no text")
     validate_version(version, f"bill {bill_id}")
     change = Change(id=bill_id)
-    versions = stored_versions(conn, bill_id)
+    versions = stored_versions(conn, bill_id, cache)
+    if cache is not None:
+        cache.pop(bill_id, None)  # it changes below; a later text queries afresh
     same_ref = [
         v
         for v in versions
@@ -641,15 +680,10 @@ def write_text(conn: Connection, bill_id: int, version: VersionRecord, now: dt.d
         change.new_versions.append(placeholder.id)
     else:
         values = {**_version_values(version, key), "bill_id": bill_id, "created_at": now}
-        vid = conn.scalar(
-            upsert(conn, VERSIONS)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["bill_id", "content_hash"])
-            .returning(VERSIONS.c.id)
-        )
+        vid = conn.scalar(statement(conn, "versions"), values)
         change.new_versions += [vid] if vid is not None else []
     if change.new_versions:
-        conn.execute(update(BILLS).where(BILLS.c.id == bill_id).values(updated_at=now))
+        conn.execute(statement(conn, "update_bill"), {"bid": bill_id, "updated_at": now})
     return change
 
 

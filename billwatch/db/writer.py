@@ -30,6 +30,7 @@ from billwatch.db.store import (
     Change,
     InvalidRecord,
     Keys,
+    VersionCache,
     find_bill_id,
     record_hash,
     upsert_committee,
@@ -100,6 +101,7 @@ class Writer:
         # session id -> {identifier: (bill id, record hash)}; bill id -> stored content hashes
         self._bills: dict[int, dict[str, tuple[int, str | None]]] = {}
         self._texts: dict[int, set[str]] = {}
+        self._versions: VersionCache = {}  # versions of the bills written by this writer
         self._seen: list[int] = []  # unchanged bills not yet marked as seen
 
     # -- transactions ---------------------------------------------------------------------
@@ -150,7 +152,12 @@ class Writer:
                 if len(self._seen) >= TOUCH_BATCH:
                     self._touch()
                 return Change(id=known[0])
-            change = write_bill(conn, record, self.keys, utcnow(), digest)
+            fresh: VersionCache = {}
+            change = write_bill(
+                conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
+            )
+        self._versions.pop(change.id, None)
+        self._versions.update(fresh)
         self._bills[sid][record.identifier] = (change.id, digest)
         self._texts.setdefault(change.id, set()).update(
             v.content_hash for v in record.versions if v.text.strip()
@@ -173,8 +180,11 @@ class Writer:
         known = self._texts.get(bill_id)
         if known is not None and version.text.strip() and version.content_hash in known:
             return Change(id=bill_id)  # the same text again: the common case on a re-run
-        with self.transaction() as conn:
-            change = write_text(conn, bill_id, version, utcnow())
+        try:
+            with self.transaction() as conn:
+                change = write_text(conn, bill_id, version, utcnow(), self._versions)
+        finally:
+            self._versions.pop(bill_id, None)  # changed, or rolled back: ask the database
         if known is not None:
             known.add(version.content_hash)
         return change
