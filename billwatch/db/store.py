@@ -410,7 +410,7 @@ def _write_versions(
         has_text = bool(version.text.strip())
         if key in existing or any(r["content_hash"] == key for r in rows):
             stored = existing.get(key)
-            if stored is not None and not stored.has_text and version.url:
+            if stored is not None and not stored.has_text and (version.url or version.source_key):
                 change.needs_text.append(version)
             continue
         if not has_text and fetched & {version.url, version.source_key}:
@@ -422,7 +422,7 @@ def _write_versions(
             change.new_versions.append(placeholder.id)
             continue
         rows.append({**_version_values(version, key), "bill_id": bill_id, "created_at": now})
-        if not has_text and version.url:
+        if not has_text and (version.url or version.source_key):
             change.needs_text.append(version)
     if rows:
         # ON CONFLICT: a concurrent writer may have added the same text a moment ago.

@@ -101,6 +101,7 @@ class Writer:
         # session id -> {identifier: (bill id, record hash)}; bill id -> stored content hashes
         self._bills: dict[int, dict[str, tuple[int, str | None]]] = {}
         self._texts: dict[int, set[str]] = {}
+        self._fetched: dict[int, set[str]] = {}  # bill id -> URLs and keys of stored texts
         self._versions: VersionCache = {}  # versions of the bills written by this writer
         self._seen: list[int] = []  # unchanged bills not yet marked as seen
 
@@ -143,16 +144,17 @@ class Writer:
         """Upsert one bill and its parts; raises (with nothing written) when it fails."""
         validate_bill(record)
         self.states.add(record.jurisdiction.upper())
+        if len(self._seen) >= TOUCH_BATCH:
+            self._touch()
         digest = record_hash(record)
+        fresh: VersionCache = {}
         with self.transaction() as conn:
             _, sid = self.keys.ids(conn, record)
             known = self._known(conn, sid).get(record.identifier)
             if known is not None and known[1] == digest:
+                # The same record as last time: nothing to write but that it was seen.
                 self._seen.append(known[0])
-                if len(self._seen) >= TOUCH_BATCH:
-                    self._touch()
-                return Change(id=known[0])
-            fresh: VersionCache = {}
+                return Change(known[0], needs_text=self._missing_texts(conn, known[0], record))
             change = write_bill(
                 conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
             )
@@ -162,7 +164,25 @@ class Writer:
         self._texts.setdefault(change.id, set()).update(
             v.content_hash for v in record.versions if v.text.strip()
         )
+        self._fetched.pop(change.id, None)
         return change
+
+    def _missing_texts(
+        self, conn: Connection, bill_id: int, record: BillRecord
+    ) -> list[VersionRecord]:
+        """Versions of an unchanged bill still stored by their link only (a fetch failed)."""
+        links = [v for v in record.versions if not v.text.strip() and (v.url or v.source_key)]
+        if not links:
+            return []
+        if bill_id not in self._fetched:
+            rows = conn.execute(
+                select(VERSIONS.c.url, VERSIONS.c.source_key).where(
+                    VERSIONS.c.bill_id == bill_id, VERSIONS.c.text != ""
+                )
+            )
+            self._fetched[bill_id] = {ref for row in rows for ref in row if ref}
+        fetched = self._fetched[bill_id]
+        return [v for v in links if not fetched & {v.url, v.source_key}]
 
     def text(self, item: VersionText) -> Change:
         """Store a version's fetched text on the bill with the item's natural key."""
@@ -173,7 +193,10 @@ class Writer:
                     f"bill {item.jurisdiction} {item.session} {item.identifier}"
                     " is not stored, so its text cannot be"
                 )
-            return write_text(conn, bill_id, item.version, utcnow())
+            change = write_text(conn, bill_id, item.version, utcnow())
+        self._fetched.pop(bill_id, None)
+        self._versions.pop(bill_id, None)
+        return change
 
     def text_of(self, bill_id: int, version: VersionRecord) -> Change:
         """Store a version's fetched text on the bill with this id."""
@@ -185,6 +208,7 @@ class Writer:
                 change = write_text(conn, bill_id, version, utcnow(), self._versions)
         finally:
             self._versions.pop(bill_id, None)  # changed, or rolled back: ask the database
+            self._fetched.pop(bill_id, None)
         if known is not None:
             known.add(version.content_hash)
         return change
@@ -227,13 +251,22 @@ class Writer:
                 )
             )
             self._bills[session_id] = {ident: (bid, digest) for ident, bid, digest in rows}
-            hashes = conn.execute(
-                select(VERSIONS.c.bill_id, VERSIONS.c.content_hash)
+            versions = conn.execute(
+                select(
+                    VERSIONS.c.bill_id,
+                    VERSIONS.c.content_hash,
+                    VERSIONS.c.url,
+                    VERSIONS.c.source_key,
+                    VERSIONS.c.text != "",
+                )
                 .join(BILLS, VERSIONS.c.bill_id == BILLS.c.id)
                 .where(BILLS.c.session_id == session_id)
             )
-            for bill_id, digest in hashes:
+            for bill_id, digest, url, source_key, has_text in versions:
                 self._texts.setdefault(bill_id, set()).add(digest)
+                fetched = self._fetched.setdefault(bill_id, set())
+                if has_text:
+                    fetched.update(ref for ref in (url, source_key) if ref)
         return self._bills[session_id]
 
     def _touch(self) -> None:
