@@ -87,6 +87,7 @@ def ingest(url: str, source: str, path: Path) -> Ingester:
     ing = Ingester(get_sessionmaker(url), f"ingest:{source}")
     ing.start()
     ingest_path(ing, source, path, lambda _n: None)
+    ing.finish()
     return ing
 
 

@@ -167,6 +167,11 @@ class Keys:
         )
         return jid, sid
 
+    def cached(self, record: BillRecord) -> int | None:
+        """The session id of a bill record, if known without a query."""
+        code = record.jurisdiction.upper()
+        return self.known.get(("s", code, record.session, record.session_name or ""))
+
     def _get(self, key: tuple[str, ...], make: Callable[[], int]) -> int:
         found = self.known.get(key) or self.pending.get(key)
         if found is None:

@@ -21,6 +21,7 @@ from billwatch.db.writer import describe as writer_describe
 from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord, VersionRecord
 
 log = logging.getLogger(__name__)
+BATCH = 200  # records a bulk ingest commits at once (see billwatch.db.writer)
 
 
 @dataclass
@@ -73,9 +74,9 @@ class Ingester:
     def __init__(
         self, factory: sessionmaker[Session], source: str, advance: Callable[[], None] | None = None
     ) -> None:
-        self.factory = factory
         self.source = source
-        self.writer = Writer(factory, source)
+        self.writer = Writer(factory, source, batch=BATCH)
+        self.factory = self.writer.reader()  # what parsers look up includes this run's batch
         self.stats = IngestStats()
         self.advance = advance or (lambda: None)
         self.resources = ExitStack()  # archives open for the run's inputs
