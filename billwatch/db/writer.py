@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from billwatch.db.models import CrawlRun, utcnow
@@ -76,6 +77,12 @@ def describe(exc: BaseException) -> str:
         return str(exc)
     message = " ".join(str(exc).split()) or "no detail"
     return f"{type(exc).__name__}: {message[:300]}"
+
+
+def contended(exc: DBAPIError) -> bool:
+    """Whether a failure came from a concurrent writer (a deadlock, a busy SQLite file)."""
+    code = getattr(exc.orig, "sqlstate", None)  # psycopg: deadlock, serialization failure
+    return code in ("40P01", "40001") or "database is locked" in str(exc.orig)
 
 
 def start_run(factory: sessionmaker[Session], source: str, states: list[str]) -> int:
@@ -187,6 +194,18 @@ class Writer:
             # The same record as last time: nothing to write but that it was seen.
             self._seen.append(known[0])
             return Change(known[0], needs_text=self._missing_texts(self.conn, known[0], record))
+        try:
+            return self._write_bill(record, digest)
+        except DBAPIError as exc:
+            if not contended(exc):
+                raise
+            # Another writer holds rows this batch waits for, and waits for ours: commit what
+            # this batch has (releasing its locks), then write the record again.
+            log.debug("retrying %s after %s", record.identifier, exc)
+            self.commit()
+            return self._write_bill(record, digest)
+
+    def _write_bill(self, record: BillRecord, digest: str) -> Change:
         fresh: VersionCache = {}
         with self.transaction() as conn:
             _, sid = self.keys.ids(conn, record)
