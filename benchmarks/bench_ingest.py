@@ -120,7 +120,7 @@ def run(console: Console) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         paths = {
             "legiscan": make_legiscan(Path(tmp), BILLS),
-            "ca-pubinfo": make_pubinfo(Path(tmp), BILLS),
+            "ca_pubinfo": make_pubinfo(Path(tmp), BILLS),
         }
         for source, path in paths.items():
             for dialect in dialects:

@@ -26,8 +26,8 @@ from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
 from billwatch.db.session import get_engine, upgrade
-from spiders.replay import ReplayServer, zip_folder
-from spiders.replay_data import ReplayData
+from billwatch.demo.replay import ReplayServer, zip_folder
+from billwatch.demo.replay_data import ReplayData
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -116,7 +116,7 @@ def _ny() -> tuple[Callable[[], int], Callable[[], int]]:
 
 
 def _congress() -> tuple[Callable[[], int], Callable[[], int]]:
-    from spiders.congress import parse_bill
+    from billwatch.ingest.congress import parse_api_bill as parse_bill
 
     folder = FIXTURES / "us_congress/congress_gov_api"
     raw = [
@@ -141,7 +141,7 @@ def _congress() -> tuple[Callable[[], int], Callable[[], int]]:
 
 
 def _pubinfo() -> tuple[Callable[[], int], Callable[[], int]]:
-    from spiders.ca_pubinfo import parse_archive
+    from billwatch.ingest.ca_pubinfo import parse_archive
 
     data = zip_folder(FIXTURES / "ca_leginfo_pubinfo")
 

@@ -21,17 +21,17 @@ from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
 
 from billwatch.db.models import Bill, CrawlRun, Jurisdiction, Person
+from billwatch.db.runs import latest_run
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.writer import ErrorLog
-from billwatch.ingest.common import ParseError
+from billwatch.ingest.common import ParseError, describe
 from billwatch.records import BillRecord, VersionRecord
-from billwatch.text import DocumentError
 
 logger = logging.getLogger(__name__)
 KEY_PARAM = re.compile(r"\b(key|api_key|apikey)=[^&\s'\"]+", re.I)
 
 
-class BadResponse(ValueError):
+class BadResponse(ParseError):
     """A response that is not what the API documents (HTML error page, truncated JSON...)."""
 
 
@@ -68,15 +68,6 @@ def load_json(response: Response) -> Any:
         raise BadResponse(
             f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(body)}; truncated?)"
         ) from exc
-
-
-def describe(exc: BaseException) -> str:
-    """A one-line reason for an exception, naming a missing field plainly."""
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r} (has the API changed?)"
-    if isinstance(exc, BadResponse | ParseError | DocumentError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 def redact(text: str) -> str:
@@ -118,8 +109,13 @@ def guarded(callback: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[An
 class BillwatchSpider(scrapy.Spider):
     """Base spider: arguments every source takes, polite requests, error reports, memory."""
 
+    # A source's facts; the registry (spiders/registry.py) and `spiders.run` read them.
+    # `name`: the source's one name (`crawl`, `ingest`, its parser module, the settings).
+    # `custom_settings`: Scrapy's per-spider settings (politeness delays, size limits).
     default_base_url = ""
-    key_setting: str | None = None  # the API key's environment variable name
+    api_key_env: str | None = None  # the environment variable of the API key, if one is needed
+    api_key_url = ""  # where to get a key
+    fixed_states: tuple[str, ...] = ()  # the jurisdictions of a single-jurisdiction source
 
     def __init__(
         self,
@@ -258,11 +254,7 @@ class BillwatchSpider(scrapy.Spider):
     def last_good_run(self) -> CrawlRun | None:
         """The last run of this source that finished healthy."""
         with self.db() as session:
-            return session.scalar(
-                select(CrawlRun)
-                .where(CrawlRun.source == self.name, CrawlRun.status == "ok")
-                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-            )
+            return latest_run(session, self.name, "ok")
 
     def load_memory(self) -> None:
         """What earlier good runs remembered (file dates, blob hashes), carried forward."""

@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import io
 import re
-import tempfile
-import zipfile
 from collections.abc import AsyncIterator, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import Response
 
-from billwatch.ingest.ca_pubinfo import bill_record, load_tables
-from billwatch.records import BillRecord
+from billwatch.ingest.ca_pubinfo import parse_archive
 from spiders.base import BillwatchSpider, describe, guarded
 
 ARCHIVE = re.compile(r"pubinfo_(\d{4}|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.zip$", re.I)
@@ -35,7 +30,6 @@ DATE_FORMATS = [
     (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}"), None),
     (re.compile(r"\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}\s*[AP]M", re.I), "%m/%d/%Y %I:%M %p"),
 ]
-MAX_UNZIPPED = 4 * 1024 * 1024 * 1024  # a zip bomb is refused, not unpacked
 
 
 def parse_listing(html: str, base: str) -> dict[str, tuple[str, dt.datetime]]:
@@ -62,40 +56,18 @@ def parse_listing(html: str, base: str) -> dict[str, tuple[str, dt.datetime]]:
     return found
 
 
-def unpack(data: bytes, folder: Path) -> None:
-    """Extract an archive's .dat and .lob files flat into `folder`, refusing zip bombs."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = [
-            m
-            for m in archive.infolist()
-            if m.filename.lower().endswith((".dat", ".lob")) and not m.is_dir()
-        ]
-        if sum(m.file_size for m in members) > MAX_UNZIPPED:
-            raise ValueError("archive unpacks to more than 4 GB")
-        for member in members:
-            # Flat names only: a path in the archive must not escape the folder.
-            (folder / Path(member.filename).name).write_bytes(archive.read(member))
-
-
-def parse_archive(data: bytes, url: str) -> tuple[list[BillRecord], list[tuple[str, str]]]:
-    """The bills of an archive and the (where, reason) of each bill that failed."""
-    with tempfile.TemporaryDirectory(prefix="pubinfo-") as tmp:
-        unpack(data, Path(tmp))
-        tables = load_tables(Path(tmp))
-        records, errors = [], []
-        for row in tables.bills:
-            try:
-                records.append(bill_record(row, tables))
-            except Exception as exc:  # one bad bill row is reported; the others load
-                errors.append((f"{url}#bill_id={row.get('bill_id')}", describe(exc)))
-    return records, errors
-
-
 class CaPubinfoSpider(BillwatchSpider):
     """California bills, actions, authors and CAML versions from the pubinfo archives."""
 
     name = "ca_pubinfo"
     default_base_url = "https://downloads.leginfo.legislature.ca.gov"
+    fixed_states = ("CA",)
+    # A state's shared public server: gently, and session archives are large.
+    custom_settings = {
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "DOWNLOAD_DELAY": 2.0,
+        "DOWNLOAD_MAXSIZE": 1024 * 1024 * 1024,
+    }
 
     def first_requests(self) -> Iterable[scrapy.Request]:
         """The download listing (a state site: robots.txt applies)."""

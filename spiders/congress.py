@@ -2,8 +2,8 @@
 
 A bill is four responses (`/v3/bill/{congress}/{type}/{number}` and its `/actions`,
 `/cosponsors`, `/text`, each maybe paged), chained so that one bill is one record and one
-transaction. The text
-versions' documents (XML, HTML, PDF on congress.gov/govinfo) are fetched under robots.txt.
+transaction, parsed by billwatch.ingest.congress. The text versions' documents (XML, HTML, PDF
+on congress.gov/govinfo) are fetched under robots.txt.
 """
 
 from __future__ import annotations
@@ -16,109 +16,14 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from billwatch.ingest.common import clean, parse_date, version_note
-from billwatch.ingest.identifiers import normalise_identifier
+from billwatch.ingest.congress import parse_api_bill
 from billwatch.ingest.sessions import congress_for_year
-from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
 from spiders.base import BillwatchSpider, guarded, load_json
 from spiders.documents import DocumentMixin
 
 PAGE = 250
 PARTS = ("actions", "cosponsors", "text")  # fetched in this order after the bill's detail
 PART_KEYS = {"actions": "actions", "cosponsors": "cosponsors", "text": "textVersions"}
-# Best first; "Formatted XML" is the bill XML, "Formatted Text" an HTML <pre> rendering.
-FORMATS = {
-    "Formatted XML": "application/xml",
-    "Formatted Text": "text/html",
-    "Generated HTML": "text/html",
-    "PDF": "application/pdf",
-}
-
-
-def _parse_chamber(action: dict[str, Any]) -> str | None:
-    name = ((action.get("sourceSystem") or {}).get("name") or "").lower()
-    return "lower" if "house" in name else "upper" if "senate" in name else None
-
-
-def _parse_actions(actions: list[dict[str, Any]]) -> list[ActionRecord]:
-    """Actions oldest first (the API lists the newest first)."""
-    records = []
-    for order, action in enumerate(reversed(actions)):
-        date = parse_date(action["actionDate"])
-        if date is None:
-            raise ValueError(f"action {action.get('text')!r} has no valid actionDate")
-        records.append(
-            ActionRecord(
-                date=date,
-                description=clean(action["text"]),
-                organization=_parse_chamber(action),
-                order=order,
-            )
-        )
-    return records
-
-
-def _parse_sponsors(bill: dict[str, Any], cosponsors: list[dict[str, Any]]) -> list[SponsorRecord]:
-    sponsors = [
-        SponsorRecord(name=clean(s["fullName"]), person_ref=s.get("bioguideId"))
-        for s in bill.get("sponsors") or []
-    ]
-    sponsors += [
-        SponsorRecord(
-            name=clean(s["fullName"]), classification="cosponsor", person_ref=s.get("bioguideId")
-        )
-        for s in cosponsors
-        if not s.get("sponsorshipWithdrawnDate")
-    ]
-    return sponsors
-
-
-def _parse_versions(text_versions: list[dict[str, Any]]) -> list[VersionRecord]:
-    versions = []
-    for version in text_versions:
-        formats = {f["type"]: f["url"] for f in version.get("formats") or []}
-        kind = next((k for k in FORMATS if k in formats), None)
-        if kind is None:
-            continue
-        versions.append(
-            VersionRecord(
-                note=version_note(version.get("type")),
-                date=parse_date(version.get("date")),
-                url=formats[kind],
-                media_type=FORMATS[kind],
-            )
-        )
-    return versions
-
-
-def parse_bill(
-    bill: dict[str, Any], actions: list[dict], cosponsors: list[dict], text_versions: list[dict]
-) -> BillRecord:
-    """A BillRecord from a bill's detail, actions, cosponsors and text responses."""
-    identifier = normalise_identifier(f"{bill['type']} {bill['number']}")
-    return BillRecord(
-        jurisdiction="US",
-        session=str(bill["congress"]),
-        identifier=identifier,
-        title=clean(bill["title"]),
-        classification=["resolution" if "RES" in bill["type"].upper() else "bill"],
-        subjects=[bill["policyArea"]["name"]] if (bill.get("policyArea") or {}).get("name") else [],
-        source_urls=[
-            f"https://www.congress.gov/bill/{bill['congress']}th-congress/"
-            f"{'house' if bill['type'].upper().startswith('H') else 'senate'}-bill/"
-            f"{bill['number']}"
-        ],
-        versions=_parse_versions(text_versions),
-        actions=_parse_actions(actions),
-        sponsors=_parse_sponsors(bill, cosponsors),
-        extras={
-            "congress": {
-                "id": f"{bill['congress']}-{bill['type'].lower()}-{bill['number']}",
-                "updateDate": bill.get("updateDate"),
-                "updateDateIncludingText": bill.get("updateDateIncludingText"),
-            }
-        },
-    )
 
 
 class CongressSpider(DocumentMixin, BillwatchSpider):
@@ -126,7 +31,11 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
 
     name = "congress"
     default_base_url = "https://api.congress.gov"
-    key_setting = "CONGRESS_API_KEY"
+    api_key_env = "CONGRESS_API_KEY"
+    api_key_url = "https://api.congress.gov/sign-up/"
+    fixed_states = ("US",)
+    # api.data.gov allows 5,000 requests an hour per key: 0.8 s apart stays under it.
+    custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_DELAY": 0.8}
 
     @property
     def headers(self) -> dict[str, str]:
@@ -220,5 +129,5 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
         if following < len(PARTS):
             yield self._part(path, PARTS[following], bill, parts)
             return
-        record = parse_bill(bill, parts["actions"], parts["cosponsors"], parts["text"])
+        record = parse_api_bill(bill, parts["actions"], parts["cosponsors"], parts["text"])
         yield record

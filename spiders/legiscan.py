@@ -51,7 +51,10 @@ class LegiscanSpider(BillwatchSpider):
 
     name = "legiscan"
     default_base_url = "https://api.legiscan.com"
-    key_setting = "LEGISCAN_API_KEY"
+    api_key_env = "LEGISCAN_API_KEY"
+    api_key_url = "https://legiscan.com/legiscan"
+    # Keyed APIs are rate-limited per key.
+    custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -51,7 +51,10 @@ class NyOpenlegSpider(BillwatchSpider):
 
     name = "ny_openleg"
     default_base_url = "https://legislation.nysenate.gov"
-    key_setting = "NYSENATE_API_KEY"
+    api_key_env = "NYSENATE_API_KEY"
+    api_key_url = "https://legislation.nysenate.gov/"
+    fixed_states = ("NY",)
+    custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5}
 
     def url(self, path: str, **params: Any) -> str:
         """An API address with the key."""

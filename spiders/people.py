@@ -26,6 +26,7 @@ class PeopleSpider(BillwatchSpider):
 
     name = "people"
     default_base_url = "https://api.github.com"
+    custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5}
 
     def first_requests(self) -> Iterable[scrapy.Request]:
         """The folder listing of each state's legislators and committees."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import importlib
 import json
 import multiprocessing
 import os
@@ -25,25 +24,9 @@ from urllib.parse import urlsplit
 
 import us
 
-from billwatch.settings import get_settings
-from spiders import SOURCES
+from billwatch.settings import Settings, get_settings
+from spiders.registry import UnknownSpider, source_names, spider_class, spider_classes
 
-SPIDER_CLASSES = {
-    "legiscan": "spiders.legiscan.LegiscanSpider",
-    "openstates": "spiders.openstates.OpenstatesSpider",
-    "ny_openleg": "spiders.ny_openleg.NyOpenlegSpider",
-    "ca_pubinfo": "spiders.ca_pubinfo.CaPubinfoSpider",
-    "congress": "spiders.congress.CongressSpider",
-    "people": "spiders.people.PeopleSpider",
-}
-# source -> (settings attribute, environment variable, where to get a key)
-KEYS = {
-    "legiscan": ("legiscan_api_key", "LEGISCAN_API_KEY", "https://legiscan.com/legiscan"),
-    "openstates": ("openstates_api_key", "OPENSTATES_API_KEY", "https://open.pluralpolicy.com/"),
-    "ny_openleg": ("nysenate_api_key", "NYSENATE_API_KEY", "https://legislation.nysenate.gov/"),
-    "congress": ("congress_api_key", "CONGRESS_API_KEY", "https://api.congress.gov/sign-up/"),
-}
-FIXED_STATES = {"ny_openleg": ["NY"], "ca_pubinfo": ["CA"], "congress": ["US"]}
 DUMMY_KEY = "replay-dummy-key"
 
 
@@ -57,34 +40,45 @@ def is_local(url: str | None) -> bool:
     return host in ("127.0.0.1", "localhost", "::1")
 
 
+def settings_field(variable: str) -> str:
+    """The Settings attribute read from environment variable `variable` (its alias)."""
+    for name, info in Settings.model_fields.items():
+        if info.alias == variable:
+            return name
+    raise LookupError(f"no setting reads {variable}")
+
+
 def resolve_key(source: str, base_url: str | None) -> str:
     """The API key of `source` from settings, a dummy one for a local server, else CrawlError."""
-    if source not in KEYS:
+    spider = spider_class(source)
+    if spider.api_key_env is None:
         return ""
-    attribute, variable, where = KEYS[source]
-    secret = getattr(get_settings(), attribute)
+    secret = getattr(get_settings(), settings_field(spider.api_key_env))
     if secret is not None and secret.get_secret_value():
-        return secret.get_secret_value()
+        return str(secret.get_secret_value())
     if is_local(base_url):
         return DUMMY_KEY
     raise CrawlError(
-        f"{variable} is not set: the {source} API needs a key (get one at {where}),"
-        " or point --base-url at a local replay server"
+        f"{spider.api_key_env} is not set: the {source} API needs a key"
+        f" (get one at {spider.api_key_url}), or point --base-url at a local replay server"
     )
 
 
 def default_states(source: str) -> list[str]:
     """States a crawl covers when none are given: settings.states, else every state and DC."""
-    if source in FIXED_STATES:
-        return FIXED_STATES[source]
+    fixed = spider_class(source).fixed_states
+    if fixed:
+        return list(fixed)
     configured = [s.upper() for s in get_settings().states]
     return configured or [s.abbr for s in us.STATES] + ["DC"]
 
 
 def check_source(source: str) -> None:
     """CrawlError unless `source` names a spider."""
-    if source not in SOURCES:
-        raise CrawlError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+    try:
+        spider_class(source)
+    except UnknownSpider as exc:
+        raise CrawlError(str(exc)) from None
 
 
 # Modules a crawl child needs, imported once by the fork server instead of by every child.
@@ -97,7 +91,7 @@ PRELOAD = [
     "billwatch.db.session",
     "billwatch.text",
     "spiders.monitor",
-    *[path.rsplit(".", 1)[0] for path in SPIDER_CLASSES.values()],
+    "spiders.registry",
 ]
 _context: Any = None
 
@@ -107,7 +101,9 @@ def _fork_context() -> Any:
     global _context
     if _context is None:
         _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(PRELOAD)
+        _context.set_forkserver_preload(
+            [*PRELOAD, *(c.__module__ for c in spider_classes().values())]
+        )
     return _context
 
 
@@ -221,7 +217,7 @@ def mark_failed(run_id: int, reason: str, database_url: str | None) -> None:
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m spiders.run", description=__doc__)
-    parser.add_argument("source", choices=SOURCES)
+    parser.add_argument("source", choices=source_names())
     parser.add_argument("--state", action="append", default=[])
     parser.add_argument("--session", action="append", default=[])
     parser.add_argument("--since", type=dt.date.fromisoformat)
@@ -251,12 +247,12 @@ def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
     overrides = {**local, **json.loads(args.settings)}
     if args.progress:
         overrides["BILLWATCH_PROGRESS"] = True
-    process = CrawlerProcess(build_settings(args.source, overrides))
+    process = CrawlerProcess(build_settings(overrides))
     hide_keys_in_logs()
-    module, name = SPIDER_CLASSES[args.source].rsplit(".", 1)
-    crawler = process.create_crawler(getattr(importlib.import_module(module), name))
+    spider = spider_class(args.source)
+    crawler = process.create_crawler(spider)
     # Single-jurisdiction sources ignore the states asked for (a scheduler passes its list).
-    states = FIXED_STATES.get(args.source) or args.state or default_states(args.source)
+    states = list(spider.fixed_states) or args.state or default_states(args.source)
     process.crawl(
         crawler,
         base_url=args.base_url,

@@ -1,25 +1,12 @@
-"""Scrapy settings for every spider, in one place, read from billwatch settings."""
+"""Scrapy settings every spider shares, in one place, read from billwatch settings."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from billwatch.settings import get_settings
+from scrapy.settings import Settings
 
-# Keyed APIs are rate-limited per key; state sites are shared public servers, so go gently.
-PER_SOURCE: dict[str, dict[str, Any]] = {
-    "legiscan": {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5},
-    "openstates": {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 1.0},
-    "ny_openleg": {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5},
-    "ca_pubinfo": {
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "DOWNLOAD_DELAY": 2.0,
-        "DOWNLOAD_MAXSIZE": 1024 * 1024 * 1024,
-    },
-    # api.data.gov allows 5,000 requests an hour per key: 0.8 s apart stays under it.
-    "congress": {"CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_DELAY": 0.8},
-    "people": {"CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0.5},
-}
+from billwatch.settings import get_settings
 
 
 def user_agent() -> str:
@@ -27,9 +14,14 @@ def user_agent() -> str:
     return f"billwatch/0.1 (legislative tracking; +mailto:{get_settings().contact_email})"
 
 
-def build_settings(source: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The Scrapy settings for one crawl of `source`, with `overrides` (tests lower delays)."""
-    settings: dict[str, Any] = {
+def build_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """The Scrapy settings of a crawl: ours at project priority, `overrides` above the spider's.
+
+    Each spider's `custom_settings` (its politeness) come between the two, as Scrapy applies
+    them when it creates the crawler; `overrides` (a replay server's zero delays, a test's
+    limits) are set at command-line priority so that they still win.
+    """
+    base: dict[str, Any] = {
         "BOT_NAME": "billwatch",
         "USER_AGENT": user_agent(),
         # robots.txt is obeyed everywhere; keyed API requests opt out per request (base.py).
@@ -73,6 +65,6 @@ def build_settings(source: str, overrides: dict[str, Any] | None = None) -> dict
         "HEALTH_MIN_COVERAGE": 0.8,
         "HEALTH_MAX_ERROR_RATIO": 0.2,
     }
-    settings.update(PER_SOURCE.get(source, {}))
-    settings.update(overrides or {})
+    settings = Settings(base, priority="project")
+    settings.setdict(overrides or {}, priority="cmdline")
     return settings

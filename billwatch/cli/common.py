@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NoReturn
 
 import typer
@@ -29,3 +30,13 @@ def open_database(url: str | None = None) -> sessionmaker[Session]:
     except Exception as exc:  # a wrong URL or a server that is down
         fail(f"cannot open the database: {exc}")
     return get_sessionmaker(url)
+
+
+def parse_day(value: str | None, option: str) -> dt.date | None:
+    """The date an option gives as YYYY-MM-DD; exit 2 with a clear error otherwise."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date (YYYY-MM-DD)")

@@ -1,36 +1,67 @@
-"""`billwatch ingest`: bulk ingest of LegiScan, CA pubinfo, NY OpenLeg, Congress, people."""
+"""`billwatch ingest SOURCE PATH...`: bulk ingest of the files a source publishes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
-from billwatch.cli.common import console, err_console, open_database
+from billwatch.cli.common import console, err_console, fail, open_database
+from billwatch.ingest.runner import IngestStats
+from billwatch.ingest.sources import ingest_sources, run_ingest
 
-PATHS = typer.Argument(
-    ..., metavar="PATH", help="Files, folders, or (legiscan, ca-pubinfo) zips; one or more."
+SOURCE_HELP = "The source: " + "; ".join(
+    f"{s.name} ({s.summary.rstrip('.')})" for s in ingest_sources().values()
 )
 
 
-def _run(source: str, paths: list[Path]) -> None:
-    """Ingest `paths` with a progress bar, print the summary, exit 1 when anything failed."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.table import Table
+def ingest(
+    source: str = typer.Argument(..., help=SOURCE_HELP),
+    paths: list[Path] = typer.Argument(
+        ..., metavar="PATH", help="Files, folders or zips; one or more."
+    ),
+) -> None:
+    """Bulk ingest files of one source, with a progress bar; exit 1 if any input failed."""
+    name = source_or_fail(source)
+    stats = run_with_progress(open_database(), name, paths)
+    print_stats(name, stats)
+    if stats.errors:
+        raise typer.Exit(1)
 
-    from billwatch.ingest.sources import run_ingest
 
-    factory = open_database()
+def source_or_fail(source: str) -> str:
+    """The registered name of `source`, noting an old hyphenated name; exit 2 if unknown."""
+    sources = ingest_sources()
+    if source in sources:
+        return source
+    renamed = source.replace("-", "_")
+    if renamed in sources:
+        err_console.print(f"note: {source!r} is now {renamed!r}; the old name will go away")
+        return renamed
+    fail(f"unknown source {source!r}; one of {', '.join(sources)}")
+
+
+def run_with_progress(
+    factory: sessionmaker[Session], source: str, paths: list[Path]
+) -> IngestStats:
+    """Ingest `paths` as `source` with a progress bar on standard error."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err_console) as progress:
         task = progress.add_task(f"ingest {source}", total=None)
-        stats = run_ingest(
+        return run_ingest(
             factory,
             source,
             paths,
             total=lambda n: progress.update(task, total=n),
             advance=lambda: progress.advance(task),
         )
+
+
+def print_stats(source: str, stats: IngestStats) -> None:
+    """The run's counts as a table, then each error on standard error."""
     table = Table(title=f"ingest {source}")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -39,40 +70,8 @@ def _run(source: str, paths: list[Path]) -> None:
     console.print(table)
     for where, reason in stats.errors:
         err_console.print(f"[bold red]error:[/] {where}: {reason}", highlight=False, soft_wrap=True)
-    if stats.errors:
-        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `ingest` command group."""
-    ingest = typer.Typer(
-        help="Bulk ingest of the formats legislatures and aggregators publish.",
-        no_args_is_help=True,
-    )
-
-    @ingest.command("legiscan")
-    def legiscan(paths: list[Path] = PATHS) -> None:
-        """LegiScan datasets (JSON, or older XML): folders or zips, or bill/text/people files."""
-        _run("legiscan", paths)
-
-    @ingest.command("ca-pubinfo")
-    def ca_pubinfo(paths: list[Path] = PATHS) -> None:
-        """California pubinfo: a folder of .dat tables and .lob CAML files, or a pubinfo zip."""
-        _run("ca-pubinfo", paths)
-
-    @ingest.command("ny-openleg")
-    def ny_openleg(paths: list[Path] = PATHS) -> None:
-        """New York Open Legislation API v3 bill JSON (files or a folder)."""
-        _run("ny-openleg", paths)
-
-    @ingest.command("congress")
-    def congress(paths: list[Path] = PATHS) -> None:
-        """govinfo BILLSTATUS XML and bill texts in USLM or bill.dtd XML (files or a folder)."""
-        _run("congress", paths)
-
-    @ingest.command("people")
-    def people(paths: list[Path] = PATHS) -> None:
-        """openstates/people YAML: <st>/legislature/*.yml and <st>/committees/*.yml."""
-        _run("people", paths)
-
-    app.add_typer(ingest, name="ingest")
+    """Add `ingest`."""
+    app.command("ingest")(ingest)

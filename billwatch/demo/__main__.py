@@ -177,7 +177,7 @@ def main() -> int:
         "BILLWATCH_CONTACT_EMAIL": "demo@example.org",
         "BILLWATCH_SECRET_KEY": "demo-only-secret",
     }
-    from spiders.replay import serve_sample
+    from billwatch.demo.replay import serve_sample
 
     server, base_urls = serve_sample(out / "sample")
     try:

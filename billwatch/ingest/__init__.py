@@ -1,5 +1,7 @@
-"""Bulk ingest of the formats legislatures and aggregators publish, as `billwatch.records`.
+"""Parsers, one module per source, shared by the spiders and by bulk ingest.
 
-One module per source (`legiscan`, `ny_openleg`, `ca_pubinfo`, `congress`, `people`) of pure
-parsers that spiders reuse on API payloads; `runner` writes their records through the store.
+A module `billwatch/ingest/<source>.py` turns the source's documents (API payloads, dataset
+files) into `billwatch.records`; it sets `SOURCE`, the name its spider, `billwatch crawl`,
+`billwatch ingest` and the settings share, and may define `ingest(ing, paths, total)`, its bulk
+ingest, which `sources` discovers. `bulk` holds what those share; `runner` writes the records.
 """

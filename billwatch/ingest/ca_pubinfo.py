@@ -12,23 +12,33 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from billwatch.actions import rules
+from billwatch.db.models import BillVersion
+from billwatch.ingest.bulk import Total
 from billwatch.ingest.common import (
     ParseError,
     chamber_from_text,
     classify,
     clean,
+    describe,
     parse_date,
     version_note,
     with_text,
 )
+from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import normalise_session
 from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
+
+SOURCE = "ca_pubinfo"  # the name `crawl`, `ingest` and the settings use
 
 COLUMNS = {
     "BILL_TBL": [
@@ -337,3 +347,99 @@ def iter_bills(
     tables = load_tables(Path(folder))
     for bill in tables.bills:
         yield bill_record(bill, tables, known_text)
+
+
+# --- archives ----------------------------------------------------------------------------
+
+MAX_UNZIPPED = 4 * 1024 * 1024 * 1024  # a zip bomb is refused, not unpacked
+
+
+def unpack(data: bytes, folder: Path) -> None:
+    """Extract an archive's .dat and .lob files flat into `folder`, refusing zip bombs."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = [
+            m
+            for m in archive.infolist()
+            if m.filename.lower().endswith((".dat", ".lob")) and not m.is_dir()
+        ]
+        if sum(m.file_size for m in members) > MAX_UNZIPPED:
+            raise ValueError("archive unpacks to more than 4 GB")
+        for member in members:
+            # Flat names only: a path in the archive must not escape the folder.
+            (folder / Path(member.filename).name).write_bytes(archive.read(member))
+
+
+def parse_archive(data: bytes, url: str) -> tuple[list[BillRecord], list[tuple[str, str]]]:
+    """The bills of an archive and the (where, reason) of each bill that failed."""
+    with tempfile.TemporaryDirectory(prefix="pubinfo-") as tmp:
+        unpack(data, Path(tmp))
+        tables = load_tables(Path(tmp))
+        records, errors = [], []
+        for row in tables.bills:
+            try:
+                records.append(bill_record(row, tables))
+            except Exception as exc:  # one bad bill row is reported; the others load
+                errors.append((f"{url}#bill_id={row.get('bill_id')}", describe(exc)))
+    return records, errors
+
+
+# --- bulk ingest ---------------------------------------------------------------------------
+
+
+def _clean_text(version: BillVersion) -> str:
+    """A stored version's own text: its text without the words it struck."""
+    pieces, position = [], 0
+    for start, end in sorted(tuple(s) for s in version.struck or []):
+        pieces.append(version.text[position:start])
+        position = end
+    pieces.append(version.text[position:])
+    return "".join(pieces)
+
+
+def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
+    """Pubinfo folders of `.dat` tables and `.lob` files, or pubinfo zips, one after another."""
+    bills = [0]
+
+    def add_total(count: int) -> None:
+        bills[0] += count
+        total(bills[0])
+
+    for path in paths:
+        with ing.guard(str(path)):
+            _ingest_pubinfo(ing, Path(path), add_total)
+
+
+def _ingest_pubinfo(ing: Ingester, path: Path, total: Callable[[int], None]) -> None:
+    if path.is_file() and path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory(prefix="pubinfo-") as tmp:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    archive.extractall(tmp)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise ParseError(f"not a readable zip archive: {exc}") from exc
+            _ingest_pubinfo_folder(ing, Path(tmp), str(path), total)
+    elif path.is_dir():
+        _ingest_pubinfo_folder(ing, path, str(path), total)
+    else:
+        raise ParseError("expected a pubinfo folder or zip")
+
+
+def _ingest_pubinfo_folder(
+    ing: Ingester, folder: Path, name: str, total: Callable[[int], None]
+) -> None:
+    tables = load_tables(folder)
+    ing.stats.files += len(list(folder.rglob("*.dat"))) + len(tables.lobs)
+    total(len(tables.bills))
+
+    def known_text(version_id: str) -> str | None:
+        with ing.factory() as session:
+            row = session.scalars(
+                select(BillVersion).where(BillVersion.source_key == version_id)
+            ).first()
+            return _clean_text(row) if row is not None and row.text else None
+
+    for bill in tables.bills:
+        where = f"{name}:BILL_TBL:{bill.get('bill_id') or '?'}"
+        with ing.guard(where):
+            ing.bill(bill_record(bill, tables, known_text), where)
+        ing.advance()

@@ -19,6 +19,17 @@ class ParseError(ValueError):
     """Input that is not the documented format, or lacks a required field."""
 
 
+def describe(exc: BaseException) -> str:
+    """A one-line reason for an exception, naming a missing field plainly."""
+    from billwatch.text import DocumentError  # billwatch.text is heavy; only errors need it
+
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r} (has the API changed?)"
+    if isinstance(exc, ParseError | DocumentError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def require(data: Mapping[str, Any], key: str, where: str) -> Any:
     """data[key], or a ParseError naming the missing field."""
     if not isinstance(data, Mapping):

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
 from billwatch.actions import rules
+from billwatch.db.store import find_bill
+from billwatch.ingest.bulk import Total, attach_version, collect_all
 from billwatch.ingest.common import (
     ParseError,
     chamber_from_text,
@@ -23,7 +28,10 @@ from billwatch.ingest.common import (
     with_text,
 )
 from billwatch.ingest.identifiers import normalise_identifier
+from billwatch.ingest.runner import Ingester
 from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
+
+SOURCE = "congress"  # the name `crawl`, `ingest` and the settings use
 
 GOVINFO_XML = "https://www.govinfo.gov/content/pkg/{key}/xml/{key}.xml"
 CONGRESS_URL = "https://www.congress.gov/bill/{congress}th-congress/{chamber}-bill/{number}"
@@ -258,3 +266,140 @@ def is_billstatus(xml: bytes) -> bool:
 
 
 __all__ = ["chamber_from_text", "is_billstatus", "parse_billstatus", "parse_uslm", "uslm_bill_key"]
+
+
+# --- congress.gov API v3 (the spider's JSON) ---------------------------------------------
+
+# Best first; "Formatted XML" is the bill XML, "Formatted Text" an HTML <pre> rendering.
+API_FORMATS = {
+    "Formatted XML": "application/xml",
+    "Formatted Text": "text/html",
+    "Generated HTML": "text/html",
+    "PDF": "application/pdf",
+}
+
+
+def _api_chamber(action: dict[str, Any]) -> str | None:
+    name = ((action.get("sourceSystem") or {}).get("name") or "").lower()
+    return "lower" if "house" in name else "upper" if "senate" in name else None
+
+
+def _api_actions(actions: list[dict[str, Any]]) -> list[ActionRecord]:
+    """Actions oldest first (the API lists the newest first)."""
+    records = []
+    for order, action in enumerate(reversed(actions)):
+        date = parse_date(action["actionDate"])
+        if date is None:
+            raise ParseError(f"action {action.get('text')!r} has no valid actionDate")
+        records.append(
+            ActionRecord(
+                date=date,
+                description=clean(action["text"]),
+                organization=_api_chamber(action),
+                order=order,
+            )
+        )
+    return records
+
+
+def _api_sponsors(bill: dict[str, Any], cosponsors: list[dict[str, Any]]) -> list[SponsorRecord]:
+    sponsors = [
+        SponsorRecord(name=clean(s["fullName"]), person_ref=s.get("bioguideId"))
+        for s in bill.get("sponsors") or []
+    ]
+    sponsors += [
+        SponsorRecord(
+            name=clean(s["fullName"]), classification="cosponsor", person_ref=s.get("bioguideId")
+        )
+        for s in cosponsors
+        if not s.get("sponsorshipWithdrawnDate")
+    ]
+    return sponsors
+
+
+def _api_versions(text_versions: list[dict[str, Any]]) -> list[VersionRecord]:
+    versions = []
+    for version in text_versions:
+        formats = {f["type"]: f["url"] for f in version.get("formats") or []}
+        kind = next((k for k in API_FORMATS if k in formats), None)
+        if kind is None:
+            continue
+        versions.append(
+            VersionRecord(
+                note=version_note(version.get("type")),
+                date=parse_date(version.get("date")),
+                url=formats[kind],
+                media_type=API_FORMATS[kind],
+            )
+        )
+    return versions
+
+
+def parse_api_bill(
+    bill: dict[str, Any], actions: list[dict], cosponsors: list[dict], text_versions: list[dict]
+) -> BillRecord:
+    """A BillRecord from a bill's detail, actions, cosponsors and text responses."""
+    identifier = normalise_identifier(f"{bill['type']} {bill['number']}")
+    return BillRecord(
+        jurisdiction="US",
+        session=str(bill["congress"]),
+        identifier=identifier,
+        title=clean(bill["title"]),
+        classification=["resolution" if "RES" in bill["type"].upper() else "bill"],
+        subjects=[bill["policyArea"]["name"]] if (bill.get("policyArea") or {}).get("name") else [],
+        source_urls=[
+            f"https://www.congress.gov/bill/{bill['congress']}th-congress/"
+            f"{'house' if bill['type'].upper().startswith('H') else 'senate'}-bill/"
+            f"{bill['number']}"
+        ],
+        versions=_api_versions(text_versions),
+        actions=_api_actions(actions),
+        sponsors=_api_sponsors(bill, cosponsors),
+        extras={
+            "congress": {
+                "id": f"{bill['congress']}-{bill['type'].lower()}-{bill['number']}",
+                "updateDate": bill.get("updateDate"),
+                "updateDateIncludingText": bill.get("updateDateIncludingText"),
+            }
+        },
+    )
+
+
+# --- bulk ingest ---------------------------------------------------------------------------
+
+
+def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
+    """govinfo BILLSTATUS and bill text XML (files or folders of them)."""
+    inputs = collect_all(ing, paths, [".xml"])
+    total(len(inputs))
+    # BILLSTATUS first, so that each USLM text fills the version its bill already lists.
+    inputs.sort(key=lambda item: (not is_billstatus(item.head()), item.relpath))
+    for item in inputs:
+        ing.stats.files += 1
+        with ing.guard(item.name):
+            _congress_file(ing, item.read(), item.name)
+        ing.advance()
+
+
+def _congress_file(ing: Ingester, xml: bytes, name: str) -> None:
+    if is_billstatus(xml):
+        ing.bill(parse_billstatus(xml), name)
+        return
+    version = parse_uslm(xml)
+    session_id, identifier, title = uslm_bill_key(xml)
+    with ing.factory() as session:
+        bill = find_bill(session, "US", session_id, identifier)
+        bill_id = bill.id if bill is not None else None
+    if bill_id is None:
+        ing.bill(
+            BillRecord(
+                jurisdiction="US",
+                session=session_id,
+                identifier=identifier,
+                title=title,
+                versions=[version],
+            ),
+            name,
+        )
+    else:
+        attach_version(ing, bill_id, version, name)

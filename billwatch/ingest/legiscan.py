@@ -11,11 +11,16 @@ import base64
 import binascii
 import datetime as dt
 import re
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from sqlalchemy import select
 
 from billwatch.actions import rules
+from billwatch.db.models import Bill
+from billwatch.ingest.bulk import Total, attach_version, collect_all
 from billwatch.ingest.common import (
     ParseError,
     chamber_from_text,
@@ -28,6 +33,8 @@ from billwatch.ingest.common import (
     with_text,
 )
 from billwatch.ingest.identifiers import normalise_identifier
+from billwatch.ingest.inputs import Input, load_json
+from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import session_identifier, special_ordinal
 from billwatch.records import (
     ActionRecord,
@@ -39,6 +46,8 @@ from billwatch.records import (
     SponsorRecord,
     VersionRecord,
 )
+
+SOURCE = "legiscan"  # the name `crawl`, `ingest` and the settings use
 
 # LegiScan state_id -> code (static table state.csv: alphabetical, 51 DC, 52 US Congress).
 STATE_CODES = [
@@ -518,3 +527,100 @@ def parse_calendar(bill: dict[str, Any]) -> list[EventRecord]:
             )
         )
     return events
+
+
+# --- bulk ingest ---------------------------------------------------------------------------
+
+# Dataset folders in the order that lets each file find what it refers to.
+_LEGISCAN_ORDER = {"people": 0, "bill": 1, "text": 2, "vote": 3}
+_LEGISCAN_KIND = re.compile(
+    rb'"(bill|text|person|roll_call)"\s*:\s*\{|<(bill|text|person|roll_call)>'
+)
+
+
+def _legiscan_kind(item: Input) -> str:
+    parts = item.relpath.lower().split("/")
+    folder = parts[-2] if len(parts) > 1 else ""
+    if folder in _LEGISCAN_ORDER:
+        return folder
+    match = _LEGISCAN_KIND.search(item.head())
+    kind = (match.group(1) or match.group(2)).decode() if match else "unknown"
+    return {"person": "people", "roll_call": "vote"}.get(kind, kind)
+
+
+def _legiscan_bill_id(ing: Ingester, seen: dict[int, int], legiscan_id: int) -> int:
+    if legiscan_id in seen:
+        return seen[legiscan_id]
+    with ing.factory() as session:
+        found = session.scalars(
+            select(Bill.id).where(Bill.extras["legiscan"]["bill_id"].as_integer() == legiscan_id)
+        ).first()
+    if found is None:
+        raise ParseError(
+            f"text for LegiScan bill_id {legiscan_id}, which is not stored:"
+            " ingest its bill file first"
+        )
+    seen[legiscan_id] = found
+    return found
+
+
+def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
+    """LegiScan dataset folders or zips, or single bill/text/people JSON files."""
+    inputs = collect_all(ing, paths, [".json", ".xml"])  # JSON datasets, older XML ones
+    kinds = [(_legiscan_kind(item), item) for item in inputs]
+    kinds.sort(key=lambda pair: (_LEGISCAN_ORDER.get(pair[0], 1), pair[1].relpath))
+    total(len(kinds))
+    seen: dict[int, int] = {}  # LegiScan bill_id -> our bill id, for texts of this run
+    for kind, item in kinds:
+        ing.stats.files += 1
+        with ing.guard(item.name):
+            _legiscan_file(ing, kind, item, seen)
+        ing.advance()
+
+
+def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) -> None:
+    data = item.read()
+    if item.relpath.lower().endswith(".xml"):
+        payload = xml_to_payload(data)
+    else:
+        payload = load_json(data)
+    if not isinstance(payload, dict):
+        raise ParseError("not a JSON object")
+    if "bill" in payload:
+        record = parse_bill(payload)
+        events = parse_calendar(payload)
+        change = ing.bill(record, item.name)
+        if change is not None:
+            seen[int(record.extras["legiscan"]["bill_id"])] = change.bill_id
+            for event in events:
+                ing.event(event, item.name)
+    elif "text" in payload:
+        if not is_bill_version(payload):
+            return  # a fiscal note or veto message, not bill text
+        version = parse_text(payload)
+        bill_id = _legiscan_bill_id(ing, seen, text_bill_id(payload))
+        attach_version(ing, bill_id, version, item.name)
+    elif "person" in payload:
+        _state_from_path(payload["person"], item)
+        committee = parse_committee_person(payload)
+        if committee is not None:
+            ing.committee(committee, item.name)
+        else:
+            ing.person(parse_person(payload), item.name)
+    elif "roll_call" in payload:
+        return  # roll calls are not stored
+    else:
+        raise ParseError(
+            "unknown format: not a LegiScan bill, text or person file"
+            f" (top-level keys: {', '.join(list(payload)[:5]) or 'none'})"
+        )
+
+
+def _state_from_path(person: dict, item: Input) -> None:
+    """Older person files name no state; a dataset's path starts with it ("MS/2011.../")."""
+    if not isinstance(person, dict) or person.get("state") or person.get("state_id"):
+        return
+    for part in Path(item.name.replace(":", "/")).parts[::-1]:
+        if re.fullmatch(r"[A-Z]{2}", part):
+            person["state"] = part
+            return

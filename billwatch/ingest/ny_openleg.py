@@ -8,9 +8,12 @@ The `result` carries every amendment (`amendments.items`, keyed "" for the origi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from billwatch.actions import rules
+from billwatch.ingest.bulk import Total, collect_all
 from billwatch.ingest.common import (
     ParseError,
     chamber_from_text,
@@ -23,6 +26,8 @@ from billwatch.ingest.common import (
     with_text,
 )
 from billwatch.ingest.identifiers import normalise_identifier
+from billwatch.ingest.inputs import load_json
+from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import session_for_year
 from billwatch.records import (
     ActionRecord,
@@ -32,6 +37,8 @@ from billwatch.records import (
     SponsorRecord,
     VersionRecord,
 )
+
+SOURCE = "ny_openleg"  # the name `crawl`, `ingest` and the settings use
 
 PUBLIC_URL = "https://www.nysenate.gov/legislation/bills/{session}/{print_no}"
 
@@ -244,3 +251,22 @@ def _agenda_item(item: dict[str, Any], result: dict[str, Any]) -> AgendaItemReco
         description=clean((item.get("billInfo") or {}).get("title") or item.get("message")),
         session=session_for_year("NY", int(year)) if year else None,
     )
+
+
+# --- bulk ingest ---------------------------------------------------------------------------
+
+
+def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
+    """Open Legislation API v3 bill responses (files or folders of them)."""
+    inputs = collect_all(ing, paths, [".json"])
+    total(len(inputs))
+    for item in inputs:
+        ing.stats.files += 1
+        with ing.guard(item.name):
+            payload = load_json(item.read())
+            record = parse_bill(payload)
+            events = parse_agendas(payload)
+            if ing.bill(record, item.name) is not None:
+                for event in events:
+                    ing.event(event, item.name)
+        ing.advance()

@@ -9,10 +9,17 @@ capitol/district/primary with address, voice, fax) and `email`; a committee has 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from billwatch.ingest.bulk import Total, collect_all
 from billwatch.ingest.common import ParseError, clean, parse_date, require
+from billwatch.ingest.inputs import Input, load_yaml
+from billwatch.ingest.runner import Ingester, today
 from billwatch.records import CommitteeRecord, MembershipRecord, OfficeRecord, PersonRecord
+
+SOURCE = "people"  # the name `crawl`, `ingest` and the settings use
 
 _FAR_PAST = dt.date(1, 1, 1)
 
@@ -105,3 +112,45 @@ def parse_committee_yaml(data: dict[str, Any], jurisdiction: str) -> CommitteeRe
         source_key=data.get("id"),
         members=members,
     )
+
+
+# --- bulk ingest ---------------------------------------------------------------------------
+
+
+def _people_jurisdiction(item: Input) -> tuple[str, str] | None:
+    parts = Path(item.name.replace(":", "/")).parts  # zip members are "archive.zip:member"
+    if len(parts) < 3 or parts[-2] not in ("legislature", "committees"):
+        return None
+    return parts[-3].upper(), parts[-2]
+
+
+def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
+    """openstates/people data: `<st>/legislature/*.yml`, `<st>/committees/*.yml` (or files)."""
+    # A file named on the command line is read even where its path names no jurisdiction (and
+    # is then reported); files found in a folder are read only from those two layouts.
+    inputs = [
+        item
+        for item in collect_all(ing, paths, [".yml", ".yaml"])
+        if item.path in paths or _people_jurisdiction(item)
+    ]
+    # People first, so committee memberships link to them.
+    inputs.sort(
+        key=lambda item: ((_people_jurisdiction(item) or ("", ""))[1] == "committees", item.relpath)
+    )
+    total(len(inputs))
+    for item in inputs:
+        ing.stats.files += 1
+        with ing.guard(item.name):
+            where = _people_jurisdiction(item)
+            if where is None:
+                raise ParseError(
+                    "cannot tell the jurisdiction: expected"
+                    " <state>/legislature/ or <state>/committees/ in the path"
+                )
+            jurisdiction, kind = where
+            data = load_yaml(item.read())
+            if kind == "committees":
+                ing.committee(parse_committee_yaml(data, jurisdiction), item.name)
+            else:
+                ing.person(parse_person_yaml(data, jurisdiction, today()), item.name)
+        ing.advance()

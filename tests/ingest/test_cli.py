@@ -89,8 +89,8 @@ def test_legiscan_twice_changes_nothing_and_newer_adds_only_what_changed(Session
 @pytest.mark.parametrize(
     ("source", "path", "bills"),
     [
-        ("ca-pubinfo", OWN / "ca_pubinfo", 1),
-        ("ny-openleg", OWN / "ny_openleg", 1),
+        ("ca_pubinfo", OWN / "ca_pubinfo", 1),
+        ("ny_openleg", OWN / "ny_openleg", 1),
         ("congress", OWN / "congress", 1),
         ("people", OWN / "people", 0),
     ],
@@ -131,8 +131,8 @@ def test_real_recordings_ingest(Session, tmp_path):
         ("people", shared_path("fixtures", "openstates_people")),
         ("legiscan", legiscan / "bill"),
         ("legiscan", legiscan / "people"),
-        ("ca-pubinfo", shared_path("fixtures", "ca_leginfo_pubinfo")),
-        ("ny-openleg", shared_path("fixtures", "ny_openleg", "api_v3")),
+        ("ca_pubinfo", shared_path("fixtures", "ca_leginfo_pubinfo")),
+        ("ny_openleg", shared_path("fixtures", "ny_openleg", "api_v3")),
         ("congress", shared_path("fixtures", "us_congress", "govinfo_billstatus")),
         ("congress", shared_path("fixtures", "us_congress", "govinfo_uslm_bills")),
     ]:
@@ -243,7 +243,7 @@ def test_unknown_formats_are_reported(Session, tmp_path):
     result = ingest("congress", tmp_path / "page.xml")
     assert result.exit_code == 1
     assert "page.xml: unknown format: neither BILLSTATUS nor USLM or bill.dtd" in result.stderr
-    result = ingest("ny-openleg", OWN / "legiscan_api" / "getBill_WA_SB5113.json")
+    result = ingest("ny_openleg", OWN / "legiscan_api" / "getBill_WA_SB5113.json")
     assert result.exit_code == 1
     assert "getBill_WA_SB5113.json: unknown format: not an Open Legislation" in result.stderr
     assert counts(Session)["bills"] == 0
@@ -251,7 +251,7 @@ def test_unknown_formats_are_reported(Session, tmp_path):
 
 def test_unknown_pubinfo_layout_and_missing_path(Session, tmp_path):
     (tmp_path / "notes.txt").write_text("not pubinfo")
-    result = ingest("ca-pubinfo", tmp_path)
+    result = ingest("ca_pubinfo", tmp_path)
     assert result.exit_code == 1 and "no BILL_TBL.dat" in result.stderr
     result = ingest("people", tmp_path / "nowhere")
     assert result.exit_code == 1
@@ -299,7 +299,7 @@ def test_older_xml_dataset_with_state_from_its_folder(Session, tmp_path):
 
 def test_pubinfo_zip(Session, tmp_path):
     archive = shutil.make_archive(str(tmp_path / "pubinfo_2026"), "zip", OWN / "ca_pubinfo")
-    result = ingest("ca-pubinfo", archive)
+    result = ingest("ca_pubinfo", archive)
     assert result.exit_code == 0, result.output
     assert counts(Session)["bill_versions"] == 2
 
@@ -318,7 +318,7 @@ def test_sample_bundle_ingests_whole(Session):
     for source, folder in [
         ("people", "people"),
         ("legiscan", "legiscan"),
-        ("ny-openleg", "ny_openleg"),
+        ("ny_openleg", "ny_openleg"),
     ]:
         result = ingest(source, SAMPLE / folder)
         assert result.exit_code == 0, (source, result.output)
@@ -344,7 +344,7 @@ def test_sample_bundle_ingests_whole(Session):
     for source, folder in [
         ("people", "people"),
         ("legiscan", "legiscan"),
-        ("ny-openleg", "ny_openleg"),
+        ("ny_openleg", "ny_openleg"),
     ]:
         assert ingest(source, SAMPLE / folder).exit_code == 0
     assert counts(Session) == before

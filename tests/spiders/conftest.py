@@ -16,8 +16,8 @@ from scrapy import signals
 from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
-from spiders.replay import ReplayServer, zip_folder
-from spiders.replay_data import ReplayData
+from billwatch.demo.replay import ReplayServer, zip_folder
+from billwatch.demo.replay_data import ReplayData
 from spiders.run import run_crawl
 from tests.conftest import FILES, shared_path
 

@@ -7,11 +7,12 @@ import json
 import pytest
 import scrapy
 
+from billwatch.ingest.congress import parse_api_bill as congress_bill
+from billwatch.ingest.openstates import parse_bill, parse_event
 from billwatch.records import BillRecord, EventRecord
-from spiders.congress import parse_bill as congress_bill
 from spiders.legiscan import LegiscanSpider
 from spiders.ny_openleg import NyOpenlegSpider, next_offset
-from spiders.openstates import OpenstatesSpider, parse_bill, parse_event
+from spiders.openstates import OpenstatesSpider
 from tests.conftest import shared_path
 from tests.spiders.conftest import SPIDER_FILES, file_response, load, make_spider
 

@@ -12,9 +12,9 @@ from billwatch.cli import app
 from billwatch.db.models import CrawlRun
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import upsert_bill
+from billwatch.demo.replay import ReplayServer
 from billwatch.records import ActionRecord, BillRecord
 from billwatch.settings import get_settings
-from spiders.replay import ReplayServer
 from tests.spiders.conftest import legiscan_data
 
 

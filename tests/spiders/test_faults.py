@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from billwatch.db.models import Bill, BillAction, BillVersion, CrawlRun
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import find_bill
+from billwatch.demo.replay import Fault, ReplayServer
 from billwatch.settings import get_settings
-from spiders.replay import Fault, ReplayServer
 from spiders.run import CrawlError, run_crawl
 from tests.spiders.conftest import crawl, legiscan_data, make_pdf
 

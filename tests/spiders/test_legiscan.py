@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from billwatch.db.models import Bill, BillAction, BillVersion, CrawlRun, Person
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import find_bill
-from spiders.replay import ReplayServer
+from billwatch.demo.replay import ReplayServer
 from tests.spiders.conftest import SPIDER_FILES, crawl, legiscan_data, load
 
 STATES = ["AK", "AR", "CA"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from billwatch.demo.replay import ReplayServer
 from spiders.monitor import Thresholds, health
-from spiders.replay import ReplayServer
 from tests.spiders.conftest import crawl, legiscan_data, openstates_data
 
 BASE = {

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from billwatch.db.models import Event
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import find_bill
-from spiders.openstates import parse_bill, parse_event
-from spiders.replay import ReplayServer
+from billwatch.demo.replay import ReplayServer
+from billwatch.ingest.openstates import parse_bill, parse_event
 from tests.conftest import shared_path
 from tests.spiders.conftest import SPIDER_FILES, crawl, load, openstates_data
 

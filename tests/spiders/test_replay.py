@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from billwatch.db.models import Bill, Event, Person
 from billwatch.db.session import get_sessionmaker
+from billwatch.demo.replay import Fault, ReplayServer, drop_field, serve_sample
 from spiders.middlewares import retry_after_seconds
-from spiders.replay import Fault, ReplayServer, drop_field, serve_sample
 from spiders.run import run_crawl
 from tests.spiders.conftest import FAST, legiscan_data
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from billwatch.db.models import Bill, Committee, CrawlRun, Event, Membership, Person
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import find_bill
+from billwatch.demo.replay import ReplayServer, zip_folder
 from spiders.ca_pubinfo import parse_listing
-from spiders.replay import ReplayServer, zip_folder
 from tests.conftest import shared_path
 from tests.spiders.conftest import (
     SPIDER_FILES,

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from spiders.replay_data import ReplayData, load_sample
+from billwatch.demo.replay_data import ReplayData, load_sample
 
 Reply = tuple[int, str, bytes, dict[str, str]]
 ALLOW_ALL = "User-agent: *\nAllow: /\n"
 ROUTES: dict[str, Callable[[ReplayServer, list[str], dict[str, str], dict[str, str]], Reply]] = {}
+PREFIXES: dict[str, str] = {}  # source name -> the prefix of the route emulating it
 
 
 @dataclass
@@ -68,11 +69,13 @@ class RequestLog:
         return Counter(f"{p} {q['op']}" if "op" in q else p for p, q in self.entries)
 
 
-def route(prefix: str) -> Callable:
-    """Register a handler for requests under `/prefix/`."""
+def route(prefix: str, source: str | None = None) -> Callable:
+    """Register a handler for requests under `/prefix/`, emulating `source` if it is one."""
 
     def register(fn: Callable) -> Callable:
         ROUTES[prefix] = fn
+        if source is not None:
+            PREFIXES[source] = prefix
         return fn
 
     return register
@@ -133,14 +136,7 @@ class ReplayServer:
     @property
     def base_urls(self) -> dict[str, str]:
         """The base URL each spider takes to crawl this server."""
-        return {
-            "legiscan": f"{self.root}/legiscan",
-            "openstates": f"{self.root}/openstates",
-            "ny_openleg": f"{self.root}/ny",
-            "congress": f"{self.root}/congress",
-            "ca_pubinfo": f"{self.root}/pubinfo",
-            "people": f"{self.root}/people",
-        }
+        return {source: f"{self.root}/{prefix}" for source, prefix in PREFIXES.items()}
 
     def fault(self, fault: Fault, path: str = "/", **params: Any) -> None:
         """Inject `fault` into requests under `path` whose query has all of `params`."""
@@ -276,7 +272,7 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
 # -- LegiScan ------------------------------------------------------------------------------
 
 
-@route("legiscan")
+@route("legiscan", source="legiscan")
 def _legiscan(
     server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
 ) -> Reply:
@@ -321,7 +317,7 @@ def _paginate(results: list[dict], q: dict[str, str]) -> dict[str, Any]:
     }
 
 
-@route("openstates")
+@route("openstates", source="openstates")
 def _openstates(
     server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
 ) -> Reply:
@@ -391,7 +387,7 @@ def _ny_list(items: list[dict], q: dict[str, str], kind: str) -> dict[str, Any]:
     }
 
 
-@route("ny")
+@route("ny", source="ny_openleg")
 def _ny(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]) -> Reply:
     if not q.get("key"):
         return json_reply(
@@ -444,7 +440,7 @@ def _ny(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, 
 # -- congress.gov API v3 -------------------------------------------------------------------
 
 
-@route("congress")
+@route("congress", source="congress")
 def _congress(
     server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]
 ) -> Reply:
@@ -527,7 +523,7 @@ def _files(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[st
     return 200, ctype, body, {}
 
 
-@route("pubinfo")
+@route("pubinfo", source="ca_pubinfo")
 def _pubinfo(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]) -> Reply:
     files = server.data.pubinfo_files
     if not parts:
@@ -546,7 +542,7 @@ def _pubinfo(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[
     return 404, "text/html", b"<html><body>Not Found</body></html>", {}
 
 
-@route("people")
+@route("people", source="people")
 def _people(server: ReplayServer, parts: list[str], q: dict[str, str], h: dict[str, str]) -> Reply:
     people = server.data.people_files
     # GitHub contents API: /repos/openstates/people/contents/data/{st}/{kind}
