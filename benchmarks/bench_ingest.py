@@ -87,11 +87,23 @@ def ingest(url: str, source: str, path: Path) -> Ingester:
     ing = Ingester(get_sessionmaker(url), f"ingest:{source}")
     ing.start()
     ingest_path(ing, source, path, lambda _n: None)
+    ing.finish()
     return ing
 
 
+def parse_rate(source: str, path: Path) -> float:
+    """Bills/s of parsing alone."""
+    started = time.perf_counter()
+    parsed = parse_only(source, path)
+    return parsed / (time.perf_counter() - started)
+
+
 def run(console: Console) -> None:
-    """Print bills/s for parsing alone and for full ingests per source and dialect."""
+    """Print bills/s for parsing alone and for full ingests per source and dialect.
+
+    The machine may be shared, so the parse-only baseline is measured right before each ingest
+    it is compared with (a first ingest, then a second over unchanged input).
+    """
     dialects = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     table = Table(
         "source",
@@ -101,22 +113,23 @@ def run(console: Console) -> None:
         "ingest bills/s",
         "ingest / parse",
         "second run bills/s",
-        title=f"bulk ingest of {BILLS} bills",
+        "second / parse",
+        title=f"bulk ingest of {BILLS} bills (targets: ingest / parse >= 0.5 on SQLite,"
+        " >= 0.4 on PostgreSQL; second / parse >= 0.8)",
     )
     with tempfile.TemporaryDirectory() as tmp:
         paths = {
             "legiscan": make_legiscan(Path(tmp), BILLS),
-            "ca-pubinfo": make_pubinfo(Path(tmp), BILLS),
+            "ca_pubinfo": make_pubinfo(Path(tmp), BILLS),
         }
         for source, path in paths.items():
-            started = time.perf_counter()
-            parsed = parse_only(source, path)
-            parse_rate = parsed / (time.perf_counter() - started)
             for dialect in dialects:
                 with fresh_database(dialect) as url:
+                    base = parse_rate(source, path)
                     started = time.perf_counter()
                     first = ingest(url, source, path)
                     rate = BILLS / (time.perf_counter() - started)
+                    base_again = parse_rate(source, path)
                     started = time.perf_counter()
                     ingest(url, source, path)  # idempotent: nothing changes
                     again = BILLS / (time.perf_counter() - started)
@@ -126,9 +139,10 @@ def run(console: Console) -> None:
                     source,
                     dialect,
                     str(first.stats.bills_created),
-                    f"{parse_rate:,.0f}",
+                    f"{base:,.0f}",
                     f"{rate:,.0f}",
-                    f"{rate / parse_rate:.2f}",
+                    f"{rate / base:.2f}",
                     f"{again:,.0f}",
+                    f"{again / base_again:.2f}",
                 )
     console.print(table)

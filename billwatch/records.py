@@ -153,3 +153,13 @@ def content_hash(text: str) -> str:
     """Hash of text with whitespace folded, so reflowed text is not a new version."""
     folded = " ".join(text.split())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class VersionText:
+    """The text of a version fetched after its bill, with the bill's natural key."""
+
+    jurisdiction: str
+    session: str
+    identifier: str
+    version: VersionRecord

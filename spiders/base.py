@@ -8,7 +8,6 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import scrapy
@@ -21,25 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
 
-from billwatch.db.models import Bill, BillVersion, CrawlRun, Jurisdiction, Person
+from billwatch.db.models import Bill, CrawlRun, Jurisdiction, Person
 from billwatch.db.runs import latest_run
 from billwatch.db.session import get_sessionmaker
+from billwatch.db.writer import ErrorLog
 from billwatch.ingest.common import ParseError, describe
-from billwatch.records import VersionRecord
+from billwatch.records import BillRecord, VersionRecord
 
 logger = logging.getLogger(__name__)
-MAX_ERROR_SAMPLES = 25
 KEY_PARAM = re.compile(r"\b(key|api_key|apikey)=[^&\s'\"]+", re.I)
-
-
-@dataclass
-class VersionItem:
-    """The text of a version fetched after its bill, attached to the bill's natural key."""
-
-    jurisdiction: str
-    session: str
-    identifier: str
-    version: VersionRecord
 
 
 class BadResponse(ParseError):
@@ -145,10 +134,9 @@ class BillwatchSpider(scrapy.Spider):
         self.since = parse_since(since)
         self.api_key = api_key or ""
         self.database_url = database_url
-        self.error_samples: list[dict[str, str]] = []
+        self.errors = ErrorLog()
         self.memory: dict[str, Any] = {}
         self._memory_on_store: dict[int, tuple[str, str, Any]] = {}
-        self._requests_on_store: dict[int, list[scrapy.Request]] = {}
         self._sessionmaker: sessionmaker[Session] | None = None
         self.filtered_listing = False  # set when the server filters the listing by date
         self._later: list[scrapy.Request] = []
@@ -200,8 +188,12 @@ class BillwatchSpider(scrapy.Spider):
         logger.error("%s: %s", url, reason)
         if self.crawler:
             self.crawler.stats.inc_value("billwatch/errors")
-        if len(self.error_samples) < MAX_ERROR_SAMPLES:
-            self.error_samples.append({"url": url, "reason": reason})
+        self.errors.add(url, reason)
+
+    @property
+    def error_samples(self) -> list[dict[str, str]]:
+        """The first failures with their reasons, for the crawl-run row."""
+        return self.errors.samples
 
     def on_error(self, failure: Failure) -> None:
         """Errback of every request: a final HTTP error, a timeout, robots.txt, a refused link."""
@@ -259,20 +251,6 @@ class BillwatchSpider(scrapy.Spider):
             )
             return {source_key: (extras or {}).get(key) or {} for source_key, extras in rows}
 
-    def stored_texts(self, state: str) -> set[str]:
-        """Source keys and URLs of versions of a state whose text is already stored."""
-        keys: set[str] = set()
-        with self.db() as session:
-            rows = session.execute(
-                select(BillVersion.source_key, BillVersion.url)
-                .join(Bill)
-                .join(Jurisdiction)
-                .where(Jurisdiction.code == state.upper(), BillVersion.text != "")
-            )
-            for source_key, url in rows:
-                keys.update(k for k in (source_key, url) if k)
-        return keys
-
     def last_good_run(self) -> CrawlRun | None:
         """The last run of this source that finished healthy."""
         with self.db() as session:
@@ -291,18 +269,18 @@ class BillwatchSpider(scrapy.Spider):
         """Set memory[key][name] once the pipeline has stored `item` (so a failure is retried)."""
         self._memory_on_store[id(item)] = (key, name, value)
 
-    def when_stored(self, item: object, requests: Iterable[scrapy.Request]) -> None:
-        """Send `requests` (a bill's texts) only once `item` is committed: never for a bad bill."""
-        self._requests_on_store[id(item)] = list(requests)
+    def text_requests(
+        self, record: BillRecord, versions: list[VersionRecord]
+    ) -> Iterable[scrapy.Request]:
+        """Requests for the texts of `versions`, which the store holds by their link only.
 
-    def requests_after(self, item: object) -> list[scrapy.Request]:
-        """The requests waiting for `item` to be stored."""
-        return list(self._requests_on_store.get(id(item), []))
+        The store pipeline asks for them once `record` is committed (so never for a bad bill);
+        their callbacks yield `VersionText` items. Sources that fetch no texts yield nothing.
+        """
+        return []
 
     def item_stored(self, item: object) -> None:
         """Called by the store pipeline after `item` is committed."""
-        for request in self._requests_on_store.pop(id(item), []):
-            self.crawler.engine.crawl(request)
         pending = self._memory_on_store.pop(id(item), None)
         if pending:
             key, name, value = pending
@@ -311,4 +289,3 @@ class BillwatchSpider(scrapy.Spider):
     def item_failed(self, item: object) -> None:
         """Called by the pipelines when `item` was not stored."""
         self._memory_on_store.pop(id(item), None)
-        self._requests_on_store.pop(id(item), None)

@@ -58,7 +58,6 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
     def first_requests(self) -> Iterable[scrapy.Request]:
         """The listing of bills updated since the last run, per Congress."""
         self.stored = self.stored_bill_extras("US", "congress")
-        self.texts["US"] = self.stored_texts("US")
         since = self.from_datetime()
         self.filtered_listing = since is not None
         congresses = self.sessions or [str(congress_for_year(dt.date.today().year))]
@@ -131,5 +130,4 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
             yield self._part(path, PARTS[following], bill, parts)
             return
         record = parse_api_bill(bill, parts["actions"], parts["cosponsors"], parts["text"])
-        self.when_stored(record, self.document_requests(record, "US"))
         yield record

@@ -9,9 +9,9 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from billwatch.records import BillRecord, VersionRecord
+from billwatch.records import BillRecord, VersionRecord, VersionText
 from billwatch.text import ExtractedText, extract_document, pdf_to_extracted
-from spiders.base import BillwatchSpider, VersionItem, describe
+from spiders.base import BillwatchSpider, describe
 
 
 def is_pdf(data: bytes, media_type: str | None) -> bool:
@@ -31,26 +31,20 @@ def extract(
 class DocumentMixin(BillwatchSpider):
     """Requests for the versions of a bill whose text is not stored yet, and their parsing."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.texts: dict[str, set[str]] = {}  # state -> URLs / source keys with stored text
-
-    def document_requests(self, record: BillRecord, state: str) -> Iterator[scrapy.Request]:
-        """A request per version of `record` whose text is not stored (state sites: robots)."""
-        stored = self.texts.get(state, set())
+    def text_requests(
+        self, record: BillRecord, versions: list[VersionRecord]
+    ) -> Iterator[scrapy.Request]:
+        """A request per version the store lacks the text of, from the state's site (robots)."""
         key = {
             "jurisdiction": record.jurisdiction,
             "session": record.session,
             "identifier": record.identifier,
         }
-        for version in record.versions:
-            if version.text or not version.url or version.url in stored:
-                continue
-            if version.source_key and version.source_key in stored:
-                continue
-            yield self.site_request(
-                version.url, self.parse_document, cb_kwargs={"key": key, "version": version}
-            )
+        for version in versions:
+            if version.url and not version.text:
+                yield self.site_request(
+                    version.url, self.parse_document, cb_kwargs={"key": key, "version": version}
+                )
 
     async def parse_document(
         self, response: Response, key: dict[str, str], version: VersionRecord
@@ -80,4 +74,4 @@ class DocumentMixin(BillwatchSpider):
             struck=[(s[0], s[1]) for s in extracted.struck],
             source_key=version.source_key,
         )
-        yield VersionItem(version=text, **key)
+        yield VersionText(version=text, **key)

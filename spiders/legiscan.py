@@ -18,7 +18,8 @@ from sqlalchemy import select
 from billwatch.db.models import Bill, BillVersion, Jurisdiction, LegislativeSession
 from billwatch.ingest import legiscan as parser
 from billwatch.ingest.sessions import session_identifier, special_ordinal
-from spiders.base import BadResponse, BillwatchSpider, VersionItem, describe, guarded, load_json
+from billwatch.records import BillRecord, VersionRecord, VersionText
+from spiders.base import BadResponse, BillwatchSpider, describe, guarded, load_json
 
 
 def api_payload(response: Response) -> dict[str, Any]:
@@ -58,7 +59,6 @@ class LegiscanSpider(BillwatchSpider):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.stored: dict[str, dict[str, dict]] = {}  # state -> bill_id -> extras["legiscan"]
-        self.texts: dict[str, set[str]] = {}  # state -> doc_ids whose text is stored
         self.person_hashes: dict[str, str] = {}  # "legiscan:<people_id>" -> person_hash
         self.pending: dict[str, dict[str, list]] = {}  # state -> bill_id -> [(doc_id, key)]
 
@@ -70,7 +70,6 @@ class LegiscanSpider(BillwatchSpider):
         """getSessionList for each state."""
         for state in self.states:
             self.stored[state] = self.stored_bill_extras(state, "legiscan", "bill_id")
-            self.texts[state] = self.stored_texts(state)
             self.pending[state] = self.pending_texts(state)
             for key, extras in self.stored_person_extras(state, "legiscan").items():
                 self.person_hashes[key] = str(extras.get("person_hash") or "")
@@ -147,20 +146,6 @@ class LegiscanSpider(BillwatchSpider):
         """The bill record, then getBillText for texts not stored and getPerson for sponsors."""
         bill = api_payload(response)["bill"]
         record = parser.parse_bill(bill)
-        key = {
-            "jurisdiction": record.jurisdiction,
-            "session": record.session,
-            "identifier": record.identifier,
-        }
-        stored = self.texts.get(state, set())
-        self.when_stored(
-            record,
-            [
-                self.text_request(t["doc_id"], key)
-                for t in bill.get("texts") or []
-                if str(t["doc_id"]) not in stored
-            ],
-        )
         yield record
         # Hearings on the bill's calendar; after the bill, so their agenda items link to it.
         yield from parser.parse_calendar(bill)
@@ -173,6 +158,17 @@ class LegiscanSpider(BillwatchSpider):
                 yield self.api_request(
                     self.op_url("getPerson", id=sponsor["people_id"]), self.parse_person
                 )
+
+    def text_requests(
+        self, record: BillRecord, versions: list[VersionRecord]
+    ) -> Iterable[scrapy.Request]:
+        """getBillText for each document of `record` whose text the store lacks."""
+        key = {
+            "jurisdiction": record.jurisdiction,
+            "session": record.session,
+            "identifier": record.identifier,
+        }
+        return [self.text_request(v.source_key, key) for v in versions if v.source_key]
 
     def text_request(self, doc_id: Any, key: dict[str, str]) -> scrapy.Request:
         """getBillText for one document of the bill with natural `key`."""
@@ -188,7 +184,7 @@ class LegiscanSpider(BillwatchSpider):
         except Exception as exc:  # a bad document is reported; the crawl goes on
             self.report_error(response.url, describe(exc))
             return
-        yield VersionItem(version=version, **key)
+        yield VersionText(version=version, **key)
 
     @guarded
     def parse_person(self, response: Response) -> Iterator[Any]:

@@ -18,6 +18,7 @@ from twisted.internet import task
 
 from billwatch.db.models import CrawlRun, utcnow
 from billwatch.db.session import get_sessionmaker
+from billwatch.db.writer import start_run
 from spiders.pipelines import BILL_FIELDS
 
 REQUIRED_BILL_FIELDS = ("title", "actions")  # every source gives these for a real bill
@@ -107,18 +108,9 @@ class CrawlMonitor:
 
     def spider_opened(self, spider: Any) -> None:
         """Insert the running crawl-run row."""
-        with self._sessions()() as session:
-            run = CrawlRun(
-                source=spider.name,
-                states=list(getattr(spider, "states", [])),
-                status="running",
-                started_at=utcnow(),
-            )
-            session.add(run)
-            session.commit()
-            self.run_id = run.id
+        self.run_id = start_run(self._sessions(), spider.name, list(getattr(spider, "states", [])))
         if PROGRESS_SINK is not None:  # so the parent can close the row if this child dies
-            PROGRESS_SINK(("run", {"id": run.id}))
+            PROGRESS_SINK(("run", {"id": self.run_id}))
 
     def _previous_listed(self, session: Any, spider: Any) -> int | None:
         query = (

@@ -58,7 +58,6 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
         since = self.updated_since()
         self.filtered_listing = since is not None
         for state in self.states:
-            self.texts[state] = self.stored_texts(state)
             sessions: list[str | None] = list(self.sessions) or [None]
             for session in sessions:
                 yield self.bills_request(state, 1, since, session)
@@ -107,7 +106,6 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
             except Exception as exc:  # one bad bill must not cost the page
                 self.report_error(f"{response.url}#{bill.get('id', '?')}", describe(exc))
                 continue
-            self.when_stored(record, self.document_requests(record, state))
             yield record
         if page < int(payload["pagination"]["max_page"]):
             yield self.bills_request(state, page + 1, since, session)

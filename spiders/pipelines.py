@@ -1,4 +1,4 @@
-"""Item pipelines: validate records, then write each through billwatch.db.store, one at a time."""
+"""Item pipelines: validate records, then write each through the one billwatch.db.writer.Writer."""
 
 from __future__ import annotations
 
@@ -7,20 +7,12 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from sqlalchemy.orm import Session, sessionmaker
 
 from billwatch.db.session import get_sessionmaker
-from billwatch.db.store import (
-    InvalidRecord,
-    find_bill,
-    upsert_bill,
-    upsert_committee,
-    upsert_event,
-    upsert_person,
-    validate_bill,
-)
-from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord
-from spiders.base import BillwatchSpider, VersionItem
+from billwatch.db.store import InvalidRecord, validate_bill, validate_version
+from billwatch.db.writer import Writer, describe
+from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord, VersionText
+from spiders.base import BillwatchSpider
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +24,7 @@ def item_type(item: Any) -> str:
     """A short name of an item's type for counts: bill, version, event, person, committee."""
     names = {
         BillRecord: "bill",
-        VersionItem: "version",
+        VersionText: "version",
         EventRecord: "event",
         PersonRecord: "person",
         CommitteeRecord: "committee",
@@ -42,7 +34,7 @@ def item_type(item: Any) -> str:
 
 def item_url(item: Any) -> str:
     """The source address to name in an error about `item`."""
-    if isinstance(item, VersionItem):
+    if isinstance(item, VersionText):
         return item.version.url or f"{item.jurisdiction} {item.identifier}"
     urls = getattr(item, "source_urls", None)
     if urls:
@@ -82,12 +74,8 @@ class ValidatePipeline(_Pipeline):
             if isinstance(item, BillRecord):
                 validate_bill(item)
                 self._count_fields(item)
-            elif isinstance(item, VersionItem):
-                validate_bill(
-                    BillRecord(
-                        item.jurisdiction, item.session, item.identifier, versions=[item.version]
-                    )
-                )
+            elif isinstance(item, VersionText):
+                validate_version(item.version, item.identifier)
                 if not item.version.text.strip():
                     raise InvalidRecord("the document has no text")
             elif isinstance(item, EventRecord | PersonRecord | CommitteeRecord):
@@ -108,86 +96,39 @@ class ValidatePipeline(_Pipeline):
 
 
 class StorePipeline(_Pipeline):
-    """Upsert each record in its own transaction; a failure rolls back that record only."""
+    """Hand each record to the one Writer (its own transaction); then ask for missing texts."""
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self.sessions: sessionmaker[Session] | None = None
+        self.writer: Writer | None = None
 
     def open_spider(self) -> None:
         """Bind to the crawl's database; the schema is checked by spiders.run, never created."""
         spider = self.crawler.spider
-        self.sessions = get_sessionmaker(getattr(spider, "database_url", None))
+        sessions = get_sessionmaker(getattr(spider, "database_url", None))
+        self.writer = Writer(sessions, getattr(spider, "name", "crawl"))
+
+    def close_spider(self) -> None:
+        """Make every write durable and release the connection."""
+        if self.writer is not None:
+            self.writer.close()
 
     def process_item(self, item: Any) -> Any:
         """Write one record; on any error nothing of it is kept and the crawl goes on."""
-        assert self.sessions is not None
+        assert self.writer is not None
         kind = item_type(item)
-        session = self.sessions()
         try:
-            changed = self._write(session, item)
-            session.commit()
+            change = self.writer.write(item)
         except Exception as exc:
-            session.rollback()
-            raise self.reject(item, f"not stored: {type(exc).__name__}: {exc}") from exc
-        finally:
-            session.close()
+            raise self.reject(item, f"not stored: {describe(exc)}") from exc
         self.crawler.stats.inc_value(f"billwatch/items/{kind}")
-        if changed:
+        if change.changed:
             self.crawler.stats.inc_value(f"billwatch/changed/{kind}")
         spider = self.crawler.spider
         if isinstance(spider, BillwatchSpider):
             spider.item_stored(item)
+            if isinstance(item, BillRecord) and change.needs_text:
+                # Texts are asked for only now that their bill is committed.
+                for request in spider.text_requests(item, change.needs_text):
+                    self.crawler.engine.crawl(request)
         return item
-
-    def _write(self, session: Session, item: Any) -> bool:
-        if isinstance(item, BillRecord):
-            return upsert_bill(session, item).changed
-        if isinstance(item, VersionItem):
-            return self._write_version(session, item)
-        if isinstance(item, EventRecord):
-            return upsert_event(session, item)[1]
-        if isinstance(item, PersonRecord):
-            upsert_person(session, item)
-            return True
-        upsert_committee(session, item)
-        return True
-
-    def _write_version(self, session: Session, item: VersionItem) -> bool:
-        """Attach fetched text to its stored bill, filling the version known so far by link."""
-        bill = find_bill(session, item.jurisdiction, item.session, item.identifier)
-        if bill is None:
-            raise InvalidRecord(
-                f"bill {item.jurisdiction} {item.session} {item.identifier}"
-                " is not stored, so its text cannot be"
-            )
-        version = item.version
-        if any(row.content_hash == version.content_hash for row in bill.versions):
-            # The same text under another document id is not a new version; the link that
-            # stood for it goes, so later runs do not fetch it again.
-            for row in list(bill.versions):
-                if not row.text and (
-                    row.url == version.url
-                    or (version.source_key and row.source_key == version.source_key)
-                ):
-                    bill.versions.remove(row)
-            return False
-        for row in bill.versions:
-            # The placeholder is keyed on its URL: carry it over so the text fills it.
-            same_key = version.source_key and row.source_key == version.source_key
-            if not row.text and (same_key or row.url == version.url):
-                version.url = row.url
-                version.note = version.note or row.note
-                version.date = version.date or row.date
-                version.source_key = version.source_key or row.source_key
-                break
-        record = BillRecord(
-            jurisdiction=item.jurisdiction,
-            session=item.session,
-            identifier=item.identifier,
-            title=bill.title,
-            classification=list(bill.classification),
-            status=bill.status,
-            versions=[version],
-        )
-        return bool(upsert_bill(session, record).new_versions)

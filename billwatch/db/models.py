@@ -95,6 +95,8 @@ class Bill(Base):
     last_action_date: Mapped[dt.date | None] = mapped_column(Date)
     source_urls: Mapped[list[Any]] = mapped_column(default=list)
     extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Hash of the last record written: the same record again only compares this.
+    record_hash: Mapped[str | None] = mapped_column(String(64))
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

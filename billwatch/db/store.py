@@ -1,15 +1,22 @@
-"""The one writer of records to the database: upserts on natural keys, one bill at a time."""
+"""Upserts of records on their natural keys, in SQLAlchemy Core with `ON CONFLICT` on both dialects.
+
+Every function here writes inside the caller's transaction; `billwatch.db.writer.Writer` is what
+runs them, one record per transaction. Each returns a `Change` (the one shape for every kind).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import us
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from billwatch.actions import classify_action, derive_stage
 from billwatch.db.models import (
@@ -36,21 +43,36 @@ from billwatch.records import (
     content_hash,
 )
 
+BILLS: Table = Bill.__table__  # type: ignore[assignment]
+VERSIONS: Table = BillVersion.__table__  # type: ignore[assignment]
+ACTIONS: Table = BillAction.__table__  # type: ignore[assignment]
+SPONSORS: Table = Sponsorship.__table__  # type: ignore[assignment]
+JURISDICTIONS: Table = Jurisdiction.__table__  # type: ignore[assignment]
+SESSIONS: Table = LegislativeSession.__table__  # type: ignore[assignment]
+PEOPLE: Table = Person.__table__  # type: ignore[assignment]
+
 
 class InvalidRecord(ValueError):
     """A record that lacks what the database needs; it is reported, never stored."""
 
 
 @dataclass
-class BillChange:
-    """What one upsert changed."""
+class Change:
+    """What one upsert wrote; the same shape for bills, texts, events, people and committees."""
 
-    bill_id: int
+    id: int
     created: bool = False
     new_versions: list[int] = field(default_factory=list)
     new_actions: int = 0
     status_changed: bool = False
     fields_changed: list[str] = field(default_factory=list)
+    # Versions stored by their link only: the texts a crawl should fetch next.
+    needs_text: list[VersionRecord] = field(default_factory=list)
+
+    @property
+    def bill_id(self) -> int:
+        """The bill's id (for a text, the bill it belongs to)."""
+        return self.id
 
     @property
     def changed(self) -> bool:
@@ -64,6 +86,9 @@ class BillChange:
         )
 
 
+BillChange = Change  # the name callers used before every upsert returned a Change
+
+
 def jurisdiction_name(code: str) -> tuple[str, str]:
     """(name, classification) for a two-letter code."""
     if code == "US":
@@ -74,43 +99,110 @@ def jurisdiction_name(code: str) -> tuple[str, str]:
     return state.name, "state"
 
 
+def _ocd_id(code: str) -> str:
+    if code == "US":
+        return "ocd-jurisdiction/country:us/government"
+    division = "district:dc" if code == "DC" else f"state:{code.lower()}"
+    return f"ocd-jurisdiction/country:us/{division}/government"
+
+
+def upsert(conn: Connection, table: Table) -> Any:
+    """The dialect's INSERT, which has `on_conflict_do_nothing/update` on SQLite and PostgreSQL."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def jurisdiction_id(conn: Connection, code: str) -> int:
+    """The id of the jurisdiction with code such as "CA", created on first use."""
+    code = code.upper()
+    query = select(JURISDICTIONS.c.id).where(JURISDICTIONS.c.code == code)
+    found = conn.scalar(query)
+    if found is None:
+        name, classification = jurisdiction_name(code)
+        values = {"code": code, "name": name, "classification": classification}
+        conn.execute(
+            upsert(conn, JURISDICTIONS)
+            .values(**values, ocd_id=_ocd_id(code))
+            .on_conflict_do_nothing(index_elements=["code"])
+        )
+        found = conn.scalar(query)
+    assert found is not None  # inserted just now, or by a concurrent writer
+    return int(found)
+
+
+def session_id(conn: Connection, jurisdiction: int, identifier: str, name: str | None) -> int:
+    """The id of a legislative session, created on first use (its name filled when known)."""
+    query = select(SESSIONS.c.id).where(
+        SESSIONS.c.jurisdiction_id == jurisdiction, SESSIONS.c.identifier == identifier
+    )
+    conn.execute(
+        upsert(conn, SESSIONS)
+        .values(jurisdiction_id=jurisdiction, identifier=identifier, name=name)
+        .on_conflict_do_nothing(index_elements=["jurisdiction_id", "identifier"])
+    )
+    found = int(conn.scalar(query))  # type: ignore[arg-type]
+    if name:
+        conn.execute(
+            update(SESSIONS)
+            .where(SESSIONS.c.id == found, SESSIONS.c.name.is_(None))
+            .values(name=name)
+        )
+    return found
+
+
+class Keys:
+    """Jurisdiction and session ids a writer has seen, kept only once their transaction commits."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, ...], int] = {}
+        self.pending: dict[tuple[str, ...], int] = {}
+
+    def ids(self, conn: Connection, record: BillRecord) -> tuple[int, int]:
+        """(jurisdiction id, session id) of a bill record."""
+        code = record.jurisdiction.upper()
+        jid = self._get(("j", code), lambda: jurisdiction_id(conn, code))
+        sid = self._get(
+            ("s", code, record.session, record.session_name or ""),
+            lambda: session_id(conn, jid, record.session, record.session_name),
+        )
+        return jid, sid
+
+    def cached(self, record: BillRecord) -> int | None:
+        """The session id of a bill record, if known without a query."""
+        code = record.jurisdiction.upper()
+        return self.known.get(("s", code, record.session, record.session_name or ""))
+
+    def _get(self, key: tuple[str, ...], make: Callable[[], int]) -> int:
+        found = self.known.get(key) or self.pending.get(key)
+        if found is None:
+            found = self.pending[key] = make()
+        return found
+
+    def committed(self) -> None:
+        """The transaction committed: what it created exists."""
+        self.known.update(self.pending)
+        self.pending.clear()
+
+    def rolled_back(self) -> None:
+        """The transaction rolled back: rows it created are gone."""
+        self.pending.clear()
+
+
 def ensure_jurisdiction(session: Session, code: str) -> Jurisdiction:
     """The jurisdiction row for a code such as "CA", created on first use."""
-    code = code.upper()
-    found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-    if found:
-        return found
-    name, classification = jurisdiction_name(code)
-    division = "district:dc" if code == "DC" else f"state:{code.lower()}"
-    ocd = (
-        "ocd-jurisdiction/country:us/government"
-        if code == "US"
-        else f"ocd-jurisdiction/country:us/{division}/government"
-    )
-    jurisdiction = Jurisdiction(code=code, name=name, classification=classification, ocd_id=ocd)
-    session.add(jurisdiction)
-    session.flush()
-    return jurisdiction
+    found = session.get(Jurisdiction, jurisdiction_id(session.connection(), code))
+    assert found is not None
+    return found
 
 
 def ensure_session(
     session: Session, jurisdiction: Jurisdiction, identifier: str, name: str | None = None
 ) -> LegislativeSession:
     """The legislative session row, created on first use."""
-    found = session.scalar(
-        select(LegislativeSession).where(
-            LegislativeSession.jurisdiction_id == jurisdiction.id,
-            LegislativeSession.identifier == identifier,
-        )
-    )
-    if found:
-        if name and not found.name:
-            found.name = name
-        return found
-    row = LegislativeSession(jurisdiction_id=jurisdiction.id, identifier=identifier, name=name)
-    session.add(row)
-    session.flush()
-    return row
+    sid = session_id(session.connection(), jurisdiction.id, identifier, name)
+    found = session.get(LegislativeSession, sid)
+    assert found is not None
+    return found
 
 
 def validate_bill(record: BillRecord) -> None:
@@ -120,15 +212,19 @@ def validate_bill(record: BillRecord) -> None:
             raise InvalidRecord(f"bill record has no {name}")
     jurisdiction_name(record.jurisdiction.upper())
     for version in record.versions:
-        for start, end in [*version.inserted, *version.struck]:
-            if not 0 <= start <= end <= len(version.text):
-                raise InvalidRecord(
-                    f"{record.identifier}: span [{start}, {end}] outside the text of"
-                    f" version {version.note!r}"
-                )
+        validate_version(version, record.identifier)
     for action in record.actions:
         if not isinstance(action.date, dt.date):
             raise InvalidRecord(f"{record.identifier}: action {action.description!r} has no date")
+
+
+def validate_version(version: VersionRecord, identifier: str) -> None:
+    """Raise InvalidRecord when a version's spans fall outside its text."""
+    for start, end in [*version.inserted, *version.struck]:
+        if not 0 <= start <= end <= len(version.text):
+            raise InvalidRecord(
+                f"{identifier}: span [{start}, {end}] outside the text of version {version.note!r}"
+            )
 
 
 def find_bill(session: Session, jurisdiction: str, session_id: str, identifier: str) -> Bill | None:
@@ -145,44 +241,30 @@ def find_bill(session: Session, jurisdiction: str, session_id: str, identifier: 
     )
 
 
-def _version_key(version: VersionRecord) -> str:
+def find_bill_id(conn: Connection, jurisdiction: str, session: str, identifier: str) -> int | None:
+    """The id of the stored bill with this natural key, if any."""
+    return conn.scalar(
+        select(BILLS.c.id)
+        .join(SESSIONS, BILLS.c.session_id == SESSIONS.c.id)
+        .join(JURISDICTIONS, BILLS.c.jurisdiction_id == JURISDICTIONS.c.id)
+        .where(
+            JURISDICTIONS.c.code == jurisdiction.upper(),
+            SESSIONS.c.identifier == session,
+            BILLS.c.identifier == identifier,
+        )
+    )
+
+
+def record_hash(record: BillRecord) -> str:
+    """Hash of everything a bill record says: the same record again needs no write at all."""
+    return hashlib.sha256(repr(record).encode("utf-8")).hexdigest()
+
+
+def version_key(version: VersionRecord) -> str:
     """Content hash; a version known only by its address is keyed on the address until fetched."""
     if version.text.strip():
         return version.content_hash
     return "url:" + hashlib.sha256((version.url or version.note).encode()).hexdigest()[:60]
-
-
-def _upsert_versions(session: Session, bill: Bill, record: BillRecord, change: BillChange) -> None:
-    existing = {v.content_hash: v for v in bill.versions}
-    # A link to a version whose text is already stored is not a new placeholder.
-    fetched = {ref for v in bill.versions if v.text for ref in (v.url, v.source_key) if ref}
-    for version in record.versions:
-        key = _version_key(version)
-        if key in existing:
-            continue
-        if not version.text.strip() and fetched & {version.url, version.source_key}:
-            continue
-        placeholder = None
-        if version.text.strip() and version.url:
-            # The text of a version first seen only as a link has now been fetched.
-            url_key = _version_key(VersionRecord(note=version.note, url=version.url))
-            placeholder = existing.get(url_key)
-        row = placeholder or BillVersion(bill=bill)
-        row.note = version.note
-        row.date = version.date or row.date
-        row.url = version.url or row.url
-        row.media_type = version.media_type or row.media_type
-        row.source_key = version.source_key or row.source_key
-        row.text = version.text
-        row.inserted = [list(s) for s in version.inserted]
-        row.struck = [list(s) for s in version.struck]
-        row.content_hash = key
-        if placeholder is None:
-            session.add(row)
-        session.flush()
-        existing[key] = row
-        if version.text.strip():
-            change.new_versions.append(row.id)
 
 
 def action_key(date: dt.date, organization: str | None, description: str, nth: int) -> str:
@@ -191,112 +273,422 @@ def action_key(date: dt.date, organization: str | None, description: str, nth: i
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
-def _upsert_actions(session: Session, bill: Bill, record: BillRecord, change: BillChange) -> None:
-    existing = {a.action_key for a in bill.actions}
-    seen: Counter[str] = Counter()
+@dataclass
+class StoredVersion:
+    """What the writer needs to know of a stored version (never its text)."""
+
+    id: int
+    content_hash: str
+    url: str | None
+    source_key: str | None
+    has_text: bool
+    note: str
+    date: dt.date | None
+
+
+# bill id -> its versions, for bills a writer has just written (so their texts need no query)
+VersionCache = dict[int, list[StoredVersion]]
+_VERSION_COLUMNS = (
+    VERSIONS.c.id,
+    VERSIONS.c.content_hash,
+    VERSIONS.c.url,
+    VERSIONS.c.source_key,
+    VERSIONS.c.text != "",
+    VERSIONS.c.note,
+    VERSIONS.c.date,
+)
+
+
+_BILL_COLUMNS = (
+    "id",
+    "record_hash",
+    "title",
+    "classification",
+    "subjects",
+    "source_urls",
+    "extras",
+    "status",
+    "stage",
+    "last_action_date",
+)
+_ACTION_COLUMNS = ("action_key", "order", "date", "organization", "classification")
+
+
+def _build_statements(dialect: Any) -> dict[str, Any]:
+    """The writer's statements, built once per dialect: building them costs more than running."""
+    ins = dialect.insert
+    sponsors = ins(SPONSORS).values(
+        # The person, when stored, is found in the same statement: no lookup round trip.
+        person_id=select(PEOPLE.c.id)
+        .where(PEOPLE.c.source_key == bindparam("ref"))
+        .scalar_subquery()
+    )
+    return {
+        "bill": ins(BILLS)
+        .on_conflict_do_nothing(index_elements=["session_id", "identifier"])
+        .returning(BILLS.c.id),
+        "versions": ins(VERSIONS)
+        .on_conflict_do_nothing(index_elements=["bill_id", "content_hash"])
+        .returning(*_VERSION_COLUMNS, sort_by_parameter_order=True),
+        "actions": ins(ACTIONS)
+        .on_conflict_do_nothing(index_elements=["bill_id", "action_key"])
+        .returning(ACTIONS.c.id),
+        "sponsors": sponsors.on_conflict_do_update(
+            index_elements=["bill_id", "name", "classification"],
+            set_={
+                "entity_type": sponsors.excluded.entity_type,
+                "person_ref": func.coalesce(sponsors.excluded.person_ref, SPONSORS.c.person_ref),
+                "person_id": func.coalesce(SPONSORS.c.person_id, sponsors.excluded.person_id),
+            },
+        ),
+        "update_bill": update(BILLS).where(BILLS.c.id == bindparam("bid")),
+        "update_version": update(VERSIONS).where(VERSIONS.c.id == bindparam("vid")),
+        "stored_bill": select(*(BILLS.c[name] for name in _BILL_COLUMNS)).where(
+            BILLS.c.session_id == bindparam("sid"), BILLS.c.identifier == bindparam("ident")
+        ),
+        "stored_versions": select(*_VERSION_COLUMNS)
+        .where(VERSIONS.c.bill_id == bindparam("bid"))
+        .order_by(VERSIONS.c.id),
+        "stored_actions": select(*(ACTIONS.c[name] for name in _ACTION_COLUMNS)).where(
+            ACTIONS.c.bill_id == bindparam("bid")
+        ),
+    }
+
+
+_STATEMENTS = {
+    name: _build_statements(d) for name, d in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+
+
+def statement(conn: Connection, name: str) -> Any:
+    """A prepared statement of the writer for the connection's dialect."""
+    return _STATEMENTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"][name]
+
+
+def stored_versions(
+    conn: Connection, bill_id: int, cache: VersionCache | None = None
+) -> list[StoredVersion]:
+    """The versions of a bill, oldest first."""
+    if cache is not None and bill_id in cache:
+        return cache[bill_id]
+    rows = conn.execute(statement(conn, "stored_versions"), {"bid": bill_id})
+    return [StoredVersion(*row) for row in rows]
+
+
+def _version_values(version: VersionRecord, key: str) -> dict[str, Any]:
+    return {
+        "note": version.note,
+        "date": version.date,
+        "url": version.url,
+        "media_type": version.media_type,
+        "source_key": version.source_key,
+        "text": version.text,
+        "inserted": [list(s) for s in version.inserted],
+        "struck": [list(s) for s in version.struck],
+        "content_hash": key,
+    }
+
+
+def _fill(conn: Connection, row: StoredVersion, version: VersionRecord, key: str) -> None:
+    """Give a version stored by its link the text now fetched, keeping what the link knew."""
+    values = _version_values(version, key)
+    for name in ("date", "url", "media_type", "source_key"):
+        if values[name] is None:
+            del values[name]
+    conn.execute(statement(conn, "update_version"), {**values, "vid": row.id})
+
+
+def _write_versions(
+    conn: Connection,
+    bill_id: int,
+    record: BillRecord,
+    now: dt.datetime,
+    change: Change,
+    cache: VersionCache | None,
+) -> None:
+    existing = {} if change.created else {v.content_hash: v for v in stored_versions(conn, bill_id)}
+    # A link to a version whose text is already stored is not a new placeholder.
+    fetched = {ref for v in existing.values() if v.has_text for ref in (v.url, v.source_key) if ref}
+    rows: list[dict[str, Any]] = []
+    for version in record.versions:
+        key = version_key(version)
+        has_text = bool(version.text.strip())
+        if key in existing or any(r["content_hash"] == key for r in rows):
+            stored = existing.get(key)
+            if stored is not None and not stored.has_text and (version.url or version.source_key):
+                change.needs_text.append(version)
+            continue
+        if not has_text and fetched & {version.url, version.source_key}:
+            continue
+        # The text of a version first seen only as a link has now been fetched.
+        placeholder = existing.get(version_key(VersionRecord(version.note, url=version.url)))
+        if has_text and version.url and placeholder is not None:
+            _fill(conn, placeholder, version, key)
+            change.new_versions.append(placeholder.id)
+            continue
+        rows.append({**_version_values(version, key), "bill_id": bill_id, "created_at": now})
+        if not has_text and (version.url or version.source_key):
+            change.needs_text.append(version)
+    if rows:
+        # ON CONFLICT: a concurrent writer may have added the same text a moment ago.
+        inserted = [StoredVersion(*row) for row in conn.execute(statement(conn, "versions"), rows)]
+        change.new_versions.extend(v.id for v in inserted if v.has_text)
+        if cache is not None and change.created:
+            cache[bill_id] = inserted
+    if cache is not None and not change.created:
+        cache.pop(bill_id, None)
+
+
+def _action_rows(record: BillRecord, now: dt.datetime) -> list[dict[str, Any]]:
+    rows, seen = [], Counter[str]()
     for order, action in enumerate(record.actions):
         base = f"{action.date}|{action.organization}|{action.description}"
         key = action_key(action.date, action.organization, action.description, seen[base])
         seen[base] += 1
-        if key in existing:
-            continue
         classes = action.classification or classify_action(action.description)
-        row = BillAction(
-            bill=bill,
-            action_key=key,
-            order=action.order or order,
-            date=action.date,
-            organization=action.organization,
-            description=action.description,
-            classification=list(classes),
+        rows.append(
+            {
+                "action_key": key,
+                "order": action.order or order,
+                "date": action.date,
+                "organization": action.organization,
+                "description": action.description,
+                "classification": list(classes),
+                "created_at": now,
+            }
         )
-        session.add(row)
-        existing.add(key)
-        change.new_actions += 1
+    return rows
 
 
-def _upsert_sponsors(session: Session, bill: Bill, record: BillRecord) -> None:
-    existing = {(s.name, s.classification): s for s in bill.sponsorships}
+def _write_actions(
+    conn: Connection, bill_id: int, rows: list[dict[str, Any]], change: Change
+) -> list[tuple[int, dt.date, str | None, list[str]]]:
+    """Insert the new actions; returns every action as (order, date, organization, classes)."""
+    stored: list[tuple[int, dt.date, str | None, list[str]]] = []
+    known: set[str] = set()
+    if not change.created:
+        for key, *rest in conn.execute(statement(conn, "stored_actions"), {"bid": bill_id}):
+            known.add(key)
+            stored.append(tuple(rest))  # type: ignore[arg-type]
+    new = [{**row, "bill_id": bill_id} for row in rows if row["action_key"] not in known]
+    if new:
+        result = conn.execute(statement(conn, "actions"), new)
+        change.new_actions += len(result.all())
+    stored += [(r["order"], r["date"], r["organization"], r["classification"]) for r in new]
+    return stored
+
+
+def _write_sponsors(conn: Connection, bill_id: int, record: BillRecord) -> None:
+    if not record.sponsors:
+        return
+    rows: dict[tuple[str, str], dict[str, Any]] = {}  # one row per key: PostgreSQL insists
     for sponsor in record.sponsors:
-        row = existing.get((sponsor.name, sponsor.classification))
-        if row is None:
-            row = Sponsorship(bill=bill, name=sponsor.name, classification=sponsor.classification)
-            session.add(row)
-            existing[(sponsor.name, sponsor.classification)] = row
-        row.entity_type = sponsor.entity_type
-        row.person_ref = sponsor.person_ref or row.person_ref
-        if row.person_ref and row.person_id is None:
-            row.person_id = session.scalar(
-                select(Person.id).where(Person.source_key == row.person_ref)
-            )
+        old = rows.get((sponsor.name, sponsor.classification), {})
+        ref = sponsor.person_ref or old.get("person_ref")
+        rows[(sponsor.name, sponsor.classification)] = {
+            "bill_id": bill_id,
+            "name": sponsor.name,
+            "classification": sponsor.classification,
+            "entity_type": sponsor.entity_type,
+            "person_ref": ref,
+            "ref": ref,
+        }
+    conn.execute(statement(conn, "sponsors"), list(rows.values()))
 
 
-def _set(bill: Bill, name: str, value: object, change: BillChange) -> None:
-    if value not in (None, "", []) and getattr(bill, name) != value:
-        setattr(bill, name, value)
-        change.fields_changed.append(name)
+def _status(
+    record: BillRecord, actions: Iterable[tuple[int, dt.date, str | None, list[str]]]
+) -> tuple[str | None, str | None, dt.date | None]:
+    """(status, stage, last action date) from the record and every stored action."""
+    ordered = sorted(actions, key=lambda a: (a[0], a[1]))
+    stage = derive_stage((org, list(classes)) for _, _, org, classes in ordered)
+    last = max((a[1] for a in ordered), default=None)
+    return record.status or stage, stage, last
 
 
-def upsert_bill(session: Session, record: BillRecord, now: dt.datetime | None = None) -> BillChange:
-    """Insert or update one bill and its parts; returns what changed. The caller commits."""
+def stored_bill(conn: Connection, session: int, identifier: str) -> Any:
+    """The bill row's fields the writer compares, or None."""
+    return conn.execute(
+        statement(conn, "stored_bill"), {"sid": session, "ident": identifier}
+    ).first()
+
+
+def write_bill(
+    conn: Connection,
+    record: BillRecord,
+    keys: Keys,
+    now: dt.datetime,
+    digest: str | None = None,
+    *,
+    absent: bool = False,
+    cache: VersionCache | None = None,
+) -> Change:
+    """Insert or update one bill and its parts within the caller's transaction.
+
+    `absent` says the caller knows the bill is not stored (ON CONFLICT still checks);
+    `cache` receives the versions of a new bill, for its texts to come.
+    """
     validate_bill(record)
-    now = now or utcnow()
-    jurisdiction = ensure_jurisdiction(session, record.jurisdiction)
-    leg_session = ensure_session(session, jurisdiction, record.session, record.session_name)
-    bill = session.scalar(
-        select(Bill)
-        .where(Bill.session_id == leg_session.id, Bill.identifier == record.identifier)
-        .options(
-            selectinload(Bill.versions), selectinload(Bill.actions), selectinload(Bill.sponsorships)
-        )
+    digest = digest or record_hash(record)
+    jid, sid = keys.ids(conn, record)
+    row = None if absent else stored_bill(conn, sid, record.identifier)
+    actions = _action_rows(record, now)
+    if row is None:
+        bill_id = _insert_bill(conn, record, jid, sid, now, digest, actions)
+        if bill_id is not None:
+            return _fill_new_bill(conn, bill_id, record, now, actions, cache)
+        # A concurrent writer inserted the same bill a moment ago: update it instead.
+        row = stored_bill(conn, sid, record.identifier)
+    if row.record_hash == digest:
+        conn.execute(statement(conn, "update_bill"), {"bid": row.id, "last_seen": now})
+        return Change(id=row.id)
+    return _update_bill(conn, row, record, now, digest, actions, cache)
+
+
+def _insert_bill(
+    conn: Connection,
+    record: BillRecord,
+    jid: int,
+    sid: int,
+    now: dt.datetime,
+    digest: str,
+    actions: list[dict[str, Any]],
+) -> int | None:
+    status, stage, last = _status(
+        record, ((a["order"], a["date"], a["organization"], a["classification"]) for a in actions)
     )
-    created = bill is None
-    if bill is None:
-        bill = Bill(
-            jurisdiction_id=jurisdiction.id,
-            session_id=leg_session.id,
-            identifier=record.identifier,
-            title=record.title,
-            first_seen=now,
-            last_seen=now,
-            updated_at=now,
-            classification=list(record.classification),
-            subjects=list(record.subjects),
-            source_urls=list(record.source_urls),
-            extras=dict(record.extras),
-        )
-        session.add(bill)
-        session.flush()
-    change = BillChange(bill_id=bill.id, created=created)
-    if not created:
-        _set(bill, "title", record.title, change)
-        _set(bill, "classification", list(record.classification), change)
-        _set(bill, "subjects", sorted(set(bill.subjects) | set(record.subjects)), change)
-        _set(
-            bill,
-            "source_urls",
-            list(dict.fromkeys([*bill.source_urls, *record.source_urls])),
-            change,
-        )
-        _set(bill, "extras", {**bill.extras, **record.extras}, change)
-    _upsert_versions(session, bill, record, change)
-    _upsert_actions(session, bill, record, change)
-    _upsert_sponsors(session, bill, record)
-    session.flush()
-    # New actions were appended to bill.actions by their relationship; keep history order.
-    actions = sorted(bill.actions, key=lambda a: (a.order, a.date))
-    stage = derive_stage((a.organization, list(a.classification)) for a in actions)
-    status = record.status or stage
-    if bill.actions:
-        _set(bill, "last_action_date", max(a.date for a in bill.actions), change)
-    if status and status != bill.status:
-        change.status_changed = not created
-        bill.status = status
-    if stage and stage != bill.stage:
-        bill.stage = stage
-    bill.last_seen = now
+    values = {
+        "jurisdiction_id": jid,
+        "session_id": sid,
+        "identifier": record.identifier,
+        "title": record.title,
+        "classification": list(record.classification),
+        "subjects": list(record.subjects),
+        "source_urls": list(record.source_urls),
+        "extras": dict(record.extras),
+        "status": status,
+        "stage": stage,
+        "last_action_date": last,
+        "record_hash": digest,
+        "first_seen": now,
+        "last_seen": now,
+        "updated_at": now,
+    }
+    return conn.scalar(statement(conn, "bill"), values)
+
+
+def _fill_new_bill(
+    conn: Connection,
+    bill_id: int,
+    record: BillRecord,
+    now: dt.datetime,
+    actions: list[dict[str, Any]],
+    cache: VersionCache | None,
+) -> Change:
+    change = Change(id=bill_id, created=True)
+    _write_versions(conn, bill_id, record, now, change, cache)
+    _write_actions(conn, bill_id, actions, change)
+    _write_sponsors(conn, bill_id, record)
+    return change
+
+
+def _update_bill(
+    conn: Connection,
+    row: Any,
+    record: BillRecord,
+    now: dt.datetime,
+    digest: str,
+    actions: list[dict[str, Any]],
+    cache: VersionCache | None,
+) -> Change:
+    change = Change(id=row.id)
+    wanted = {
+        "title": record.title,
+        "classification": list(record.classification),
+        "subjects": sorted(set(row.subjects) | set(record.subjects)),
+        "source_urls": list(dict.fromkeys([*row.source_urls, *record.source_urls])),
+        "extras": {**row.extras, **record.extras},
+    }
+    values: dict[str, Any] = {}
+    for name, value in wanted.items():
+        if value not in (None, "", []) and getattr(row, name) != value:
+            values[name] = value
+            change.fields_changed.append(name)
+    _write_versions(conn, row.id, record, now, change, cache)
+    every = _write_actions(conn, row.id, actions, change)
+    _write_sponsors(conn, row.id, record)
+    status, stage, last = _status(record, every)
+    if last is not None and last != row.last_action_date:
+        values["last_action_date"] = last
+        change.fields_changed.append("last_action_date")
+    if status and status != row.status:
+        values["status"] = status
+        change.status_changed = True
+    if stage and stage != row.stage:
+        values["stage"] = stage
+    values.update(last_seen=now, record_hash=digest)
     if change.changed:
-        bill.updated_at = now
+        values["updated_at"] = now
+    conn.execute(statement(conn, "update_bill"), {**values, "bid": row.id})
+    return change
+
+
+def upsert_bill(session: Session, record: BillRecord, now: dt.datetime | None = None) -> Change:
+    """Insert or update one bill and its parts in the session's transaction; the caller commits."""
+    session.flush()
+    change = write_bill(session.connection(), record, Keys(), now or utcnow())
+    session.expire_all()  # rows were written beside the ORM: reload what it holds
+    return change
+
+
+def write_text(
+    conn: Connection,
+    bill_id: int,
+    version: VersionRecord,
+    now: dt.datetime,
+    cache: VersionCache | None = None,
+) -> Change:
+    """Store a version's fetched text on its bill, filling the version its link stood for."""
+    if not version.text.strip():
+        raise InvalidRecord("the document has no text")
+    validate_version(version, f"bill {bill_id}")
+    change = Change(id=bill_id)
+    versions = stored_versions(conn, bill_id, cache)
+    if cache is not None:
+        cache.pop(bill_id, None)  # it changes below; a later text queries afresh
+    same_ref = [
+        v
+        for v in versions
+        if not v.has_text
+        and ((version.source_key and v.source_key == version.source_key) or v.url == version.url)
+    ]
+    key = version.content_hash
+    if any(v.content_hash == key for v in versions):
+        # The same text under another document id is not a new version; the link that stood
+        # for it goes, so later runs do not fetch it again.
+        if same_ref:
+            conn.execute(delete(VERSIONS).where(VERSIONS.c.id.in_([v.id for v in same_ref])))
+        return change
+    if same_ref:
+        placeholder = same_ref[0]
+        version = VersionRecord(
+            note=placeholder.note or version.note,
+            date=version.date or placeholder.date,
+            url=placeholder.url or version.url,
+            media_type=version.media_type,
+            text=version.text,
+            inserted=version.inserted,
+            struck=version.struck,
+            source_key=version.source_key or placeholder.source_key,
+        )
+        _fill(conn, placeholder, version, key)
+        change.new_versions.append(placeholder.id)
+    else:
+        values = {**_version_values(version, key), "bill_id": bill_id, "created_at": now}
+        vid = conn.scalar(statement(conn, "versions"), values)
+        change.new_versions += [vid] if vid is not None else []
+    if change.new_versions:
+        conn.execute(statement(conn, "update_bill"), {"bid": bill_id, "updated_at": now})
     return change
 
 
@@ -305,8 +697,8 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def upsert_event(session: Session, record: EventRecord) -> tuple[Event, bool]:
-    """Insert or update a hearing and its agenda; returns (event, changed)."""
+def upsert_event(session: Session, record: EventRecord) -> Change:
+    """Insert or update a hearing and its agenda."""
     jurisdiction = ensure_jurisdiction(session, record.jurisdiction)
     event = session.scalar(
         select(Event).where(
@@ -363,11 +755,11 @@ def upsert_event(session: Session, record: EventRecord) -> tuple[Event, bool]:
     if changed:
         event.updated_at = utcnow()
     session.flush()
-    return event, changed
+    return Change(id=event.id, created=created, fields_changed=["event"] if changed else [])
 
 
-def upsert_person(session: Session, record: PersonRecord) -> tuple[Person, bool]:
-    """Insert or update a legislator and their offices; returns (person, created)."""
+def upsert_person(session: Session, record: PersonRecord) -> Change:
+    """Insert or update a legislator and their offices (always rewritten: people are few)."""
     jurisdiction = ensure_jurisdiction(session, record.jurisdiction)
     person = session.scalar(select(Person).where(Person.source_key == record.source_key))
     created = person is None
@@ -405,10 +797,10 @@ def upsert_person(session: Session, record: PersonRecord) -> tuple[Person, bool]
             .where(model.person_ref == record.source_key, model.person_id.is_(None))
             .values(person_id=person.id)
         )
-    return person, created
+    return Change(id=person.id, created=created, fields_changed=["person"])
 
 
-def upsert_committee(session: Session, record: CommitteeRecord) -> tuple[Committee, bool]:
+def upsert_committee(session: Session, record: CommitteeRecord) -> Change:
     """Insert or update a committee and replace its membership list."""
     jurisdiction = ensure_jurisdiction(session, record.jurisdiction)
     query = select(Committee).where(Committee.jurisdiction_id == jurisdiction.id)
@@ -447,19 +839,24 @@ def upsert_committee(session: Session, record: CommitteeRecord) -> tuple[Committ
             )
         )
     session.flush()
-    return committee, created
+    return Change(id=committee.id, created=created, fields_changed=["committee"])
 
 
 __all__ = [
     "BillChange",
+    "Change",
     "InvalidRecord",
+    "Keys",
     "content_hash",
     "ensure_jurisdiction",
     "ensure_session",
     "find_bill",
+    "find_bill_id",
     "upsert_bill",
     "upsert_committee",
     "upsert_event",
     "upsert_person",
     "validate_bill",
+    "write_bill",
+    "write_text",
 ]

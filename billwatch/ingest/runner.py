@@ -1,33 +1,27 @@
-"""Writes parsed records through the store, one transaction per bill, and keeps the run's score.
+"""Hands a bulk ingest's records to the one Writer and keeps the run's score.
 
-Every bulk ingest goes through an `Ingester`: it commits each bill on its own (so a bad bill never
-takes others with it, and nothing half-written is left), turns any failure into a reported
-(path, reason) and records the run as a CrawlRun row.
+Every bulk ingest goes through an `Ingester`: its `billwatch.db.writer.Writer` commits each bill
+on its own (so a bad bill never takes others with it, and nothing half-written is left) and
+records the run as a CrawlRun row; the Ingester turns any failure into a reported (path, reason).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from billwatch.db.models import CrawlRun, utcnow
-from billwatch.db.store import (
-    BillChange,
-    upsert_bill,
-    upsert_committee,
-    upsert_event,
-    upsert_person,
-)
-from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord
+from billwatch.db.store import Change
+from billwatch.db.writer import Writer
+from billwatch.db.writer import describe as writer_describe
+from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord, VersionRecord
 
 log = logging.getLogger(__name__)
-MAX_ERROR_SAMPLES = 50
+BATCH = 200  # records a bulk ingest commits at once (see billwatch.db.writer)
 
 
 @dataclass
@@ -67,41 +61,38 @@ class IngestStats:
 
 def describe(exc: BaseException) -> str:
     """A one-line reason for a failure, without a traceback."""
-    from billwatch.db.store import InvalidRecord
     from billwatch.ingest.common import ParseError
 
-    if isinstance(exc, ParseError | InvalidRecord):
+    if isinstance(exc, ParseError):
         return str(exc)
-    message = " ".join(str(exc).split()) or "no detail"
-    return f"{type(exc).__name__}: {message[:300]}"
+    return writer_describe(exc)
 
 
 class Ingester:
-    """Upserts records for one run and counts what changed."""
+    """Hands a bulk ingest's records to the one Writer and counts what changed."""
 
     def __init__(
         self, factory: sessionmaker[Session], source: str, advance: Callable[[], None] | None = None
     ) -> None:
-        self.factory = factory
         self.source = source
+        self.writer = Writer(factory, source, batch=BATCH)
+        self.factory = self.writer.reader()  # what parsers look up includes this run's batch
         self.stats = IngestStats()
         self.advance = advance or (lambda: None)
-        self.started = time.monotonic()
-        self.run_id: int | None = None
-        self.states: set[str] = set()
         self.resources = ExitStack()  # archives open for the run's inputs
+
+    @property
+    def run_id(self) -> int | None:
+        """The run's crawl_runs row."""
+        return self.writer.run_id
 
     def start(self) -> None:
         """Record the run as started."""
-        with self.factory.begin() as session:
-            run = CrawlRun(source=self.source, started_at=utcnow(), status="running")
-            session.add(run)
-            session.flush()
-            self.run_id = run.id
+        self.writer.start()
 
     def error(self, path: str, reason: str) -> None:
         """Report a failed input; the run goes on."""
-        log.info("%s: %s", path, reason)
+        self.writer.error(path, reason)
         self.stats.errors.append((path, reason))
 
     @contextmanager
@@ -113,18 +104,23 @@ class Ingester:
             log.debug("failure on %s", path, exc_info=True)
             self.error(path, describe(exc))
 
-    def bill(self, record: BillRecord, path: str) -> BillChange | None:
+    def bill(self, record: BillRecord, path: str) -> Change | None:
         """Upsert one bill in its own transaction; None when it failed (and was reported)."""
-        change: BillChange | None = None
-        self.states.add(record.jurisdiction.upper())
         with self.guard(path):
-            with self.factory.begin() as session:
-                change = upsert_bill(session, record)
+            change = self.writer.bill(record)
             self.count(change)
             return change
         return None
 
-    def count(self, change: BillChange, whole_bill: bool = True) -> None:
+    def text(self, bill_id: int, version: VersionRecord, path: str) -> Change | None:
+        """Store a fetched text on a stored bill; None when it failed (and was reported)."""
+        with self.guard(path):
+            change = self.writer.text_of(bill_id, version)
+            self.count(change, whole_bill=False)
+            return change
+        return None
+
+    def count(self, change: Change, whole_bill: bool = True) -> None:
         """Add one bill's change to the run's counts (a text alone adds only its version)."""
         if not whole_bill:
             self.stats.versions_added += len(change.new_versions)
@@ -141,42 +137,25 @@ class Ingester:
     def person(self, record: PersonRecord, path: str) -> None:
         """Upsert one legislator in its own transaction."""
         with self.guard(path):
-            with self.factory.begin() as session:
-                upsert_person(session, record)
+            self.writer.person(record)
             self.stats.people += 1
 
     def committee(self, record: CommitteeRecord, path: str) -> None:
         """Upsert one committee and its members in its own transaction."""
         with self.guard(path):
-            with self.factory.begin() as session:
-                upsert_committee(session, record)
+            self.writer.committee(record)
             self.stats.committees += 1
 
     def event(self, record: EventRecord, path: str) -> None:
         """Upsert one hearing and its agenda in its own transaction."""
         with self.guard(path):
-            with self.factory.begin() as session:
-                upsert_event(session, record)
+            self.writer.event(record)
             self.stats.events += 1
 
     def finish(self) -> IngestStats:
         """Close the run's archives; record its end, counts and errors."""
         self.resources.close()
-        errors = self.stats.errors
-        with self.factory.begin() as session:
-            run = session.get(CrawlRun, self.run_id) if self.run_id else None
-            if run is None:
-                run = CrawlRun(source=self.source, started_at=utcnow())
-                session.add(run)
-            run.finished_at = utcnow()
-            run.duration_s = round(time.monotonic() - self.started, 3)
-            run.status = "ok" if not errors else "unhealthy"
-            run.health_reason = f"{len(errors)} input(s) failed" if errors else None
-            run.items = self.stats.items()
-            run.errors = len(errors)
-            run.error_samples = [f"{p}: {r}" for p, r in errors[:MAX_ERROR_SAMPLES]]
-            run.stats = {"files": self.stats.files}
-            run.states = sorted(self.states)
+        self.writer.finish(self.stats.items(), stats={"files": self.stats.files})
         return self.stats
 
 

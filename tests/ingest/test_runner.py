@@ -57,6 +57,7 @@ def test_failed_update_keeps_the_stored_bill_as_it_was(Session):
     newer.versions.append(VersionRecord(note="Amended", text="Section 1. Amended text."))
     assert ingester.bill(newer, "v2.json") is None
     assert ingester.stats.errors[0][0] == "v2.json"
+    ingester.finish()  # commits the batch
     with Session() as session:
         stored = session.scalars(select(Bill).where(Bill.identifier == "SF 12")).one()
         assert [a.description for a in stored.actions] == [

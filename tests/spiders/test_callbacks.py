@@ -75,8 +75,8 @@ def test_open_states_page_yields_bills_documents_and_the_next_page() -> None:
         "%3Aus%2Fstate%3Any%2Fgovernment&page=2"
     )
     assert next_page.headers["X-API-KEY"] == b"k"
-    # Texts are asked for once their bill is stored, from the states' sites (robots.txt).
-    documents = [r for bill in bills for r in spider.requests_after(bill)]
+    # Texts the store lacks are asked for from the states' sites (robots.txt).
+    documents = [r for bill in bills for r in spider.text_requests(bill, bill.versions)]
     assert [r.url.rsplit("/", 1)[1] for r in documents] == ["S1234.html", "S1234A.pdf", "A567.html"]
     assert all("dont_obey_robotstxt" not in r.meta for r in documents)
 

@@ -1,0 +1,399 @@
+"""The one writer: every crawl and bulk ingest stores its records and its run through a Writer.
+
+Each record is written in its own transaction (a SAVEPOINT inside a batch), so one bad record
+never takes others with it and nothing is ever half-written. A bulk ingest commits a batch of
+records at a time (`batch`, at most BATCH_SECONDS apart): a commit costs as much as the writes of
+a whole bill (an fsync on PostgreSQL, WAL pages on SQLite), and a process killed mid-batch loses
+only that batch's uncommitted records, whole, which the next run writes again. A crawl, whose
+items come at the pace of the network, commits each record.
+
+An unchanged bill costs a dictionary lookup: the writer loads the record hashes of a session's
+stored bills once, and writes nothing for a record whose hash is stored (it only marks the bill
+as seen, in batches).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from billwatch.db.models import CrawlRun, utcnow
+from billwatch.db.store import (
+    BILLS,
+    VERSIONS,
+    Change,
+    InvalidRecord,
+    Keys,
+    VersionCache,
+    find_bill_id,
+    record_hash,
+    upsert_committee,
+    upsert_event,
+    upsert_person,
+    validate_bill,
+    write_bill,
+    write_text,
+)
+from billwatch.records import (
+    BillRecord,
+    CommitteeRecord,
+    EventRecord,
+    PersonRecord,
+    VersionRecord,
+    VersionText,
+)
+
+log = logging.getLogger(__name__)
+MAX_ERROR_SAMPLES = 50  # per run, for crawls and ingests alike
+TOUCH_BATCH = 500  # unchanged bills marked as seen per UPDATE
+BATCH_SECONDS = 1.0  # the longest a batch keeps its records (and SQLite's write lock) uncommitted
+
+
+@dataclass
+class ErrorLog:
+    """A run's failures: all counted, the first MAX_ERROR_SAMPLES kept with their reasons."""
+
+    count: int = 0
+    samples: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, where: str, reason: str) -> None:
+        """Count one failure at `where` (a URL or a path) and keep it if there is room."""
+        self.count += 1
+        if len(self.samples) < MAX_ERROR_SAMPLES:
+            self.samples.append({"url": where, "reason": reason})
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for a failure, without a traceback."""
+    if isinstance(exc, InvalidRecord):
+        return str(exc)
+    message = " ".join(str(exc).split()) or "no detail"
+    return f"{type(exc).__name__}: {message[:300]}"
+
+
+def contended(exc: DBAPIError) -> bool:
+    """Whether a failure came from a concurrent writer (a deadlock, a busy SQLite file)."""
+    code = getattr(exc.orig, "sqlstate", None)  # psycopg: deadlock, serialization failure
+    return code in ("40P01", "40001") or "database is locked" in str(exc.orig)
+
+
+def start_run(factory: sessionmaker[Session], source: str, states: list[str]) -> int:
+    """Insert a running crawl-run row; returns its id."""
+    with factory.begin() as session:
+        run = CrawlRun(source=source, states=states, started_at=utcnow(), status="running")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+class Writer:
+    """Writes records one transaction each, remembers what is stored, and records the run."""
+
+    def __init__(self, factory: sessionmaker[Session], source: str, batch: int = 1) -> None:
+        self.factory = factory
+        self.batch = batch
+        self.source = source
+        self.engine: Engine = factory.kw["bind"]
+        self.errors = ErrorLog()
+        self.keys = Keys()
+        self.states: set[str] = set()
+        self.run_id: int | None = None
+        self.started = time.monotonic()
+        self._conn: Connection | None = None
+        self._outer: Any = None  # the batch's transaction, while one is open
+        self._in_batch = 0
+        self._batch_started = 0.0
+        # session id -> {identifier: (bill id, record hash)}; bill id -> stored content hashes
+        self._bills: dict[int, dict[str, tuple[int, str | None]]] = {}
+        self._texts: dict[int, set[str]] = {}
+        self._fetched: dict[int, set[str]] = {}  # bill id -> URLs and keys of stored texts
+        self._versions: VersionCache = {}  # versions of the bills written by this writer
+        self._seen: list[int] = []  # unchanged bills not yet marked as seen
+
+    # -- transactions ---------------------------------------------------------------------
+    @property
+    def conn(self) -> Connection:
+        """The writer's own connection, held for its life."""
+        if self._conn is None:
+            self._conn = self.engine.connect()
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One record's transaction: committed whole, or rolled back whole."""
+        conn = self.conn
+        if self._outer is None:
+            self._outer = conn.begin()
+            self._batch_started = time.monotonic()
+            if conn.dialect.name == "sqlite":
+                # pysqlite begins only before DML; without this the first SAVEPOINT would be
+                # the outermost transaction and its RELEASE a commit. IMMEDIATE takes the write
+                # lock now, so a concurrent writer waits (busy_timeout) instead of failing.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            with conn.begin_nested():
+                yield conn
+        except BaseException:
+            self.keys.rolled_back()
+            raise
+        finally:
+            self._in_batch += 1
+            if self._in_batch >= self.batch or self._batch_age() > BATCH_SECONDS:
+                self.commit()
+        self.keys.committed()
+
+    def reader(self) -> sessionmaker[Session]:
+        """Sessions on the writer's connection: they see its batch before it is committed."""
+        return sessionmaker(bind=self.conn, expire_on_commit=False)
+
+    def _batch_age(self) -> float:
+        return time.monotonic() - self._batch_started
+
+    def commit(self) -> None:
+        """Commit the open batch; if that fails, forget what the batch wrote and re-raise."""
+        outer, self._outer, self._in_batch = self._outer, None, 0
+        if outer is None:
+            return
+        try:
+            outer.commit()
+        except BaseException:
+            # Nothing of the batch is stored: what the writer remembers of it is wrong.
+            self.keys = Keys()
+            self._bills.clear()
+            self._texts.clear()
+            self._fetched.clear()
+            self._versions.clear()
+            raise
+
+    def close(self) -> None:
+        """Mark the unchanged bills as seen, commit, and hand the connection back."""
+        self._touch()
+        self.commit()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- records --------------------------------------------------------------------------
+    def bill(self, record: BillRecord) -> Change:
+        """Upsert one bill and its parts; raises (with nothing written) when it fails."""
+        validate_bill(record)
+        self.states.add(record.jurisdiction.upper())
+        if len(self._seen) >= TOUCH_BATCH:
+            self._touch()
+        digest = record_hash(record)
+        known = self._cached(record)
+        if known is not None and known[1] == digest and known[0] in self._fetched:
+            # The same record as last time: nothing to write but that it was seen.
+            self._seen.append(known[0])
+            return Change(known[0], needs_text=self._missing_texts(self.conn, known[0], record))
+        try:
+            return self._write_bill(record, digest)
+        except DBAPIError as exc:
+            if not contended(exc):
+                raise
+            # Another writer holds rows this batch waits for, and waits for ours: commit what
+            # this batch has (releasing its locks), then write the record again.
+            log.debug("retrying %s after %s", record.identifier, exc)
+            self.commit()
+            return self._write_bill(record, digest)
+
+    def _write_bill(self, record: BillRecord, digest: str) -> Change:
+        fresh: VersionCache = {}
+        with self.transaction() as conn:
+            _, sid = self.keys.ids(conn, record)
+            known = self._known(conn, sid).get(record.identifier)
+            if known is not None and known[1] == digest:
+                self._seen.append(known[0])
+                return Change(known[0], needs_text=self._missing_texts(conn, known[0], record))
+            change = write_bill(
+                conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
+            )
+        self._versions.pop(change.id, None)
+        self._versions.update(fresh)
+        self._bills[sid][record.identifier] = (change.id, digest)
+        self._texts.setdefault(change.id, set()).update(
+            v.content_hash for v in record.versions if v.text.strip()
+        )
+        self._fetched.pop(change.id, None)
+        return change
+
+    def _cached(self, record: BillRecord) -> tuple[int, str | None] | None:
+        """(id, record hash) of a stored bill, when the writer knows it without a query."""
+        sid = self.keys.cached(record)
+        bills = self._bills.get(sid) if sid is not None else None
+        return bills.get(record.identifier) if bills is not None else None
+
+    def _missing_texts(
+        self, conn: Connection, bill_id: int, record: BillRecord
+    ) -> list[VersionRecord]:
+        """Versions of an unchanged bill still stored by their link only (a fetch failed)."""
+        links = [v for v in record.versions if not v.text.strip() and (v.url or v.source_key)]
+        if not links:
+            return []
+        if bill_id not in self._fetched:
+            rows = conn.execute(
+                select(VERSIONS.c.url, VERSIONS.c.source_key).where(
+                    VERSIONS.c.bill_id == bill_id, VERSIONS.c.text != ""
+                )
+            )
+            self._fetched[bill_id] = {ref for row in rows for ref in row if ref}
+        fetched = self._fetched[bill_id]
+        return [v for v in links if not fetched & {v.url, v.source_key}]
+
+    def text(self, item: VersionText) -> Change:
+        """Store a version's fetched text on the bill with the item's natural key."""
+        with self.transaction() as conn:
+            bill_id = find_bill_id(conn, item.jurisdiction, item.session, item.identifier)
+            if bill_id is None:
+                raise InvalidRecord(
+                    f"bill {item.jurisdiction} {item.session} {item.identifier}"
+                    " is not stored, so its text cannot be"
+                )
+            change = write_text(conn, bill_id, item.version, utcnow())
+        self._fetched.pop(bill_id, None)
+        self._versions.pop(bill_id, None)
+        return change
+
+    def text_of(self, bill_id: int, version: VersionRecord) -> Change:
+        """Store a version's fetched text on the bill with this id."""
+        known = self._texts.get(bill_id)
+        if known is not None and version.text.strip() and version.content_hash in known:
+            return Change(id=bill_id)  # the same text again: the common case on a re-run
+        try:
+            with self.transaction() as conn:
+                change = write_text(conn, bill_id, version, utcnow(), self._versions)
+        finally:
+            self._versions.pop(bill_id, None)  # changed, or rolled back: ask the database
+            self._fetched.pop(bill_id, None)
+        if known is not None:
+            known.add(version.content_hash)
+        return change
+
+    def event(self, record: EventRecord) -> Change:
+        """Upsert one hearing and its agenda."""
+        self.commit()  # its agenda links to bills: they must be visible, and SQLite unlocked
+        with self.factory.begin() as session:
+            return upsert_event(session, record)
+
+    def person(self, record: PersonRecord) -> Change:
+        """Upsert one legislator and their offices."""
+        self.commit()
+        with self.factory.begin() as session:
+            return upsert_person(session, record)
+
+    def committee(self, record: CommitteeRecord) -> Change:
+        """Upsert one committee and its members."""
+        self.commit()
+        with self.factory.begin() as session:
+            return upsert_committee(session, record)
+
+    def write(self, item: Any) -> Change:
+        """Write any record or fetched text by its type."""
+        writers: dict[type, Callable[[Any], Change]] = {
+            BillRecord: self.bill,
+            VersionText: self.text,
+            EventRecord: self.event,
+            PersonRecord: self.person,
+            CommitteeRecord: self.committee,
+        }
+        writer = writers.get(type(item))
+        if writer is None:
+            raise InvalidRecord(f"unknown item type {type(item).__name__}")
+        return writer(item)
+
+    def _known(self, conn: Connection, session_id: int) -> dict[str, tuple[int, str | None]]:
+        """Stored bills of a session and their versions' hashes, loaded once per session."""
+        if session_id not in self._bills:
+            rows = conn.execute(
+                select(BILLS.c.identifier, BILLS.c.id, BILLS.c.record_hash).where(
+                    BILLS.c.session_id == session_id
+                )
+            )
+            self._bills[session_id] = {ident: (bid, digest) for ident, bid, digest in rows}
+            versions = conn.execute(
+                select(
+                    VERSIONS.c.bill_id,
+                    VERSIONS.c.content_hash,
+                    VERSIONS.c.url,
+                    VERSIONS.c.source_key,
+                    VERSIONS.c.text != "",
+                )
+                .join(BILLS, VERSIONS.c.bill_id == BILLS.c.id)
+                .where(BILLS.c.session_id == session_id)
+            )
+            for bill_id, digest, url, source_key, has_text in versions:
+                self._texts.setdefault(bill_id, set()).add(digest)
+                fetched = self._fetched.setdefault(bill_id, set())
+                if has_text:
+                    fetched.update(ref for ref in (url, source_key) if ref)
+        return self._bills[session_id]
+
+    def _touch(self) -> None:
+        """Mark the unchanged bills met since the last call as seen now."""
+        if not self._seen:
+            return
+        ids, self._seen = sorted(set(self._seen)), []
+        with self.transaction() as conn:
+            conn.execute(update(BILLS).where(BILLS.c.id.in_(ids)).values(last_seen=utcnow()))
+
+    # -- the run --------------------------------------------------------------------------
+    def start(self, states: list[str] | None = None) -> int:
+        """Record the run as started."""
+        self.run_id = start_run(self.factory, self.source, states or [])
+        return self.run_id
+
+    def error(self, where: str, reason: str) -> None:
+        """Report a failed input or item; the run goes on."""
+        log.info("%s: %s", where, reason)
+        self.errors.add(where, reason)
+
+    @contextmanager
+    def guard(
+        self, where: str, reason: Callable[[BaseException], str] = describe
+    ) -> Iterator[None]:
+        """Turn any failure inside into a reported error for `where`."""
+        try:
+            yield
+        except Exception as exc:  # one bad input must never stop the run
+            log.debug("failure on %s", where, exc_info=True)
+            self.error(where, reason(exc))
+
+    def finish(self, items: dict[str, int], **fields: Any) -> CrawlRun:
+        """Close the writer and complete the run's row with counts, errors and `fields`."""
+        self.close()
+        with self.factory.begin() as session:
+            run = session.get(CrawlRun, self.run_id) if self.run_id else None
+            if run is None:
+                run = CrawlRun(source=self.source, started_at=utcnow())
+                session.add(run)
+            errors = self.errors.count
+            run.finished_at = utcnow()
+            run.duration_s = round(time.monotonic() - self.started, 3)
+            run.status = "ok" if not errors else "unhealthy"
+            run.health_reason = f"{errors} input(s) failed" if errors else None
+            run.items = items
+            run.errors = errors
+            run.error_samples = list(self.errors.samples)
+            run.states = sorted(self.states | set(run.states or []))
+            for name, value in fields.items():
+                setattr(run, name, value)
+        return run
+
+    def describe(self) -> dict[str, Any]:
+        """The run so far: source, states, errors and their samples."""
+        return {
+            "source": self.source,
+            "run_id": self.run_id,
+            "states": sorted(self.states),
+            "errors": self.errors.count,
+            "error_samples": list(self.errors.samples),
+            "duration_s": round(time.monotonic() - self.started, 3),
+        }

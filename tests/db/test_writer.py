@@ -1,0 +1,156 @@
+"""The one Writer: unchanged records cost no writes, texts fill their links, writers run at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import event, func, select
+
+from billwatch.db.models import Bill, BillAction, BillVersion, Sponsorship
+from billwatch.db.store import InvalidRecord
+from billwatch.db.writer import MAX_ERROR_SAMPLES, ErrorLog, Writer
+from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord, VersionText
+
+LINK = "https://leginfo.example/AB7-introduced.html"
+
+
+def bill(identifier: str = "AB 7", text: str = "") -> BillRecord:
+    return BillRecord(
+        jurisdiction="CA",
+        session="2025-2026",
+        identifier=identifier,
+        title="An act relating to farm labor contractors.",
+        versions=[VersionRecord(note="Introduced", url=LINK, source_key="d7", text=text)],
+        actions=[
+            ActionRecord(dt.date(2025, 1, 6), "Introduced. Read first time.", "lower"),
+            ActionRecord(dt.date(2025, 1, 21), "Referred to Com. on L. & E.", "lower"),
+        ],
+        sponsors=[
+            SponsorRecord(name="Rivera"),
+            SponsorRecord(name="Lee", classification="cosponsor"),
+        ],
+    )
+
+
+def counts(Session) -> tuple[int, int, int, int]:  # noqa: N803
+    with Session() as s:
+        return tuple(
+            s.scalar(select(func.count()).select_from(m))
+            for m in (Bill, BillVersion, BillAction, Sponsorship)
+        )
+
+
+def test_an_unchanged_record_is_only_compared(Session, db_url) -> None:  # noqa: N803
+    first = Writer(Session, "test")
+    created = first.bill(bill())
+    first.close()
+    assert created.created and created.new_actions == 2
+    with Session() as s:
+        seen_before = s.scalar(select(Bill.last_seen))
+    statements: list[str] = []
+    engine = Session.kw["bind"]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = Writer(Session, "test")
+        changes = [again.bill(bill())]
+        reads = len(statements)  # the session's stored hashes, read once
+        changes += [again.bill(bill()) for _ in range(2)]
+        after = len(statements)
+        again.close()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert not any(c.changed for c in changes) and {c.id for c in changes} == {created.id}
+    # Then each record costs no statement at all, and no bill part is ever inserted.
+    assert after == reads
+    inserts = [s for s in statements if s.lstrip().startswith("INSERT INTO bill")]
+    assert inserts == []
+    assert counts(Session) == (1, 1, 2, 2)
+    with Session() as s:
+        assert s.scalar(select(Bill.last_seen)) >= seen_before  # marked seen, in one batch
+
+
+def test_a_link_is_reported_until_its_text_is_stored(Session) -> None:  # noqa: N803
+    writer = Writer(Session, "test")
+    change = writer.bill(bill())
+    assert [v.url for v in change.needs_text] == [LINK]
+    assert change.new_versions == []  # a link is not a new version
+    text = VersionRecord(note="", url=LINK, source_key="d7", text="SECTION 1. Contractors pay.")
+    stored = writer.write(VersionText("CA", "2025-2026", "AB 7", text))
+    assert len(stored.new_versions) == 1
+    # The same text again is not new; the bill seen again needs no fetch.
+    assert writer.write(VersionText("CA", "2025-2026", "AB 7", text)).new_versions == []
+    writer.close()
+    later = Writer(Session, "test")
+    assert later.bill(bill()).needs_text == []
+    later.close()
+    with Session() as s:
+        [version] = s.scalars(select(BillVersion)).all()
+        assert (version.note, version.url, version.text) == (
+            "Introduced",
+            LINK,
+            "SECTION 1. Contractors pay.",
+        )
+
+
+def test_a_text_for_an_unknown_bill_is_refused(Session) -> None:  # noqa: N803
+    writer = Writer(Session, "test")
+    item = VersionText("CA", "2025-2026", "AB 404", VersionRecord(note="x", text="Some text."))
+    with pytest.raises(InvalidRecord, match="AB 404 is not stored"):
+        writer.write(item)
+    writer.close()
+
+
+def test_a_failure_inside_a_batch_keeps_the_others(Session) -> None:  # noqa: N803
+    writer = Writer(Session, "test", batch=50)
+    writer.bill(bill("AB 1"))
+    broken = bill("AB 2")
+    broken.sponsors.append(SponsorRecord(name=None))  # type: ignore[arg-type]
+    with pytest.raises(Exception, match="(?i)null"):
+        writer.bill(broken)
+    writer.bill(bill("AB 3"))
+    writer.close()
+    with Session() as s:
+        assert s.scalars(select(Bill.identifier).order_by(Bill.identifier)).all() == [
+            "AB 1",
+            "AB 3",
+        ]
+    assert counts(Session) == (2, 2, 4, 4)
+
+
+def test_two_writers_at_once_upsert_without_errors(Session) -> None:  # noqa: N803
+    records = [bill(f"AB {n}", text=f"SECTION 1. Text {n}.") for n in range(40)]
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def ingest(order: list[BillRecord]) -> None:
+        writer = Writer(Session, "test", batch=10)
+        start.wait()
+        try:
+            for record in order:
+                writer.bill(record)
+        except BaseException as exc:  # reported below: the test fails on any error
+            failures.append(exc)
+        finally:
+            writer.close()
+
+    # Opposite orders: each batch soon waits for rows the other holds (a deadlock on PostgreSQL).
+    orders = [records, records[::-1]]
+    threads = [threading.Thread(target=ingest, args=(order,)) for order in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert counts(Session) == (40, 40, 80, 80)
+
+
+def test_error_samples_are_capped_but_all_counted() -> None:
+    log = ErrorLog()
+    for n in range(MAX_ERROR_SAMPLES + 7):
+        log.add(f"file{n}.json", "bad")
+    assert log.count == MAX_ERROR_SAMPLES + 7
+    assert len(log.samples) == MAX_ERROR_SAMPLES
+    assert log.samples[0] == {"url": "file0.json", "reason": "bad"}
