@@ -80,6 +80,8 @@ def load_json(response: Response) -> Any:
         raise BadResponse(
             f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(body)}; truncated?)"
         ) from exc
+    except RecursionError:
+        raise BadResponse("invalid JSON (nested too deeply)") from None
 
 
 def hide_keys(text: str, *keys: str) -> str:
