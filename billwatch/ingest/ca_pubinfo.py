@@ -37,7 +37,7 @@ from billwatch.ingest.common import (
 from billwatch.ingest.inputs import MIB, TooLarge, check_size
 from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import normalise_session
-from billwatch.ingest.validate import web_url
+from billwatch.ingest.validate import checked, web_url
 from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
 
 SOURCE = "ca_pubinfo"  # the name `crawl`, `ingest` and the settings use
@@ -353,6 +353,7 @@ def _versions(
     return versions
 
 
+@checked("pubinfo bill")
 def bill_record(
     bill: dict, tables: Tables, known_text: Callable[[str], str | None] | None = None
 ) -> BillRecord:

@@ -29,7 +29,7 @@ from billwatch.ingest.common import (
 )
 from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.runner import Ingester
-from billwatch.ingest.validate import items, source_id, web_url
+from billwatch.ingest.validate import checked, items, source_id, web_url
 from billwatch.ingest.validate import text as text_value
 from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
 
@@ -147,6 +147,7 @@ def _versions(bill: etree._Element) -> list[VersionRecord]:
     return versions
 
 
+@checked("BILLSTATUS file")
 def parse_billstatus(xml: bytes) -> BillRecord:
     """A BillRecord from a govinfo BILLSTATUS file: actions, sponsors, text version links."""
     root = _parse(xml, "BILLSTATUS")
@@ -226,6 +227,7 @@ def _key_parts(root: etree._Element) -> tuple[str, str, str, str, str]:
     )
 
 
+@checked("USLM bill text")
 def uslm_bill_key(xml: bytes) -> tuple[str, str, str]:
     """(congress, identifier, title) of a bill text (USLM or bill.dtd), to find its bill."""
     congress, kind, number, _stage, title = _key_parts(_bill_xml_root(xml))
@@ -238,6 +240,7 @@ def _dates(root: etree._Element) -> list[dt.date]:
     return [d for d in (parse_date(v) for v in values) if d]
 
 
+@checked("USLM bill text")
 def parse_uslm(xml: bytes) -> VersionRecord:
     """A VersionRecord from a bill text in USLM or bill.dtd, with added and deleted as spans."""
     from billwatch.text import DocumentError, uslm_to_text
@@ -341,6 +344,7 @@ def _api_versions(text_versions: list[dict[str, Any]]) -> list[VersionRecord]:
     return versions
 
 
+@checked("congress.gov bill")
 def parse_api_bill(
     bill: dict[str, Any], actions: list[dict], cosponsors: list[dict], text_versions: list[dict]
 ) -> BillRecord:

@@ -36,7 +36,7 @@ from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.inputs import Input, load_json
 from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import session_identifier, special_ordinal
-from billwatch.ingest.validate import check_document, items, source_id, web_url
+from billwatch.ingest.validate import check_document, checked, items, source_id, web_url
 from billwatch.ingest.validate import text as text_value
 from billwatch.ingest.validate import year as year_of
 from billwatch.records import (
@@ -333,6 +333,7 @@ def _sponsors(bill: dict[str, Any]) -> list[SponsorRecord]:
 NOT_VERSIONS = {7: "Fiscal Note", 8: "Analysis", 12: "Veto Message", 13: "Veto Response"}
 
 
+@checked("LegiScan text")
 def is_bill_version(text: dict[str, Any]) -> bool:
     """Whether a texts[] entry or text object is a version of the bill (not a fiscal note...)."""
     if "text" in text and "doc_id" not in text and isinstance(text["text"], dict):
@@ -375,6 +376,7 @@ def _placeholder_version(entry: dict[str, Any]) -> VersionRecord:
     )
 
 
+@checked("LegiScan bill")
 def parse_bill(bill: dict[str, Any]) -> BillRecord:
     """A BillRecord from a LegiScan bill object; texts become versions awaiting their text."""
     if "bill" in bill and "bill_id" not in bill:
@@ -431,6 +433,7 @@ def decode_doc(text: dict[str, Any]) -> bytes:
         raise ParseError(f"text doc {text.get('doc_id')} is not valid base64: {exc}") from exc
 
 
+@checked("LegiScan text")
 def parse_text(text: dict[str, Any]) -> VersionRecord:
     """A VersionRecord with the extracted text of a getBillText / dataset text object."""
     from billwatch.text import DocumentError, extract_document
@@ -447,6 +450,7 @@ def parse_text(text: dict[str, Any]) -> VersionRecord:
     return with_text(_placeholder_version(text), extracted)
 
 
+@checked("LegiScan text")
 def text_bill_id(text: dict[str, Any]) -> int:
     """The LegiScan bill_id a text object belongs to."""
     if "text" in text and "doc_id" not in text:
@@ -454,6 +458,7 @@ def text_bill_id(text: dict[str, Any]) -> int:
     return source_id(require(text, "bill_id", "text"), "text bill_id")
 
 
+@checked("LegiScan person")
 def parse_person(person: dict[str, Any]) -> PersonRecord:
     """A PersonRecord from a getPerson / dataset person object."""
     if "person" in person and "people_id" not in person:
@@ -497,6 +502,7 @@ def _int(value: Any) -> int:
     return 0
 
 
+@checked("LegiScan person")
 def parse_committee_person(person: dict[str, Any]) -> CommitteeRecord | None:
     """The committee a "person" record stands for (committee_sponsor 1), else None."""
     if "person" in person and "people_id" not in person:
@@ -524,6 +530,7 @@ def _clock(value: Any) -> dt.time:
     return dt.time(hour, minute)
 
 
+@checked("LegiScan calendar")
 def parse_calendar(bill: dict[str, Any]) -> list[EventRecord]:
     """The hearings in a bill's `calendar` (type "Hearing"), each with the bill on its agenda."""
     if "bill" in bill and "bill_id" not in bill:

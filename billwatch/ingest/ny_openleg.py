@@ -29,7 +29,7 @@ from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.inputs import load_json
 from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import session_for_year
-from billwatch.ingest.validate import MAX_DOCUMENT, items, source_id, web_url
+from billwatch.ingest.validate import MAX_DOCUMENT, checked, items, source_id, web_url
 from billwatch.ingest.validate import text as text_value
 from billwatch.ingest.validate import year as year_of
 from billwatch.records import (
@@ -176,6 +176,7 @@ def _status(result: dict[str, Any]) -> str | None:
     return None
 
 
+@checked("New York bill")
 def parse_bill(result: dict[str, Any]) -> BillRecord:
     """A BillRecord from a bill `result` (or the whole response): versions, actions, sponsors."""
     result = _result(result)
@@ -227,6 +228,7 @@ def _meeting_time(meeting: dict[str, Any]) -> dt.datetime | None:
     return parse_datetime(meeting.get("meetingDateTime") or meeting.get("meetingDate"))
 
 
+@checked("New York agenda")
 def parse_agendas(result: dict[str, Any]) -> list[EventRecord]:
     """The committee meetings in `committeeAgendas` that carry their meeting details.
 

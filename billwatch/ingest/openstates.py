@@ -11,7 +11,7 @@ from typing import Any
 from billwatch.ingest.common import ParseError, clean, parse_date, parse_datetime
 from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.sessions import normalise_session
-from billwatch.ingest.validate import MAX_ITEMS, items, web_url
+from billwatch.ingest.validate import MAX_ITEMS, checked, items, web_url
 from billwatch.ingest.validate import text as text_value
 from billwatch.records import (
     ActionRecord,
@@ -125,6 +125,7 @@ def _strings(obj: dict[str, Any], field: str) -> list[Any]:
     return value
 
 
+@checked("Open States bill")
 def parse_bill(bill: dict[str, Any]) -> BillRecord:
     """A BillRecord from one Open States v3 Bill object."""
     state = _parse_state(bill["jurisdiction"])
@@ -171,6 +172,7 @@ def _parse_committee(event: dict[str, Any]) -> str | None:
     return None
 
 
+@checked("Open States event")
 def parse_event(event: dict[str, Any]) -> EventRecord:
     """An EventRecord (hearing) from one Open States v3 Event object."""
     state = _parse_state(event["jurisdiction"])

@@ -7,12 +7,19 @@ where a title belongs, a session year of `1e30`, a million actions.
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from billwatch.ingest.common import ParseError
 
+P = ParamSpec("P")
+R = TypeVar("R")
+# What a parser raises when a field has a type or value it does not expect (None for an
+# object, a float for a string, 1e308 for an int): the record is malformed, refused whole.
+MALFORMED = (TypeError, AttributeError, IndexError, ValueError, OverflowError, RecursionError)
 MAX_ID = 2**31 - 1  # ids are compared as INTEGER in the database (PostgreSQL int4)
 MAX_ITEMS = 20_000  # actions, versions, sponsors... of one bill: real bills have hundreds
 MAX_TEXT = 20_000  # characters of a title or an action's text
@@ -102,3 +109,25 @@ def _show(value: Any) -> str:
     """A short repr of a bad value for an error message."""
     shown = repr(value)
     return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def checked(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Make a parser's unexpected-type failures a ParseError naming `what` was malformed."""
+
+    def decorate(parse: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(parse)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return parse(*args, **kwargs)
+            except ParseError:
+                raise
+            except MALFORMED as exc:
+                reason = " ".join(str(exc).split())[:200]
+                raise ParseError(
+                    f"malformed {what}: a field has an unexpected type or value"
+                    f" ({type(exc).__name__}: {reason})"
+                ) from exc
+
+        return wrapper
+
+    return decorate
