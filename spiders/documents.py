@@ -9,6 +9,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from billwatch.ingest.validate import check_document, web_url
 from billwatch.records import BillRecord, VersionRecord
 from billwatch.text import ExtractedText, extract_document, pdf_to_text
 from spiders.base import BillwatchSpider, VersionItem, describe
@@ -27,6 +28,8 @@ def extract(
         return ExtractedText(
             text=pdf_to_text(data, timeout=timeout, memory_mb=memory_mb), inserted=[], struck=[]
         )
+    # Random bytes served as text/html must not become a version (#11).
+    check_document(data, media_type, filename or "document")
     return extract_document(data, media_type=media_type, filename=filename)
 
 
@@ -46,7 +49,7 @@ class DocumentMixin(BillwatchSpider):
             "identifier": record.identifier,
         }
         for version in record.versions:
-            if version.text or not version.url or version.url in stored:
+            if version.text or not web_url(version.url) or version.url in stored:
                 continue
             if version.source_key and version.source_key in stored:
                 continue

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from billwatch.cli import app
 from billwatch.db.models import Bill, BillAction, BillVersion, Person
 from billwatch.ingest import inputs
+from billwatch.ingest.common import ParseError
 from tests.conftest import FILES, ROOT
 
 OWN = FILES / "ingest"
@@ -261,3 +262,12 @@ def test_real_people_files_still_load(Session) -> None:
 def test_no_stored_fixture_is_large() -> None:
     big = [p for p in (ROOT / "tests").rglob("*") if p.is_file() and p.stat().st_size > MIB]
     assert big == []
+
+
+def test_a_crawled_document_of_random_bytes_said_to_be_html_is_refused() -> None:
+    from spiders.documents import extract
+
+    with pytest.raises(ParseError, match="S1.html: said to be text/html; charset=utf-8, but"):
+        extract(os.urandom(4096), "text/html; charset=utf-8", "S1.html", timeout=5, memory_mb=256)
+    page = b"<html><body><p>Section 1. Caf\xe9 owners shall</p></body></html>"  # Latin-1 HTML
+    assert "Section 1." in extract(page, "text/html", "S1.html", timeout=5, memory_mb=256).text
