@@ -49,12 +49,13 @@ class DocumentMixin(BillwatchSpider):
             "identifier": record.identifier,
         }
         for version in record.versions:
-            if version.text or not web_url(version.url) or version.url in stored:
+            url = web_url(version.url)
+            if version.text or url is None or url in stored:
                 continue
             if version.source_key and version.source_key in stored:
                 continue
             yield self.site_request(
-                version.url, self.parse_document, cb_kwargs={"key": key, "version": version}
+                url, self.parse_document, cb_kwargs={"key": key, "version": version}
             )
 
     async def parse_document(
