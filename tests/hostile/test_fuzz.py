@@ -199,6 +199,13 @@ def test_congress_billstatus_of_random_bytes(data: bytes) -> None:
 
 
 @FUZZ
+@given(st.binary(max_size=2000) | st.sampled_from([b"<bill><bill_id>abc</bill_id></bill>"]))
+def test_legiscan_xml_and_uslm_of_random_bytes(data: bytes) -> None:
+    outcome(lambda: legiscan.parse_bill(legiscan.xml_to_payload(data)))
+    outcome(lambda: congress.parse_uslm(data))
+
+
+@FUZZ
 @given(mutations(PERSON_YAML))
 def test_people_yaml(document: Any) -> None:
     outcome(lambda: people.parse_person_yaml(document, "mn", dt.date(2026, 1, 1)))
