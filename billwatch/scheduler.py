@@ -11,10 +11,12 @@ scheduler from running against the same database.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -27,11 +29,11 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import CursorResult, delete, insert, update
+from sqlalchemy import CursorResult, delete, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from billwatch.db.models import SchedulerLock, utcnow
+from billwatch.db.models import CrawlRun, SchedulerLock, utcnow
 from billwatch.db.session import get_engine, get_sessionmaker
 from billwatch.settings import Settings
 from spiders.registry import source_names
@@ -67,36 +69,73 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def holder_alive(holder: str) -> bool | None:
+    """Whether the process named by `holder` ("host:pid[:...]") runs; None if on another host."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return None
+    try:
+        os.kill(int(pid_text), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    return True
+
+
 def acquire_lock(
     factory: sessionmaker[Session],
     holder: str,
     *,
+    name: str = LOCK_NAME,
     now: dt.datetime | None = None,
     stale_after: dt.timedelta = STALE_AFTER,
 ) -> bool:
-    """Take the scheduler lock if it is free, ours, or stale (its holder stopped beating)."""
+    """Take lock `name` if it is free, ours, or stale (its holder stopped beating and is gone).
+
+    A holder on this machine whose process still runs keeps its lock however late its
+    heartbeat (a step that blocked it, a suspended laptop): two cycles must never overlap.
+    """
     now = now or utcnow()
     with factory.begin() as session:
-        # One conditional UPDATE is atomic on SQLite and PostgreSQL alike.
+        # Plain columns, not the ORM object: the UPDATE below must not sync it in Python.
+        current = session.execute(
+            select(SchedulerLock.holder, SchedulerLock.heartbeat_at).where(
+                SchedulerLock.name == name
+            )
+        ).first()
+        stale = current is not None and _aware(current.heartbeat_at) < now - stale_after
+        if stale and current is not None and current.holder != holder:
+            if holder_alive(current.holder):
+                log.warning("lock %s: %s is late but alive; not taken over", name, current.holder)
+                return False
+        # One conditional UPDATE is atomic on SQLite and PostgreSQL alike; naming the stale
+        # holder we looked at means a holder that beat in the meantime keeps its lock.
+        takeover = (
+            (SchedulerLock.holder == current.holder)
+            & (SchedulerLock.heartbeat_at < now - stale_after)
+            if stale and current is not None
+            else false()
+        )
         taken = cast(
             CursorResult[Any],
             session.execute(
                 update(SchedulerLock)
-                .where(SchedulerLock.name == LOCK_NAME)
-                .where(
-                    (SchedulerLock.holder == holder)
-                    | (SchedulerLock.heartbeat_at < now - stale_after)
-                )
+                .where(SchedulerLock.name == name)
+                .where((SchedulerLock.holder == holder) | takeover)
                 .values(holder=holder, acquired_at=now, heartbeat_at=now)
             ),
         ).rowcount
         if taken:
             return True
+        if current is not None:
+            return False
     try:
         with factory.begin() as session:
             session.execute(
                 insert(SchedulerLock).values(
-                    name=LOCK_NAME, holder=holder, acquired_at=now, heartbeat_at=now
+                    name=name, holder=holder, acquired_at=now, heartbeat_at=now
                 )
             )
         return True
@@ -104,10 +143,17 @@ def acquire_lock(
         return False  # someone else holds a fresh lock
 
 
+def _aware(value: dt.datetime) -> dt.datetime:
+    """`value` with UTC attached when the database returned it naive (SQLite)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def heartbeat(
     factory: sessionmaker[Session],
     holder: str,
     now: dt.datetime | None = None,
+    *,
+    name: str = LOCK_NAME,
 ) -> bool:
     """Renew the lock; False when another process has taken it over."""
     with factory.begin() as session:
@@ -115,21 +161,55 @@ def heartbeat(
             CursorResult[Any],
             session.execute(
                 update(SchedulerLock)
-                .where(SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder)
+                .where(SchedulerLock.name == name, SchedulerLock.holder == holder)
                 .values(heartbeat_at=now or utcnow())
             ),
         )
         return bool(result.rowcount)
 
 
-def release_lock(factory: sessionmaker[Session], holder: str) -> None:
+def release_lock(factory: sessionmaker[Session], holder: str, *, name: str = LOCK_NAME) -> None:
     """Give the lock up (on a clean stop) so the next scheduler need not wait."""
     with factory.begin() as session:
         session.execute(
-            delete(SchedulerLock).where(
-                SchedulerLock.name == LOCK_NAME, SchedulerLock.holder == holder
-            )
+            delete(SchedulerLock).where(SchedulerLock.name == name, SchedulerLock.holder == holder)
         )
+
+
+class KeepLock:
+    """Renew a held lock from a thread while a long step (a crawl, an ingest) runs."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        holder: str,
+        *,
+        name: str = LOCK_NAME,
+        every: dt.timedelta = HEARTBEAT,
+    ):
+        self.factory, self.holder, self.name = factory, holder, name
+        self.every = every.total_seconds()
+        self.lost = False  # set when another process took the lock over
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lock-{name}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                if not heartbeat(self.factory, self.holder, name=self.name):
+                    self.lost = True
+                    log.error("lock %s was taken over from %s", self.name, self.holder)
+                    return
+            except Exception:  # a database hiccup: try again at the next beat
+                log.exception("could not renew lock %s", self.name)
+
+    def __enter__(self) -> KeepLock:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def create_scheduler(settings: Settings, *, blocking: bool = False) -> BaseScheduler:
@@ -281,6 +361,47 @@ def wire(
         jobstore="local",
         replace_existing=True,
     )
+
+
+def ingest_lock_name(source: str, holder: str) -> str:
+    """The lock row an ingest of `source` holds while it runs (one per process, hashed to fit)."""
+    digest = hashlib.sha256(holder.encode()).hexdigest()[:12]
+    return f"ingest:{source}:{digest}"
+
+
+def close_stale_runs(factory: sessionmaker[Session], source: str, holder: str) -> int:
+    """Mark `running` crawl-run rows of `source` failed when no live process of it remains.
+
+    Each ingest holds a lock row `ingest:<source>:...` renewed by its heartbeat; a row of a
+    killed ingest stays `running` forever otherwise. Returns the number of rows closed.
+    """
+    now = utcnow()
+    with factory.begin() as session:
+        locks = session.scalars(
+            select(SchedulerLock).where(SchedulerLock.name.startswith(f"ingest:{source}:"))
+        ).all()
+        live = False
+        for lock in locks:
+            if lock.holder == holder:
+                continue
+            alive = holder_alive(lock.holder)
+            if alive is None:  # another host: trust its heartbeat
+                alive = _aware(lock.heartbeat_at) >= now - STALE_AFTER
+            if alive:
+                live = True
+            else:
+                session.delete(lock)  # left behind by a killed ingest
+        if live:
+            return 0  # its running row may be that live ingest's
+        runs = session.scalars(
+            select(CrawlRun).where(
+                CrawlRun.source == f"ingest:{source}", CrawlRun.status == "running"
+            )
+        ).all()
+        for run in runs:
+            run.status, run.finished_at = "failed", now
+            run.health_reason = "stale: the ingest stopped without finishing (killed?)"
+        return len(runs)
 
 
 class LockHeld(RuntimeError):

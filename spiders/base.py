@@ -26,9 +26,10 @@ from billwatch.db.session import get_sessionmaker
 from billwatch.db.writer import ErrorLog
 from billwatch.ingest.common import ParseError, describe
 from billwatch.records import BillRecord, VersionRecord
+from billwatch.redact import configured_secrets, redact
+from spiders.middlewares import RefusedRedirect
 
 logger = logging.getLogger(__name__)
-KEY_PARAM = re.compile(r"\b(key|api_key|apikey)=[^&\s'\"]+", re.I)
 
 
 class BadResponse(ParseError):
@@ -68,29 +69,40 @@ def load_json(response: Response) -> Any:
         raise BadResponse(
             f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(body)}; truncated?)"
         ) from exc
+    except RecursionError:
+        raise BadResponse("invalid JSON (nested too deeply)") from None
 
 
-def redact(text: str) -> str:
-    """Hide API keys in a URL or message ("key=abc" -> "key=***"): secrets are never logged."""
-    return KEY_PARAM.sub(r"\1=***", text)
+def hide_keys(text: str, *keys: str) -> str:
+    """`text` with the configured keys, `keys` and any key parameter or header masked."""
+    return redact(text, [*configured_secrets(), *keys])
 
 
 class RedactKeys(logging.Filter):
     """A logging filter that hides API keys in every message (Scrapy logs request URLs)."""
 
+    def __init__(self, *keys: str):
+        super().__init__()
+        self.keys = [k for k in keys if k]
+
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the message with keys hidden; never drops a record."""
         message = record.getMessage()
-        if KEY_PARAM.search(message):
-            record.msg, record.args = redact(message), ()
+        hidden = hide_keys(message, *self.keys)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        if record.exc_info and not record.exc_text:  # a traceback quoting a URL with its key
+            record.exc_text = hide_keys(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
         return True
 
 
-def hide_keys_in_logs() -> None:
+def hide_keys_in_logs(*keys: str) -> None:
     """Put RedactKeys on every root handler (Scrapy installs its handler when a crawl starts)."""
     for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactKeys) for f in handler.filters):
-            handler.addFilter(RedactKeys())
+        for old in [f for f in handler.filters if isinstance(f, RedactKeys)]:
+            handler.removeFilter(old)
+        handler.addFilter(RedactKeys(*keys))
 
 
 def guarded(callback: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -162,7 +174,7 @@ class BillwatchSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         """Load what earlier runs remembered, then yield the source's first requests."""
-        hide_keys_in_logs()
+        hide_keys_in_logs(self.api_key)
         self.load_memory()
         for request in self.first_requests():
             yield request
@@ -174,7 +186,8 @@ class BillwatchSpider(scrapy.Spider):
     # -- requests -------------------------------------------------------------------------
     def api_request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> scrapy.Request:
         """A request to a keyed API: robots.txt does not apply to documented API endpoints."""
-        meta = {"dont_obey_robotstxt": True, **kwargs.pop("meta", {})}
+        # `api_request`: a redirect of it to another host is refused (spiders/middlewares.py).
+        meta = {"dont_obey_robotstxt": True, "api_request": True, **kwargs.pop("meta", {})}
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
 
     def site_request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> scrapy.Request:
@@ -184,7 +197,8 @@ class BillwatchSpider(scrapy.Spider):
     # -- errors ---------------------------------------------------------------------------
     def report_error(self, url: str, reason: str) -> None:
         """Log and count one failure with its URL; keep a sample for the crawl-run row."""
-        url = redact(url)
+        # A timeout or a cancelled download quotes the request URL, key included (#11).
+        url, reason = hide_keys(url, self.api_key), hide_keys(reason, self.api_key)
         logger.error("%s: %s", url, reason)
         if self.crawler:
             self.crawler.stats.inc_value("billwatch/errors")
@@ -204,9 +218,15 @@ class BillwatchSpider(scrapy.Spider):
             reason = f"HTTP {status}" + (f" after {retries} retries" if retries else "")
         elif failure.check(TxTimeoutError):
             reason = f"timed out after {request.meta.get('retry_times', 0)} retries"
+        elif failure.check(RefusedRedirect):
+            reason = failure.getErrorMessage()
         elif failure.check(scrapy.exceptions.IgnoreRequest):
             self.crawler.stats.inc_value("billwatch/ignored")
-            logger.warning("%s: skipped (%s)", request.url, failure.getErrorMessage())
+            logger.warning(
+                "%s: skipped (%s)",
+                hide_keys(request.url, self.api_key),
+                hide_keys(failure.getErrorMessage(), self.api_key),
+            )
             return
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"

@@ -9,6 +9,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from billwatch.ingest.validate import check_document, web_url
 from billwatch.records import BillRecord, VersionRecord, VersionText
 from billwatch.text import ExtractedText, extract_document, pdf_to_extracted
 from spiders.base import BillwatchSpider, describe
@@ -25,6 +26,8 @@ def extract(
     """Text and spans of a document; PDFs are read with their layout under the crawl's limits."""
     if is_pdf(data, media_type):
         return pdf_to_extracted(data, timeout=timeout, memory_mb=memory_mb)
+    # Random bytes served as text/html must not become a version (#11).
+    check_document(data, media_type, filename or "document")
     return extract_document(data, media_type=media_type, filename=filename)
 
 
@@ -41,9 +44,10 @@ class DocumentMixin(BillwatchSpider):
             "identifier": record.identifier,
         }
         for version in versions:
-            if version.url and not version.text:
+            url = web_url(version.url)
+            if url and not version.text:
                 yield self.site_request(
-                    version.url, self.parse_document, cb_kwargs={"key": key, "version": version}
+                    url, self.parse_document, cb_kwargs={"key": key, "version": version}
                 )
 
     async def parse_document(

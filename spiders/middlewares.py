@@ -1,4 +1,4 @@
-"""Retries with exponential backoff, honouring Retry-After on 429 and 503."""
+"""Downloader middlewares: retries with backoff (Retry-After on 429 and 503), safe redirects."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import asyncio
 import datetime as dt
 import email.utils
 import logging
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 logger = logging.getLogger(__name__)
@@ -93,3 +98,63 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.crawler.stats.inc_value("billwatch/retry/exception")
         await asyncio.sleep(self._delay(request, None) or 0.0)
         return retry
+
+
+# Headers and query parameters that carry a credential (X-Api-Key: congress.gov, Open States;
+# ?key=: LegiScan, NY OpenLegislation). Scrapy itself drops only Authorization and Cookie.
+CREDENTIAL_HEADERS = (b"X-Api-Key", b"Api-Key", b"Authorization", b"Proxy-Authorization")
+CREDENTIAL_PARAM = re.compile(r"^(key|api[_-]?key|access[_-]?token|token)$", re.IGNORECASE)
+
+
+class RefusedRedirect(IgnoreRequest):
+    """A redirect of a keyed API request to another host: following it could hand the key over."""
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`, default ports filled in: what "the same host" compares."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or ""), parts.port or default
+
+
+def strip_key_params(url: str) -> str:
+    """`url` without query parameters that look like credentials."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    kept = [(k, v) for k, v in query if not CREDENTIAL_PARAM.match(k)]
+    if len(kept) == len(query):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def carries_credentials(request: Request) -> bool:
+    """Whether `request` sends a key: in a credential header or a key query parameter."""
+    if any(request.headers.get(name) for name in CREDENTIAL_HEADERS):
+        return True
+    query = urlparse_cached(request).query
+    return any(CREDENTIAL_PARAM.match(k) for k, _ in parse_qsl(query, keep_blank_values=True))
+
+
+class SafeRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, but a key never follows a redirect to another host.
+
+    An API request (meta `api_request`, set by BillwatchSpider.api_request) redirected with its
+    key to another scheme, host or port is refused, reported as an error naming the host; any
+    other cross-host redirect loses its credential headers and key parameters on the way.
+    """
+
+    def _build_redirect_request(
+        self, source_request: Request, response: Response, *, url: str, **kwargs: object
+    ) -> Request:
+        redirected = super()._build_redirect_request(source_request, response, url=url, **kwargs)
+        if origin(source_request.url) == origin(redirected.url):
+            return redirected
+        if source_request.meta.get("api_request") and carries_credentials(source_request):
+            raise RefusedRedirect(
+                f"refused a redirect from {origin(source_request.url)[1]} to another host"
+                f" ({origin(redirected.url)[1]}:{origin(redirected.url)[2]}):"
+                " it would carry the API key there"
+            )
+        for name in CREDENTIAL_HEADERS:
+            redirected.headers.pop(name, None)
+        return redirected.replace(url=strip_key_params(redirected.url))

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import us
 
+from billwatch.redact import redact
 from billwatch.settings import Settings, get_settings
 from spiders.registry import UnknownSpider, source_names, spider_class, spider_classes
 
@@ -133,7 +134,7 @@ def _child(argv: list[str], environ: dict[str, str], conn: Any) -> None:
     try:
         conn.send(("summary", crawl_here(_arguments(argv))))
     except Exception as exc:  # reported to the parent, which raises CrawlError
-        conn.send(("error", str(exc)))
+        conn.send(("error", redact(str(exc))))
     finally:
         conn.close()
 
@@ -198,8 +199,12 @@ def run_crawl(
             tail = []
             if log_path.exists():
                 tail = log_path.read_text("utf-8", "replace").strip().splitlines()[-10:]
+            # The log tail and the child's error may quote a request URL with its key.
             raise CrawlError(
-                f"the {source} crawl failed: {reason}" + ("\n" + "\n".join(tail) if tail else "")
+                redact(
+                    f"the {source} crawl failed: {reason}"
+                    + ("\n" + "\n".join(tail) if tail else "")
+                )
             )
         return summary
 
@@ -212,7 +217,7 @@ def mark_failed(run_id: int, reason: str, database_url: str | None) -> None:
     with session_scope(database_url) as session:
         run = session.get(CrawlRun, run_id)
         if run is not None and run.status == "running":
-            run.status, run.health_reason, run.finished_at = "failed", reason, utcnow()
+            run.status, run.health_reason, run.finished_at = "failed", redact(reason), utcnow()
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -248,7 +253,7 @@ def crawl_here(args: argparse.Namespace) -> dict[str, Any]:
     if args.progress:
         overrides["BILLWATCH_PROGRESS"] = True
     process = CrawlerProcess(build_settings(overrides))
-    hide_keys_in_logs()
+    hide_keys_in_logs(key)
     spider = spider_class(args.source)
     crawler = process.create_crawler(spider)
     # Single-jurisdiction sources ignore the states asked for (a scheduler passes its list).
@@ -275,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         summary = crawl_here(args)
     except Exception as exc:  # reported to the parent through stderr and the exit code
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {redact(str(exc))}\n")
         return 2
     if args.summary_file:
         args.summary_file.write_text(json.dumps(summary))

@@ -43,6 +43,9 @@ def build_settings(overrides: dict[str, Any] | None = None) -> Settings:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "spiders.middlewares.BackoffRetryMiddleware": 550,
+            # Keys never follow a redirect to another host (#11).
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "spiders.middlewares.SafeRedirectMiddleware": 600,
         },
         "ITEM_PIPELINES": {
             "spiders.pipelines.ValidatePipeline": 100,

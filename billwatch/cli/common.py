@@ -9,7 +9,9 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
+from billwatch.console import safe
 from billwatch.db.session import SchemaOutOfDate, check_schema, get_sessionmaker
+from billwatch.redact import redact
 
 console = Console()
 err_console = Console(stderr=True)
@@ -21,14 +23,19 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def fail_safe(message: str, code: int = 2) -> NoReturn:
+    """`fail` for a message quoting data (a title, a URL, an error): keys hidden, escaped."""
+    fail(safe(redact(message)), code)
+
+
 def open_database(url: str | None = None) -> sessionmaker[Session]:
     """A sessionmaker for the configured database, refusing an out-of-date schema."""
     try:
         check_schema(url)
     except SchemaOutOfDate as exc:
-        fail(str(exc))
+        fail_safe(str(exc))
     except Exception as exc:  # a wrong URL or a server that is down
-        fail(f"cannot open the database: {exc}")
+        fail_safe(f"cannot open the database: {exc}")
     return get_sessionmaker(url)
 
 
@@ -39,4 +46,4 @@ def parse_day(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} {value!r} is not a date (YYYY-MM-DD)")
+        fail_safe(f"{option} {value!r} is not a date (YYYY-MM-DD)")

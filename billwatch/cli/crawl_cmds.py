@@ -11,9 +11,11 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from billwatch.cli.common import console, fail, open_database, parse_day
+from billwatch.cli.common import console, fail_safe, open_database, parse_day
+from billwatch.console import safe
 from billwatch.db.models import CrawlRun
 from billwatch.db.runs import freshness, latest_run
+from billwatch.redact import redact
 from spiders.registry import source_names
 from spiders.run import CrawlError, check_source, resolve_key, run_crawl
 
@@ -35,7 +37,7 @@ def crawl(
         check_source(source)
         resolve_key(source, base_url)
     except CrawlError as exc:
-        fail(str(exc))
+        fail_safe(str(exc))
     since_date = parse_day(since, "--since")
     open_database()  # a clear error for a missing or out-of-date schema
     with Progress(
@@ -55,7 +57,7 @@ def crawl(
                 on_progress=progress_line(progress, source),
             )
         except CrawlError as exc:
-            fail(str(exc))
+            fail_safe(str(exc))
     console.print(summary_table(summary))
     if summary["status"] != "ok":
         raise typer.Exit(1)
@@ -91,12 +93,12 @@ def progress_line(progress: Progress, source: str) -> Callable[[dict[str, int]],
 
 
 def table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table:
-    """A rich table with a header row."""
+    """A rich table with a header row; the cells are data, printed literally."""
     result = Table(title=title)
     for column in columns:
         result.add_column(column)
     for row in rows:
-        result.add_row(*row)
+        result.add_row(*(safe(cell) for cell in row))
     return result
 
 
@@ -128,6 +130,7 @@ def run_row(
     if latest is None:
         return [source, "never run", "-", "-", "-", "-", ""]
     note = "" if latest.status == "ok" else f"latest {latest.status}: {latest.health_reason}"
+    note = redact(note)
     if good is None:
         return [source, "no good run", "-", "-", "-", "-", note]
     when = good.finished_at or good.started_at
@@ -153,26 +156,26 @@ def freshness_rows(session: Session, now: dt.datetime) -> list[list[str]]:
 
 def summary_table(summary: dict[str, Any]) -> Table:
     """The end-of-crawl summary of one run."""
-    result = Table(title=f"crawl run {summary['id']}: {summary['source']}", show_header=False)
+    result = Table(title=f"crawl run {summary['id']}: {safe(summary['source'])}", show_header=False)
     result.add_column(style="bold")
     result.add_column()
     colour = {"ok": "green", "unhealthy": "yellow"}.get(summary["status"], "red")
-    result.add_row("status", f"[{colour}]{summary['status']}[/]")
+    result.add_row("status", f"[{colour}]{safe(summary['status'])}[/]")
     if summary.get("health_reason"):
-        result.add_row("health", summary["health_reason"])
-    result.add_row("states", ", ".join(summary.get("states") or []) or "-")
+        result.add_row("health", safe(redact(summary["health_reason"])))
+    result.add_row("states", safe(", ".join(summary.get("states") or []) or "-"))
     result.add_row("requests", str(summary["requests"]))
     listed, unchanged = summary.get("listed", 0), summary.get("unchanged", 0)
     result.add_row("listed / unchanged", f"{listed} / {unchanged}")
     for kind, count in sorted((summary.get("items") or {}).items()):
-        result.add_row(f"items: {kind}", str(count))
+        result.add_row(f"items: {safe(kind)}", str(count))
     result.add_row("errors", str(summary["errors"]))
     retries = ", ".join(f"{k}: {v}" for k, v in (summary.get("retries") or {}).items())
-    result.add_row("retries", retries or "0")
+    result.add_row("retries", safe(retries or "0"))
     result.add_row("downloaded", f"{summary.get('bytes', 0) / 1024:.0f} KiB")
     result.add_row("duration", f"{summary.get('duration_s') or 0:.1f} s")
     for sample in (summary.get("error_samples") or [])[:5]:
-        result.add_row("[red]error", f"{sample['url']}: {sample['reason']}")
+        result.add_row("[red]error", safe(redact(f"{sample['url']}: {sample['reason']}")))
     return result
 
 

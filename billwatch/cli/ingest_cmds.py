@@ -9,9 +9,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from billwatch.cli.common import console, err_console, fail, open_database
+from billwatch import scheduler
+from billwatch.cli.common import console, err_console, fail_safe, open_database
+from billwatch.console import safe
 from billwatch.ingest.runner import IngestStats
 from billwatch.ingest.sources import ingest_sources, run_ingest
+from billwatch.redact import redact
 
 SOURCE_HELP = "The source: " + "; ".join(
     f"{s.name} ({s.summary.rstrip('.')})" for s in ingest_sources().values()
@@ -26,7 +29,20 @@ def ingest(
 ) -> None:
     """Bulk ingest files of one source, with a progress bar; exit 1 if any input failed."""
     name = source_or_fail(source)
-    stats = run_with_progress(open_database(), name, paths)
+    factory = open_database()
+    holder = scheduler.holder_id()
+    lock = scheduler.ingest_lock_name(name, holder)
+    scheduler.acquire_lock(factory, holder, name=lock)
+    try:
+        closed = scheduler.close_stale_runs(factory, name, holder)
+        if closed:
+            err_console.print(
+                f"note: {closed} earlier {name} ingest(s) never finished: marked failed"
+            )
+        with scheduler.KeepLock(factory, holder, name=lock):
+            stats = run_with_progress(factory, name, paths)
+    finally:
+        scheduler.release_lock(factory, holder, name=lock)
     print_stats(name, stats)
     if stats.errors:
         raise typer.Exit(1)
@@ -39,9 +55,9 @@ def source_or_fail(source: str) -> str:
         return source
     renamed = source.replace("-", "_")
     if renamed in sources:
-        err_console.print(f"note: {source!r} is now {renamed!r}; the old name will go away")
+        err_console.print(safe(f"note: {source!r} is now {renamed!r}; the old name will go away"))
         return renamed
-    fail(f"unknown source {source!r}; one of {', '.join(sources)}")
+    fail_safe(f"unknown source {source!r}; one of {', '.join(sources)}")
 
 
 def run_with_progress(
@@ -69,7 +85,11 @@ def print_stats(source: str, stats: IngestStats) -> None:
         table.add_row(label, str(count))
     console.print(table)
     for where, reason in stats.errors:
-        err_console.print(f"[bold red]error:[/] {where}: {reason}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {safe(redact(f'{where}: {reason}'))}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.preflight import MailConfigError, check_mail_settings
 from billwatch import scheduler
-from billwatch.cli.common import console, err_console, fail, open_database, parse_day
+from billwatch.cli.common import console, err_console, fail, fail_safe, open_database, parse_day
+from billwatch.console import safe
 from billwatch.jobs import CycleSummary, run_cycle
+from billwatch.redact import redact
 from billwatch.settings import Settings, get_settings
 
 
@@ -29,23 +31,46 @@ def _sources(
     for item in base_url:
         name, sep, url = item.partition("=")
         if not sep or not url:
-            fail(f"--base-url takes SOURCE=URL, not {item!r}")
+            fail_safe(f"--base-url takes SOURCE=URL, not {item!r}")
         chosen[name.strip()] = url.strip()
     return chosen
+
+
+def unhealthy_crawls(summary: CycleSummary) -> dict[str, str]:
+    """{source: why} of the crawls that ran but did not end healthy (HTML instead of JSON...)."""
+    bad = {}
+    for source, stats in summary.crawls.items():
+        status = stats.get("status", "ok") if isinstance(stats, dict) else "ok"
+        if status != "ok":
+            samples = stats.get("error_samples") or []
+            first = f"; first error: {samples[0]['url']}: {samples[0]['reason']}" if samples else ""
+            bad[source] = f"{status}: {stats.get('health_reason') or 'no reason given'}{first}"
+    return bad
+
+
+def crawl_result(stats: dict) -> str:
+    """One line for a healthy crawl: its items per kind, or that it stored nothing."""
+    items = stats.get("items") if isinstance(stats, dict) else None
+    if not items:
+        return f"nothing new ({stats.get('requests', 0)} requests)"
+    return ", ".join(f"{kind} {count}" for kind, count in sorted(items.items()))
 
 
 def _print_summary(summary: CycleSummary) -> None:
     table = Table("step", "result", title="billwatch run --once")
     if not summary.crawls and not summary.crawl_errors:
         table.add_row("crawl", "no sources (use --source or BILLWATCH_CRAWL_SOURCES)")
+    unhealthy = unhealthy_crawls(summary)
     for source, stats in summary.crawls.items():
-        items = stats.get("items") if isinstance(stats, dict) else None
-        table.add_row(f"crawl {source}", str(items if items is not None else stats))
+        if source in unhealthy:
+            table.add_row(f"crawl {safe(source)}", f"[red]{safe(redact(unhealthy[source]))}")
+        else:
+            table.add_row(f"crawl {safe(source)}", safe(crawl_result(stats)))
     for source, error in summary.crawl_errors.items():
-        table.add_row(f"crawl {source}", f"[red]failed: {error}")
+        table.add_row(f"crawl {safe(source)}", f"[red]failed: {safe(redact(error))}")
     table.add_row(
         "classify",
-        f"[red]failed: {summary.classify_error}"
+        f"[red]failed: {safe(redact(summary.classify_error))}"
         if summary.classify_error
         else f"{summary.classified} versions",
     )
@@ -135,7 +160,7 @@ def run(
             html=html,
         )
     _print_summary(summary)
-    if not summary.ok:
+    if not summary.ok or unhealthy_crawls(summary):
         err_console.print("[red]some steps failed (see above)")
         raise typer.Exit(1)
 
@@ -149,9 +174,9 @@ def run_scheduler(settings: Settings) -> None:
     try:
         scheduler.run(settings, blocking=True)
     except scheduler.LockHeld as exc:
-        fail(str(exc), code=1)
+        fail_safe(str(exc), code=1)
     except ValueError as exc:  # settings naming a source no spider has
-        fail(str(exc))
+        fail_safe(str(exc))
     except (KeyboardInterrupt, SystemExit):
         pass
 
@@ -166,7 +191,9 @@ def scheduler_lock(factory: sessionmaker[Session]) -> Iterator[None]:
             code=1,
         )
     try:
-        yield
+        # A cycle's crawl can outlast STALE_AFTER: keep beating so nobody takes the lock over.
+        with scheduler.KeepLock(factory, holder):
+            yield
     finally:
         scheduler.release_lock(factory, holder)
 

@@ -34,8 +34,10 @@ from billwatch.ingest.common import (
     version_note,
     with_text,
 )
+from billwatch.ingest.inputs import MIB, TooLarge, check_size
 from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import normalise_session
+from billwatch.ingest.validate import checked, web_url
 from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
 
 SOURCE = "ca_pubinfo"  # the name `crawl`, `ingest` and the settings use
@@ -157,24 +159,47 @@ def _dialect() -> type[csv.Dialect]:
 PUBINFO = _dialect()
 
 
+# Caps on what one archive or folder may hold (a 3 MB zip of 3 GB of spaces took 6.4 GB):
+# a whole session's largest table is about 100 MB, its largest CAML file a few MB.
+MAX_TABLE_BYTES = 256 * MIB
+MAX_TABLE_ROWS = 1_000_000
+MAX_LINE_CHARS = 1 * MIB  # one physical line; a quoted field may span several
+MAX_LOB_BYTES = 64 * MIB
+MAX_UNZIPPED = 4 * 1024 * MIB  # all members of an archive together, on disk
+BAD = "__not_utf8__"  # key of a row whose bytes were not UTF-8: where and which column
+
+
+def _lines(handle: io.TextIOBase, path: Path) -> Iterator[str]:
+    """The physical lines of a table, each read at most MAX_LINE_CHARS long."""
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_CHARS:
+            raise TooLarge(f"{path}: a line over {MAX_LINE_CHARS} characters")
+        yield line
+
+
 def read_table(path: Path) -> list[dict[str, str | None]]:
     """Rows of one pubinfo `.dat` table as dicts keyed by the documented column names."""
     name = path.stem.upper()
     columns = COLUMNS.get(name)
     if columns is None:
         raise ParseError(f"unknown pubinfo table {path.name}")
-    try:
-        content = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        content = path.read_text(encoding="latin-1")
+    check_size(path.stat().st_size, str(path), MAX_TABLE_BYTES)
     rows: list[dict[str, str | None]] = []
-    try:
-        for number, row in enumerate(csv.reader(io.StringIO(content, newline=""), PUBINFO), 1):
-            if not row or row == [""]:
-                continue  # a blank line
-            _add_row(rows, [None if v == "NULL" else v for v in row], columns, path, number)
-    except csv.Error as exc:
-        raise ParseError(f"{path.name}: unreadable row: {exc}") from exc
+    # Streamed; bytes that are not UTF-8 mark their row, which fails its bill alone: decoding
+    # the whole file as Latin-1 instead changed other rows' text and duplicated their actions.
+    with path.open(encoding="utf-8", errors="surrogateescape") as handle:
+        try:
+            for number, row in enumerate(csv.reader(_lines(handle, path), PUBINFO), 1):
+                if not row or row == [""]:
+                    continue  # a blank line
+                if len(rows) >= MAX_TABLE_ROWS:
+                    raise TooLarge(f"{path}: more than {MAX_TABLE_ROWS} rows")
+                _add_row(rows, [None if v == "NULL" else v for v in row], columns, path, number)
+        except csv.Error as exc:
+            raise ParseError(f"{path.name}: unreadable row: {exc}") from exc
     return rows
 
 
@@ -184,7 +209,24 @@ def _add_row(rows: list, row: list, columns: list[str], path: Path, number: int)
             f"{path.name} row {number}: {len(row)} fields, the table has {len(columns)}"
         )
     # Columns a newer pubinfo schema appends are not ours to read.
-    rows.append(dict(zip(columns, row[: len(columns)], strict=True)))
+    record: dict[str, str | None] = dict(zip(columns, row[: len(columns)], strict=True))
+    for column, value in list(record.items()):
+        if value and not value.isascii() and _undecodable(value):
+            record[column] = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            record.setdefault(BAD, f"{path.name} row {number}, column {column}")
+    rows.append(record)
+
+
+def _undecodable(value: str) -> bool:
+    """Whether `value` holds bytes that were not UTF-8 (kept as surrogates when read)."""
+    return any("\udc80" <= char <= "\udcff" for char in value)
+
+
+def _check_utf8(rows: list[dict]) -> None:
+    """ParseError naming the first row whose bytes were not UTF-8."""
+    for row in rows:
+        if BAD in row:
+            raise ParseError(f"{row[BAD]}: not UTF-8 text")
 
 
 @dataclass
@@ -211,8 +253,11 @@ def load_tables(folder: Path) -> Tables:
                 groups[row[key] or ""].append(row)
         return groups
 
+    bills = read_table(found["BILL_TBL"])
+    if not bills:  # nothing to load is a broken export, not a successful run
+        raise ParseError(f"{found['BILL_TBL']}: BILL_TBL.dat has no rows")
     return Tables(
-        bills=read_table(found["BILL_TBL"]),
+        bills=bills,
         history=grouped("BILL_HISTORY_TBL", "bill_id"),
         versions=grouped("BILL_VERSION_TBL", "bill_id"),
         authors=grouped("BILL_VERSION_AUTHORS_TBL", "bill_version_id"),
@@ -289,6 +334,7 @@ def _versions(
             previous = known_text(row["bill_version_id"]) if known_text else None
             continue
         try:
+            check_size(lob.stat().st_size, str(lob), MAX_LOB_BYTES)
             clean_text = caml_to_text(lob.read_bytes()).text
         except Exception as exc:  # the extractor's DocumentError or a broken file
             raise ParseError(f"{lob.name}: {exc}") from exc
@@ -307,6 +353,7 @@ def _versions(
     return versions
 
 
+@checked("pubinfo bill")
 def bill_record(
     bill: dict, tables: Tables, known_text: Callable[[str], str | None] | None = None
 ) -> BillRecord:
@@ -314,6 +361,15 @@ def bill_record(
     bill_id = bill["bill_id"] or ""
     if not (bill_id and bill["measure_type"] and bill["measure_num"] and bill["session_year"]):
         raise ParseError(f"BILL_TBL row {bill_id or '?'} lacks its bill id, type or number")
+    # Every row of the bill is checked before its record exists: refused whole, never in part.
+    version_rows = tables.versions.get(bill_id, [])
+    for rows in (
+        [bill],
+        tables.history.get(bill_id, []),
+        version_rows,
+        *(tables.authors.get(v["bill_version_id"] or "", []) for v in version_rows),
+    ):
+        _check_utf8(rows)
     session = normalise_session("CA", bill["session_year"])
     if _int(bill["session_num"]):
         session = f"{session[:4]}-S{_int(bill['session_num'])}"
@@ -325,7 +381,7 @@ def bill_record(
         identifier=f"{bill['measure_type'].upper()} {_int(bill['measure_num'])}",
         title=clean(latest.get("subject")),
         status=STATUS.get((bill["current_status"] or "").lower()),
-        source_urls=[LEGINFO_URL.format(bill_id=bill_id)],
+        source_urls=[u for u in [web_url(LEGINFO_URL.format(bill_id=bill_id))] if u],
         versions=_versions(versions, tables.lobs, bill_id, known_text),
         actions=_actions(tables.history.get(bill_id, [])),
         sponsors=_sponsors(tables.authors.get(latest.get("bill_version_id") or "", [])),
@@ -356,17 +412,33 @@ MAX_UNZIPPED = 4 * 1024 * 1024 * 1024  # a zip bomb is refused, not unpacked
 
 def unpack(data: bytes, folder: Path) -> None:
     """Extract an archive's .dat and .lob files flat into `folder`, refusing zip bombs."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = [
-            m
-            for m in archive.infolist()
-            if m.filename.lower().endswith((".dat", ".lob")) and not m.is_dir()
-        ]
-        if sum(m.file_size for m in members) > MAX_UNZIPPED:
-            raise ValueError("archive unpacks to more than 4 GB")
-        for member in members:
-            # Flat names only: a path in the archive must not escape the folder.
-            (folder / Path(member.filename).name).write_bytes(archive.read(member))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            extract(archive, folder, "archive")
+    except zipfile.BadZipFile as exc:
+        raise ParseError(f"not a readable zip archive: {exc}") from exc
+
+
+def extract(archive: zipfile.ZipFile, folder: Path, where: str) -> None:
+    """Copy the .dat and .lob members flat into `folder`, each and all of them capped."""
+    members = [
+        m
+        for m in archive.infolist()
+        if m.filename.lower().endswith((".dat", ".lob")) and not m.is_dir()
+    ]
+    check_size(sum(m.file_size for m in members), where, MAX_UNZIPPED)
+    for member in members:
+        limit = MAX_TABLE_BYTES if member.filename.lower().endswith(".dat") else MAX_LOB_BYTES
+        name = f"{where}:{member.filename}"
+        check_size(member.file_size, name, limit)
+        # Flat names only: a path in the archive must not escape the folder.
+        target = folder / Path(member.filename).name
+        with archive.open(member) as source, target.open("wb") as sink:
+            copied = 0
+            while chunk := source.read(MIB):  # a header that lies is caught by counting
+                copied += len(chunk)
+                check_size(copied, name, limit)
+                sink.write(chunk)
 
 
 def parse_archive(data: bytes, url: str) -> tuple[list[BillRecord], list[tuple[str, str]]]:
@@ -414,7 +486,7 @@ def _ingest_pubinfo(ing: Ingester, path: Path, total: Callable[[int], None]) -> 
         with tempfile.TemporaryDirectory(prefix="pubinfo-") as tmp:
             try:
                 with zipfile.ZipFile(path) as archive:
-                    archive.extractall(tmp)
+                    extract(archive, Path(tmp), str(path))
             except (zipfile.BadZipFile, OSError) as exc:
                 raise ParseError(f"not a readable zip archive: {exc}") from exc
             _ingest_pubinfo_folder(ing, Path(tmp), str(path), total)

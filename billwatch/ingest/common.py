@@ -114,9 +114,9 @@ def version_note(raw: str | None) -> str:
     return label or "Version"
 
 
-def chamber_from_text(text: str) -> str | None:
+def chamber_from_text(text: Any) -> str | None:
     """ "upper"/"lower"/"legislature" from a chamber name or code ("Senate", "H", "ASSEMBLY")."""
-    value = (text or "").strip().upper()
+    value = text.strip().upper() if isinstance(text, str) else ""
     if value in {"S", "SENATE", "UPPER", "SEN"}:
         return "upper"
     if value in {
@@ -146,7 +146,9 @@ def classify(text: str, source_rules: list[Rule]) -> list[str]:
 
 
 def clean(text: Any) -> str:
-    """Whitespace folded to single spaces."""
+    """Whitespace folded to single spaces; a list or object is a ParseError, never its repr."""
+    if isinstance(text, list | dict | tuple | set):
+        raise ParseError(f"expected text, got a {type(text).__name__}: {str(text)[:60]}")
     return " ".join(str(text or "").split())
 
 

@@ -29,6 +29,8 @@ from billwatch.ingest.common import (
 )
 from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.runner import Ingester
+from billwatch.ingest.validate import checked, items, source_id, web_url
+from billwatch.ingest.validate import text as text_value
 from billwatch.records import ActionRecord, BillRecord, SponsorRecord, VersionRecord
 
 SOURCE = "congress"  # the name `crawl`, `ingest` and the settings use
@@ -128,7 +130,7 @@ def _person(item: etree._Element, kind: str) -> SponsorRecord:
 def _versions(bill: etree._Element) -> list[VersionRecord]:
     versions = []
     for item in bill.findall("textVersions/item"):
-        urls = [clean(u.text) for u in item.findall("formats/item/url") if u.text]
+        urls = [u for u in (web_url(clean(u.text)) for u in item.findall("formats/item/url")) if u]
         if not urls:
             continue
         url = next((u for u in urls if u.endswith(".xml")), urls[0])
@@ -145,6 +147,7 @@ def _versions(bill: etree._Element) -> list[VersionRecord]:
     return versions
 
 
+@checked("BILLSTATUS file")
 def parse_billstatus(xml: bytes) -> BillRecord:
     """A BillRecord from a govinfo BILLSTATUS file: actions, sponsors, text version links."""
     root = _parse(xml, "BILLSTATUS")
@@ -224,6 +227,7 @@ def _key_parts(root: etree._Element) -> tuple[str, str, str, str, str]:
     )
 
 
+@checked("USLM bill text")
 def uslm_bill_key(xml: bytes) -> tuple[str, str, str]:
     """(congress, identifier, title) of a bill text (USLM or bill.dtd), to find its bill."""
     congress, kind, number, _stage, title = _key_parts(_bill_xml_root(xml))
@@ -236,6 +240,7 @@ def _dates(root: etree._Element) -> list[dt.date]:
     return [d for d in (parse_date(v) for v in values) if d]
 
 
+@checked("USLM bill text")
 def parse_uslm(xml: bytes) -> VersionRecord:
     """A VersionRecord from a bill text in USLM or bill.dtd, with added and deleted as spans."""
     from billwatch.text import DocumentError, uslm_to_text
@@ -320,7 +325,11 @@ def _api_sponsors(bill: dict[str, Any], cosponsors: list[dict[str, Any]]) -> lis
 def _api_versions(text_versions: list[dict[str, Any]]) -> list[VersionRecord]:
     versions = []
     for version in text_versions:
-        formats = {f["type"]: f["url"] for f in version.get("formats") or []}
+        formats = {
+            f["type"]: url
+            for f in items(version.get("formats"), "text formats")
+            if (url := web_url(f.get("url")))
+        }
         kind = next((k for k in API_FORMATS if k in formats), None)
         if kind is None:
             continue
@@ -335,16 +344,23 @@ def _api_versions(text_versions: list[dict[str, Any]]) -> list[VersionRecord]:
     return versions
 
 
+@checked("congress.gov bill")
 def parse_api_bill(
     bill: dict[str, Any], actions: list[dict], cosponsors: list[dict], text_versions: list[dict]
 ) -> BillRecord:
     """A BillRecord from a bill's detail, actions, cosponsors and text responses."""
+    # Checked before the record exists: a congress of 1e30 or a list title refuses the bill.
+    congress = source_id(bill["congress"], "congress")
+    if congress > 1000:
+        raise ParseError(f"congress {congress} is not a Congress number")
+    bill = {**bill, "congress": congress, "number": source_id(bill["number"], "number")}
+    bill["type"] = text_value(bill["type"], "type", limit=10)
     identifier = normalise_identifier(f"{bill['type']} {bill['number']}")
     return BillRecord(
         jurisdiction="US",
         session=str(bill["congress"]),
         identifier=identifier,
-        title=clean(bill["title"]),
+        title=clean(text_value(bill["title"], "title")),
         classification=["resolution" if "RES" in bill["type"].upper() else "bill"],
         subjects=[bill["policyArea"]["name"]] if (bill.get("policyArea") or {}).get("name") else [],
         source_urls=[

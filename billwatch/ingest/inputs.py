@@ -12,6 +12,22 @@ from typing import Any
 
 from billwatch.ingest.common import ParseError
 
+# One input document is read whole (JSON, YAML): bigger ones are refused, not loaded, so that
+# memory stays far under 1 GB (a 230 MB LegiScan bill once took 6 GB as Python objects).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_ZIP_MEMBERS = 500_000  # a dataset zip of a whole state has tens of thousands
+MIB = 1024 * 1024
+
+
+class TooLarge(ParseError):
+    """An input over one of the caps above; the message names the cap and the path."""
+
+
+def check_size(size: int, name: str, limit: int = MAX_FILE_BYTES) -> None:
+    """TooLarge when `size` bytes exceed `limit`."""
+    if size > limit:
+        raise TooLarge(f"{name}: {size / MIB:.0f} MiB is over the {limit / MIB:.0f} MiB limit")
+
 
 @dataclass
 class Input:
@@ -30,6 +46,21 @@ class Input:
         return self.read()[:size]
 
 
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a file, TooLarge (without reading it) when it is over `limit`."""
+    check_size(path.stat().st_size, str(path), limit)
+    return path.read_bytes()
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limit: int) -> bytes:
+    """The bytes of a zip member, read at most `limit` (+1) bytes: a lying header cannot pass."""
+    check_size(info.file_size, where, limit)
+    with archive.open(info) as handle:
+        data = handle.read(limit + 1)
+    check_size(len(data), where, limit)
+    return data
+
+
 def _wanted(relpath: str, suffixes: tuple[str, ...]) -> bool:
     """A document to read: the right suffix, not an archiver's side file (`__MACOSX/._x`)."""
     parts = relpath.split("/")
@@ -39,7 +70,7 @@ def _wanted(relpath: str, suffixes: tuple[str, ...]) -> bool:
 
 
 def _file(path: Path, relpath: str = "") -> Input:
-    return Input(str(path), path.read_bytes, relpath or path.name, path)
+    return Input(str(path), lambda: read_file(path), relpath or path.name, path)
 
 
 def collect(path: Path, suffixes: Iterable[str], stack: ExitStack) -> list[Input]:
@@ -49,14 +80,18 @@ def collect(path: Path, suffixes: Iterable[str], stack: ExitStack) -> list[Input
     if not path.exists():
         raise ParseError("no such file or folder")
     if path.is_dir():
-        return [
+        found = [
             _file(p, p.relative_to(path).as_posix())
             for p in sorted(path.rglob("*"))
             if p.is_file() and _wanted(p.relative_to(path).as_posix(), wanted)
         ]
-    if path.suffix.lower() == ".zip":
-        return zip_members(path, wanted, stack)
-    return [_file(path)]
+    elif path.suffix.lower() == ".zip":
+        found = zip_members(path, wanted, stack)
+    else:
+        return [_file(path)]
+    if not found:  # an empty folder is a mistake to report, not a successful run
+        raise ParseError(f"no {' or '.join(wanted)} files in it")
+    return found
 
 
 def zip_members(path: Path, suffixes: tuple[str, ...], stack: ExitStack) -> list[Input]:
@@ -65,12 +100,19 @@ def zip_members(path: Path, suffixes: tuple[str, ...], stack: ExitStack) -> list
         archive = stack.enter_context(zipfile.ZipFile(path))
     except (zipfile.BadZipFile, OSError) as exc:
         raise ParseError(f"not a readable zip archive: {exc}") from exc
-    names = sorted(n for n in archive.namelist() if not n.endswith("/") and _wanted(n, suffixes))
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise TooLarge(f"{path}: {len(members)} members is over the {MAX_ZIP_MEMBERS} limit")
+    chosen = sorted(
+        (m for m in members if not m.is_dir() and _wanted(m.filename, suffixes)),
+        key=lambda m: m.filename,
+    )
 
-    def reader(name: str) -> Callable[[], bytes]:
-        return lambda: archive.read(name)
+    def reader(info: zipfile.ZipInfo) -> Callable[[], bytes]:
+        # One member at a time, each capped: a bomb is refused with its name, never unpacked.
+        return lambda: read_member(archive, info, f"{path}:{info.filename}", MAX_FILE_BYTES)
 
-    return [Input(f"{path}:{name}", reader(name), name) for name in names]
+    return [Input(f"{path}:{m.filename}", reader(m), m.filename) for m in chosen]
 
 
 def load_json(data: bytes) -> Any:
@@ -85,6 +127,8 @@ def load_json(data: bytes) -> Any:
         raise ParseError(
             f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except RecursionError:  # "[[[[..." nested beyond what any source writes
+        raise ParseError("malformed JSON: nested too deeply") from None
 
 
 def load_yaml(data: bytes) -> Any:
@@ -94,6 +138,28 @@ def load_yaml(data: bytes) -> Any:
     if not data.strip():
         raise ParseError("empty file")
     try:
-        return yaml.safe_load(data)
+        return yaml.load(data, Loader=NoAliasLoader)  # noqa: S506 - a safe loader, see below
     except yaml.YAMLError as exc:
         raise ParseError(f"malformed YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError:
+        raise ParseError("malformed YAML: nested too deeply") from None
+
+
+def _no_aliases() -> type:
+    """A SafeLoader that refuses aliases: nested ones expand exponentially (a 700-byte file
+    grew to 23 GB), and people YAML never needs them."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed here", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+    return Loader
+
+
+NoAliasLoader = _no_aliases()

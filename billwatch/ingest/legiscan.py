@@ -36,6 +36,9 @@ from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.inputs import Input, load_json
 from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import session_identifier, special_ordinal
+from billwatch.ingest.validate import check_document, checked, items, source_id, web_url
+from billwatch.ingest.validate import text as text_value
+from billwatch.ingest.validate import year as year_of
 from billwatch.records import (
     ActionRecord,
     AgendaItemRecord,
@@ -236,9 +239,9 @@ def session_of(bill: dict[str, Any]) -> tuple[str, str | None]:
         start, end = int(year.group(1)), int(year.group(1))
         is_special = bool(re.search(r"special|extraordinary", name, re.I))
     else:
-        start = int(require(info, "year_start", "bill session"))
-        end = int(info.get("year_end") or start)
-        is_special = bool(int(info.get("special") or 0))
+        start = year_of(require(info, "year_start", "bill session"), "session year_start")
+        end = year_of(info.get("year_end") or start, "session year_end")
+        is_special = bool(_int(info.get("special")))
     special = special_ordinal(name) if is_special else 0
     state = _state(bill)
     return session_identifier(state, start, end, special), name or None
@@ -247,11 +250,14 @@ def session_of(bill: dict[str, Any]) -> tuple[str, str | None]:
 def _state(obj: dict[str, Any]) -> str:
     state = obj.get("state")
     if not state and obj.get("state_id"):
-        index = int(obj["state_id"]) - 1
+        index = source_id(obj["state_id"], "state_id") - 1
         state = STATE_CODES[index] if 0 <= index < len(STATE_CODES) else None
     if not state:
         raise ParseError("record has no 'state' or 'state_id'")
-    return str(state).upper()
+    code = text_value(state, "state").upper()
+    if code not in STATE_CODES:
+        raise ParseError(f"state {code[:20]!r} is not a state code")
+    return code
 
 
 def _chamber(entry: dict[str, Any]) -> str | None:
@@ -268,8 +274,9 @@ def _actions(bill: dict[str, Any]) -> list[ActionRecord]:
     # A history row without a date or text says nothing we could store; the rest still count.
     history = [
         entry
-        for entry in bill.get("history") or []
-        if parse_date(entry.get("date")) and clean(entry.get("action"))
+        for entry in items(bill.get("history"), "history")
+        if parse_date(entry.get("date"))
+        and clean(text_value(entry.get("action"), "history action"))
     ]
     for order, entry in enumerate(history):
         text = clean(entry.get("action"))
@@ -282,14 +289,14 @@ def _actions(bill: dict[str, Any]) -> list[ActionRecord]:
                 order=order,
             )
         )
-    _apply_progress(actions, history, bill.get("progress") or [])
+    _apply_progress(actions, history, items(bill.get("progress"), "progress"))
     return actions
 
 
 def _apply_progress(actions: list[ActionRecord], history: list[dict], progress: list[dict]) -> None:
     """Add the classification LegiScan's progress codes give to an action of the same day."""
     for event in progress:
-        classes = PROGRESS.get(int(event.get("event") or 0))
+        classes = PROGRESS.get(_int(event.get("event")))
         date = parse_date(event.get("date"))
         same_day = [i for i, a in enumerate(actions) if a.date == date]
         if not classes or not same_day:
@@ -303,10 +310,10 @@ def _apply_progress(actions: list[ActionRecord], history: list[dict], progress: 
 
 def _sponsors(bill: dict[str, Any]) -> list[SponsorRecord]:
     sponsors = []
-    for index, entry in enumerate(bill.get("sponsors") or []):
-        if not clean(entry.get("name")):
+    for index, entry in enumerate(items(bill.get("sponsors"), "sponsors")):
+        if not clean(text_value(entry.get("name"), "sponsor name")):
             continue
-        kind = int(entry.get("sponsor_type_id") or 0)
+        kind = _int(entry.get("sponsor_type_id"))
         # 1 primary, 2 co-sponsor, 3 joint sponsor; 0 (unspecified): the first listed is primary.
         primary = kind in (1, 3) or (kind == 0 and index == 0)
         committee = bool(entry.get("committee_sponsor"))
@@ -326,11 +333,12 @@ def _sponsors(bill: dict[str, Any]) -> list[SponsorRecord]:
 NOT_VERSIONS = {7: "Fiscal Note", 8: "Analysis", 12: "Veto Message", 13: "Veto Response"}
 
 
+@checked("LegiScan text")
 def is_bill_version(text: dict[str, Any]) -> bool:
     """Whether a texts[] entry or text object is a version of the bill (not a fiscal note...)."""
     if "text" in text and "doc_id" not in text and isinstance(text["text"], dict):
         text = text["text"]
-    type_id = int(text.get("type_id") or 0)
+    type_id = _int(text.get("type_id"))
     return type_id not in NOT_VERSIONS and text.get("type") not in NOT_VERSIONS.values()
 
 
@@ -357,40 +365,62 @@ def identifier_of(state: str, bill_number: str) -> str:
     return identifier
 
 
-def _placeholder_version(text: dict[str, Any]) -> VersionRecord:
+def _placeholder_version(entry: dict[str, Any]) -> VersionRecord:
+    doc_id = entry.get("doc_id")
     return VersionRecord(
-        note=version_note(text.get("type")),
-        date=parse_date(text.get("date")),
-        url=text.get("url") or text.get("state_link"),
-        media_type=text.get("mime"),
-        source_key=str(text["doc_id"]) if text.get("doc_id") else None,
+        note=version_note(text_value(entry.get("type"), "text type")),
+        date=parse_date(entry.get("date")),
+        url=web_url(entry.get("url")) or web_url(entry.get("state_link")),
+        media_type=text_value(entry.get("mime"), "text mime") or None,
+        source_key=str(source_id(doc_id, "doc_id")) if doc_id else None,
     )
 
 
+@checked("LegiScan bill")
 def parse_bill(bill: dict[str, Any]) -> BillRecord:
     """A BillRecord from a LegiScan bill object; texts become versions awaiting their text."""
     if "bill" in bill and "bill_id" not in bill:
         bill = unwrap(bill, "bill")
-    require(bill, "bill_id", "bill")
-    bill_number = require(bill, "bill_number", "bill")
+    # Every field is checked before the record exists: a bad bill is refused whole (#11).
+    bill_id = source_id(require(bill, "bill_id", "bill"), "bill_id")
+    bill_number = text_value(require(bill, "bill_number", "bill"), "bill_number", limit=40)
     session, session_name = session_of(bill)
-    legiscan = {key: bill.get(key) for key in ("bill_id", "change_hash", "session_id", "status")}
+    session_id = bill.get("session_id")
+    legiscan = {
+        "bill_id": bill_id,
+        "change_hash": text_value(bill.get("change_hash"), "change_hash", limit=64) or None,
+        "session_id": source_id(session_id, "session_id") if session_id else session_id,
+        "status": bill.get("status") if isinstance(bill.get("status"), int | str) else None,
+    }
+    title = text_value(bill.get("title"), "title") or text_value(
+        bill.get("description"), "description"
+    )
+    subjects = items(bill.get("subjects"), "subjects")
     return BillRecord(
         jurisdiction=_state(bill),
         session=session,
         session_name=session_name,
         identifier=identifier_of(_state(bill), bill_number),
-        title=clean(bill.get("title") or bill.get("description")),
+        title=clean(title),
         classification=[BILL_TYPES.get(str(bill.get("bill_type") or "B"), "bill")],
         subjects=sorted(
-            {s["subject_name"] for s in bill.get("subjects") or [] if s.get("subject_name")}
+            {
+                text_value(s["subject_name"], "subject_name")
+                for s in subjects
+                if s.get("subject_name")
+            }
         ),
-        status=STATUS.get(int(bill.get("status") or 0)),
-        source_urls=[u for u in (bill.get("url"), bill.get("state_link")) if u],
-        versions=[_placeholder_version(t) for t in bill.get("texts") or [] if is_bill_version(t)],
+        status=STATUS.get(_int(bill.get("status"))),
+        source_urls=[u for u in (web_url(bill.get("url")), web_url(bill.get("state_link"))) if u],
+        versions=[
+            _placeholder_version(t) for t in items(bill.get("texts"), "texts") if is_bill_version(t)
+        ],
         actions=_actions(bill),
         sponsors=_sponsors(bill),
-        extras={"legiscan": legiscan, "description": clean(bill.get("description"))},
+        extras={
+            "legiscan": legiscan,
+            "description": clean(text_value(bill.get("description"), "description")),
+        },
     )
 
 
@@ -403,6 +433,7 @@ def decode_doc(text: dict[str, Any]) -> bytes:
         raise ParseError(f"text doc {text.get('doc_id')} is not valid base64: {exc}") from exc
 
 
+@checked("LegiScan text")
 def parse_text(text: dict[str, Any]) -> VersionRecord:
     """A VersionRecord with the extracted text of a getBillText / dataset text object."""
     from billwatch.text import DocumentError, extract_document
@@ -411,6 +442,7 @@ def parse_text(text: dict[str, Any]) -> VersionRecord:
         text = unwrap(text, "text")
     require(text, "doc_id", "text")
     data = decode_doc(text)
+    check_document(data, text.get("mime"), f"text doc {text['doc_id']}")
     try:
         extracted = extract_document(data, media_type=text.get("mime"))
     except DocumentError as exc:
@@ -418,13 +450,15 @@ def parse_text(text: dict[str, Any]) -> VersionRecord:
     return with_text(_placeholder_version(text), extracted)
 
 
+@checked("LegiScan text")
 def text_bill_id(text: dict[str, Any]) -> int:
     """The LegiScan bill_id a text object belongs to."""
     if "text" in text and "doc_id" not in text:
         text = unwrap(text, "text")
-    return int(require(text, "bill_id", "text"))
+    return source_id(require(text, "bill_id", "text"), "text bill_id")
 
 
+@checked("LegiScan person")
 def parse_person(person: dict[str, Any]) -> PersonRecord:
     """A PersonRecord from a getPerson / dataset person object."""
     if "person" in person and "people_id" not in person:
@@ -458,12 +492,17 @@ def parse_person(person: dict[str, Any]) -> PersonRecord:
 
 
 def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
+    """A small code (status, type) as an int; anything else, 1e308 included, as 0."""
+    if isinstance(value, bool):
         return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 10:
+        return int(value)
+    return 0
 
 
+@checked("LegiScan person")
 def parse_committee_person(person: dict[str, Any]) -> CommitteeRecord | None:
     """The committee a "person" record stands for (committee_sponsor 1), else None."""
     if "person" in person and "people_id" not in person:
@@ -491,6 +530,7 @@ def _clock(value: Any) -> dt.time:
     return dt.time(hour, minute)
 
 
+@checked("LegiScan calendar")
 def parse_calendar(bill: dict[str, Any]) -> list[EventRecord]:
     """The hearings in a bill's `calendar` (type "Hearing"), each with the bill on its agenda."""
     if "bill" in bill and "bill_id" not in bill:

@@ -29,6 +29,9 @@ from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.inputs import load_json
 from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import session_for_year
+from billwatch.ingest.validate import MAX_DOCUMENT, checked, items, source_id, web_url
+from billwatch.ingest.validate import text as text_value
+from billwatch.ingest.validate import year as year_of
 from billwatch.records import (
     ActionRecord,
     AgendaItemRecord,
@@ -61,14 +64,13 @@ RULES = rules(
 )
 
 
-def _items(value: Any) -> list[Any]:
+def _items(value: Any, field: str = "items") -> list[dict[str, Any]]:
     """The `items` of an Open Legislation list view (a list, or a map for amendments)."""
     if isinstance(value, dict):
-        items = value.get("items")
-        if isinstance(items, dict):
-            return list(items.values())
-        return list(items or [])
-    return list(value or [])
+        value = value.get("items")
+        if isinstance(value, dict):
+            value = list(value.values())
+    return items(value, field)  # objects only, and not a million of them
 
 
 def _result(payload: dict[str, Any]) -> dict[str, Any]:
@@ -85,20 +87,24 @@ def _result(payload: dict[str, Any]) -> dict[str, Any]:
 
 def session_of(result: dict[str, Any]) -> str:
     """The canonical session of a bill ("2017" -> "2017-2018")."""
-    return session_for_year("NY", int(require(result, "session", "bill result")))
+    return session_for_year("NY", year_of(require(result, "session", "bill result"), "session"))
 
 
 def _version(result: dict[str, Any], amendment: dict[str, Any]) -> VersionRecord:
     letter = amendment.get("version") or ""
-    print_no = amendment.get("printNo") or f"{result['basePrintNo']}{letter}"
-    html = amendment.get("fullTextHtml")
-    plain = amendment.get("fullText") or ""
+    letter = text_value(letter, "amendment version", limit=4)
+    print_no = text_value(amendment.get("printNo"), "printNo", limit=40)
+    print_no = print_no or f"{result['basePrintNo']}{letter}"
+    html = text_value(amendment.get("fullTextHtml"), "fullTextHtml", limit=MAX_DOCUMENT)
+    plain = text_value(amendment.get("fullText"), "fullText", limit=MAX_DOCUMENT)
     if not html and "<pre" in plain[:2000].lower():
         html = plain
     version = VersionRecord(
         note="Amended" if letter else "Introduced",
         date=parse_date(amendment.get("publishDate")),
-        url=PUBLIC_URL.format(session=result["session"], print_no=print_no),
+        url=web_url(
+            PUBLIC_URL.format(session=year_of(result["session"], "session"), print_no=print_no)
+        ),
         media_type="text/html" if html else "text/plain",
         source_key=print_no,
     )
@@ -111,8 +117,8 @@ def _version(result: dict[str, Any], amendment: dict[str, Any]) -> VersionRecord
 
 def _actions(result: dict[str, Any]) -> list[ActionRecord]:
     actions = []
-    for order, item in enumerate(_items(result.get("actions"))):
-        date, text = parse_date(item.get("date")), clean(item.get("text"))
+    for order, item in enumerate(_items(result.get("actions"), "actions")):
+        date, text = parse_date(item.get("date")), clean(text_value(item.get("text"), "action"))
         if date is None or not text:
             continue  # nothing to store; the bill's other actions still count
         actions.append(
@@ -121,14 +127,25 @@ def _actions(result: dict[str, Any]) -> list[ActionRecord]:
                 description=text,
                 organization=chamber_from_text(item.get("chamber", "")),
                 classification=classify(text, RULES),
-                order=int(item.get("sequenceNo") or order),
+                order=_order(item.get("sequenceNo"), order),
             )
         )
     return actions
 
 
+def _order(value: Any, default: int) -> int:
+    """An action's sequence number, or its position when absent or not a small number."""
+    try:
+        return source_id(value, "sequenceNo") if value else default
+    except ParseError:
+        return default
+
+
 def _member_sponsor(member: dict[str, Any], kind: str) -> SponsorRecord:
-    name = clean(member.get("fullName") or member.get("shortName"))
+    name = clean(
+        text_value(member.get("fullName"), "fullName")
+        or text_value(member.get("shortName"), "shortName")
+    )
     ref = f"nysenate:{member['memberId']}" if member.get("memberId") else None
     return SponsorRecord(name=name, classification=kind, person_ref=ref)
 
@@ -159,11 +176,13 @@ def _status(result: dict[str, Any]) -> str | None:
     return None
 
 
+@checked("New York bill")
 def parse_bill(result: dict[str, Any]) -> BillRecord:
     """A BillRecord from a bill `result` (or the whole response): versions, actions, sponsors."""
     result = _result(result)
-    base = require(result, "basePrintNo", "bill result")
-    amendments = _items(result.get("amendments"))
+    base = text_value(require(result, "basePrintNo", "bill result"), "basePrintNo", limit=40)
+    session = session_of(result)  # checked first: a session of 1e30 must not make a new bill
+    amendments = _items(result.get("amendments"), "amendments")
     if not amendments:
         raise ParseError(f"bill {base} has no amendments (text versions)")
     active_letter = result.get("activeVersion") or ""
@@ -173,14 +192,22 @@ def parse_bill(result: dict[str, Any]) -> BillRecord:
     status = result.get("status") or {}
     return BillRecord(
         jurisdiction="NY",
-        session=session_of(result),
+        session=session,
         identifier=normalise_identifier(base),
-        title=clean(result.get("title")).lstrip("@"),
+        title=clean(text_value(result.get("title"), "title")).lstrip("@"),
         classification=[
             "resolution" if (result.get("billType") or {}).get("resolution") else "bill"
         ],
         status=_status(result),
-        source_urls=[PUBLIC_URL.format(session=result["session"], print_no=base)],
+        source_urls=[
+            u
+            for u in [
+                web_url(
+                    PUBLIC_URL.format(session=year_of(result["session"], "session"), print_no=base)
+                )
+            ]
+            if u
+        ],
         versions=[_version(result, a) for a in amendments],
         actions=_actions(result),
         sponsors=_sponsors(result, active),
@@ -192,7 +219,7 @@ def parse_bill(result: dict[str, Any]) -> BillRecord:
                 "statusDesc": status.get("statusDesc"),
                 "committee": status.get("committeeName"),
             },
-            "description": clean(result.get("summary")),
+            "description": clean(text_value(result.get("summary"), "summary")),
         },
     )
 
@@ -201,6 +228,7 @@ def _meeting_time(meeting: dict[str, Any]) -> dt.datetime | None:
     return parse_datetime(meeting.get("meetingDateTime") or meeting.get("meetingDate"))
 
 
+@checked("New York agenda")
 def parse_agendas(result: dict[str, Any]) -> list[EventRecord]:
     """The committee meetings in `committeeAgendas` that carry their meeting details.
 
@@ -249,7 +277,7 @@ def _agenda_item(item: dict[str, Any], result: dict[str, Any]) -> AgendaItemReco
     return AgendaItemRecord(
         bill_identifier=normalise_identifier(base) if base else None,
         description=clean((item.get("billInfo") or {}).get("title") or item.get("message")),
-        session=session_for_year("NY", int(year)) if year else None,
+        session=session_for_year("NY", year_of(year, "agenda session")) if year else None,
     )
 
 

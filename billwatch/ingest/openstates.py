@@ -11,6 +11,8 @@ from typing import Any
 from billwatch.ingest.common import ParseError, clean, parse_date, parse_datetime
 from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.sessions import normalise_session
+from billwatch.ingest.validate import MAX_ITEMS, checked, items, web_url
+from billwatch.ingest.validate import text as text_value
 from billwatch.records import (
     ActionRecord,
     AgendaItemRecord,
@@ -91,26 +93,39 @@ def _best_link(links: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _parse_versions(bill: dict[str, Any]) -> list[VersionRecord]:
     versions = []
-    for version in bill.get("versions") or []:
-        link = _best_link(version.get("links") or [])
-        if link is None:
-            continue
+    for version in items(bill.get("versions"), "versions"):
+        link = _best_link(items(version.get("links"), "version links"))
+        url = web_url(link["url"]) if link is not None else None
+        if link is None or url is None:
+            continue  # no link we could follow (javascript:, data:, missing)
         versions.append(
             VersionRecord(
-                note=clean(version["note"]) or "Version",
+                note=clean(text_value(version["note"], "version note")) or "Version",
                 date=parse_date(version.get("date")),
-                url=link["url"],
-                media_type=link.get("media_type") or None,
+                url=url,
+                media_type=text_value(link.get("media_type"), "media_type", limit=100) or None,
             )
         )
     return versions
 
 
 def _parse_sources(bill: dict[str, Any]) -> list[str]:
-    urls = [s["url"] for s in bill.get("sources") or [] if s.get("url")]
-    return list(dict.fromkeys([*urls, bill["openstates_url"]]))
+    urls = [web_url(s.get("url")) for s in items(bill.get("sources"), "sources")]
+    urls.append(web_url(bill["openstates_url"]))
+    return list(dict.fromkeys(u for u in urls if u))
 
 
+def _strings(obj: dict[str, Any], field: str) -> list[Any]:
+    """A list field of plain values (None as []); ParseError for anything else."""
+    value = obj.get(field)
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or len(value) > MAX_ITEMS:
+        raise ParseError(f"{field} is not a list of at most {MAX_ITEMS} values")
+    return value
+
+
+@checked("Open States bill")
 def parse_bill(bill: dict[str, Any]) -> BillRecord:
     """A BillRecord from one Open States v3 Bill object."""
     state = _parse_state(bill["jurisdiction"])
@@ -118,9 +133,12 @@ def parse_bill(bill: dict[str, Any]) -> BillRecord:
         jurisdiction=state,
         session=normalise_session(state, bill["session"]),
         identifier=normalise_identifier(bill["identifier"]),
-        title=clean(bill["title"]),
-        classification=list(bill.get("classification") or ["bill"]),
-        subjects=list(bill.get("subject") or []),
+        title=clean(text_value(bill["title"], "title")),
+        classification=[
+            text_value(c, "classification", limit=60) for c in _strings(bill, "classification")
+        ]
+        or ["bill"],
+        subjects=[text_value(s, "subject", limit=200) for s in _strings(bill, "subject")],
         source_urls=_parse_sources(bill),
         versions=_parse_versions(bill),
         actions=_parse_actions(bill),
@@ -154,6 +172,7 @@ def _parse_committee(event: dict[str, Any]) -> str | None:
     return None
 
 
+@checked("Open States event")
 def parse_event(event: dict[str, Any]) -> EventRecord:
     """An EventRecord (hearing) from one Open States v3 Event object."""
     state = _parse_state(event["jurisdiction"])
@@ -169,6 +188,8 @@ def parse_event(event: dict[str, Any]) -> EventRecord:
         location=clean((event.get("location") or {}).get("name")) or None,
         status=event.get("status") or "confirmed",
         description=clean(event.get("description")),
-        source_urls=[s["url"] for s in event.get("sources") or [] if s.get("url")],
+        source_urls=[
+            u for u in (web_url(s.get("url")) for s in items(event.get("sources"), "sources")) if u
+        ],
         agenda=_parse_agenda(event, state),
     )

@@ -17,6 +17,7 @@ from billwatch.ingest.bulk import Total, collect_all
 from billwatch.ingest.common import ParseError, clean, parse_date, require
 from billwatch.ingest.inputs import Input, load_yaml
 from billwatch.ingest.runner import Ingester, today
+from billwatch.ingest.validate import checked
 from billwatch.records import CommitteeRecord, MembershipRecord, OfficeRecord, PersonRecord
 
 SOURCE = "people"  # the name `crawl`, `ingest` and the settings use
@@ -56,6 +57,7 @@ def _offices(data: dict[str, Any]) -> list[OfficeRecord]:
     return offices
 
 
+@checked("person file")
 def parse_person_yaml(
     data: dict[str, Any], jurisdiction: str, today: dt.date | None = None
 ) -> PersonRecord:
@@ -90,6 +92,7 @@ def parse_person_yaml(
     )
 
 
+@checked("committee file")
 def parse_committee_yaml(data: dict[str, Any], jurisdiction: str) -> CommitteeRecord:
     """A CommitteeRecord with its members, joined to people through `person_id`."""
     if not isinstance(data, dict):

@@ -158,6 +158,8 @@ def _legiscan(data: bytes, jurisdiction: str | None) -> ExtractedText:
         obj = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DocumentError(f"malformed or truncated JSON: {exc}") from exc
+    except RecursionError:  # "[[[[..." a hundred thousand deep: hostile, not a LegiScan text
+        raise DocumentError("JSON nested too deeply to be a LegiScan text") from None
     if isinstance(obj, dict) and obj.get("status") not in (None, "OK"):
         raise DocumentError(f"LegiScan error response: status {obj.get('status')!r}")
     texts = obj.get("TextsList") if isinstance(obj, dict) else None

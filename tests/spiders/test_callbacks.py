@@ -54,7 +54,7 @@ def test_an_error_envelope_is_reported_with_its_url_and_key_hidden() -> None:
     assert list(spider.parse_sessions(file_response(body, url=url), state="AK")) == []
     assert spider.error_samples == [
         {
-            "url": "http://x/?key=***&op=getSessionList&state=AK",
+            "url": "http://x/?key=[REDACTED]&op=getSessionList&state=AK",
             "reason": "LegiScan returned status 'Invalid API key'",
         }
     ]
