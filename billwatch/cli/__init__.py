@@ -9,6 +9,7 @@ import typer
 from billwatch.cli import (
     alerts_cmds,
     classify_cmds,
+    corpus_cmds,
     crawl_cmds,
     db_cmds,
     ingest_cmds,
@@ -32,6 +33,7 @@ for module in (
     read_cmds,
     crawl_cmds,
     classify_cmds,
+    corpus_cmds,
     alerts_cmds,
     run_cmds,
 ):
