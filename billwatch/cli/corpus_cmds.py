@@ -12,6 +12,8 @@ import typer
 from rich.markup import escape
 
 from billwatch.cli.common import console, err_console, fail
+from classifier.agreement import AgreementError, read_labels
+from classifier.agreement import agreement as tag_agreement
 
 if TYPE_CHECKING:
     from classifier.corpus import References
@@ -175,6 +177,33 @@ def locate(
     sys.stdout.write(json.dumps(result) + "\n")
 
 
+def agreement(
+    second: Path = typer.Argument(..., help="JSONL of {id, labels} from a blind second pass."),
+    corpus: Path = typer.Option(Path("corpus"), "--corpus", help="Folder of reference files."),
+) -> None:
+    """Per-tag Cohen's kappa between the corpus labels and an independent second pass."""
+    first = {p.id: set(p.labels) for p in _references(corpus).passages}
+    try:
+        rows, unknown = tag_agreement(first, read_labels(second))
+    except (AgreementError, OSError) as exc:
+        fail(escape(str(exc)))
+    if unknown:
+        fail(
+            f"{len(unknown)} ids of {escape(str(second))} are not in the corpus: "
+            + escape(", ".join(unknown[:5]))
+        )
+    n = rows[0].both + rows[0].first_only + rows[0].second_only + rows[0].neither
+    console.print(f"{n} passages labelled twice", highlight=False)
+    console.print(f"{'tag':<26} {'both':>5} {'1st':>5} {'2nd':>5} {'agree':>6} {'kappa':>6}")
+    for row in rows:
+        kappa = "-" if row.kappa is None else f"{row.kappa:.2f}"
+        console.print(
+            f"{row.tag:<26} {row.both:>5} {row.first_only:>5} {row.second_only:>5} "
+            f"{row.observed:>6.2f} {kappa:>6}",
+            highlight=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add the `corpus` command group."""
     group = typer.Typer(
@@ -184,4 +213,5 @@ def register(app: typer.Typer) -> None:
     group.command("build")(build)
     group.command("stats")(stats)
     group.command("locate")(locate)
+    group.command("agreement")(agreement)
     app.add_typer(group, name="corpus")
