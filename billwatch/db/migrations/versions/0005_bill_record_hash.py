@@ -19,5 +19,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("bills") as batch:
-        batch.drop_column("record_hash")
+    # Not batch mode: rebuilding `bills` on SQLite breaks the views that read it; SQLite (3.35+)
+    # drops a plain column in place.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE bills DROP COLUMN record_hash")
+    else:
+        op.drop_column("bills", "record_hash")
