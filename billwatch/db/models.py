@@ -207,12 +207,34 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set on a source's copy of a legislator stored under another row; upserts never touch it,
+    # so a re-ingest keeps the merge (see billwatch.db.people).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     offices: Mapped[list[Office]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
     )
     memberships: Mapped[list[Membership]] = relationship(back_populates="person")
+
+
+class PersonMatch(Base):
+    """A possible same-legislator pair that a person must confirm or reject."""
+
+    __tablename__ = "person_matches"
+    __table_args__ = (UniqueConstraint("person_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)  # name similarity, 0 to 100
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # confirmed, rejected
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Office(Base):

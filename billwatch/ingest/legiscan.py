@@ -450,6 +450,9 @@ def parse_person(person: dict[str, Any]) -> PersonRecord:
                     "committee_id",
                     "votesmart_id",
                     "ballotpedia",
+                    "opensecrets_id",
+                    "ftm_eid",
+                    "knowwho_pid",
                 )
                 if person.get(k) not in (None, "", 0, "0")
             }
