@@ -16,6 +16,7 @@ from billwatch.cli import (
     read_cmds,
     run_cmds,
     text_cmds,
+    votes_cmds,
 )
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ for module in (
     text_cmds,
     read_cmds,
     people_cmds,
+    votes_cmds,
     crawl_cmds,
     classify_cmds,
     alerts_cmds,

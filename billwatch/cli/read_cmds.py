@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -162,6 +163,13 @@ def print_bill(bill: dict[str, Any]) -> None:
         console.print(
             f"hearing: {event['start_time']} {event['committee'] or event['name']}"
             f" at {event['location'] or '-'} ({event['status']})"
+        )
+    for vote in bill.get("votes") or []:
+        counts = ", ".join(f"{c['option']} {c['value']}" for c in vote["counts"])
+        console.print(
+            f"vote: {vote['start_date']} {escape(vote['motion_text'])}: {vote['result']}"
+            f" ({counts})",
+            highlight=False,
         )
     if bill["tags"]:
         tags = Table("tag", "score", "version", "evidence", title="Tags", show_lines=True)

@@ -317,6 +317,69 @@ class EventAgendaItem(Base):
     bill: Mapped[Bill | None] = relationship()
 
 
+class VoteEvent(Base):
+    """A roll call on a bill: motion, date, chamber, result (after OCD / Open States)."""
+
+    __tablename__ = "vote_events"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "source_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    source_key: Mapped[str] = mapped_column(String(200))
+    bill_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bills.id", ondelete="CASCADE"), index=True
+    )
+    bill_identifier: Mapped[str | None] = mapped_column(String(50))
+    session_identifier: Mapped[str | None] = mapped_column(String(50))
+    bill_ref: Mapped[str | None] = mapped_column(String(100))  # "legiscan:415647"
+    chamber: Mapped[str | None] = mapped_column(String(20))
+    organization: Mapped[str | None] = mapped_column(String(300))
+    motion_text: Mapped[str] = mapped_column(Text, default="")
+    motion_classification: Mapped[list[Any]] = mapped_column(default=list)
+    start_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    result: Mapped[str] = mapped_column(String(20))  # pass, fail
+    source_urls: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    counts: Mapped[list[VoteCount]] = relationship(
+        cascade="all, delete-orphan", order_by="VoteCount.id"
+    )
+    votes: Mapped[list[PersonVote]] = relationship(
+        cascade="all, delete-orphan", order_by="PersonVote.id"
+    )
+
+
+class VoteCount(Base):
+    """The number of votes cast for one OCD option in a roll call."""
+
+    __tablename__ = "vote_counts"
+    __table_args__ = (UniqueConstraint("vote_event_id", "option"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_event_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_events.id", ondelete="CASCADE"), index=True
+    )
+    option: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class PersonVote(Base):
+    """How one legislator voted in a roll call."""
+
+    __tablename__ = "person_votes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_event_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_events.id", ondelete="CASCADE"), index=True
+    )
+    option: Mapped[str] = mapped_column(String(20))  # yes, no, absent, abstain, not voting, ...
+    voter_name: Mapped[str] = mapped_column(String(200))
+    person_ref: Mapped[str | None] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+
+
 class VersionClassification(Base):
     """That a version was tagged by one classifier version, with the bill-level stance."""
 

@@ -28,9 +28,12 @@ from billwatch.db.models import (
     Membership,
     Person,
     PersonMatch,
+    PersonVote,
     Sponsorship,
+    VoteEvent,
     utcnow,
 )
+from billwatch.db.votes import link_vote_bills
 
 AUTO_MERGE = 90.0  # token-sorted name similarity at or above which a same-seat pair merges
 REVIEW = 70.0  # at or above this (and below AUTO_MERGE) a person is asked to confirm
@@ -201,7 +204,7 @@ def merge_people(session: Session, jurisdiction_id: int | None = None) -> MergeR
         _fill(keep, members)
     session.flush()
     report.relinked = relink(session)
-    report.resolved_by_name = resolve_sponsors_by_name(session)
+    report.resolved_by_name = resolve_sponsors_by_name(session) + resolve_voters_by_name(session)
     return report
 
 
@@ -258,7 +261,7 @@ def _fill(keep: Person, members: Sequence[Person]) -> None:
 
 
 # Tables whose rows name a legislator by `person_ref` and point at one by `person_id`.
-REFERRING: tuple[Any, ...] = (Sponsorship, Membership)
+REFERRING: tuple[Any, ...] = (Sponsorship, Membership, PersonVote)
 
 
 def relink(session: Session) -> int:
@@ -357,6 +360,30 @@ def resolve_sponsors_by_name(session: Session) -> int:
     return linked
 
 
+def resolve_voters_by_name(session: Session) -> int:
+    """Link roll-call votes known only by name (New York's floor votes: "Addabbo")."""
+    pending = session.execute(
+        select(PersonVote, VoteEvent.jurisdiction_id, VoteEvent.chamber)
+        .join(VoteEvent, PersonVote.vote_event_id == VoteEvent.id)
+        .where(PersonVote.person_id.is_(None))
+    ).all()
+    if not pending:
+        return 0
+    members: dict[tuple[int, str | None], list[Person]] = defaultdict(list)
+    for person in session.scalars(
+        select(Person).where(Person.merged_into_id.is_(None), Person.active.is_(True))
+    ):
+        members[(person.jurisdiction_id, person.chamber)].append(person)
+    linked = 0
+    for vote, jurisdiction_id, chamber in pending:
+        found = match_name(vote.voter_name, members[(jurisdiction_id, chamber)])
+        if found is not None:
+            vote.person_id = found.id
+            linked += 1
+    session.flush()
+    return linked
+
+
 def match_name(name: str, people: Sequence[Person], chamber: str | None = None) -> Person | None:
     """The one member `name` names: a full name alike, or a unique last name; else None."""
     folded = fold(name)
@@ -428,4 +455,5 @@ def decide(session: Session, match_id: int, confirm: bool, by: str) -> PersonMat
 def merge_after_load(factory: sessionmaker[Session]) -> MergeReport:
     """Run one merge pass in its own transaction, as every ingest and crawl does at its end."""
     with factory.begin() as session:
+        link_vote_bills(session)
         return merge_people(session)

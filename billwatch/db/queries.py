@@ -20,6 +20,7 @@ from billwatch.db.models import (
     Tag,
     VersionClassification,
 )
+from billwatch.db.votes import vote_dicts
 
 WORD = re.compile(r"[\w'-]+", re.UNICODE)
 
@@ -245,6 +246,7 @@ def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dic
             {"name": s.name, "kind": s.classification, "entity_type": s.entity_type}
             for s in bill.sponsorships
         ],
+        "votes": vote_dicts(session, bill.id),
         "events": [
             {
                 "name": e.name,

@@ -36,6 +36,7 @@ from billwatch.ingest.identifiers import normalise_identifier
 from billwatch.ingest.inputs import Input, load_json
 from billwatch.ingest.runner import Ingester
 from billwatch.ingest.sessions import session_identifier, special_ordinal
+from billwatch.ingest.votes import parse_legiscan_roll_call, state_in_path, write_votes
 from billwatch.records import (
     ActionRecord,
     AgendaItemRecord,
@@ -611,7 +612,8 @@ def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) 
         else:
             ing.person(parse_person(payload), item.name)
     elif "roll_call" in payload:
-        return  # roll calls are not stored
+        state = state_in_path(item.name)  # a roll call names only its bill, not the state
+        write_votes(ing, [parse_legiscan_roll_call(payload, state)], item.name)
     else:
         raise ParseError(
             "unknown format: not a LegiScan bill, text or person file"
