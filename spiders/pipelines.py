@@ -19,7 +19,8 @@ from billwatch.db.store import (
     upsert_person,
     validate_bill,
 )
-from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord
+from billwatch.db.votes import upsert_vote
+from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord, VoteRecord
 from spiders.base import BillwatchSpider, VersionItem
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def item_type(item: Any) -> str:
         EventRecord: "event",
         PersonRecord: "person",
         CommitteeRecord: "committee",
+        VoteRecord: "vote",
     }
     return names.get(type(item), type(item).__name__)
 
@@ -90,6 +92,9 @@ class ValidatePipeline(_Pipeline):
                 )
                 if not item.version.text.strip():
                     raise InvalidRecord("the document has no text")
+            elif isinstance(item, VoteRecord):
+                if not (item.source_key and item.jurisdiction):
+                    raise InvalidRecord("vote has no id or jurisdiction")
             elif isinstance(item, EventRecord | PersonRecord | CommitteeRecord):
                 if not (item.jurisdiction and (getattr(item, "name", "") or "").strip()):
                     raise InvalidRecord(f"{item_type(item)} has no jurisdiction or name")
@@ -150,6 +155,8 @@ class StorePipeline(_Pipeline):
         if isinstance(item, PersonRecord):
             upsert_person(session, item)
             return True
+        if isinstance(item, VoteRecord):
+            return upsert_vote(session, item)[1]
         upsert_committee(session, item)
         return True
 
