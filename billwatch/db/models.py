@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -21,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from billwatch.db.types import UtcDateTime
 
 
 def utcnow() -> dt.datetime:
@@ -95,9 +96,9 @@ class Bill(Base):
     last_action_date: Mapped[dt.date | None] = mapped_column(Date)
     source_urls: Mapped[list[Any]] = mapped_column(default=list)
     extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     session: Mapped[LegislativeSession] = relationship(back_populates="bills")
@@ -129,7 +130,7 @@ class BillVersion(Base):
     inserted: Mapped[list[Any]] = mapped_column(default=list)  # [[start, end], ...] into text
     struck: Mapped[list[Any]] = mapped_column(default=list)
     content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     bill: Mapped[Bill] = relationship(back_populates="versions")
     tags: Mapped[list[Tag]] = relationship(back_populates="version", cascade="all, delete-orphan")
@@ -149,7 +150,7 @@ class BillAction(Base):
     organization: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     classification: Mapped[list[Any]] = mapped_column(default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     bill: Mapped[Bill] = relationship(back_populates="actions")
 
@@ -206,7 +207,7 @@ class Person(Base):
     image: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Set on a source's copy of a legislator stored under another row; upserts never touch it,
     # so a re-ingest keeps the merge (see billwatch.db.people).
     merged_into_id: Mapped[int | None] = mapped_column(
@@ -233,8 +234,8 @@ class PersonMatch(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="pending")  # confirmed, rejected
     decided_by: Mapped[str | None] = mapped_column(String(200))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Office(Base):
@@ -285,13 +286,13 @@ class Event(Base):
     committee: Mapped[str | None] = mapped_column(String(300))
     chamber: Mapped[str | None] = mapped_column(String(20))
     committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"))
-    start_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    start_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     location: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
     description: Mapped[str] = mapped_column(Text, default="")
     source_urls: Mapped[list[Any]] = mapped_column(default=list)
-    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     agenda: Mapped[list[EventAgendaItem]] = relationship(
@@ -339,7 +340,7 @@ class VoteEvent(Base):
     start_date: Mapped[dt.date] = mapped_column(Date, index=True)
     result: Mapped[str] = mapped_column(String(20))  # pass, fail
     source_urls: Mapped[list[Any]] = mapped_column(default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     counts: Mapped[list[VoteCount]] = relationship(
         cascade="all, delete-orphan", order_by="VoteCount.id"
@@ -393,7 +394,7 @@ class VersionClassification(Base):
     classifier_version: Mapped[str] = mapped_column(String(50))
     stance: Mapped[str] = mapped_column(String(10))  # ALERT, TRACK, mixed, none
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)  # tag -> best section score
-    classified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    classified_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Tag(Base):
@@ -419,8 +420,8 @@ class Tag(Base):
     classifier_version: Mapped[str] = mapped_column(String(50))
     review_state: Mapped[str | None] = mapped_column(String(20))  # confirmed / rejected
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     version: Mapped[BillVersion] = relationship(back_populates="tags")
 
@@ -435,9 +436,9 @@ class Subscriber(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     organization: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="active")  # unsubscribed, failed
-    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # Carried by unsubscribe tokens, so the secret key and an id are not enough to forge one.
     unsubscribe_nonce: Mapped[str] = mapped_column(String(64), default=new_unsubscribe_nonce)
 
@@ -477,10 +478,10 @@ class OutboxMessage(Base):
     message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class Delivery(Base):
@@ -490,7 +491,7 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
-    attempted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     result: Mapped[str] = mapped_column(String(20))  # sent, retry, failed
     smtp_code: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
@@ -503,8 +504,8 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(50), index=True)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")  # ok, unhealthy, failed
     health_reason: Mapped[str | None] = mapped_column(Text)
     states: Mapped[list[Any]] = mapped_column(default=list)
@@ -524,5 +525,5 @@ class SchedulerLock(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
-    acquired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acquired_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
