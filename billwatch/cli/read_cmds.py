@@ -1,12 +1,8 @@
-"""`billwatch export`, `show` and `search`: reading the data."""
+"""`billwatch show` and `search`: reading the data."""
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
-from collections.abc import Iterable
-from enum import StrEnum
+import datetime as dt
 from typing import Any
 
 import typer
@@ -14,51 +10,10 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from billwatch.cli.common import console, fail, open_database, parse_day
-from billwatch.db.queries import SearchHit, bill_to_dict, find_bills, iter_bills
+from billwatch.cli.common import console, fail, open_database
+from billwatch.db.queries import SearchHit, bill_to_dict, find_bills
 from billwatch.db.queries import search as search_bills
-
-CSV_FIELDS = [
-    "jurisdiction",
-    "session",
-    "identifier",
-    "title",
-    "status",
-    "stage",
-    "last_action_date",
-    "versions",
-    "actions",
-    "sponsors",
-    "events",
-    "tags",
-]
-
-
-class ExportFormat(StrEnum):
-    """Export file formats."""
-
-    jsonl = "jsonl"
-    csv = "csv"
-
-
-def export(
-    format: ExportFormat = typer.Option(ExportFormat.jsonl, "--format", help="jsonl or csv."),
-    state: str | None = typer.Option(None, "--state", help="Two-letter state code."),
-    since: str | None = typer.Option(None, "--since", help="Bills changed on or after."),
-    no_text: bool = typer.Option(False, "--no-text", help="Leave version texts out."),
-) -> None:
-    """Write one object per bill (versions, actions, sponsors, events, tags) to stdout."""
-    since_date = parse_day(since, "--since")
-    factory = open_database()
-    with factory() as session:
-        rows = (
-            bill_to_dict(session, bill, with_text=not no_text)
-            for bill in iter_bills(session, state=state, since=since_date)
-        )
-        if format is ExportFormat.jsonl:
-            write_jsonl(rows)
-        else:
-            write_csv(rows)
+from billwatch.db.types import show_time
 
 
 def show(
@@ -95,25 +50,6 @@ def search(
         console.print(f"no bills match {query!r}")
         raise typer.Exit(1)
     console.print(hits_table(hits))
-
-
-def write_jsonl(rows: Iterable[dict[str, Any]]) -> None:
-    """One JSON object a line on standard output."""
-    for row in rows:
-        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def write_csv(rows: Iterable[dict[str, Any]]) -> None:
-    """CSV with a header (even with no rows); lists and objects as JSON in their cells."""
-    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
-                for k, v in row.items()
-            }
-        )
 
 
 def hits_table(hits: list[SearchHit]) -> Table:
@@ -161,7 +97,8 @@ def print_bill(bill: dict[str, Any]) -> None:
     console.print(actions)
     for event in bill["events"]:
         console.print(
-            f"hearing: {event['start_time']} {event['committee'] or event['name']}"
+            f"hearing: {_local(event['start_time'], bill['jurisdiction'])}"
+            f" {event['committee'] or event['name']}"
             f" at {event['location'] or '-'} ({event['status']})"
         )
     for vote in bill.get("votes") or []:
@@ -180,8 +117,12 @@ def print_bill(bill: dict[str, Any]) -> None:
         console.print("tags: none yet (run `billwatch classify`)")
 
 
+def _local(iso: str | None, jurisdiction: str) -> str:
+    """A stored UTC time as the jurisdiction's own wall time with its zone."""
+    return show_time(dt.datetime.fromisoformat(iso), jurisdiction) if iso else "-"
+
+
 def register(app: typer.Typer) -> None:
-    """Add `export`, `show` and `search`."""
-    app.command("export")(export)
+    """Add `show` and `search` (`export` is in export_cmds)."""
     app.command("show")(show)
     app.command("search")(search)
