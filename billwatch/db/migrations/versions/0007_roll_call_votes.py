@@ -1,4 +1,7 @@
-"""Roll-call votes: `vote_events`, `vote_counts` and `person_votes` (after Open States v3).
+"""Roll-call votes (`vote_events`, `vote_counts`, `person_votes`); current-only `tag_evidence`.
+
+`tag_evidence` now shows only the newest classifier run's tags that no one rejected, so counts
+do not double after a retrain; `tag_evidence_history` keeps every tag, as the view did before.
 
 Revision ID: 0007
 Revises: 0006
@@ -69,9 +72,41 @@ def upgrade() -> None:
     )
     op.create_index("ix_person_votes_vote_event_id", "person_votes", ["vote_event_id"])
     op.create_index("ix_person_votes_person_id", "person_votes", ["person_id"])
+    _current_tag_evidence()
+
+
+def _view_select(name: str) -> str:
+    """The SELECT of an existing view, read back from the database's catalogue."""
+    conn = op.get_bind()
+    if conn.dialect.name == "sqlite":
+        sql = conn.execute(
+            sa.text("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = :n"), {"n": name}
+        ).scalar_one()
+        return str(sql).split(" AS", 1)[1]
+    return str(conn.execute(sa.text("SELECT pg_get_viewdef(:n, true)"), {"n": name}).scalar_one())
+
+
+CURRENT = """CREATE VIEW tag_evidence AS
+    SELECT h.* FROM tag_evidence_history h
+    WHERE (h.review_state IS NULL OR h.review_state <> 'rejected')
+      AND h.classifier_version = COALESCE(
+        (SELECT vc.classifier_version FROM version_classifications vc
+         WHERE vc.version_id = h.version_id ORDER BY vc.classified_at DESC, vc.id DESC LIMIT 1),
+        h.classifier_version)"""
+
+
+def _current_tag_evidence() -> None:
+    history = _view_select("tag_evidence")
+    op.execute("DROP VIEW tag_evidence")
+    op.execute(f"CREATE VIEW tag_evidence_history AS {history}")
+    op.execute(CURRENT)
 
 
 def downgrade() -> None:
+    history = _view_select("tag_evidence_history")
+    op.execute("DROP VIEW tag_evidence")
+    op.execute("DROP VIEW tag_evidence_history")
+    op.execute(f"CREATE VIEW tag_evidence AS {history}")
     op.drop_table("person_votes")
     op.drop_table("vote_counts")
     op.drop_table("vote_events")
