@@ -9,10 +9,12 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from billwatch.cli.common import console, fail, open_database
 from billwatch.db.queries import SearchHit, bill_to_dict, find_bills
 from billwatch.db.queries import search as search_bills
+from billwatch.db.search_syntax import QuerySyntaxError
 from billwatch.db.types import show_time
 
 
@@ -38,14 +40,19 @@ def show(
 
 
 def search(
-    query: str = typer.Argument(..., help="Words to search for."),
+    query: str = typer.Argument(
+        ..., help='Words; "a phrase", OR, NOT (or -word), prefix*, ( ). See the README.'
+    ),
     state: str | None = typer.Option(None, "--state", help="Two-letter state code."),
     limit: int = typer.Option(20, "--limit", min=1, max=1000, help="Most results."),
 ) -> None:
     """Ranked full-text search over bill titles and texts."""
     factory = open_database()
     with factory() as session:
-        hits = search_bills(session, query, state=state.upper() if state else None, limit=limit)
+        try:
+            hits = search_bills(session, query, state=state.upper() if state else None, limit=limit)
+        except QuerySyntaxError as exc:
+            fail(f"cannot read the search {query!r}: {exc}")
     if not hits:
         console.print(f"no bills match {query!r}")
         raise typer.Exit(1)
@@ -62,9 +69,17 @@ def hits_table(hits: list[SearchHit]) -> Table:
             hit.title[:120],
             hit.status or "",
             f"{hit.score:.3f}",
-            hit.snippet,
+            snippet_text(hit),
         )
     return table
+
+
+def snippet_text(hit: SearchHit) -> Text:
+    """The passage as plain text (never read as markup) with the matched words in bold."""
+    text = Text(hit.snippet)
+    for start, end in hit.matches:
+        text.stylize("bold yellow", start, end)
+    return text
 
 
 def print_bill(bill: dict[str, Any]) -> None:
