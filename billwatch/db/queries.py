@@ -17,6 +17,7 @@ from billwatch.db.models import (
     EventAgendaItem,
     Jurisdiction,
     LegislativeSession,
+    Person,
     Tag,
     VersionClassification,
 )
@@ -252,8 +253,13 @@ def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dic
     """One bill as the export object: metadata, versions, actions, sponsors, events, tags."""
     tags = current_tags(session, [v.id for v in bill.versions])
     notes = {v.id: v.note for v in bill.versions}
+    linked = {s.person_id for s in bill.sponsorships if s.person_id}
+    people = dict(
+        session.execute(select(Person.id, Person.source_key).where(Person.id.in_(linked))).all()
+    )
     return {
         "jurisdiction": bill.jurisdiction.code,
+        "jurisdiction_id": bill.jurisdiction.ocd_id,
         "session": bill.session.identifier,
         "identifier": bill.identifier,
         "title": bill.title,
@@ -288,7 +294,15 @@ def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dic
             for a in bill.actions
         ],
         "sponsors": [
-            {"name": s.name, "kind": s.classification, "entity_type": s.entity_type}
+            {
+                "name": s.name,
+                "kind": s.classification,
+                "entity_type": s.entity_type,
+                # Open States' own fields: primary, classification, the person's id.
+                "primary": s.classification == "primary",
+                "classification": s.classification,
+                "person_id": people.get(s.person_id) if s.person_id else None,
+            }
             for s in bill.sponsorships
         ],
         "votes": vote_dicts(session, bill.id),

@@ -88,3 +88,13 @@ def test_has_hearing_and_tag_filters_narrow(demo):
     assert identifiers("--has-hearing") == ["SB 1184"]
     assert identifiers("--since", "2030-01-01") == ["SB 1184"]  # a hearing is activity
     assert identifiers("--tag", "penalty_increase") == []  # nothing tagged yet
+
+
+def test_jsonl_carries_ocd_ids_and_open_states_sponsor_fields(demo):
+    run_ingest(demo, "people", [DEMO / "people" / "ca"])
+    result = CliRunner().invoke(app, ["export", "--no-text", "--state", "CA"])
+    bill = json.loads(result.stdout.splitlines()[0])
+    assert bill["jurisdiction_id"] == "ocd-jurisdiction/country:us/state:ca/government"
+    [sponsor] = [s for s in bill["sponsors"] if s["primary"]]
+    assert sponsor["classification"] == "primary"
+    assert sponsor["person_id"].startswith("ocd-person/")
