@@ -7,13 +7,15 @@ import json
 import sys
 from collections.abc import Iterable
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
 
-from billwatch.cli.common import fail, open_database, parse_day
+from billwatch.cli.common import err_console, fail, open_database, parse_day
 from billwatch.cli.states import state_code
 from billwatch.db.exports import ExportFilter, iter_export, stances
+from billwatch.db.openstates_csv import write_openstates_csv
 from billwatch.db.queries import bill_to_dict
 from billwatch.taxonomy import TAGS
 
@@ -41,6 +43,7 @@ class ExportFormat(StrEnum):
 
     jsonl = "jsonl"
     csv = "csv"
+    openstates_csv = "openstates-csv"
 
 
 def export(
@@ -57,14 +60,19 @@ def export(
     has_hearing: bool = typer.Option(False, "--has-hearing", help="Only bills on an agenda."),
     bom: bool = typer.Option(False, "--bom", help="Start CSV with a UTF-8 byte-order mark."),
     no_text: bool = typer.Option(False, "--no-text", help="Leave version texts out."),
+    directory: Path | None = typer.Argument(
+        None, metavar="[DIR]", help="Folder for --format openstates-csv."
+    ),
 ) -> None:
     """Write one object per bill (versions, actions, sponsors, events, votes, tags) to stdout."""
     if tag and tag not in TAGS:
         fail(f"--tag {tag!r} is not a tag; one of {', '.join(TAGS)}")
     if stance and stance not in STANCES:
         fail(f"--stance {stance!r} is not one of {', '.join(STANCES)}")
-    if bom and format is not ExportFormat.csv:
-        fail("--bom is for --format csv")
+    if bom and format is ExportFormat.jsonl:
+        fail("--bom is for --format csv or openstates-csv")
+    if (format is ExportFormat.openstates_csv) != (directory is not None):
+        fail("--format openstates-csv writes to a DIR, and only it takes one")
     wanted = ExportFilter(
         state=state_code(state) if state else None,
         since=parse_day(since, "--since"),
@@ -74,6 +82,12 @@ def export(
         has_hearing=has_hearing,
     )
     factory = open_database()
+    if format is ExportFormat.openstates_csv:
+        assert directory is not None
+        with factory() as session:
+            files = write_openstates_csv(session, wanted, directory, bom)
+        err_console.print(f"{len(files)} file(s) written under {directory}")
+        return
     with factory() as session:
         rows = _rows(session, iter_export(session, wanted), not no_text)
         if format is ExportFormat.jsonl:

@@ -98,3 +98,29 @@ def test_jsonl_carries_ocd_ids_and_open_states_sponsor_fields(demo):
     [sponsor] = [s for s in bill["sponsors"] if s["primary"]]
     assert sponsor["classification"] == "primary"
     assert sponsor["person_id"].startswith("ocd-person/")
+
+
+def test_openstates_csv_writes_the_bulk_layout_per_session(demo, tmp_path):
+    run_ingest(demo, "legiscan", [ROOT / "tests" / "files" / "votes" / "legiscan"])
+    result = CliRunner().invoke(
+        app, ["export", "--format", "openstates-csv", "--bom", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "ca" / "2025-2026"
+    names = sorted(p.name for p in folder.iterdir())
+    assert "CA_2025-2026_bills.csv" in names and "CA_2025-2026_vote_people.csv" in names
+    bills = (folder / "CA_2025-2026_bills.csv").read_text("utf-8")
+    assert bills.startswith("\ufeffid,identifier,title")
+    assert bills.count("ocd-bill/") == 2
+    people = (folder / "CA_2025-2026_vote_people.csv").read_text("utf-8-sig").splitlines()
+    assert people[0] == "vote_event_id,option,voter_name,voter_id"
+    assert len(people) == 5  # header and the four votes of the two roll calls
+    again = CliRunner().invoke(app, ["export", "--format", "openstates-csv", str(tmp_path)])
+    assert again.exit_code == 0
+    assert (folder / "CA_2025-2026_bills.csv").read_text("utf-8").count("ocd-bill/") == 2
+
+
+def test_openstates_csv_needs_a_folder(sqlite_url):
+    result = CliRunner().invoke(app, ["export", "--format", "openstates-csv"])
+    assert result.exit_code == 2
+    assert "writes to a DIR" in result.stderr
