@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from alerts.context import CHAMBERS, AlertContext, DigestContext, DigestItem
+from billwatch.db.types import jurisdiction_zone
 from billwatch.taxonomy import BY_NAME
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -33,14 +34,19 @@ class Rendered:
 
 
 def _localtime(
-    value: dt.datetime | dt.date | None, tz: str, fmt: str = "%a %d %b %Y, %H:%M %Z"
+    value: dt.datetime | dt.date | None,
+    tz: str,
+    fmt: str = "%a %d %b %Y, %H:%M %Z",
+    state: str | None = None,
 ) -> str:
+    """A time for readers: in `state`'s own zone when given (a CA hearing in PST), else `tz`."""
     if value is None:
         return "unknown"
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+        zone = jurisdiction_zone(state) if state else ZoneInfo(tz)
+        return value.astimezone(zone).strftime(fmt)
     return value.strftime("%a %d %b %Y")
 
 
@@ -57,7 +63,9 @@ def environment(tz: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["localtime"] = lambda v, fmt="%a %d %b %Y, %H:%M %Z": _localtime(v, tz, fmt)
+    env.filters["localtime"] = lambda v, fmt="%a %d %b %Y, %H:%M %Z", state=None: _localtime(
+        v, tz, fmt, state
+    )
     env.filters["chamber"] = lambda c: CHAMBERS.get(c or "", c or "")
     env.globals["TAG_INFO"] = BY_NAME
     return env

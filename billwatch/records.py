@@ -163,3 +163,32 @@ class VersionText:
     session: str
     identifier: str
     version: VersionRecord
+
+
+@dataclass
+class PersonVoteRecord:
+    """How one legislator voted in a roll call (OCD option)."""
+
+    option: str  # yes, no, absent, abstain, not voting, excused, other
+    voter_name: str
+    voter_ref: str | None = None  # "legiscan:8641", "ocd-person/...", "bioguide:..."
+
+
+@dataclass
+class VoteRecord:
+    """A roll call on a bill, as Open States v3 has it (counts by OCD option, each vote)."""
+
+    jurisdiction: str
+    source_key: str  # the source's id for the roll call, natural key with the jurisdiction
+    start_date: dt.date
+    motion_text: str
+    result: str  # "pass" or "fail"
+    chamber: str | None = None  # "upper", "lower", "legislature" or a committee's chamber
+    organization: str | None = None  # a committee's name for a committee vote
+    session: str | None = None
+    bill_identifier: str | None = None
+    bill_extras_key: tuple[str, str, int] | None = None  # ("legiscan", "bill_id", 395975)
+    motion_classification: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    votes: list[PersonVoteRecord] = field(default_factory=list)
+    source_urls: list[str] = field(default_factory=list)

@@ -88,5 +88,7 @@ def agreement(
         for key in shared:
             a, b = tag in first[key], tag in second[key]
             cells[0 if a and b else 1 if a else 2 if b else 3] += 1
-        rows.append(TagAgreement(tag, *cells, kappa=cohen_kappa(*cells)))
+        both, first_only, second_only, neither = cells
+        kappa = cohen_kappa(both, first_only, second_only, neither)
+        rows.append(TagAgreement(tag, both, first_only, second_only, neither, kappa))
     return rows, unknown

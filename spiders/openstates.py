@@ -16,10 +16,11 @@ import scrapy
 from scrapy.http import Response
 
 from billwatch.ingest.openstates import ocd_jurisdiction, parse_bill, parse_event
+from billwatch.ingest.votes import parse_openstates_votes
 from spiders.base import BillwatchSpider, describe, guarded, load_json
 from spiders.documents import DocumentMixin
 
-INCLUDES = ("versions", "actions", "sponsorships", "documents", "sources")
+INCLUDES = ("versions", "actions", "sponsorships", "documents", "sources", "votes")
 
 
 class OpenstatesSpider(DocumentMixin, BillwatchSpider):
@@ -107,6 +108,12 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
                 self.report_error(f"{response.url}#{bill.get('id', '?')}", describe(exc))
                 continue
             yield record
+            try:
+                votes = parse_openstates_votes(bill, record.jurisdiction)
+            except Exception as exc:  # a bad roll call must not cost its bill
+                self.report_error(f"{response.url}#{bill.get('id', '?')}/votes", describe(exc))
+                continue
+            yield from votes
         if page < int(payload["pagination"]["max_page"]):
             yield self.bills_request(state, page + 1, since, session)
 

@@ -11,7 +11,14 @@ from scrapy.exceptions import DropItem
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import InvalidRecord, validate_bill, validate_version
 from billwatch.db.writer import Writer, describe
-from billwatch.records import BillRecord, CommitteeRecord, EventRecord, PersonRecord, VersionText
+from billwatch.records import (
+    BillRecord,
+    CommitteeRecord,
+    EventRecord,
+    PersonRecord,
+    VersionText,
+    VoteRecord,
+)
 from spiders.base import BillwatchSpider
 
 logger = logging.getLogger(__name__)
@@ -28,6 +35,7 @@ def item_type(item: Any) -> str:
         EventRecord: "event",
         PersonRecord: "person",
         CommitteeRecord: "committee",
+        VoteRecord: "vote",
     }
     return names.get(type(item), type(item).__name__)
 
@@ -78,6 +86,9 @@ class ValidatePipeline(_Pipeline):
                 validate_version(item.version, item.identifier)
                 if not item.version.text.strip():
                     raise InvalidRecord("the document has no text")
+            elif isinstance(item, VoteRecord):
+                if not (item.source_key and item.jurisdiction):
+                    raise InvalidRecord("vote has no id or jurisdiction")
             elif isinstance(item, EventRecord | PersonRecord | CommitteeRecord):
                 if not (item.jurisdiction and (getattr(item, "name", "") or "").strip()):
                     raise InvalidRecord(f"{item_type(item)} has no jurisdiction or name")

@@ -206,7 +206,16 @@ def run_crawl(
                     + ("\n" + "\n".join(tail) if tail else "")
                 )
             )
+        merge_people_after(database_url)
         return summary
+
+
+def merge_people_after(database_url: str | None) -> None:
+    """One person per legislator after each crawl, as after each bulk ingest."""
+    from billwatch.db.people import merge_after_load
+    from billwatch.db.session import get_sessionmaker
+
+    merge_after_load(get_sessionmaker(database_url))
 
 
 def mark_failed(run_id: int, reason: str, database_url: str | None) -> None:

@@ -12,10 +12,13 @@ from billwatch.cli import (
     corpus_cmds,
     crawl_cmds,
     db_cmds,
+    export_cmds,
     ingest_cmds,
+    people_cmds,
     read_cmds,
     run_cmds,
     text_cmds,
+    votes_cmds,
 )
 
 app = typer.Typer(
@@ -31,6 +34,9 @@ for module in (
     ingest_cmds,
     text_cmds,
     read_cmds,
+    export_cmds,
+    people_cmds,
+    votes_cmds,
     crawl_cmds,
     classify_cmds,
     corpus_cmds,

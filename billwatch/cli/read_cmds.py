@@ -1,67 +1,26 @@
-"""`billwatch export`, `show` and `search`: reading the data."""
+"""`billwatch show` and `search`: reading the data."""
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
-from collections.abc import Callable, Iterable
-from enum import StrEnum
+import datetime as dt
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
-from billwatch.cli.common import console, fail, fail_safe, open_database, parse_day
+from billwatch.cli.common import console, fail, fail_safe, open_database
 from billwatch.console import safe, strip_control
-from billwatch.db.queries import SearchHit, bill_to_dict, find_bills, iter_bills
+from billwatch.db.queries import SearchHit, bill_to_dict, find_bills
 from billwatch.db.queries import search as search_bills
+from billwatch.db.search_syntax import QuerySyntaxError
+from billwatch.db.types import show_time
 
 # A query longer than this is refused, not run: 10,000 words took over a minute (#11).
 MAX_QUERY_CHARS = 500
 MAX_QUERY_TERMS = 32
-CSV_FIELDS = [
-    "jurisdiction",
-    "session",
-    "identifier",
-    "title",
-    "status",
-    "stage",
-    "last_action_date",
-    "versions",
-    "actions",
-    "sponsors",
-    "events",
-    "tags",
-]
-
-
-class ExportFormat(StrEnum):
-    """Export file formats."""
-
-    jsonl = "jsonl"
-    csv = "csv"
-
-
-def export(
-    format: ExportFormat = typer.Option(ExportFormat.jsonl, "--format", help="jsonl or csv."),
-    state: str | None = typer.Option(None, "--state", help="Two-letter state code."),
-    since: str | None = typer.Option(None, "--since", help="Bills changed on or after."),
-    no_text: bool = typer.Option(False, "--no-text", help="Leave version texts out."),
-) -> None:
-    """Write one object per bill (versions, actions, sponsors, events, tags) to stdout."""
-    since_date = parse_day(since, "--since")
-    factory = open_database()
-    with factory() as session:
-        rows = (
-            bill_to_dict(session, bill, with_text=not no_text)
-            for bill in iter_bills(session, state=state, since=since_date)
-        )
-        if format is ExportFormat.jsonl:
-            write_jsonl(rows)
-        else:
-            write_csv(rows)
 
 
 def show(
@@ -87,7 +46,9 @@ def show(
 
 
 def search(
-    query: str = typer.Argument(..., help="Words to search for."),
+    query: str = typer.Argument(
+        ..., help='Words; "a phrase", OR, NOT (or -word), prefix*, ( ). See the README.'
+    ),
     state: str | None = typer.Option(None, "--state", help="Two-letter state code."),
     limit: int = typer.Option(20, "--limit", min=1, max=1000, help="Most results."),
 ) -> None:
@@ -95,7 +56,10 @@ def search(
     check_query(query)
     factory = open_database()
     with factory() as session:
-        hits = search_bills(session, query, state=state.upper() if state else None, limit=limit)
+        try:
+            hits = search_bills(session, query, state=state.upper() if state else None, limit=limit)
+        except QuerySyntaxError as exc:
+            fail(f"cannot read the search {query!r}: {exc}")
     if not hits:
         console.print(f"no bills match {safe(repr(query))}")
         raise typer.Exit(1)
@@ -112,37 +76,6 @@ def check_query(query: str) -> None:
         )
 
 
-def write_jsonl(rows: Iterable[dict[str, Any]]) -> None:
-    """One JSON object a line on standard output."""
-    clean = terminal_filter()
-    for row in rows:
-        sys.stdout.write(clean(json.dumps(row, ensure_ascii=False)) + "\n")
-
-
-def write_csv(rows: Iterable[dict[str, Any]]) -> None:
-    """CSV with a header (even with no rows); lists and objects as JSON in their cells."""
-    clean = terminal_filter()
-    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                k: clean(json.dumps(v, ensure_ascii=False))
-                if isinstance(v, list | dict)
-                else clean(v)
-                if isinstance(v, str)
-                else v
-                for k, v in row.items()
-            }
-        )
-
-
-def terminal_filter() -> Callable[[str], str]:
-    """strip_control when standard output is a terminal (data could move the cursor or link)."""
-    # A file or pipe gets the data unchanged: export is also a backup format.
-    return strip_control if sys.stdout.isatty() else str
-
-
 def hits_table(hits: list[SearchHit]) -> Table:
     """Search results, best first, with the passage that matched."""
     table = Table("#", "bill", "title", "status", "score", "passage", show_lines=True)
@@ -153,9 +86,19 @@ def hits_table(hits: list[SearchHit]) -> Table:
             safe(hit.title[:120]),
             safe(hit.status or ""),
             f"{hit.score:.3f}",
-            safe(hit.snippet),
+            snippet_text(hit),
         )
     return table
+
+
+def snippet_text(hit: SearchHit) -> Text:
+    """The passage as plain text (never read as markup) with the matched words in bold."""
+    clean = strip_control(hit.snippet)
+    text = Text(clean)
+    # Offsets hold only while nothing was stripped; a snippet with control codes loses its bold.
+    for start, end in hit.matches if clean == hit.snippet else []:
+        text.stylize("bold yellow", start, end)
+    return text
 
 
 def print_bill(bill: dict[str, Any]) -> None:
@@ -190,9 +133,17 @@ def print_bill(bill: dict[str, Any]) -> None:
     for event in bill["events"]:
         console.print(
             safe(
-                f"hearing: {event['start_time']} {event['committee'] or event['name']}"
+                f"hearing: {_local(event['start_time'], bill['jurisdiction'])}"
+                f" {event['committee'] or event['name']}"
                 f" at {event['location'] or '-'} ({event['status']})"
             )
+        )
+    for vote in bill.get("votes") or []:
+        counts = ", ".join(f"{c['option']} {c['value']}" for c in vote["counts"])
+        console.print(
+            f"vote: {vote['start_date']} {escape(vote['motion_text'])}: {vote['result']}"
+            f" ({counts})",
+            highlight=False,
         )
     if bill["tags"]:
         tags = Table("tag", "score", "version", "evidence", title="Tags", show_lines=True)
@@ -205,8 +156,12 @@ def print_bill(bill: dict[str, Any]) -> None:
         console.print("tags: none yet (run `billwatch classify`)")
 
 
+def _local(iso: str | None, jurisdiction: str) -> str:
+    """A stored UTC time as the jurisdiction's own wall time with its zone."""
+    return show_time(dt.datetime.fromisoformat(iso), jurisdiction) if iso else "-"
+
+
 def register(app: typer.Typer) -> None:
-    """Add `export`, `show` and `search`."""
-    app.command("export")(export)
+    """Add `show` and `search` (`export` is in export_cmds)."""
     app.command("show")(show)
     app.command("search")(search)

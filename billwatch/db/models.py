@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -21,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from billwatch.db.types import UtcDateTime
 
 
 def utcnow() -> dt.datetime:
@@ -97,9 +98,9 @@ class Bill(Base):
     extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Hash of the last record written: the same record again only compares this.
     record_hash: Mapped[str | None] = mapped_column(String(64))
-    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     session: Mapped[LegislativeSession] = relationship(back_populates="bills")
@@ -131,7 +132,7 @@ class BillVersion(Base):
     inserted: Mapped[list[Any]] = mapped_column(default=list)  # [[start, end], ...] into text
     struck: Mapped[list[Any]] = mapped_column(default=list)
     content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     bill: Mapped[Bill] = relationship(back_populates="versions")
     tags: Mapped[list[Tag]] = relationship(back_populates="version", cascade="all, delete-orphan")
@@ -151,7 +152,7 @@ class BillAction(Base):
     organization: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     classification: Mapped[list[Any]] = mapped_column(default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     bill: Mapped[Bill] = relationship(back_populates="actions")
 
@@ -208,13 +209,35 @@ class Person(Base):
     image: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set on a source's copy of a legislator stored under another row; upserts never touch it,
+    # so a re-ingest keeps the merge (see billwatch.db.people).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     offices: Mapped[list[Office]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
     )
     memberships: Mapped[list[Membership]] = relationship(back_populates="person")
+
+
+class PersonMatch(Base):
+    """A possible same-legislator pair that a person must confirm or reject."""
+
+    __tablename__ = "person_matches"
+    __table_args__ = (UniqueConstraint("person_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)  # name similarity, 0 to 100
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # confirmed, rejected
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Office(Base):
@@ -265,13 +288,13 @@ class Event(Base):
     committee: Mapped[str | None] = mapped_column(String(300))
     chamber: Mapped[str | None] = mapped_column(String(20))
     committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"))
-    start_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    start_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     location: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
     description: Mapped[str] = mapped_column(Text, default="")
     source_urls: Mapped[list[Any]] = mapped_column(default=list)
-    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     agenda: Mapped[list[EventAgendaItem]] = relationship(
@@ -297,6 +320,69 @@ class EventAgendaItem(Base):
     bill: Mapped[Bill | None] = relationship()
 
 
+class VoteEvent(Base):
+    """A roll call on a bill: motion, date, chamber, result (after OCD / Open States)."""
+
+    __tablename__ = "vote_events"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "source_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    source_key: Mapped[str] = mapped_column(String(200))
+    bill_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bills.id", ondelete="CASCADE"), index=True
+    )
+    bill_identifier: Mapped[str | None] = mapped_column(String(50))
+    session_identifier: Mapped[str | None] = mapped_column(String(50))
+    bill_ref: Mapped[str | None] = mapped_column(String(100))  # "legiscan:415647"
+    chamber: Mapped[str | None] = mapped_column(String(20))
+    organization: Mapped[str | None] = mapped_column(String(300))
+    motion_text: Mapped[str] = mapped_column(Text, default="")
+    motion_classification: Mapped[list[Any]] = mapped_column(default=list)
+    start_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    result: Mapped[str] = mapped_column(String(20))  # pass, fail
+    source_urls: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    counts: Mapped[list[VoteCount]] = relationship(
+        cascade="all, delete-orphan", order_by="VoteCount.id"
+    )
+    votes: Mapped[list[PersonVote]] = relationship(
+        cascade="all, delete-orphan", order_by="PersonVote.id"
+    )
+
+
+class VoteCount(Base):
+    """The number of votes cast for one OCD option in a roll call."""
+
+    __tablename__ = "vote_counts"
+    __table_args__ = (UniqueConstraint("vote_event_id", "option"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_event_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_events.id", ondelete="CASCADE"), index=True
+    )
+    option: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class PersonVote(Base):
+    """How one legislator voted in a roll call."""
+
+    __tablename__ = "person_votes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_event_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_events.id", ondelete="CASCADE"), index=True
+    )
+    option: Mapped[str] = mapped_column(String(20))  # yes, no, absent, abstain, not voting, ...
+    voter_name: Mapped[str] = mapped_column(String(200))
+    person_ref: Mapped[str | None] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+
+
 class VersionClassification(Base):
     """That a version was tagged by one classifier version, with the bill-level stance."""
 
@@ -310,7 +396,7 @@ class VersionClassification(Base):
     classifier_version: Mapped[str] = mapped_column(String(50))
     stance: Mapped[str] = mapped_column(String(10))  # ALERT, TRACK, mixed, none
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)  # tag -> best section score
-    classified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    classified_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Tag(Base):
@@ -336,8 +422,8 @@ class Tag(Base):
     classifier_version: Mapped[str] = mapped_column(String(50))
     review_state: Mapped[str | None] = mapped_column(String(20))  # confirmed / rejected
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     version: Mapped[BillVersion] = relationship(back_populates="tags")
 
@@ -352,9 +438,9 @@ class Subscriber(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     organization: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="active")  # unsubscribed, failed
-    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # Carried by unsubscribe tokens, so the secret key and an id are not enough to forge one.
     unsubscribe_nonce: Mapped[str] = mapped_column(String(64), default=new_unsubscribe_nonce)
 
@@ -394,10 +480,10 @@ class OutboxMessage(Base):
     message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class Delivery(Base):
@@ -407,7 +493,7 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
-    attempted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     result: Mapped[str] = mapped_column(String(20))  # sent, retry, failed
     smtp_code: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
@@ -420,8 +506,8 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(50), index=True)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")  # ok, unhealthy, failed
     health_reason: Mapped[str | None] = mapped_column(Text)
     states: Mapped[list[Any]] = mapped_column(default=list)
@@ -441,5 +527,5 @@ class SchedulerLock(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
-    acquired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acquired_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -17,9 +17,13 @@ from billwatch.db.models import (
     EventAgendaItem,
     Jurisdiction,
     LegislativeSession,
+    Person,
     Tag,
     VersionClassification,
 )
+from billwatch.db.search_syntax import parse as parse_query
+from billwatch.db.search_syntax import to_fts5, to_tsquery
+from billwatch.db.votes import vote_dicts
 
 WORD = re.compile(r"[\w'-]+", re.UNICODE)
 
@@ -35,23 +39,56 @@ class SearchHit:
     title: str
     status: str | None
     score: float
-    snippet: str
+    snippet: str  # plain text
+    matches: list[tuple[int, int]] = field(default_factory=list)  # matched words in `snippet`
 
 
 def fts5_query(query: str) -> str:
-    """Quote each word of a user query for FTS5, so punctuation is never query syntax."""
-    words = [w.strip("'-") for w in WORD.findall(query)]
-    return " ".join(f'"{w}"' for w in words if w)
+    """The FTS5 MATCH text of a query in billwatch's search syntax ("" when it has no words)."""
+    node = parse_query(query)
+    return to_fts5(node) if node else ""
+
+
+# Private-use characters mark matches in snippets: no bill text uses them, and unlike "[...]"
+# they can never be read as terminal markup.
+OPEN, CLOSE = "\ue000", "\ue001"
+
+
+def _word_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+
+
+def marked(snippet: str) -> tuple[str, list[tuple[int, int]]]:
+    """Plain snippet text and the [start, end) spans of the matched words in it, word by word.
+
+    SQLite marks a matched phrase as one span and PostgreSQL each word; splitting at spaces
+    makes both the same.
+    """
+    plain: list[str] = []  # one character each, so len(plain) is the offset
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for char in " ".join(snippet.split()):
+        if char == OPEN:
+            start = len(plain)
+        elif char == CLOSE and start is not None:
+            spans.extend(_word_spans("".join(plain), start, len(plain)))
+            start = None
+        else:
+            plain.append(char)
+    return "".join(plain), spans
 
 
 def search(
     session: Session, query: str, *, state: str | None = None, limit: int = 20
 ) -> list[SearchHit]:
-    """Bills ranked by full-text relevance of their titles and version texts."""
+    """Bills ranked by full-text relevance; `query` is in billwatch's syntax (search_syntax)."""
+    node = parse_query(query)  # QuerySyntaxError says what is wrong
+    if node is None:
+        return []
     if session.get_bind().dialect.name == "sqlite":
-        rows = _search_sqlite(session, query, state, limit)
+        rows = _search_sqlite(session, to_fts5(node), state, limit)
     else:
-        rows = _search_postgres(session, query, state, limit)
+        rows = _search_postgres(session, to_tsquery(node), state, limit)
     if not rows:
         return []
     bills = {
@@ -71,18 +108,16 @@ def search(
             title=bills[bill_id].title,
             status=bills[bill_id].status,
             score=score,
-            snippet=" ".join((snippet or "").split()),
+            snippet=marked(snippet or "")[0],
+            matches=marked(snippet or "")[1],
         )
         for bill_id, score, snippet in rows
     ]
 
 
 def _search_sqlite(
-    session: Session, query: str, state: str | None, limit: int
+    session: Session, match: str, state: str | None, limit: int
 ) -> list[tuple[int, float, str]]:
-    match = fts5_query(query)
-    if not match:
-        return []
     # FTS5 answers "ORDER BY rank LIMIT n" without scoring every match, which keeps common words
     # fast on a million versions; a state filter needs the join, so it looks at more candidates.
     candidates = limit * 5 if state is None else limit * 200
@@ -95,7 +130,7 @@ def _search_sqlite(
     sql = f"""
         WITH text_hits AS (
             SELECT v.bill_id AS bill_id, version_text_fts.rank AS rank,
-                   snippet(version_text_fts, 0, '[', ']', '...', 16) AS snippet
+                   snippet(version_text_fts, 0, :open, :close, '...', 16) AS snippet
             FROM version_text_fts
             JOIN bill_versions v ON v.id = version_text_fts.rowid
             {state_join.format(bill="v.bill_id")}
@@ -103,7 +138,7 @@ def _search_sqlite(
             ORDER BY version_text_fts.rank LIMIT :candidates
         ), title_hits AS (
             SELECT bill_title_fts.rowid AS bill_id, bill_title_fts.rank * 2 AS rank,
-                   snippet(bill_title_fts, 0, '[', ']', '...', 16) AS snippet
+                   snippet(bill_title_fts, 0, :open, :close, '...', 16) AS snippet
             FROM bill_title_fts
             {state_join.format(bill="bill_title_fts.rowid")}
             WHERE bill_title_fts MATCH :match
@@ -112,7 +147,14 @@ def _search_sqlite(
         SELECT bill_id, MIN(rank) AS best, snippet FROM hits
         GROUP BY bill_id ORDER BY best LIMIT :limit
     """
-    params = {"match": match, "candidates": candidates, "limit": limit, "state": state}
+    params = {
+        "match": match,
+        "candidates": candidates,
+        "limit": limit,
+        "state": state,
+        "open": OPEN,
+        "close": CLOSE,
+    }
     # bm25 is lower-is-better; report a positive score so that higher is better everywhere.
     return [(r[0], -float(r[1]), r[2]) for r in session.execute(text(sql), params)]
 
@@ -124,7 +166,7 @@ def _search_postgres(
         "JOIN jurisdictions j ON j.id = b.jurisdiction_id AND j.code = :state" if state else ""
     )
     sql = f"""
-        WITH q AS (SELECT websearch_to_tsquery('english', :query) AS q),
+        WITH q AS (SELECT to_tsquery('english', :query) AS q),
         text_hits AS (
             SELECT v.bill_id, v.id AS version_id, ts_rank(v.search_vector, q.q) AS rank
             FROM bill_versions v CROSS JOIN q
@@ -143,14 +185,19 @@ def _search_postgres(
             ORDER BY bill_id, rank DESC
         ), top AS (SELECT * FROM best ORDER BY rank DESC LIMIT :limit)
         SELECT top.bill_id, top.rank,
-               ts_headline('english', left(coalesce(v.text, b.title), 100000), q.q,
-                           'StartSel=[, StopSel=], MaxWords=24, MinWords=8')
+               ts_headline('english', left(coalesce(v.text, b.title), 100000), q.q, :options)
         FROM top CROSS JOIN q
         JOIN bills b ON b.id = top.bill_id
         LEFT JOIN bill_versions v ON v.id = top.version_id
         ORDER BY top.rank DESC
     """
-    params = {"query": query, "candidates": limit * 5, "limit": limit, "state": state}
+    params = {
+        "query": query,
+        "candidates": limit * 5,
+        "limit": limit,
+        "state": state,
+        "options": f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=24, MinWords=8",
+    }
     return [(r[0], float(r[1]), r[2]) for r in session.execute(text(sql), params)]
 
 
@@ -206,8 +253,13 @@ def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dic
     """One bill as the export object: metadata, versions, actions, sponsors, events, tags."""
     tags = current_tags(session, [v.id for v in bill.versions])
     notes = {v.id: v.note for v in bill.versions}
+    linked = {s.person_id for s in bill.sponsorships if s.person_id}
+    people = dict(
+        session.execute(select(Person.id, Person.source_key).where(Person.id.in_(linked))).all()
+    )
     return {
         "jurisdiction": bill.jurisdiction.code,
+        "jurisdiction_id": bill.jurisdiction.ocd_id,
         "session": bill.session.identifier,
         "identifier": bill.identifier,
         "title": bill.title,
@@ -242,9 +294,18 @@ def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dic
             for a in bill.actions
         ],
         "sponsors": [
-            {"name": s.name, "kind": s.classification, "entity_type": s.entity_type}
+            {
+                "name": s.name,
+                "kind": s.classification,
+                "entity_type": s.entity_type,
+                # Open States' own fields: primary, classification, the person's id.
+                "primary": s.classification == "primary",
+                "classification": s.classification,
+                "person_id": people.get(s.person_id) if s.person_id else None,
+            }
             for s in bill.sponsorships
         ],
+        "votes": vote_dicts(session, bill.id),
         "events": [
             {
                 "name": e.name,

@@ -42,6 +42,7 @@ from billwatch.db.store import (
     write_bill,
     write_text,
 )
+from billwatch.db.votes import upsert_vote
 from billwatch.records import (
     BillRecord,
     CommitteeRecord,
@@ -49,6 +50,7 @@ from billwatch.records import (
     PersonRecord,
     VersionRecord,
     VersionText,
+    VoteRecord,
 )
 
 log = logging.getLogger(__name__)
@@ -295,6 +297,13 @@ class Writer:
         with self.factory.begin() as session:
             return upsert_committee(session, record)
 
+    def vote(self, record: VoteRecord) -> Change:
+        """Upsert one roll call with its counts and each legislator's vote."""
+        self.commit()  # it links to its bill, which must be visible
+        with self.factory.begin() as session:
+            event, changed = upsert_vote(session, record)
+            return Change(event.id, fields_changed=["vote"] if changed else [])
+
     def write(self, item: Any) -> Change:
         """Write any record or fetched text by its type."""
         writers: dict[type, Callable[[Any], Change]] = {
@@ -303,6 +312,7 @@ class Writer:
             EventRecord: self.event,
             PersonRecord: self.person,
             CommitteeRecord: self.committee,
+            VoteRecord: self.vote,
         }
         writer = writers.get(type(item))
         if writer is None:

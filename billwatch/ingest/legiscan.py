@@ -39,6 +39,7 @@ from billwatch.ingest.sessions import session_identifier, special_ordinal
 from billwatch.ingest.validate import check_document, checked, items, source_id, web_url
 from billwatch.ingest.validate import text as text_value
 from billwatch.ingest.validate import year as year_of
+from billwatch.ingest.votes import parse_legiscan_roll_call, state_in_path, write_votes
 from billwatch.records import (
     ActionRecord,
     AgendaItemRecord,
@@ -484,6 +485,9 @@ def parse_person(person: dict[str, Any]) -> PersonRecord:
                     "committee_id",
                     "votesmart_id",
                     "ballotpedia",
+                    "opensecrets_id",
+                    "ftm_eid",
+                    "knowwho_pid",
                 )
                 if person.get(k) not in (None, "", 0, "0")
             }
@@ -648,7 +652,8 @@ def _legiscan_file(ing: Ingester, kind: str, item: Input, seen: dict[int, int]) 
         else:
             ing.person(parse_person(payload), item.name)
     elif "roll_call" in payload:
-        return  # roll calls are not stored
+        state = state_in_path(item.name)  # a roll call names only its bill, not the state
+        write_votes(ing, [parse_legiscan_roll_call(payload, state)], item.name)
     else:
         raise ParseError(
             "unknown format: not a LegiScan bill, text or person file"

@@ -32,6 +32,7 @@ from billwatch.ingest.sessions import session_for_year
 from billwatch.ingest.validate import MAX_DOCUMENT, checked, items, source_id, web_url
 from billwatch.ingest.validate import text as text_value
 from billwatch.ingest.validate import year as year_of
+from billwatch.ingest.votes import parse_ny_floor_vote_xml, parse_ny_votes, write_votes
 from billwatch.records import (
     ActionRecord,
     AgendaItemRecord,
@@ -286,15 +287,24 @@ def _agenda_item(item: dict[str, Any], result: dict[str, Any]) -> AgendaItemReco
 
 def ingest(ing: Ingester, paths: Sequence[Path], total: Total) -> None:
     """New York Open Legislation API v3 bill JSON (files or folders of them)."""
-    inputs = collect_all(ing, paths, [".json"])
+    inputs = [
+        item
+        for item in collect_all(ing, paths, [".json", ".xml", ".XML"])
+        if not item.relpath.upper().endswith(".XML") or "SENFLVOT" in item.relpath.upper()
+    ]
     total(len(inputs))
     for item in inputs:
         ing.stats.files += 1
         with ing.guard(item.name):
+            if item.relpath.upper().endswith(".XML"):  # LBDC Senate floor roll calls
+                write_votes(ing, [parse_ny_floor_vote_xml(item.read())], item.name)
+                ing.advance()
+                continue
             payload = load_json(item.read())
             record = parse_bill(payload)
             events = parse_agendas(payload)
             if ing.bill(record, item.name) is not None:
                 for event in events:
                     ing.event(event, item.name)
+                write_votes(ing, parse_ny_votes(_result(payload)), item.name)
         ing.advance()

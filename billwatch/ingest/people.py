@@ -86,7 +86,7 @@ def parse_person_yaml(
         offices=_offices(data),
         extras={
             key: data[key]
-            for key in ("given_name", "family_name", "ids", "links", "other_identifiers")
+            for key in ("given_name", "family_name", "ids", "links", "sources", "other_identifiers")
             if data.get(key)
         },
     )

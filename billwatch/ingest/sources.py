@@ -18,6 +18,7 @@ from types import ModuleType
 from sqlalchemy.orm import Session, sessionmaker
 
 import billwatch.ingest
+from billwatch.db.people import merge_after_load
 from billwatch.ingest.bulk import Total
 from billwatch.ingest.runner import Ingester, IngestStats
 
@@ -95,4 +96,6 @@ def run_ingest(
     ingester = Ingester(factory, f"ingest:{name}", advance=advance)
     ingester.start()
     ingest_path(ingester, name, path, total or (lambda _: None))
+    with ingester.guard("merging people"):
+        merge_after_load(factory)  # one person per legislator, whatever the source
     return ingester.finish()

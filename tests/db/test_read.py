@@ -100,9 +100,9 @@ def test_search_ranks_text_and_titles(stored):
         assert search(s, "zebra") == []
 
 
-def test_fts_query_quotes_user_syntax():
-    assert fts5_query('"felony" OR near(x') == '"felony" "OR" "near" "x"'
-    assert fts5_query("***") == ""
+def test_fts_query_quotes_every_word():
+    assert fts5_query('"felony" OR near') == '("felony" OR "near")'
+    assert fts5_query("   ") == ""
 
 
 def test_search_command(stored):

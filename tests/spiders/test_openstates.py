@@ -89,7 +89,7 @@ def test_crawl_follows_pages_and_documents_then_only_lists_updates(
     ]
     assert server.log.count("/openstates/bills") == 2  # two pages of two
     first = next(q for p, q in server.log.entries if p == "/openstates/bills")
-    assert first["include"] == "versions,actions,sponsorships,documents,sources"
+    assert first["include"] == "versions,actions,sponsorships,documents,sources,votes"
     assert server.log.count("/files/www.nysenate.gov/texts/2025/A567.html") == 0  # robots.txt
     with get_sessionmaker(sqlite_url)() as session:
         s1234 = find_bill(session, "NY", "2025-2026", "S 1234")
