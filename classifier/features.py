@@ -335,6 +335,19 @@ SHRINK_WORDS = frozenset(
 
 
 _DENIED = frozenset({"not", "no"})
+_PROSECUTION = frozenset({"arrested", "prosecuted", "charged", "detained", "convicted"})
+
+
+def safe_harbor(doc: Doc, span: Span) -> bool:
+    """Whether the sentence shields people from the offense ("shall not be arrested or
+    prosecuted for any act of prostitution"): a safe harbor, not a new crime."""
+    words = lower_words(doc)
+    lo, hi = _sentence_bounds(doc, span)
+    return any(
+        words[i] in _PROSECUTION and _DENIED & set(words[max(i - 3, lo) : i]) for i in range(lo, hi)
+    )
+
+
 _DENIABLE = frozenset({"defense", "immunity", "immune"})
 
 
@@ -398,7 +411,7 @@ def _is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
         return False
     if label in REVERSIBLE and repealed(doc, span):
         return False
-    if label in REVERSIBLE and _in_sentence(doc, span, RELIEF_WORDS):
+    if label in REVERSIBLE and (_in_sentence(doc, span, RELIEF_WORDS) or safe_harbor(doc, span)):
         return False
     if label == "penalty_increase" and any(
         w in CIVIL_WORDS for w in lower_words(doc)[max(span.start - 2, 0) : span.end]
