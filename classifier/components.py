@@ -1,9 +1,10 @@
-"""The pipeline's registered components: the rule matcher and the linear tag scorer."""
+"""The pipeline's registered components: the rule matcher and the stacked tag scorer."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,32 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 
-from classifier.features import N_FEATURES, SPANS_KEY, featurize
+from classifier.embeddings import DIM, sentence_ids, shared_vectors
+from classifier.features import (
+    N_FEATURES,
+    SPANS_KEY,
+    doc_text,
+    enacted_mask,
+    featurize,
+    rule_flags,
+)
 from classifier.gap_matcher import GapMatcher
-from classifier.linear import sigmoid
 from classifier.patterns import PATTERNS_DIR, load_patterns
+from classifier.sentences import sentences
+from classifier.stacking import LOGIT_CLIP, META_FEATURES, N_META, apply_meta, meta_matrix
 from classifier.taxonomy import TAGS
+
+
+@dataclass
+class StackedModel:
+    """Trained weights: sparse linear, embedding logistic, and the per-tag meta model."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    embed_weights: np.ndarray
+    embed_bias: np.ndarray
+    meta_weights: np.ndarray
+    meta_bias: np.ndarray
 
 
 class TaxonomyRules:
@@ -58,31 +80,65 @@ def make_taxonomy_rules(nlp: Language, name: str, patterns_dir: str) -> Taxonomy
 
 
 class TaxonomyScorer:
-    """Scores every tag for a section from its features; writes `doc.cats`."""
+    """Scores every tag for a section by stacking: the sparse linear model (words, rule
+    matches), a logistic model over WordLlama vectors of the section and of its best sentence,
+    and rule support, combined per tag by a meta model; writes `doc.cats`."""
 
     def __init__(self, name: str, labels: Iterable[str]) -> None:
         self.name = name
         self.labels = list(labels)
-        self.weights = np.zeros((N_FEATURES, len(self.labels)), dtype=np.float32)
-        self.bias = np.zeros(len(self.labels), dtype=np.float32)
+        k = len(self.labels)
+        self.weights = np.zeros((N_FEATURES, k), dtype=np.float32)
+        self.bias = np.zeros(k, dtype=np.float32)
+        self.embed_weights = np.zeros((DIM, k), dtype=np.float32)
+        self.embed_bias = np.zeros(k, dtype=np.float32)
+        # Until trained, the stack passes the sparse model's score through unchanged.
+        self.meta_weights = np.zeros((k, N_META), dtype=np.float32)
+        self.meta_weights[:, 0] = LOGIT_CLIP
+        self.meta_bias = np.zeros(k, dtype=np.float32)
         self.thresholds = dict.fromkeys(self.labels, 0.5)
+        self._label_set = frozenset(self.labels)
 
-    def set_model(
-        self, weights: np.ndarray, bias: np.ndarray, thresholds: dict[str, float] | None = None
-    ) -> None:
+    def set_model(self, model: StackedModel, thresholds: dict[str, float] | None = None) -> None:
         """Install trained weights (and thresholds, when chosen)."""
-        self.weights, self.bias = weights.astype(np.float32), bias.astype(np.float32)
+        self.weights, self.bias = model.weights.astype(np.float32), model.bias.astype(np.float32)
+        self.embed_weights = model.embed_weights.astype(np.float32)
+        self.embed_bias = model.embed_bias.astype(np.float32)
+        self.meta_weights = model.meta_weights.astype(np.float32)
+        self.meta_bias = model.meta_bias.astype(np.float32)
         if thresholds:
             self.thresholds = {t: float(thresholds[t]) for t in self.labels}
 
-    def score_features(self, idx: np.ndarray, val: np.ndarray) -> np.ndarray:
-        """Probabilities of every label for one feature vector."""
-        return sigmoid(val @ self.weights[idx] + self.bias)
+    def base_scores(self, doc: Doc) -> np.ndarray:
+        """(tags, N_META) meta features of the section: the base models' logits and support."""
+        idx, val = featurize(doc)
+        sparse = val @ self.weights[idx] + self.bias
+        vectors = shared_vectors()
+        words = vectors.doc_rows(doc, enacted_mask(doc))
+        proj = vectors.projected(self.embed_weights)[words.rows]
+        counts = vectors.counts[words.rows]
+        embedding = proj.sum(axis=0) / max(float(counts.sum()), 1.0) + self.embed_bias
+        spans = sentences(doc_text(doc))
+        seg = sentence_ids(doc, words.tokens, spans)
+        best = embedding
+        if len(spans) and (seg >= 0).any():
+            sums = np.zeros((len(spans), proj.shape[1]), dtype=np.float32)
+            n = np.zeros(len(spans), dtype=np.float32)
+            ok = seg >= 0
+            np.add.at(sums, seg[ok], proj[ok])
+            np.add.at(n, seg[ok], counts[ok])
+            filled = n > 0
+            best = (sums[filled] / n[filled][:, None]).max(axis=0) + self.embed_bias
+        sup, blocked = rule_flags(doc, self.labels)
+        feats = meta_matrix(sparse[None], embedding[None], best[None], sup[None], blocked[None])[0]
+        doc.user_data["bw_word_rows"] = words
+        doc.user_data["bw_sentences"] = spans
+        return feats
 
     def __call__(self, doc: Doc) -> Doc:
         """Score the section."""
-        idx, val = featurize(doc)
-        doc.cats = dict(zip(self.labels, self.score_features(idx, val).tolist(), strict=True))
+        probs = apply_meta(self.base_scores(doc), self.meta_weights, self.meta_bias)
+        doc.cats = dict(zip(self.labels, probs.tolist(), strict=True))
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -95,21 +151,30 @@ class TaxonomyScorer:
             rows=rows.astype(np.int32),
             values=self.weights[rows].astype(np.float16),
             bias=self.bias,
+            embed_weights=self.embed_weights,
+            embed_bias=self.embed_bias,
+            meta_weights=self.meta_weights,
+            meta_bias=self.meta_bias,
         )
-        (path / "labels.json").write_text(
-            json.dumps({"labels": self.labels, "thresholds": self.thresholds}, indent=1) + "\n"
-        )
+        meta = {"labels": self.labels, "thresholds": self.thresholds, "meta": META_FEATURES}
+        (path / "labels.json").write_text(json.dumps(meta, indent=1) + "\n")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TaxonomyScorer:
         """Load what `to_disk` saved."""
         path = Path(path)
         meta = json.loads((path / "labels.json").read_text())
         self.labels = meta["labels"]
+        self._label_set = frozenset(self.labels)
         self.thresholds = meta["thresholds"]
         saved = np.load(path / "weights.npz")
         self.weights = np.zeros((N_FEATURES, len(self.labels)), dtype=np.float32)
         self.weights[saved["rows"]] = saved["values"].astype(np.float32)
         self.bias = saved["bias"].astype(np.float32)
+        if "meta_weights" in saved:
+            self.embed_weights = saved["embed_weights"].astype(np.float32)
+            self.embed_bias = saved["embed_bias"].astype(np.float32)
+            self.meta_weights = saved["meta_weights"].astype(np.float32)
+            self.meta_bias = saved["meta_bias"].astype(np.float32)
         return self
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +16,13 @@ from classifier.taxonomy import TAGS
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "passages.jsonl"
+# The corpus that `billwatch corpus build` rebuilds from labels with provenance (git-ignored).
+DEFAULT_CACHE = Path(
+    os.environ.get(
+        "BILLWATCH_CORPUS_CACHE",
+        Path(__file__).resolve().parents[1] / ".cache" / "corpus" / "passages.jsonl",
+    )
+)
 
 
 class DataError(ValueError):
@@ -32,6 +41,28 @@ class Example:
     inserted: list[tuple[int, int]] = field(default_factory=list)
     struck: list[tuple[int, int]] = field(default_factory=list)
     source: str = "corpus"
+    jurisdiction: str | None = None
+    bill: str | None = None
+
+    def group(self, by: str | None) -> str:
+        """The group this example belongs to for grouped folds ("jurisdiction" or "bill");
+        an example without one is its own group."""
+        if by == "jurisdiction" and self.jurisdiction:
+            return self.jurisdiction.upper()
+        if by == "bill" and self.jurisdiction and self.bill:
+            return f"{self.jurisdiction.upper()}|{_bill_key(self.bill)}"
+        return f"id:{self.id}"
+
+
+GROUP_BY = ("jurisdiction", "bill")
+_BILL_PREFIX = re.compile(r"^([A-Z]+)\s*0*(\d+)")
+
+
+def _bill_key(bill: str) -> str:
+    """A bill number without spaces, dots and leading zeros ("H.B. 0042" -> "HB42")."""
+    compact = re.sub(r"[\s.]+", "", bill.upper())
+    m = _BILL_PREFIX.match(compact)
+    return f"{m.group(1)}{m.group(2)}" if m else compact
 
 
 def read_jsonl(path: Path, source: str, weight: float = 1.0) -> list[Example]:
@@ -52,9 +83,17 @@ def read_jsonl(path: Path, source: str, weight: float = 1.0) -> list[Example]:
         unknown = labels - set(TAGS)
         if unknown:
             raise DataError(f"{path}:{n}: unknown tags {sorted(unknown)}")
+        jurisdiction = row.get("state") or row.get("jurisdiction")
+        bill = row.get("bill")
         out.append(
             Example(
-                str(row.get("id", f"{path.stem}:{n}")), text, labels, weight=weight, source=source
+                str(row.get("id", f"{path.stem}:{n}")),
+                text,
+                labels,
+                weight=weight,
+                source=source,
+                jurisdiction=str(jurisdiction) if jurisdiction else None,
+                bill=str(bill) if bill else None,
             )
         )
     return out

@@ -1,17 +1,20 @@
-"""Evaluate on labelled JSONL: the shipped model, or k-fold CV retraining, beside keywords."""
+"""Evaluate on labelled JSONL: the shipped model, or k-fold CV retraining (random folds beside
+folds grouped by jurisdiction or bill), beside keywords; and whole bills at bill level."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from rich.table import Table
 
 from classifier.baseline import keyword_predictions
-from classifier.data import Example, load_own_examples, read_jsonl
-from classifier.metrics import Report, report
+from classifier.data import DataError, Example, load_own_examples, read_jsonl
+from classifier.metrics import PRF, Report, report
 from classifier.taxonomy import TAGS
 
 
@@ -22,7 +25,7 @@ class Evaluation:
     model: Report
     baseline: Report
     n: int
-    mode: str  # "shipped model" or "k-fold CV"
+    mode: str  # "shipped model", "5-fold CV (random)", "5-fold CV grouped by bill"
 
 
 def gold_matrix(examples: list[Example]) -> np.ndarray:
@@ -31,90 +34,227 @@ def gold_matrix(examples: list[Example]) -> np.ndarray:
 
 
 def evaluate_file(
-    path: Path, folds: int = 1, progress: Callable[[str], None] | None = None
-) -> Evaluation:
-    """Numbers on `path`: with folds > 1, retrain per fold on our examples + the other folds."""
+    path: Path,
+    folds: int = 1,
+    progress: Callable[[str], None] | None = None,
+    group_by: str | None = None,
+    config_path: Path | None = None,
+    own: bool = True,
+) -> list[Evaluation]:
+    """Numbers on `path`: with folds > 1, retrain per fold on our examples + the other folds
+    (random folds, and folds grouped by `group_by` beside them); else the shipped model."""
     examples = read_jsonl(path, "eval")
     if not examples:
         raise ValueError(f"{path}: no examples")
     gold = gold_matrix(examples)
-    if folds > 1:
-        from classifier.train import (
-            Tagger,
-            build_nlp,
-            cross_validate,
-            params_from,
-            prepare,
-            training_settings,
-        )
-
-        nlp = build_nlp()
-        settings = training_settings(nlp)
-        tagger = Tagger(nlp)
-        corpus = [prepare(tagger, ex) for ex in examples]
-        own = [prepare(tagger, ex) for ex in load_own_examples()]
-        result = cross_validate(
-            corpus,
-            own,
-            folds,
-            params_from(settings),
-            int(settings.get("seed", 1042)),
-            float(settings.get("min_threshold", 0.2)),
-            float(settings.get("max_threshold", 0.8)),
-            progress,
-        )
-        pred, mode = result.predictions, f"{folds}-fold CV"
-    else:
+    kw_tags, kw_alert = keyword_predictions([ex.text for ex in examples])
+    baseline = report(kw_tags, gold, kw_alert)
+    if folds <= 1:
         import classifier
 
         tagger = classifier.load()
         tagged = [set(tagger.tag(ex.text).tags) for ex in examples]
         pred = np.array([[t in tags for t in TAGS] for tags in tagged], dtype=bool)
-        mode = "shipped model"
-    kw_tags, kw_alert = keyword_predictions([ex.text for ex in examples])
-    return Evaluation(report(pred, gold), report(kw_tags, gold, kw_alert), len(examples), mode)
+        return [Evaluation(report(pred, gold), baseline, len(examples), "shipped model")]
+    from classifier.train import (
+        CONFIG_PATH,
+        Tagger,
+        build_nlp,
+        cross_validate,
+        prepare,
+        settings_from,
+    )
+
+    nlp = build_nlp(config_path or CONFIG_PATH)
+    st = settings_from(nlp)
+    tagger = Tagger(nlp)
+    corpus = [prepare(tagger, ex) for ex in examples]
+    extra = [prepare(tagger, ex) for ex in load_own_examples()] if own else []
+    out = []
+    for grouping in [None] + ([group_by] if group_by else []):
+        result = cross_validate(corpus, extra, folds, st, grouping, progress)
+        mode = f"{folds}-fold CV " + (f"grouped by {grouping}" if grouping else "(random)")
+        out.append(Evaluation(report(result.predictions, gold), baseline, len(examples), mode))
+    return out
 
 
-def results_table(ev: Evaluation) -> Table:
-    """Per-tag P/R/F1 of the model beside the keyword baseline, then micro, macro and ALERT."""
-    table = Table(title=f"Classifier vs keyword baseline ({ev.mode}, {ev.n} passages)")
-    for col in ("tag", "n", "P", "R", "F1", "kw P", "kw R", "kw F1"):
-        table.add_column(col, justify="left" if col == "tag" else "right")
+def _cells(m: PRF) -> list[str]:
+    return [f"{m.p:.2f}", f"{m.r:.2f}", f"{m.f:.2f}"]
+
+
+def results_table(evs: list[Evaluation]) -> Table:
+    """Per-tag P/R/F1 of each evaluation side by side, then the keyword baseline's; micro,
+    macro and ALERT rows."""
+    first = evs[0]
+    table = Table(title=f"Classifier vs keyword baseline ({first.n} passages)")
+    table.add_column("tag")
+    table.add_column("n", justify="right")
+    for ev in evs:
+        for col in ("P", "R", "F1"):
+            table.add_column(f"{ev.mode}\n{col}" if col == "P" else col, justify="right")
+    for col in ("kw P", "kw R", "kw F1"):
+        table.add_column(col, justify="right")
     for tag in TAGS:
-        m, b = ev.model.per_tag[tag], ev.baseline.per_tag[tag]
-        table.add_row(tag, str(m.support), *(f"{v:.2f}" for v in (m.p, m.r, m.f, b.p, b.r, b.f)))
+        cells = [c for ev in evs for c in _cells(ev.model.per_tag[tag])]
+        table.add_row(
+            tag, str(first.model.per_tag[tag].support), *cells, *_cells(first.baseline.per_tag[tag])
+        )
     table.add_section()
-    mi, bi = ev.model.micro, ev.baseline.micro
+    micro = [c for ev in evs for c in _cells(ev.model.micro)]
+    table.add_row("micro", str(first.model.micro.support), *micro, *_cells(first.baseline.micro))
+    macro = [c for ev in evs for c in ("", "", f"{ev.model.macro_f1:.2f}")]
+    table.add_row("macro F1", "", *macro, "", "", f"{first.baseline.macro_f1:.2f}")
+    alert = [c for ev in evs for c in _cells(ev.model.alert)]
     table.add_row(
-        "micro", str(mi.support), *(f"{v:.2f}" for v in (mi.p, mi.r, mi.f, bi.p, bi.r, bi.f))
-    )
-    table.add_row(
-        "macro F1", "", "", "", f"{ev.model.macro_f1:.2f}", "", "", f"{ev.baseline.macro_f1:.2f}"
-    )
-    a, ba = ev.model.alert, ev.baseline.alert
-    table.add_row(
-        "ALERT level", str(a.support), *(f"{v:.2f}" for v in (a.p, a.r, a.f, ba.p, ba.r, ba.f))
+        "ALERT level", str(first.model.alert.support), *alert, *_cells(first.baseline.alert)
     )
     return table
 
 
-def markdown_table(ev: Evaluation) -> str:
+def markdown_table(evs: list[Evaluation]) -> str:
     """The same table in Markdown, for the README."""
-    lines = [
-        "| tag | n | P | R | F1 | keyword P | keyword R | keyword F1 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    rows = [(t, ev.model.per_tag[t], ev.baseline.per_tag[t]) for t in TAGS]
-    rows += [
-        ("**micro**", ev.model.micro, ev.baseline.micro),
-        ("**ALERT level**", ev.model.alert, ev.baseline.alert),
-    ]
-    for name, m, b in rows:
-        lines.append(
-            f"| {name} | {m.support} | {m.p:.2f} | {m.r:.2f} | {m.f:.2f} | {b.p:.2f} | "
-            f"{b.r:.2f} | {b.f:.2f} |"
-        )
-    lines.append(
-        f"| **macro F1** | | | | {ev.model.macro_f1:.2f} | | | {ev.baseline.macro_f1:.2f} |"
-    )
+    head = "| tag | n | " + " | ".join(f"{ev.mode} P | R | F1" for ev in evs)
+    head += " | keyword P | keyword R | keyword F1 |"
+    lines = [head, "|---|---:|" + "---:|" * (3 * len(evs) + 3)]
+    first = evs[0]
+
+    def row(name: str, get: Callable[[Report], PRF]) -> str:
+        cells = [c for ev in evs for c in _cells(get(ev.model))] + _cells(get(first.baseline))
+        return f"| {name} | {get(first.model).support} | " + " | ".join(cells) + " |"
+
+    for tag in TAGS:
+
+        def per_tag(r: Report, t: str = tag) -> PRF:
+            return r.per_tag[t]
+
+        lines.append(row(tag, per_tag))
+    lines.append(row("**micro**", lambda r: r.micro))
+    lines.append(row("**ALERT level**", lambda r: r.alert))
+    macro = " | ".join(f" | | {ev.model.macro_f1:.2f}" for ev in evs)
+    lines.append(f"| **macro F1** | | {macro} | | | {first.baseline.macro_f1:.2f} |")
     return "\n".join(lines)
+
+
+# Whole bills -----------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9]+")
+SUPPORT_OVERLAP = 0.5  # share of the quote's words that a support sentence must hold
+
+
+def words_of(text: str) -> set[str]:
+    """The normalised word set of a text: lower case, letters and digits only."""
+    return set(_WORD.findall(text.lower()))
+
+
+def quote_supports(quote: str, support: list[str]) -> bool:
+    """Whether a quote overlaps a labelled support sentence: at least half of the quote's
+    words (or of the sentence's, for a quote longer than it) are in that sentence."""
+    q = words_of(quote)
+    if not q:
+        return False
+    for sentence in support:
+        s = words_of(sentence)
+        if s and len(q & s) >= SUPPORT_OVERLAP * min(len(q), len(s)):
+            return True
+    return False
+
+
+@dataclass
+class BillRow:
+    """One labelled whole bill."""
+
+    id: str
+    text: str
+    labels: set[str]
+    support: dict[str, list[str]]
+    inserted: list[tuple[int, int]] = field(default_factory=list)
+    struck: list[tuple[int, int]] = field(default_factory=list)
+
+
+def read_bills(path: Path) -> list[BillRow]:
+    """Bills of a JSONL file: text, bill-level labels, support offsets into the text."""
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, labels = row["text"], set(row.get("labels", []))
+            support = {
+                tag: [text[int(s) : int(e)] for s, e in spans]
+                for tag, spans in (row.get("support") or {}).items()
+            }
+            spans = {
+                k: [(int(s), int(e)) for s, e in row.get(k) or []] for k in ("inserted", "struck")
+            }
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataError(
+                f"{path}:{n}: not a bill with text, labels and support ({exc})"
+            ) from exc
+        if labels - set(TAGS):
+            raise DataError(f"{path}:{n}: unknown tags {sorted(labels - set(TAGS))}")
+        out.append(BillRow(str(row.get("id", n)), text, labels, support, **spans))
+    return out
+
+
+@dataclass
+class BillsEvaluation:
+    """Bill-level numbers of the shipped model on whole bills."""
+
+    n: int
+    alert: PRF
+    per_tag: dict[str, PRF]
+    macro_f1: float
+    quotes: int  # evidence quotes of correctly predicted tags with labelled support
+    supported: int  # of those, quotes that overlap a support sentence of their tag
+    misses: list[tuple[str, str, str]]  # (bill, tag, quote) of quotes that support nothing
+
+
+def evaluate_bills(path: Path, progress: Callable[[str], None] | None = None) -> BillsEvaluation:
+    """Tag each whole bill with the shipped model; compare tags and evidence with the labels."""
+    import classifier
+
+    bills = read_bills(path)
+    if not bills:
+        raise ValueError(f"{path}: no bills")
+    tagger = classifier.load()
+    pred = np.zeros((len(bills), len(TAGS)), dtype=bool)
+    quotes = supported = 0
+    misses = []
+    for i, bill in enumerate(bills):
+        result = tagger.tag(bill.text, bill.inserted, bill.struck)
+        pred[i] = [t in result.tags for t in TAGS]
+        for ev in result.evidence:
+            if ev.tag in bill.labels and bill.support.get(ev.tag):
+                quotes += 1
+                if quote_supports(ev.quote, bill.support[ev.tag]):
+                    supported += 1
+                else:
+                    misses.append((bill.id, ev.tag, ev.quote))
+        if progress and (i + 1) % 20 == 0:
+            progress(f"{i + 1}/{len(bills)} bills tagged")
+    gold = np.array([[t in b.labels for t in TAGS] for b in bills], dtype=bool)
+    rep = report(pred, gold)
+    return BillsEvaluation(
+        len(bills), rep.alert, rep.per_tag, rep.macro_f1, quotes, supported, misses
+    )
+
+
+def bills_table(ev: BillsEvaluation) -> Table:
+    """Bill-level P/R/F1 per tag and ALERT, and how many evidence quotes support their tag."""
+    table = Table(title=f"Shipped model on {ev.n} whole bills (bill level)")
+    for col in ("tag", "n", "P", "R", "F1"):
+        table.add_column(col, justify="left" if col == "tag" else "right")
+    for tag in TAGS:
+        m = ev.per_tag[tag]
+        table.add_row(tag, str(m.support), *_cells(m))
+    table.add_section()
+    table.add_row("macro F1", "", "", "", f"{ev.macro_f1:.2f}")
+    table.add_row("ALERT level", str(ev.alert.support), *_cells(ev.alert))
+    share = ev.supported / ev.quotes if ev.quotes else 0.0
+    table.add_row("evidence supports its tag", str(ev.quotes), "", "", f"{share:.2f}")
+    return table

@@ -11,11 +11,12 @@ import re
 from functools import lru_cache
 
 import numpy as np
-from spacy.attrs import IS_ALPHA, LIKE_NUM, LOWER
+from spacy.attrs import IDX, IS_ALPHA, LIKE_NUM, LOWER
 from spacy.tokens import Doc, Span
 
 from classifier.gap_matcher import lower_words
 from classifier.markup import covered
+from classifier.sentences import raw_sentences
 from classifier.taxonomy import ALERT_TAGS
 
 N_WORD_BUCKETS = 1 << 18
@@ -61,6 +62,42 @@ def live_mask(doc: Doc) -> np.ndarray:
             if covered(struck, token.idx, token.idx + len(token)):
                 mask[token.i] = False
     return mask
+
+
+def doc_text(doc: Doc) -> str:
+    """The text of a doc, kept once: spaCy's `Doc.text` rebuilds it from every token."""
+    text = doc.user_data.get("bw_text")
+    if text is None:
+        text = doc.user_data["bw_text"] = doc.text
+    return text
+
+
+def restated_mask(doc: Doc) -> np.ndarray:
+    """True for tokens of restated law: in a section that marks what it inserts, the sentences
+    with no inserted word are the law as it stands, which the bill does not change (Missouri
+    and New York re-print whole sections around a changed word)."""
+    cached = doc.user_data.get("bw_restated")
+    if cached is not None:
+        return cached
+    restated = doc.user_data["bw_restated"] = np.zeros(len(doc), dtype=bool)
+    inserted = doc._.inserted
+    if not inserted or len(doc) == 0:
+        return restated
+    starts = doc.to_array([IDX]).reshape(-1)
+    for s, e in raw_sentences(doc_text(doc)):
+        if any(a < e and b > s for a, b in inserted):
+            continue
+        lo, hi = np.searchsorted(starts, s), np.searchsorted(starts, e)
+        restated[lo:hi] = True
+    return restated
+
+
+def enacted_mask(doc: Doc) -> np.ndarray:
+    """True for the tokens the bill enacts: neither struck nor restated unchanged."""
+    cached = doc.user_data.get("bw_enacted")
+    if cached is None:
+        cached = doc.user_data["bw_enacted"] = live_mask(doc) & ~restated_mask(doc)
+    return cached
 
 
 def word_features(doc: Doc, mask: np.ndarray, start: int = 0, end: int | None = None) -> np.ndarray:
@@ -298,6 +335,19 @@ SHRINK_WORDS = frozenset(
 
 
 _DENIED = frozenset({"not", "no"})
+_PROSECUTION = frozenset({"arrested", "prosecuted", "charged", "detained", "convicted"})
+
+
+def safe_harbor(doc: Doc, span: Span) -> bool:
+    """Whether the sentence shields people from the offense ("shall not be arrested or
+    prosecuted for any act of prostitution"): a safe harbor, not a new crime."""
+    words = lower_words(doc)
+    lo, hi = _sentence_bounds(doc, span)
+    return any(
+        words[i] in _PROSECUTION and _DENIED & set(words[max(i - 3, lo) : i]) for i in range(lo, hi)
+    )
+
+
 _DENIABLE = frozenset({"defense", "immunity", "immune"})
 
 
@@ -343,14 +393,25 @@ def labor_agency(doc: Doc, span: Span) -> bool:
 
 def is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
     """A match that is law after the amendment: not struck, not repealed, not negated."""
+    cache = doc.user_data.setdefault("bw_is_live", {})
+    key = (span.start, span.end, span.label, span.kb_id)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _is_live(doc, span, mask)
+    return found
+
+
+def _is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
     if struck_match(span, mask):
         return False
+    if restated_mask(doc)[span.start : span.end].all():
+        return False  # law the bill re-prints unchanged
     label = span.label_
     if label in ALERT_LABELS and defining(doc, span):
         return False
     if label in REVERSIBLE and repealed(doc, span):
         return False
-    if label in REVERSIBLE and _in_sentence(doc, span, RELIEF_WORDS):
+    if label in REVERSIBLE and (_in_sentence(doc, span, RELIEF_WORDS) or safe_harbor(doc, span)):
         return False
     if label == "penalty_increase" and any(
         w in CIVIL_WORDS for w in lower_words(doc)[max(span.start - 2, 0) : span.end]
@@ -380,6 +441,19 @@ def supported_tags(doc: Doc, tags: frozenset[str]) -> set[str]:
     }
 
 
+def rule_flags(doc: Doc, labels: list[str] | tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per label, 0/1: a live match supports it; matches exist but none is live (blocked)."""
+    mask = live_mask(doc)
+    matched, live = set(), set()
+    for span in doc.spans.get(SPANS_KEY, []):
+        matched.add(span.label_)
+        if span.label_ not in live and is_live(doc, span, mask):
+            live.add(span.label_)
+    support = np.array([t in live for t in labels], dtype=np.float32)
+    blocked = np.array([t in matched and t not in live for t in labels], dtype=np.float32)
+    return support, blocked
+
+
 def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
     """Rule-match features: per tag and cue, per pattern, struck matches, nearby pairs."""
     feats: dict[int, float] = {}
@@ -387,6 +461,8 @@ def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
     live_spans = []
     for span in doc.spans.get(SPANS_KEY, []):
         label = span.label_
+        if restated_mask(doc)[span.start : span.end].all():
+            continue  # unchanged law says nothing about what the bill does
         live = is_live(doc, span, mask)
         if live:
             counts[label] = counts.get(label, 0) + 1
@@ -415,7 +491,7 @@ def rule_features(doc: Doc, mask: np.ndarray) -> dict[int, float]:
 def featurize(doc: Doc) -> tuple[np.ndarray, np.ndarray]:
     """(indices, values) of the sparse feature vector of a processed section."""
     mask = live_mask(doc)
-    words = word_features(doc, mask)
+    words = word_features(doc, enacted_mask(doc))
     rules = rule_features(doc, mask)
     word_value = 1.0 / np.sqrt(max(len(words), 1))
     idx = np.concatenate([words, np.fromiter(rules.keys(), dtype=np.int64, count=len(rules))])

@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from classifier.components import TaxonomyScorer
+from classifier.embeddings import sentence_ids, shared_vectors
 from classifier.features import (
     SPANS_KEY,
     amended_sections,
+    enacted_mask,
     is_live,
     live_mask,
     negated,
     repealed,
+    rule_flags,
     rule_index,
     struck_match,
-    supported_tags,
     word_features,
 )
 from classifier.markup import Span, clip, infer_spans, merge
 from classifier.sections import split_sections
-from classifier.taxonomy import ALERT_TAGS, TAGS, stance
+from classifier.sentences import sentences as _sentences
+from classifier.stacking import meta_matrix
+from classifier.taxonomy import TAGS, stance
 
-MAX_QUOTE = 400
-_SENTENCE_END = re.compile(r"[.;:](?=\s)|\n")
+# A quote is a whole sentence; only a run-on longer than this (a list of 40 offenses in one
+# sentence) is clipped around the words that carry the tag.
+MAX_QUOTE = 700
 # A struck or repealed offense of buying or selling sex reads as decriminalisation (taxonomy
 # reading rule); negated immigration enforcement ("shall not honor a detainer") as relief.
 _FLIPS = {
@@ -36,25 +41,6 @@ _FLIPS = {
     "immigration_enforcement": "immigration_relief",
 }
 FLIP_SCORE = 0.9
-# An ALERT tag that no live pattern of its own supports in the section keeps only this share of
-# its score: words alone (a prison named in an appropriation, an offense named in a vacatur
-# motion) raise false alarms, and ALERT false alarms cost the coalition's trust.
-UNSUPPORTED_ALERT = 0.3
-UNSUPPORTED_TRACK = 1.0
-_ALERT = frozenset(ALERT_TAGS)
-_ALL_TAGS = frozenset(TAGS)
-
-
-def gate(scores: np.ndarray, support: set[str] | frozenset[str]) -> np.ndarray:
-    """Section scores (in TAGS order) scaled down for tags without rule support."""
-    factors = np.array(
-        [
-            1.0 if t in support else (UNSUPPORTED_ALERT if t in _ALERT else UNSUPPORTED_TRACK)
-            for t in TAGS
-        ],
-        dtype=np.float32,
-    )
-    return scores * factors
 
 
 @dataclass(frozen=True)
@@ -91,61 +77,6 @@ class DocResult:
     stance: str = "none"
 
 
-def _raw_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence-like pieces: ends at . ; : before a space, and at line breaks."""
-    out = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        out.append((start, m.end()))
-        start = m.end()
-    out.append((start, len(text)))
-    trimmed = []
-    for s, e in out:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            trimmed.append((s, e))
-    return trimmed
-
-
-MIN_EVIDENCE_WORDS = 5
-_WORDS = re.compile(r"[A-Za-z]+")
-_VERB = re.compile(r"\b(?:shall|may|must|is|are|was|were|means|includes|be)\b", re.I)
-# Headings and captions are never evidence: "Section 1.", "Sec. 2907.24.", "Regular Session",
-# "AN ACT", "PART D", a codified number alone.
-_HEADING_PIECE = re.compile(
-    r"^(?:(?:SECTION|Section|SEC|Sec|Art|ARTICLE|Article|PART|Part|Chapter|CHAPTER|§+)\.?\s*"
-    r"[\w.\-]*\.?|[\d.\-]+|[(\[]?\w{1,4}[)\]]\.?|(?:[A-Z][a-z]*\s*){1,3}(?:Session|Act|"
-    r"Bill|Legislature|Assembly)\.?)$"
-)
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence pieces fit to quote: headings dropped, fragments joined to the next piece."""
-    out: list[tuple[int, int]] = []
-    pending: int | None = None  # start of fragments waiting for the piece they belong to
-    for s, e in _raw_sentences(text):
-        if _HEADING_PIECE.match(text[s:e]):
-            continue
-        start = s if pending is None else pending
-        if not _is_sentence(text[start:e]):
-            pending = start
-            continue
-        out.append((start, e))
-        pending = None
-    if pending is not None and out:  # trailing fragments belong to the last sentence
-        out[-1] = (out[-1][0], _raw_sentences(text)[-1][1])
-    return out
-
-
-def _is_sentence(piece: str) -> bool:
-    """Enough words to say something: five, or three with a verb ("Prostitution is a felony")."""
-    n = len(_WORDS.findall(piece))
-    return n >= MIN_EVIDENCE_WORDS or (n >= 3 and _VERB.search(piece) is not None)
-
-
 class Tagger:
     """The loaded pipeline with section splitting, struck-text handling and evidence."""
 
@@ -163,15 +94,18 @@ class Tagger:
         inserted: Sequence[Span] = (),
         struck: Sequence[Span] = (),
         amended: frozenset[str] = frozenset(),
+        score: bool = True,
     ) -> Doc:
         """Run the pipeline on one piece of text with its (relative) drafting spans and the
-        section numbers the whole bill amends."""
+        section numbers the whole bill amends (`score=False`: the rules only, for training)."""
         doc = self.nlp.make_doc(text)
+        doc.user_data["bw_text"] = text
         doc.user_data["bw_amended"] = amended
         doc._.struck = list(struck)
         doc._.inserted = list(inserted)
         for _, proc in self.nlp.pipeline:
-            doc = proc(doc)
+            if score or proc is not self.scorer:
+                doc = proc(doc)
         return doc
 
     def tag(
@@ -195,49 +129,77 @@ class Tagger:
         self, doc: Doc, text: str, index: int, label: str, start: int
     ) -> SectionResult:
         flipped = struck_flips(doc, text)
-        support = supported_tags(doc, _ALL_TAGS) | set(flipped)
-        raw = np.array([doc.cats.get(t, 0.0) for t in TAGS], dtype=np.float32)
-        scores = dict(zip(TAGS, gate(raw, support).tolist(), strict=True))
+        _, blocked = rule_flags(doc, TAGS)
+        # The taxonomy's reading rules set aside every match of a tag here (struck, repealed,
+        # in a definition, a civil penalty, a re-enactment): the words do not do that act.
+        scores = {
+            t: 0.0 if b else float(doc.cats.get(t, 0.0))
+            for t, b in zip(TAGS, blocked.tolist(), strict=True)
+        }
         for tag in flipped:
             scores[tag] = max(scores[tag], FLIP_SCORE)
         # A section without one real sentence (a heading, a caption) carries no tag.
-        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]] if _sentences(text) else []
+        pieces = doc.user_data.get("bw_sentences") or _sentences(text)
+        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]] if pieces else []
         evidence = []
         for tag in tags:
-            s, e = flipped.get(tag) or self._evidence(doc, tag, text)
+            s, e = flipped.get(tag) or self._evidence(doc, tag, text, pieces)
             evidence.append(Evidence(tag, start + s, start + e, text[s:e]))
         return SectionResult(index, label, start, start + len(text), tags, scores, evidence)
 
-    def _evidence(self, doc: Doc, tag: str, text: str) -> tuple[int, int]:
-        """The sentence that weighs most for `tag`, clipped to a readable quote."""
+    def _evidence(
+        self, doc: Doc, tag: str, text: str, pieces: list[tuple[int, int]]
+    ) -> tuple[int, int]:
+        """The enacted sentence the stacked model scores highest for `tag`; a sentence with a
+        live pattern of the tag's own comes before one without."""
         k = self.scorer.labels.index(tag)
         weights = self.scorer.weights[:, k]
-        mask = live_mask(doc)
-        spans = [s for s in doc.spans.get(SPANS_KEY, []) if is_live(doc, s, mask)]
-        best, best_score, best_anchor = (0, len(text)), -np.inf, 0
+        mask = enacted_mask(doc)
+        spans = _live_matches(doc)
         own = [x.start_char for x in spans if x.label_ == tag]
-        pieces = _sentences(text)
         if not any(s <= c < e for s, e in pieces for c in own):
             own = []  # the tag's own matches sit in headings only: weigh every sentence
-        for s, e in pieces:
+        sentence_logits = self._sentence_embedding_logits(doc, k, len(pieces))
+        bounds = _token_bounds(doc, pieces)
+        best, best_score, best_anchor = (0, len(text)), -np.inf, 0
+        for n, (s, e) in enumerate(pieces):
             if own and not any(s <= c < e for c in own):
                 continue  # a sentence with the tag's own pattern always wins over one without
-            span = doc.char_span(s, e, alignment_mode="expand")
-            if span is None or not mask[span.start : span.end].any():
-                continue
-            inside = [x for x in spans if span.start <= x.start and x.end <= span.end]
-            idx = word_features(doc, mask, span.start, span.end)
-            score = float(weights[idx].sum()) / np.sqrt(max(len(idx), 1))
-            anchor = s
-            tagged = [x for x in inside if x.label_ == tag]
+            lo, hi = bounds[n]
+            if hi <= lo or not mask[lo:hi].any():
+                continue  # struck or restated: not what the bill enacts
+            idx = word_features(doc, mask, lo, hi)
+            sparse = float(weights[idx].sum()) / np.sqrt(max(len(idx), 1)) + self.scorer.bias[k]
+            tagged = [x for x in spans if x.label_ == tag and lo <= x.start < hi]
             for x in tagged:
-                score += float(weights[rule_index("K:" + x.kb_id_)])
-            if tagged:
-                score += 1.0  # a sentence that matches the tag's own patterns comes first
-                anchor = tagged[0].start_char
+                sparse += float(weights[rule_index("K:" + x.kb_id_)])
+            feats = meta_matrix(
+                np.array([sparse]),
+                sentence_logits[n : n + 1],
+                sentence_logits[n : n + 1],
+                np.array([float(bool(tagged))]),
+            )
+            score = float((feats[0] * self.scorer.meta_weights[k]).sum() + self.scorer.meta_bias[k])
             if score > best_score:
+                anchor = tagged[0].start_char if tagged else s
                 best, best_score, best_anchor = (s, e), score, anchor
         return self._clip_quote(text, best[0], best[1], best_anchor)
+
+    def _sentence_embedding_logits(self, doc: Doc, k: int, n: int) -> np.ndarray:
+        """The embedding model's logit for label k of each sentence piece of the section."""
+        words = doc.user_data.get("bw_word_rows")
+        spans = doc.user_data.get("bw_sentences") or []
+        out = np.full(n, float(self.scorer.embed_bias[k]), dtype=np.float32)
+        if words is None or len(spans) != n or not n:
+            return out
+        vectors = shared_vectors()
+        proj = vectors.projected(self.scorer.embed_weights)[words.rows, k]
+        counts = vectors.counts[words.rows]
+        seg = sentence_ids(doc, words.tokens, spans)
+        ok = seg >= 0
+        sums = np.bincount(seg[ok], weights=proj[ok], minlength=n)
+        totals = np.bincount(seg[ok], weights=counts[ok], minlength=n)
+        return (sums / np.maximum(totals, 1.0) + self.scorer.embed_bias[k]).astype(np.float32)
 
     @staticmethod
     def _clip_quote(text: str, s: int, e: int, anchor: int) -> tuple[int, int]:
@@ -250,6 +212,27 @@ class Tagger:
         while hi < e and not text[hi].isspace():
             hi -= 1
         return lo, max(hi, lo + 1)
+
+
+def _live_matches(doc: Doc) -> list:
+    """The live pattern matches of a section (kept: evidence asks once per tag)."""
+    cached = doc.user_data.get("bw_live_matches")
+    if cached is None:
+        mask = live_mask(doc)
+        cached = [s for s in doc.spans.get(SPANS_KEY, []) if is_live(doc, s, mask)]
+        doc.user_data["bw_live_matches"] = cached
+    return cached
+
+
+def _token_bounds(doc: Doc, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token ranges [lo, hi) of character spans (tokens starting inside each span)."""
+    starts = doc.user_data.get("bw_idx")
+    if starts is None:
+        starts = doc.user_data["bw_idx"] = doc.to_array([IDX]).reshape(-1)
+    chars = np.array(pieces, dtype=np.int64).reshape(-1, 2)
+    lo = np.searchsorted(starts, chars[:, 0])
+    hi = np.searchsorted(starts, chars[:, 1])
+    return list(zip(lo.tolist(), hi.tolist(), strict=True))
 
 
 def struck_flips(doc: Doc, text: str | None = None) -> dict[str, tuple[int, int]]:

@@ -1,4 +1,5 @@
-"""Train the scorer from the corpus, our own examples and reviewed tags; choose thresholds by CV."""
+"""Train the stacked scorer from the corpus, our own examples and reviewed tags; choose the meta
+model and per-tag thresholds on out-of-fold scores of the training examples only."""
 
 from __future__ import annotations
 
@@ -10,24 +11,37 @@ from pathlib import Path
 
 import numpy as np
 from spacy.language import Language
+from spacy.tokens import Doc
 from spacy.util import load_config, load_model_from_config
 
 import classifier.components  # noqa: F401 - registers the factories
-from classifier.components import TaxonomyScorer
-from classifier.data import Example
+from classifier.components import StackedModel, TaxonomyScorer
+from classifier.data import GROUP_BY, Example
+from classifier.embeddings import WordVectors, sentence_ids, shared_vectors
 from classifier.features import (
     N_FEATURES,
     N_WORD_BUCKETS,
     RULE_NAMES,
     amended_sections,
+    doc_text,
+    enacted_mask,
     featurize,
     labels_of,
-    supported_tags,
+    rule_flags,
 )
-from classifier.linear import SparseRows, TrainParams, sigmoid, train
+from classifier.linear import SparseRows, TrainParams, train
 from classifier.markup import clip, infer_spans
 from classifier.sections import split_sections
-from classifier.tagger import FLIP_SCORE, Tagger, gate, struck_flips
+from classifier.sentences import sentences
+from classifier.stacking import (
+    N_META,
+    DenseParams,
+    apply_meta,
+    fit_embedding,
+    fit_meta,
+    meta_matrix,
+)
+from classifier.tagger import FLIP_SCORE, Tagger, struck_flips
 from classifier.taxonomy import ALERT_TAGS, TAGS
 
 log = logging.getLogger(__name__)
@@ -55,38 +69,58 @@ def params_from(settings: dict) -> TrainParams:
 
 
 @dataclass
+class PreparedSection:
+    """What the models read of one section: sparse features, vectors, rule support."""
+
+    sparse: tuple[np.ndarray, np.ndarray]
+    vector: np.ndarray  # mean WordLlama vector of the enacted words
+    sentence_vectors: np.ndarray  # (sentences, DIM); (0, DIM) when none
+    support: np.ndarray  # (tags,) 0/1: a live pattern of the tag matched
+    blocked: np.ndarray  # (tags,) 0/1: patterns of the tag matched, none live
+
+
+@dataclass
 class Prepared:
-    """An example turned into features: the whole text, and each section with its flips."""
+    """An example turned into features: the whole text (to train), its sections (to score)."""
 
     example: Example
-    whole: tuple[np.ndarray, np.ndarray]
-    sections: list[tuple[np.ndarray, np.ndarray]]
+    whole: PreparedSection
+    sections: list[PreparedSection]
     flips: set[str]
-    support: list[set[str]]
 
 
-def prepare(tagger: Tagger, example: Example) -> Prepared:
+def _section_inputs(doc: Doc, vectors: WordVectors) -> PreparedSection:
+    words = vectors.doc_rows(doc, enacted_mask(doc))
+    spans = sentences(doc_text(doc))
+    seg = sentence_ids(doc, words.tokens, spans)
+    ok = seg >= 0
+    sent = vectors.segment_means(words.rows[ok], seg[ok], len(spans))
+    filled = np.bincount(seg[ok], minlength=len(spans)) > 0
+    support, blocked = rule_flags(doc, TAGS)
+    return PreparedSection(featurize(doc), vectors.mean(words.rows), sent[filled], support, blocked)
+
+
+def prepare(tagger: Tagger, example: Example, vectors: WordVectors | None = None) -> Prepared:
     """Features of an example as one text (for training) and section by section (to score)."""
+    vectors = vectors or shared_vectors()
     ins, stk = example.inserted, example.struck
     if not ins and not stk:
         ins, stk = infer_spans(example.text)
     amended = amended_sections(example.text)
-    whole = featurize(tagger.process(example.text, ins, stk, amended))
-    sections, flips, support = [], set(), []
+    whole = _section_inputs(tagger.process(example.text, ins, stk, amended, score=False), vectors)
+    sections, flips = [], set()
     for sec in split_sections(example.text):
         doc = tagger.process(
             example.text[sec.start : sec.end],
             clip(ins, sec.start, sec.end),
             clip(stk, sec.start, sec.end),
             amended,
+            score=False,
         )
-        sections.append(featurize(doc))
+        sections.append(_section_inputs(doc, vectors))
         flipped = set(struck_flips(doc))
         flips |= flipped
-        support.append(supported_tags(doc, frozenset(TAGS)) | flipped)
-    if not sections:
-        sections, support = [whole], [set(TAGS)]
-    return Prepared(example, whole, sections, flips, support)
+    return Prepared(example, whole, sections or [whole], flips)
 
 
 def label_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
@@ -144,36 +178,93 @@ def allowed_weights(used: np.ndarray) -> np.ndarray:
     return keep
 
 
-def fit(
-    items: list[Prepared], params: TrainParams, restrict: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train weights and bias on prepared examples (whole-text features)."""
-    x = SparseRows.from_rows([p.whole for p in items])
+def fit_base(
+    items: list[Prepared], params: TrainParams, dense: DenseParams, restrict: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The base models on whole-text features: sparse weights and bias, embedding weights and
+    bias."""
+    x = SparseRows.from_rows([p.whole.sparse for p in items])
     y, mask = label_matrix([p.example for p in items])
-    weights = np.array([p.example.weight for p in items], dtype=np.float32)
-    return train(
-        x,
-        y,
-        N_FEATURES,
-        N_WORD_BUCKETS,
-        params,
-        mask * weights[:, None],
-        allowed_weights if restrict else None,
+    sw = mask * np.array([p.example.weight for p in items], dtype=np.float32)[:, None]
+    weights, bias = train(
+        x, y, N_FEATURES, N_WORD_BUCKETS, params, sw, allowed_weights if restrict else None
     )
+    vectors = np.stack([p.whole.vector for p in items])
+    embed_w, embed_b = fit_embedding(vectors, y, sw, dense, params.pos_weight)
+    return weights, bias, embed_w, embed_b
 
 
-def predict(items: list[Prepared], weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """Scores (n, tags): the best section of each example, struck-text flips included."""
+def section_features(
+    item: Prepared, base: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """(sections, tags, N_META) meta features of an example's sections under base models."""
+    weights, bias, embed_w, embed_b = base
+    sparse = SparseRows.from_rows([s.sparse for s in item.sections]).dot(weights) + bias
+    embedding = np.stack([s.vector for s in item.sections]) @ embed_w + embed_b
+    best = np.stack(
+        [
+            (s.sentence_vectors @ embed_w).max(axis=0) + embed_b if len(s.sentence_vectors) else e
+            for s, e in zip(item.sections, embedding, strict=True)
+        ]
+    )
+    support = np.stack([s.support for s in item.sections])
+    blocked = np.stack([s.blocked for s in item.sections])
+    return meta_matrix(sparse, embedding, best, support, blocked)
+
+
+def stacked_scores(
+    items: list[Prepared], features: list[np.ndarray], model: StackedModel
+) -> np.ndarray:
+    """(n, tags) scores: the best section of each example, struck-text flips included."""
     out = np.zeros((len(items), len(TAGS)), dtype=np.float32)
-    for i, item in enumerate(items):
-        x = SparseRows.from_rows(item.sections)
-        raw = sigmoid(x.dot(weights) + bias)
-        out[i] = np.stack([gate(r, sup) for r, sup in zip(raw, item.support, strict=True)]).max(
-            axis=0
-        )
+    for i, (item, feats) in enumerate(zip(items, features, strict=True)):
+        probs = apply_meta(feats, model.meta_weights, model.meta_bias)
+        probs[feats[..., N_META - 1] > 0] = 0.0  # every match set aside: as the tagger reads it
+        out[i] = probs.max(axis=0)
         for tag in item.flips:
             out[i, TAGS.index(tag)] = max(out[i, TAGS.index(tag)], FLIP_SCORE)
     return out
+
+
+@dataclass
+class Settings:
+    """Everything training reads from the config."""
+
+    params: TrainParams
+    dense: DenseParams
+    seed: int
+    inner_folds: int
+    lo: float
+    hi: float
+    group_by: str | None  # grouping of the inner folds that fit the meta model and thresholds
+
+
+def fit_stack(
+    items: list[Prepared], st: Settings, keep_scores: bool = False
+) -> tuple[StackedModel, dict[str, float]]:
+    """Base models on all items; the meta model and per-tag thresholds on their out-of-fold
+    scores (inner folds over these items only: nothing outside them is seen)."""
+    folds = fold_of([p.example for p in items], st.inner_folds, st.seed, st.group_by)
+    oof: list[np.ndarray | None] = [None] * len(items)
+    for f in range(st.inner_folds):
+        train_items = [p for p, g in zip(items, folds, strict=True) if g != f]
+        held = [i for i, g in enumerate(folds) if g == f]
+        if not held or not train_items:
+            continue
+        base = fit_base(train_items, st.params, st.dense)
+        for i in held:
+            oof[i] = section_features(items[i], base)
+    y, mask = label_matrix([p.example for p in items])
+    sw = mask * np.array([p.example.weight for p in items], dtype=np.float32)[:, None]
+    feats = [f if f is not None else np.zeros((1, len(TAGS), N_META), np.float32) for f in oof]
+    meta_w, meta_b = fit_meta(np.stack([f.max(axis=0) for f in feats]), y, sw, st.dense)
+    base = fit_base(items, st.params, st.dense)
+    model = StackedModel(*base, meta_w, meta_b)
+    # Thresholds from the real passages' out-of-fold scores (our written examples are cleaner
+    # than real bills and would pull thresholds off), all examples when there are none.
+    real = [i for i, p in enumerate(items) if p.example.source != "own"] or list(range(len(items)))
+    scores = stacked_scores([items[i] for i in real], [feats[i] for i in real], model)
+    return model, choose_thresholds(scores, y[real], st.lo, st.hi)
 
 
 ALERT_BETA = 1.0  # below 1, ALERT thresholds weigh precision more (the config can set it)
@@ -206,13 +297,23 @@ def choose_thresholds(
     return out
 
 
-def fold_of(examples: list[Example], k: int, seed: int) -> list[int]:
-    """A reproducible fold number for each example."""
-    order = sorted(range(len(examples)), key=lambda i: examples[i].id)
-    random.Random(seed).shuffle(order)
+def fold_of(examples: list[Example], k: int, seed: int, group_by: str | None = None) -> list[int]:
+    """A reproducible fold number for each example; with `group_by`, every example of a group
+    (a jurisdiction or a bill) falls in the same fold, and folds are balanced by size."""
+    groups: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        groups.setdefault(ex.group(group_by), []).append(i)
+    keys = sorted(groups)
+    random.Random(seed).shuffle(keys)
+    keys.sort(key=lambda g: -len(groups[g]))  # stable: equal sizes keep the shuffled order
+    sizes = [0] * k
     folds = [0] * len(examples)
-    for rank, i in enumerate(order):
-        folds[i] = rank % k
+    for rank, key in enumerate(keys):
+        # the smallest fold takes the next group; ties go round-robin
+        f = min(range(k), key=lambda j: (sizes[j], (j - rank) % k))
+        sizes[f] += len(groups[key])
+        for i in groups[key]:
+            folds[i] = f
     return folds
 
 
@@ -223,41 +324,64 @@ class CVResult:
     scores: np.ndarray
     predictions: np.ndarray
     labels: np.ndarray
-    thresholds: dict[str, float]
+    folds: list[int]
 
 
 def cross_validate(
     corpus: list[Prepared],
     extra: list[Prepared],
     k: int,
-    params: TrainParams,
-    seed: int,
-    lo: float = 0.2,
-    hi: float = 0.8,
+    st: Settings,
+    group_by: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> CVResult:
-    """k-fold CV: train on `extra` plus k-1 corpus folds, score the held-out fold.
-
-    Each fold's thresholds are chosen on the other folds' out-of-fold scores, so no passage
-    helps choose the threshold that judges it.
-    """
-    folds = fold_of([p.example for p in corpus], k, seed)
+    """k-fold CV (grouped by jurisdiction or bill when asked): each fold trains the whole stack,
+    thresholds included, on `extra` plus the other folds, and scores the held-out fold."""
+    folds = fold_of([p.example for p in corpus], k, st.seed, group_by)
+    inner = Settings(**{**st.__dict__, "group_by": group_by or st.group_by})
     scores = np.zeros((len(corpus), len(TAGS)), dtype=np.float32)
+    predictions = np.zeros_like(scores, dtype=bool)
     for f in range(k):
-        train_items = extra + [p for p, g in zip(corpus, folds, strict=True) if g != f]
         test_idx = [i for i, g in enumerate(folds) if g == f]
-        weights, bias = fit(train_items, params)
-        scores[test_idx] = predict([corpus[i] for i in test_idx], weights, bias)
+        if not test_idx:
+            continue
+        train_items = extra + [p for p, g in zip(corpus, folds, strict=True) if g != f]
+        model, thresholds = fit_stack(train_items, inner)
+        test = [corpus[i] for i in test_idx]
+        base = (model.weights, model.bias, model.embed_weights, model.embed_bias)
+        scores[test_idx] = stacked_scores(test, [section_features(p, base) for p in test], model)
+        predictions[test_idx] = scores[test_idx] >= np.array([thresholds[t] for t in TAGS])
         if progress:
             progress(f"fold {f + 1}/{k} done")
     y, _ = label_matrix([p.example for p in corpus])
-    predictions = np.zeros_like(scores, dtype=bool)
-    for f in range(k):
-        others = np.array([g != f for g in folds])
-        th = choose_thresholds(scores[others], y[others], lo, hi)
-        mine = ~others
-        predictions[mine] = scores[mine] >= np.array([th[t] for t in TAGS])
-    return CVResult(scores, predictions, y, choose_thresholds(scores, y, lo, hi))
+    return CVResult(scores, predictions, y, folds)
+
+
+def settings_from(nlp: Language) -> Settings:
+    """Training settings from the pipeline config's [scorer_training] block."""
+    raw = training_settings(nlp)
+    dense_fields = DenseParams.__dataclass_fields__
+    dense = DenseParams(
+        **{k: type(getattr(DenseParams(), k))(v) for k, v in raw.items() if k in dense_fields}
+    )
+    group_by = str(raw.get("inner_group_by", "bill")) or None
+    return Settings(
+        params_from(raw),
+        dense,
+        int(raw.get("seed", 1042)),
+        int(raw.get("inner_folds", 4)),
+        float(raw.get("min_threshold", 0.2)),
+        float(raw.get("max_threshold", 0.8)),
+        group_by if group_by in GROUP_BY else None,
+    )
+
+
+@dataclass
+class TrainResult:
+    """What training chose: per-tag thresholds and the meta model's weights."""
+
+    thresholds: dict[str, float]
+    meta_weights: np.ndarray
 
 
 def train_pipeline(
@@ -267,31 +391,27 @@ def train_pipeline(
     config_path: Path = CONFIG_PATH,
     folds: int | None = None,
     progress: Callable[[str], None] | None = None,
-) -> CVResult | None:
-    """Train on everything, choose thresholds by CV over the corpus, write the pipeline."""
+) -> TrainResult:
+    """Train the stack on everything (meta model and thresholds from inner folds), write it."""
     nlp = build_nlp(config_path)
-    settings = training_settings(nlp)
-    seed = int(settings.get("seed", 1042))
-    random.seed(seed)
-    np.random.seed(seed)
-    params = params_from(settings)
+    st = settings_from(nlp)
+    if folds is not None:
+        st.inner_folds = folds
+    random.seed(st.seed)
+    np.random.seed(st.seed)
     tagger = Tagger(nlp)
-    prepared_corpus = [prepare(tagger, ex) for ex in corpus]
-    prepared_extra = [prepare(tagger, ex) for ex in extra]
-    k = folds if folds is not None else int(settings.get("folds", 5))
-    lo, hi = float(settings.get("min_threshold", 0.2)), float(settings.get("max_threshold", 0.8))
-    result = None
-    thresholds = dict.fromkeys(TAGS, 0.5)
-    if k > 1 and len(prepared_corpus) >= k:
-        result = cross_validate(prepared_corpus, prepared_extra, k, params, seed, lo, hi, progress)
-        thresholds = result.thresholds
-    weights, bias = fit(prepared_extra + prepared_corpus, params)
+    items = [prepare(tagger, ex) for ex in extra + corpus]
+    if progress:
+        progress(f"prepared {len(items)} examples")
+    if st.inner_folds < 2 or len(items) < st.inner_folds:
+        raise ValueError(f"need at least {max(st.inner_folds, 2)} examples and 2 folds to train")
+    model, thresholds = fit_stack(items, st)
     # A fresh pipeline to save: the one used for training holds every word of the training
     # texts in its string store, which the shipped pipeline does not need.
     fresh = build_nlp(config_path)
     scorer = fresh.get_pipe("taxonomy_scorer")
     assert isinstance(scorer, TaxonomyScorer)  # the config names our own factory
-    scorer.set_model(weights, bias, thresholds)
+    scorer.set_model(model, thresholds)
     output.mkdir(parents=True, exist_ok=True)
     fresh.to_disk(output)
-    return result
+    return TrainResult(thresholds, model.meta_weights)

@@ -81,3 +81,81 @@ def test_evaluate_rejects_unknown_tags(tmp_path):
     path.write_text(json.dumps({"text": CIVIL, "labels": ["no_such_tag"]}) + "\n")
     result = runner.invoke(app, ["evaluate", str(path)])
     assert result.exit_code == 2 and "no_such_tag" in result.stderr
+
+
+def test_tag_reads_documents_directly_and_keeps_struck_text(files):
+    path = files / "classifier" / "ny_a01234.html"
+    result = runner.invoke(app, ["tag", str(path)])
+    assert result.exit_code == 0, result.output
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["id"] == str(path)
+    assert "non_criminalization" in row["tags"]  # the struck offense reads the opposite way
+    assert "sex_work_criminalization" not in row["tags"]
+
+
+def test_tag_jsonl_chains_with_billwatch_text_spans(files, tmp_path):
+    text = runner.invoke(app, ["text", str(files / "classifier" / "ca_sb0999.html"), "-f", "json"])
+    assert text.exit_code == 0, text.output
+    doc = json.loads(text.stdout)
+    assert doc["struck"]
+    path = tmp_path / "in.jsonl"
+    with_spans = {"id": "spans", **doc}
+    plain = {"id": "plain", "text": doc["text"]}  # the same words without the struck spans
+    path.write_text(json.dumps(with_spans) + "\n" + json.dumps(plain) + "\n")
+    result = runner.invoke(app, ["tag", "--jsonl", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert "non_criminalization" in rows["spans"]["tags"]
+    assert "sex_work_criminalization" not in rows["spans"]["tags"]
+    assert "sex_work_criminalization" in rows["plain"]["tags"]
+
+
+def test_tag_rejects_bad_spans_and_missing_documents(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": 1, "text": CIVIL, "struck": [[0, 10_000]]}) + "\n")
+    result = runner.invoke(app, ["tag", "--jsonl", str(path)])
+    assert result.exit_code == 2 and "in.jsonl:1" in result.stderr
+    path.write_text(json.dumps({"id": 1, "text": CIVIL, "inserted": [["a", 3]]}) + "\n")
+    assert runner.invoke(app, ["tag", "--jsonl", str(path)]).exit_code == 2
+    missing = runner.invoke(app, ["tag", str(tmp_path / "none.pdf")])
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    both = runner.invoke(app, ["tag", "-", str(path)])
+    assert both.exit_code == 2
+
+
+def _bills_file(tmp_path):
+    bill = (
+        "AN ACT relating to prostitution; enhancing penalties for patronizing a prostitute.\n"
+        "Section 1. A person who pays a fee to another person in return for sexual conduct "
+        "commits patronizing prostitution, a class A felony.\n"
+        "Section 2. This act takes effect on July first."
+    )
+    s = bill.index("A person who pays")
+    e = bill.index("felony.") + len("felony.")
+    neutral = "Section 1. January is designated Human Trafficking Awareness Month."
+    rows = [
+        {
+            "id": "b1",
+            "text": bill,
+            "labels": ["penalty_increase", "sex_work_criminalization"],
+            "support": {"penalty_increase": [[s, e]], "sex_work_criminalization": [[s, e]]},
+        },
+        {"id": "b2", "text": neutral, "labels": [], "support": {}},
+    ]
+    path = tmp_path / "bills.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_evaluate_bills_reports_bill_level_numbers_and_evidence_support(tmp_path):
+    result = runner.invoke(app, ["evaluate", "--bills", str(_bills_file(tmp_path))])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "2 whole bills" in out and "ALERT level" in out
+    assert "evidence supports its tag" in out
+
+
+def test_evaluate_rejects_an_unknown_grouping(tmp_path):
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "x.jsonl"), "--group-by", "color"])
+    assert result.exit_code == 2 and "jurisdiction" in result.stderr
+    assert runner.invoke(app, ["evaluate"]).exit_code == 2

@@ -5,7 +5,8 @@ import pytest
 
 import classifier
 from classifier.features import SPANS_KEY, is_live, live_mask
-from classifier.tagger import UNSUPPORTED_ALERT, _sentences, gate
+from classifier.sentences import sentences as _sentences
+from classifier.stacking import N_META, apply_meta
 from classifier.taxonomy import TAGS
 
 TAGGER = classifier.load()
@@ -129,12 +130,33 @@ def test_headings_and_fragments_are_never_evidence():
         assert ev.quote.startswith("A person")
 
 
-def test_unsupported_alert_scores_are_scaled_down():
-    scores = np.full(len(TAGS), 0.8, dtype=np.float32)
-    gated = dict(zip(TAGS, gate(scores, {"penalty_increase"}).tolist(), strict=True))
-    assert gated["penalty_increase"] == pytest.approx(0.8)
-    assert gated["carceral_funding"] == pytest.approx(0.8 * UNSUPPORTED_ALERT)
-    assert gated["survivor_services"] == pytest.approx(0.8)
+def test_the_stack_weighs_rule_support_and_never_against_a_tag():
+    scorer = TAGGER.scorer
+    assert (scorer.meta_weights[:, :4] >= 0).all()
+    k = TAGS.index("carceral_funding")
+    without = np.zeros((len(TAGS), N_META), dtype=np.float32)
+    with_support = without.copy()
+    with_support[k, 3] = 1.0
+    low = apply_meta(without, scorer.meta_weights, scorer.meta_bias)[k]
+    high = apply_meta(with_support, scorer.meta_weights, scorer.meta_bias)[k]
+    assert high > low  # a live pattern of the tag's own is evidence for it
+
+
+def test_restated_law_around_an_insertion_carries_no_tag():
+    text = (
+        "Section 1. Section 566.206 is amended to read: A person commits the offense of "
+        "trafficking for sexual exploitation if the person recruits a person for sexual "
+        "conduct; such offense is a felony punishable by imprisonment for life. "
+        "The department shall publish AN ANNUAL REPORT ON GRANTS TO SHELTERS."
+    )
+    s = text.index("AN ANNUAL")
+    inserted = [(s, s + len("AN ANNUAL REPORT ON GRANTS TO SHELTERS"))]
+    plain = text.replace("AN ANNUAL REPORT ON GRANTS TO SHELTERS", "an annual report")
+    assert "penalty_increase" in TAGGER.tag(plain).tags  # no marks: the whole text is enacted
+    for result in (TAGGER.tag(text, inserted=inserted), TAGGER.tag(text)):  # given, or read
+        assert "penalty_increase" not in result.tags  # re-printed unchanged: not the bill's act
+        for ev in result.evidence:
+            assert "ANNUAL REPORT" in ev.quote
 
 
 @pytest.mark.parametrize(

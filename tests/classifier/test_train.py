@@ -87,10 +87,11 @@ def test_train_command_reports_bad_data(tmp_path):
 
 
 def test_shipped_model_on_the_shared_corpus_reaches_its_floor():
-    """The shipped model was trained on these passages: this guards against a broken ship."""
+    """The shipped model was trained on these passages among ~1,400 others (the corpus cache):
+    this guards against a broken ship, not the honest estimate (grouped CV in the README)."""
     from classifier.evaluate import evaluate_file
 
-    ev = evaluate_file(shared_path("corpus", "passages.jsonl"))
-    assert ev.model.macro_f1 >= 0.94
-    assert ev.model.alert.p >= 0.95 and ev.model.alert.r >= 0.95
+    (ev,) = evaluate_file(shared_path("corpus", "passages.jsonl"))
+    assert ev.model.macro_f1 >= 0.85
+    assert ev.model.alert.p >= 0.85 and ev.model.alert.r >= 0.9
     assert ev.model.macro_f1 > ev.baseline.macro_f1 + 0.3

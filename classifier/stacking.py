@@ -1,0 +1,130 @@
+"""Stacking: per tag, a small logistic model over the base models' scores and the rule support.
+
+The base models are the sparse linear scorer (words and rule matches) and a logistic model over
+WordLlama section vectors. Their out-of-fold logits, the best single sentence's embedding logit
+and whether a live pattern of the tag matched are the meta features; the meta model learns per
+tag how far to trust each (non-negative weights: every base score is evidence for the tag), in
+place of hand-set gates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from classifier.linear import sigmoid
+
+META_FEATURES = ("sparse", "embedding", "best_sentence", "rule_support", "blocked_match")
+# Every feature but the last is evidence for the tag (its weight may not go negative); a
+# pattern of the tag whose every match the scope rules set aside (struck, in a definition, a
+# civil penalty, a repeal) is evidence against it.
+NONNEGATIVE = np.array([True, True, True, True, False])
+N_META = len(META_FEATURES)
+LOGIT_CLIP = 12.0
+
+
+@dataclass
+class DenseParams:
+    """Settings of the embedding model and the meta model (the config's [scorer_training])."""
+
+    embed_epochs: int = 300
+    embed_learn_rate: float = 0.05
+    embed_l2: float = 1e-3
+    meta_epochs: int = 600
+    meta_learn_rate: float = 0.3
+    meta_l2: float = 1e-4
+
+
+def _adam(
+    x: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray,
+    epochs: int,
+    learn_rate: float,
+    l2: float,
+    nonneg: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-output logistic regression on dense x (n, d) by full-batch Adam."""
+    n, d = x.shape
+    k = y.shape[1]
+    w = np.zeros((d, k), dtype=np.float64)
+    b = np.zeros(k, dtype=np.float64)
+    m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
+    norm = max(float(weight.sum()) / k, 1e-9)
+    for step in range(1, epochs + 1):
+        p = sigmoid(x @ w + b)
+        g = (p - y) * weight / norm
+        grad_w = x.T @ g + l2 * w
+        grad_b = g.sum(axis=0)
+        for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
+            m *= 0.9
+            m += 0.1 * grad
+            v *= 0.999
+            v += 0.001 * grad * grad
+            param -= learn_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+        if nonneg is not None:
+            w[nonneg] = np.maximum(w[nonneg], 0.0)
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def fit_embedding(
+    vectors: np.ndarray, y: np.ndarray, weight: np.ndarray, params: DenseParams, pos_weight: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(DIM, tags) weights and bias of the logistic model over section vectors.
+
+    Trained on standardised dimensions, then folded back into weights over raw vectors, so
+    that a section's score stays a sum over its words (see `WordVectors.projected`).
+    """
+    mu = vectors.mean(axis=0)
+    sd = vectors.std(axis=0) + 1e-6
+    cw = np.where(y > 0, pos_weight, 1.0) * weight
+    w, b = _adam(
+        (vectors - mu) / sd,
+        y,
+        cw,
+        params.embed_epochs,
+        params.embed_learn_rate,
+        params.embed_l2,
+    )
+    raw_w = w / sd[:, None]
+    return raw_w.astype(np.float32), (b - mu @ raw_w).astype(np.float32)
+
+
+def meta_matrix(
+    sparse: np.ndarray,
+    embedding: np.ndarray,
+    best: np.ndarray,
+    support: np.ndarray,
+    blocked: np.ndarray | None = None,
+) -> np.ndarray:
+    """(n, tags, N_META) meta features from (n, tags) logits and 0/1 support and blocked."""
+    logits = [np.clip(a, -LOGIT_CLIP, LOGIT_CLIP) / LOGIT_CLIP for a in (sparse, embedding, best)]
+    flags = [support, np.zeros_like(support) if blocked is None else blocked]
+    return np.stack([*logits, *flags], axis=-1).astype(np.float32)
+
+
+def fit_meta(
+    features: np.ndarray, y: np.ndarray, weight: np.ndarray, params: DenseParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """(tags, N_META) non-negative weights and (tags,) bias: one meta model per tag."""
+    k = y.shape[1]
+    w = np.zeros((k, N_META), dtype=np.float32)
+    b = np.zeros(k, dtype=np.float32)
+    for j in range(k):
+        wj, bj = _adam(
+            features[:, j, :],
+            y[:, j : j + 1],
+            weight[:, j : j + 1],
+            params.meta_epochs,
+            params.meta_learn_rate,
+            params.meta_l2,
+            nonneg=NONNEGATIVE,
+        )
+        w[j], b[j] = wj[:, 0], bj[0]
+    return w, b
+
+
+def apply_meta(features: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Probabilities (..., tags) from meta features (..., tags, N_META)."""
+    return np.asarray(sigmoid((features * w).sum(axis=-1) + b), dtype=np.float32)

@@ -1,0 +1,87 @@
+"""Grouped folds, evidence support and offline embeddings."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from classifier.data import Example
+from classifier.evaluate import quote_supports
+from classifier.train import fold_of
+
+
+def _examples():
+    out = []
+    for n in range(40):
+        state = ["NY", "MO", "TX", "WA", "HI", "US", "DC", "OR"][n % 8]
+        out.append(Example(f"e{n}", "text", set(), jurisdiction=state, bill=f"HB {n % 13}"))
+    return out
+
+
+def test_grouped_folds_never_split_a_group():
+    examples = _examples()
+    for by in ("jurisdiction", "bill"):
+        folds = fold_of(examples, 5, seed=3, group_by=by)
+        where: dict[str, set[int]] = {}
+        for ex, f in zip(examples, folds, strict=True):
+            where.setdefault(ex.group(by), set()).add(f)
+        assert all(len(fs) == 1 for fs in where.values()), by
+        assert len(set(folds)) == 5  # every fold gets a share
+    assert fold_of(examples, 5, 3, "jurisdiction") == fold_of(examples, 5, 3, "jurisdiction")
+
+
+def test_bill_numbers_group_across_spellings():
+    a = Example("a", "t", set(), jurisdiction="mo", bill="H.B. 0042")
+    b = Example("b", "t", set(), jurisdiction="MO", bill="HB 42")
+    c = Example("c", "t", set(), jurisdiction="MO", bill="HB 420")
+    assert a.group("bill") == b.group("bill") != c.group("bill")
+    assert Example("d", "t", set()).group("bill") == "id:d"  # no bill: its own group
+
+
+def test_a_quote_supports_a_tag_when_it_overlaps_a_support_sentence():
+    support = ["A person who pays a fee for sexual conduct commits patronizing prostitution."]
+    assert quote_supports("a person who PAYS a fee for sexual conduct commits", support)
+    assert not quote_supports("This act takes effect on July first.", support)
+    assert not quote_supports("", support)
+
+
+def test_embeddings_load_with_the_network_unreachable(tmp_path):
+    """WordLlama loads from the package alone: offline hub, dead proxies, an empty cache."""
+    code = (
+        "from classifier.embeddings import WordVectors\n"
+        "import spacy, numpy as np\n"
+        "doc = spacy.blank('en')('patronizing a prostitute')\n"
+        "v = WordVectors()\n"
+        "rows = v.doc_rows(doc, np.ones(len(doc), bool))\n"
+        "print(v.mean(rows.rows).shape[0])\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "HF_HUB_OFFLINE": "1",
+        "https_proxy": "http://127.0.0.1:9",
+        "http_proxy": "http://127.0.0.1:9",
+        "BILLWATCH_WORDLLAMA_CACHE": str(tmp_path / "cache"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "256"
+    assert (tmp_path / "cache" / "tokenizers").is_dir()
+
+
+def test_projected_scores_equal_scores_of_mean_vectors():
+    """The tagger sums per-word projections; training uses mean vectors: the same number."""
+    import spacy
+
+    from classifier.embeddings import shared_vectors
+
+    vectors = shared_vectors()
+    doc = spacy.blank("en")("The attorney general shall establish a trafficking task force.")
+    rows = vectors.doc_rows(doc, np.ones(len(doc), bool)).rows
+    weights = np.random.default_rng(0).normal(size=(256, 3)).astype(np.float32)
+    projected = vectors.projected(weights)[rows].sum(axis=0) / vectors.counts[rows].sum()
+    assert np.allclose(projected, vectors.mean(rows) @ weights, atol=1e-4)
+    json.dumps(projected.tolist())
