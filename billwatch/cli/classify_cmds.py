@@ -276,7 +276,7 @@ def evaluate(
         if file is not None:
             evs = evaluate_file(file, folds, lambda m: err_console.print(m), group_by, config, own)
             if markdown:
-                console.print(markdown_table(evs), markup=False, highlight=False)
+                sys.stdout.write(markdown_table(evs) + "\n")  # never wrapped to the terminal
             else:
                 console.print(results_table(evs))
         if bills is not None:
