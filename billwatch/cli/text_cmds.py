@@ -27,10 +27,20 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+# A bill document is at most a few MB; a 200 MB file once took 7.9 GB to extract (#11).
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
 def _read(path: Path) -> bytes:
-    """The file's bytes, or a clear error for a missing file, a folder or an unreadable file."""
+    """The file's bytes, or a clear error for a missing, too large or unreadable file."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            fail(
+                f"{path}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB, not a bill document"
+            )
+        return data
     except FileNotFoundError:
         fail(f"{path}: no such file")
     except IsADirectoryError:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from billwatch.cli import app
+from billwatch.cli import app, text_cmds
 from tests.text.pdfs import make_pdf
 
 FILES = Path(__file__).resolve().parent.parent / "files" / "text"
@@ -108,3 +108,14 @@ def test_unknown_state(runner: CliRunner) -> None:
     result = runner.invoke(app, ["text", str(FILES / "mo_billtext_house.html"), "--state", "ZZ"])
     assert result.exit_code == 2
     assert "not a state" in result.stderr
+
+
+def test_text_refuses_a_file_over_the_size_cap(tmp_path: Path) -> None:
+    """A huge file is refused by its size before anything is read into memory for parsing."""
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as handle:
+        handle.seek(text_cmds.MAX_DOCUMENT_BYTES)
+        handle.write(b"x")  # sparse: one byte past the cap costs no disk
+    result = CliRunner().invoke(app, ["text", str(big)])
+    assert result.exit_code == 2
+    assert "larger than 64 MB" in result.output
