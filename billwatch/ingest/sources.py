@@ -96,6 +96,7 @@ def run_ingest(
     ingester = Ingester(factory, f"ingest:{name}", advance=advance)
     ingester.start()
     ingest_path(ingester, name, path, total or (lambda _: None))
+    ingester.writer.commit()  # the merge reads what this run wrote: its last batch must be visible
     with ingester.guard("merging people"):
         merge_after_load(factory)  # one person per legislator, whatever the source
     return ingester.finish()

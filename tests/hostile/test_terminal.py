@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from billwatch.cli import app, read_cmds
+from billwatch.cli import app, export_cmds, read_cmds
 from billwatch.cli.crawl_cmds import run_row, summary_table
 from billwatch.cli.crawl_cmds import table as make_table
 from billwatch.db.models import CrawlRun
@@ -74,7 +74,7 @@ def test_a_missing_bill_named_with_markup_is_an_error_not_a_crash(stored) -> Non
 
 
 def test_export_to_a_terminal_strips_control_sequences(stored, monkeypatch) -> None:
-    monkeypatch.setattr(read_cmds, "terminal_filter", lambda: read_cmds.strip_control)
+    monkeypatch.setattr(export_cmds, "terminal_filter", lambda: export_cmds.strip_control)
     result = runner.invoke(app, ["export", "--format", "csv"])
     assert result.exit_code == 0 and "Trafficking act [/] closing" in result.output
     assert "\x1b" not in result.output
