@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from billwatch.cli import app, export_cmds, read_cmds
+from billwatch.cli import app, export_cmds
 from billwatch.cli.crawl_cmds import run_row, summary_table
 from billwatch.cli.crawl_cmds import table as make_table
 from billwatch.db.models import CrawlRun
