@@ -18,7 +18,7 @@ ________________________________________________________________________
 AN ACT to amend the penal law, in relation to the crime of  labor  traf-
   ficking in the first degree
 
-  THE  PEOPLE OF THE STATE OF NEW YORK, REPRESENTED IN SENATE AND ASSEM-
+  THE  PEOPLE OF THE STATE OF NEW  YORK, REPRESENTED IN SENATE AND ASSEM-
 BLY, DO ENACT AS FOLLOWS:
 
   Section 1. Section 135.35 of the penal law is amended to read as  fol-
