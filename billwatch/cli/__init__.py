@@ -15,6 +15,7 @@ from billwatch.cli import (
     read_cmds,
     run_cmds,
     text_cmds,
+    web_cmds,
 )
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ for module in (
     classify_cmds,
     alerts_cmds,
     run_cmds,
+    web_cmds,
 ):
     module.register(app)
 
