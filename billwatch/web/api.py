@@ -21,6 +21,7 @@ from billwatch.db.models import (
     Event,
     Jurisdiction,
     Person,
+    Sponsorship,
 )
 from billwatch.taxonomy import ALERT_TAGS, TAGS
 from billwatch.web import billview, search
@@ -147,7 +148,7 @@ def bill_detail(request: Request) -> Response:
             .options(
                 selectinload(Bill.versions),
                 selectinload(Bill.actions),
-                selectinload(Bill.sponsorships),
+                selectinload(Bill.sponsorships).selectinload(Sponsorship.person),
                 selectinload(Bill.jurisdiction),
                 selectinload(Bill.session),
             )
@@ -199,8 +200,12 @@ def bill_detail(request: Request) -> Response:
                     "classification": s.classification,
                     "primary": s.classification == "primary",
                     "entity_type": s.entity_type,
-                    "person": {"id": s.person_ref, "url": f"/api/v1/people/{s.person_id}"}
-                    if s.person_id
+                    "person": {
+                        "id": s.person.source_key if s.person else s.person_ref,
+                        "name": s.person.name if s.person else s.name,
+                        "url": f"/api/v1/people/{s.person_id}" if s.person_id else None,
+                    }
+                    if s.person_id or s.person_ref
                     else None,
                 }
                 for s in bill.sponsorships
