@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,8 +36,13 @@ CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 _hasher = PasswordHasher()
-# Verifying against this when the address is unknown takes as long as a real check.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown addresses: as slow as a real check (made on first use,
+    not at import, so that every CLI command does not pay for it)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class WeakPassword(ValueError):
@@ -76,7 +82,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if len(password) > MAX_PASSWORD:
         return None
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

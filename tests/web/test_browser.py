@@ -90,7 +90,7 @@ def test_main_flows(server, browser, ro, tmp_path):
     page.goto(f"{server}/review")
     check(page, tmp_path, "review")
     first = page.get_attribute(".card", "data-tag")
-    page.keyboard.press("c")  # confirm the focused (least certain) tag by keyboard
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("c")  # confirm the focused (least certain) tag by keyboard
     assert page.get_attribute(".card", "data-tag") != first
     assert errors == []  # the CSP blocked nothing the pages need
