@@ -44,3 +44,8 @@ def test_make_demo_runs_the_main_job(tmp_path: Path) -> None:
     assert any(s.startswith("ACTION NEEDED: OH HB 611") for s in subjects), subjects
     assert any("daily digest" in s for s in subjects), subjects
     assert len(list((tmp_path / "demo-out" / "preview").glob("*.html"))) == len(messages)
+    # The workbench's pages as PNG (headless Chromium) and the command that serves it.
+    if Path("/usr/bin/chromium").exists():
+        for name in ("dashboard", "bill"):
+            assert (tmp_path / "demo-out" / f"workbench-{name}.png").stat().st_size > 10_000
+    assert "billwatch serve" in result.stdout

@@ -19,6 +19,7 @@ from billwatch.cli import (
     run_cmds,
     text_cmds,
     votes_cmds,
+    web_cmds,
 )
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ for module in (
     corpus_cmds,
     alerts_cmds,
     run_cmds,
+    web_cmds,
 ):
     module.register(app)
 

@@ -201,7 +201,26 @@ def main() -> int:
         f"Database: {out / 'billwatch.db'} (try `sqlite3 {out / 'billwatch.db'}"
         " 'select * from bill_overview'`)"
     )
+    workbench(out)
     return 0 if messages else 1
+
+
+def workbench(out: Path) -> None:
+    """Render the workbench's dashboard and one bill to PNG, and say how to serve it."""
+    from billwatch.web.shots import render_pages
+
+    try:
+        for shot in render_pages(f"sqlite:///{out / 'billwatch.db'}", out):
+            console.print(f"Workbench page: {shot}", highlight=False)
+    except Exception as exc:  # noqa: BLE001 - the pictures are a bonus; the demo stands without
+        console.print(f"[yellow]workbench pictures skipped: {exc}", highlight=False)
+    console.print(
+        f"Serve the workbench: BILLWATCH_DATABASE_URL=sqlite:///{out / 'billwatch.db'} "
+        ".venv/bin/billwatch users add you@example.org --role admin && "
+        f"BILLWATCH_DATABASE_URL=sqlite:///{out / 'billwatch.db'} .venv/bin/billwatch serve",
+        highlight=False,
+        markup=False,
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The workbench: a Starlette web app and read API on the billwatch database."""
