@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,37 +331,6 @@ def bill_to_dict(session: Session, bill: Bill, *, with_text: bool = True) -> dic
             for t in version_tags
         ],
     }
-
-
-def iter_bills(
-    session: Session, *, state: str | None = None, since: dt.date | None = None, batch: int = 200
-) -> Iterator[Bill]:
-    """Bills in a stable order, streamed in batches with their parts loaded."""
-    query = (
-        select(Bill)
-        .join(Jurisdiction, Bill.jurisdiction_id == Jurisdiction.id)
-        .options(
-            selectinload(Bill.versions),
-            selectinload(Bill.actions),
-            selectinload(Bill.sponsorships),
-            selectinload(Bill.jurisdiction),
-            selectinload(Bill.session),
-        )
-        .order_by(Bill.id)
-    )
-    if state:
-        query = query.where(Jurisdiction.code == state.upper())
-    if since:
-        start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
-        query = query.where(Bill.updated_at >= start)
-    last_id = 0
-    while True:
-        page = list(session.scalars(query.where(Bill.id > last_id).limit(batch)))
-        if not page:
-            return
-        yield from page
-        last_id = page[-1].id
-        session.expunge_all()  # keeps memory flat on a large export
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
