@@ -6,7 +6,6 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -14,16 +13,28 @@ from rich.markup import escape
 from billwatch.cli.common import console, err_console, fail
 from classifier.agreement import AgreementError, read_labels
 from classifier.agreement import agreement as tag_agreement
-
-if TYPE_CHECKING:
-    from classifier.corpus import References
+from classifier.corpus import (
+    CorpusError,
+    MissingFile,
+    References,
+    default_mirrors,
+    find_git_dir,
+    head_commit,
+    load_references,
+    normalise,
+    read_blob,
+    span,
+)
+from classifier.corpus import build as build_corpus
+from classifier.corpus import locate as locate_passage
+from classifier.corpus import stats as corpus_stats
+from classifier.data import DEFAULT_CORPUS
+from classifier.taxonomy import TAGS
 
 MAX_PASSAGE_CHARS = 200_000  # a passage is a section or a few sentences, never a whole code
 
 
 def _references(corpus: Path) -> References:
-    from classifier.corpus import CorpusError, load_references
-
     try:
         return load_references(corpus)
     except CorpusError as exc:
@@ -47,10 +58,6 @@ def build(
     ),
 ) -> None:
     """Rebuild passage and bill texts from local mirrors into the cache, checking hashes."""
-    from classifier.corpus import CorpusError, default_mirrors
-    from classifier.corpus import build as build_corpus
-    from classifier.data import DEFAULT_CORPUS
-
     mirrors = mirrors or default_mirrors()
     if not mirrors.is_dir():
         fail(f"no mirrors folder at {escape(str(mirrors))}")
@@ -78,9 +85,6 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Count references per tag, kind and jurisdiction (no mirrors needed)."""
-    from classifier.corpus import stats as corpus_stats
-    from classifier.taxonomy import TAGS
-
     s = corpus_stats(_references(corpus))
     if as_json:
         sys.stdout.write(
@@ -128,17 +132,6 @@ def locate(
     mirrors: Path = typer.Option(None, "--mirrors", help="Folder of git mirrors."),
 ) -> None:
     """Print start, end and sha256 of a passage (or of a file, with neither) as JSON."""
-    from classifier.corpus import (
-        MissingFile,
-        default_mirrors,
-        find_git_dir,
-        head_commit,
-        normalise,
-        read_blob,
-        span,
-    )
-    from classifier.corpus import locate as locate_passage
-
     if text is not None and (start is not None or end is not None):
         fail("give either --text or --start/--end, not both")
     if (start is None) != (end is None):

@@ -1,11 +1,14 @@
 """The one writer: every crawl and bulk ingest stores its records and its run through a Writer.
 
-Each record is written in its own transaction (a SAVEPOINT inside a batch), so one bad record
-never takes others with it and nothing is ever half-written. A bulk ingest commits a batch of
-records at a time (`batch`, at most BATCH_SECONDS apart): a commit costs as much as the writes of
-a whole bill (an fsync on PostgreSQL, WAL pages on SQLite), and a process killed mid-batch loses
-only that batch's uncommitted records, whole, which the next run writes again. A crawl, whose
-items come at the pace of the network, commits each record.
+Each record is written whole or not at all, so one bad record never takes others with it and
+nothing is ever half-written. A bulk ingest commits a batch of records at a time (`batch`, at
+most BATCH_SECONDS apart): a commit costs as much as the writes of a whole bill (an fsync on
+PostgreSQL, WAL pages on SQLite), and a process killed mid-batch loses only that batch's
+uncommitted records, whole, which the next run writes again. Within a batch one SAVEPOINT marks
+its start (a savepoint per record would cost two more round trips each); when a record fails,
+the batch goes back to that savepoint and writes its other records again, each in a savepoint
+of its own, and the failed one is reported. A crawl, whose items come at the pace of the
+network, commits each record.
 
 An unchanged bill costs a dictionary lookup: the writer loads the record hashes of a session's
 stored bills once, and writes nothing for a record whose hash is stored (it only marks the bill
@@ -39,6 +42,7 @@ from billwatch.db.store import (
     upsert_event,
     upsert_person,
     validate_bill,
+    validate_version,
     write_bill,
     write_text,
 )
@@ -119,6 +123,14 @@ class Writer:
         self._fetched: dict[int, set[str]] = {}  # bill id -> URLs and keys of stored texts
         self._versions: VersionCache = {}  # versions of the bills written by this writer
         self._seen: list[int] = []  # unchanged bills not yet marked as seen
+        # A batch (batch > 1) writes without a savepoint per record: one savepoint marks its
+        # start, and when a record fails the batch goes back to it and writes its records again,
+        # each in a savepoint of its own. `_ops` replays them; `_alias` maps a bill id handed out
+        # before the replay to the id the replay gave the same bill.
+        self._mark: Any = None
+        self._ops: list[Callable[[], Any]] = []
+        self._alias: dict[int, int] = {}
+        self._replaying = False
 
     # -- transactions ---------------------------------------------------------------------
     @property
@@ -129,8 +141,12 @@ class Writer:
         return self._conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One record's transaction: committed whole, or rolled back whole."""
+    def transaction(self, replay: list[Callable[[], Any]] | None = None) -> Iterator[Connection]:
+        """One record's transaction: committed whole, or rolled back whole.
+
+        `replay` receives, from the caller once its writes are done, how to write the record
+        again: a batch needs it to go back to its start when a later record fails.
+        """
         conn = self.conn
         if self._outer is None:
             self._outer = conn.begin()
@@ -140,9 +156,20 @@ class Writer:
                 # the outermost transaction and its RELEASE a commit. IMMEDIATE takes the write
                 # lock now, so a concurrent writer waits (busy_timeout) instead of failing.
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+        optimistic = self.batch > 1 and replay is not None and not self._replaying
         try:
-            with conn.begin_nested():
-                yield conn
+            if optimistic:
+                if self._mark is None:
+                    self._mark = conn.begin_nested()
+                try:
+                    yield conn
+                except BaseException:
+                    self._fall_back()  # the others of the batch are written again, one by one
+                    raise
+                self._ops.extend(replay or [])
+            else:
+                with conn.begin_nested():
+                    yield conn
         except BaseException:
             self.keys.rolled_back()
             raise
@@ -151,6 +178,34 @@ class Writer:
             if self._in_batch >= self.batch or self._batch_age() > BATCH_SECONDS:
                 self.commit()
         self.keys.committed()
+
+    def _fall_back(self) -> None:
+        """Undo the batch so far, then write its records again, each in its own savepoint."""
+        mark, self._mark = self._mark, None
+        ops, self._ops = self._ops, []
+        mark.rollback()
+        self._forget()
+        self._replaying = True
+        try:
+            for op in ops:
+                with self.guard("a record written again after another failed"):
+                    op()
+        finally:
+            self._replaying = False
+
+    def _forget(self) -> None:
+        """What the writer remembers of uncommitted writes is wrong: forget it."""
+        self.keys = Keys()
+        self._bills.clear()
+        self._texts.clear()
+        self._fetched.clear()
+        self._versions.clear()
+
+    def _id(self, bill_id: int) -> int:
+        """The current id of a bill whose id was handed out before a batch was written again."""
+        while bill_id in self._alias:
+            bill_id = self._alias[bill_id]
+        return bill_id
 
     def reader(self) -> sessionmaker[Session]:
         """Sessions on the writer's connection: they see its batch before it is committed."""
@@ -162,17 +217,14 @@ class Writer:
     def commit(self) -> None:
         """Commit the open batch; if that fails, forget what the batch wrote and re-raise."""
         outer, self._outer, self._in_batch = self._outer, None, 0
+        self._mark, self._ops = None, []
         if outer is None:
             return
         try:
             outer.commit()
         except BaseException:
             # Nothing of the batch is stored: what the writer remembers of it is wrong.
-            self.keys = Keys()
-            self._bills.clear()
-            self._texts.clear()
-            self._fetched.clear()
-            self._versions.clear()
+            self._forget()
             raise
 
     def close(self) -> None:
@@ -209,7 +261,8 @@ class Writer:
 
     def _write_bill(self, record: BillRecord, digest: str) -> Change:
         fresh: VersionCache = {}
-        with self.transaction() as conn:
+        replay: list[Callable[[], Any]] = []
+        with self.transaction(replay) as conn:
             _, sid = self.keys.ids(conn, record)
             known = self._known(conn, sid).get(record.identifier)
             if known is not None and known[1] == digest:
@@ -218,6 +271,7 @@ class Writer:
             change = write_bill(
                 conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
             )
+            replay.append(lambda: self._rewrite_bill(change.id, record, digest))
         self._versions.pop(change.id, None)
         self._versions.update(fresh)
         self._bills[sid][record.identifier] = (change.id, digest)
@@ -226,6 +280,11 @@ class Writer:
         )
         self._fetched.pop(change.id, None)
         return change
+
+    def _rewrite_bill(self, bill_id: int, record: BillRecord, digest: str) -> None:
+        change = self._write_bill(record, digest)
+        if change.id != bill_id:
+            self._alias[bill_id] = change.id
 
     def _cached(self, record: BillRecord) -> tuple[int, str | None] | None:
         """(id, record hash) of a stored bill, when the writer knows it without a query."""
@@ -252,7 +311,8 @@ class Writer:
 
     def text(self, item: VersionText) -> Change:
         """Store a version's fetched text on the bill with the item's natural key."""
-        with self.transaction() as conn:
+        replay: list[Callable[[], Any]] = [lambda: self.text(item)]
+        with self.transaction(replay) as conn:
             bill_id = find_bill_id(conn, item.jurisdiction, item.session, item.identifier)
             if bill_id is None:
                 raise InvalidRecord(
@@ -266,11 +326,16 @@ class Writer:
 
     def text_of(self, bill_id: int, version: VersionRecord) -> Change:
         """Store a version's fetched text on the bill with this id."""
+        bill_id = self._id(bill_id)
         known = self._texts.get(bill_id)
         if known is not None and version.text.strip() and version.content_hash in known:
             return Change(id=bill_id)  # the same text again: the common case on a re-run
+        if not version.text.strip():
+            raise InvalidRecord("the document has no text")  # before a batch has to go back
+        validate_version(version, f"bill {bill_id}")
+        replay: list[Callable[[], Any]] = [lambda: self.text_of(bill_id, version)]
         try:
-            with self.transaction() as conn:
+            with self.transaction(replay) as conn:
                 change = write_text(conn, bill_id, version, utcnow(), self._versions)
         finally:
             self._versions.pop(bill_id, None)  # changed, or rolled back: ask the database
@@ -350,8 +415,12 @@ class Writer:
         """Mark the unchanged bills met since the last call as seen now."""
         if not self._seen:
             return
-        ids, self._seen = sorted(set(self._seen)), []
-        with self.transaction() as conn:
+        ids, self._seen = sorted({self._id(i) for i in self._seen}), []
+        self._mark_seen(ids)
+
+    def _mark_seen(self, ids: list[int]) -> None:
+        replay: list[Callable[[], Any]] = [lambda: self._mark_seen([self._id(i) for i in ids])]
+        with self.transaction(replay) as conn:
             conn.execute(update(BILLS).where(BILLS.c.id.in_(ids)).values(last_seen=utcnow()))
 
     # -- the run --------------------------------------------------------------------------

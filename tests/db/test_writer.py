@@ -120,6 +120,25 @@ def test_a_failure_inside_a_batch_keeps_the_others(Session) -> None:  # noqa: N8
     assert counts(Session) == (2, 2, 4, 4)
 
 
+def test_a_text_after_a_batch_went_back_reaches_its_bill(Session) -> None:  # noqa: N803
+    # The batch goes back to its start when AB 2 fails and writes AB 1 again (on PostgreSQL
+    # under a new id): the id handed out for AB 1 before still takes its text.
+    writer = Writer(Session, "test", batch=50)
+    first = writer.bill(bill("AB 1"))
+    broken = bill("AB 2")
+    broken.sponsors.append(SponsorRecord(name=None))  # type: ignore[arg-type]
+    with pytest.raises(Exception, match="(?i)null"):
+        writer.bill(broken)
+    text = VersionRecord(note="", url=LINK, source_key="d7", text="SECTION 1. Contractors pay.")
+    assert len(writer.text_of(first.id, text).new_versions) == 1
+    writer.close()
+    assert writer.errors.count == 0
+    with Session() as s:
+        [version] = s.scalars(select(BillVersion)).all()
+        assert (version.bill.identifier, version.text) == ("AB 1", "SECTION 1. Contractors pay.")
+    assert counts(Session) == (1, 1, 2, 2)
+
+
 def test_two_writers_at_once_upsert_without_errors(Session) -> None:  # noqa: N803
     records = [bill(f"AB {n}", text=f"SECTION 1. Text {n}.") for n in range(40)]
     failures: list[BaseException] = []
