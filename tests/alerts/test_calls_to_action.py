@@ -18,7 +18,16 @@ from alerts.compose import compose_alerts
 from alerts.context import Contact, Record, SectionRef, rank_targets
 from alerts.send import send_pending, transport_for
 from billwatch.cli import app
-from billwatch.db.models import Event, OutboxMessage, Person, Sponsorship, Subscriber, Tag
+from billwatch.db.models import (
+    Event,
+    OutboxMessage,
+    Person,
+    PersonVote,
+    Sponsorship,
+    Subscriber,
+    Tag,
+    VoteEvent,
+)
 from billwatch.db.store import find_bill, upsert_event, upsert_person
 from billwatch.records import AgendaItemRecord, EventRecord, OfficeRecord, PersonRecord
 from tests.alerts.conftest import NOW, amend_hb10, build_world, settings_for, subscribe
@@ -136,6 +145,42 @@ def test_rank_targets_swing_votes_between_chair_and_members():
     assert ranked[4].reasons == ["sits on the committee"]
     assert not any(c.own for c in ranked)
     assert all(not c.reasons or c.reasons != people[0].reasons for c in people)  # no mutation
+
+
+def test_swing_vote_read_from_stored_roll_calls(alert_world, db_url):
+    with alert_world.begin() as s:
+        bill = find_bill(s, "TX", "89R", "HB 10")
+        assert bill is not None
+        people = {p.name: p for p in s.scalars(select(Person))}
+        for n, (ana, ben) in enumerate([("yes", "yes"), ("yes", "no")]):  # HB 10 is ALERT
+            event = VoteEvent(
+                jurisdiction_id=bill.jurisdiction_id,
+                source_key=f"rc-{n}",
+                bill_id=bill.id,
+                chamber="lower",
+                motion_text="Passage",
+                motion_classification=["passage"],
+                start_date=NOW.date(),
+                result="pass",
+            )
+            s.add(event)
+            s.flush()
+            for name, option in (("Ana Chair", ana), ("Ben Member", ben)):
+                s.add(
+                    PersonVote(
+                        vote_event_id=event.id,
+                        option=option,
+                        voter_name=name,
+                        person_id=people[name].id,
+                    )
+                )
+    subscribe(alert_world, "a@example.org", states="TX", tags="alert", frequency="immediate")
+    text, _, _ = alert_text(alert_world, db_url, "a@example.org")
+    ben = text.split("- Ben Member")[1].split("\n- ")[0]
+    ana = text.split("- Ana Chair")[1].split("\n- ")[0]
+    # Everyone here is an Independent, the chamber's largest party.
+    assert "swing vote: sided with the coalition on 1 of 2 stored roll calls, majority party" in ben
+    assert "swing" not in ana  # always against: a known no, not a swing
 
 
 # --- own legislators and "constituent" -------------------------------------------------------
