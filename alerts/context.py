@@ -92,6 +92,7 @@ class HearingView:
     status: str
     url: str | None
     updated_at: dt.datetime
+    livestream_url: str | None = None
 
 
 @dataclass
@@ -498,6 +499,15 @@ class AlertContext:
     contact_target: str  # whom the contacts are: "Members of the Senate Public Safety Committee"
     script_tag: str  # the tag whose call script is used
     now: dt.datetime
+
+    @property
+    def hearing(self) -> HearingView | None:
+        """The hearing the alert is about, when its trigger is one."""
+        if self.trigger.kind != "hearing":
+            return None
+        return next(
+            (h for h in self.bill.hearings if f"event:{h.event_id}" == self.trigger.key), None
+        )
 
     @property
     def has_own(self) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from zoneinfo import ZoneInfo
 
-from alerts.context import AlertContext, HearingView
+from alerts.context import AlertContext
 from billwatch.db.types import jurisdiction_zone
 
 HOUR = dt.timedelta(hours=1)
@@ -87,20 +87,13 @@ def vtimezone(zone: ZoneInfo, year: int) -> list[str]:
     return [*lines, "END:VTIMEZONE"]
 
 
-def hearing_of(ctx: AlertContext) -> HearingView | None:
-    """The hearing an alert is about, when its trigger is one."""
-    if ctx.trigger.kind != "hearing":
-        return None
-    return next((h for h in ctx.bill.hearings if f"event:{h.event_id}" == ctx.trigger.key), None)
-
-
 def hearing_ics(ctx: AlertContext, domain: str = "billwatch.invalid") -> str | None:
     """The VCALENDAR text (CRLF line ends) of the alert's hearing, or None for other alerts.
 
     The UID is stable per hearing, so a calendar updates the entry when a later alert about the
     same hearing is opened; hearings last an hour when the source gives no end.
     """
-    hearing = hearing_of(ctx)
+    hearing = ctx.hearing
     if hearing is None:
         return None
     b = ctx.bill
@@ -112,6 +105,8 @@ def hearing_ics(ctx: AlertContext, domain: str = "billwatch.invalid") -> str | N
         f" ({hearing.committee})" if hearing.committee else ""
     )
     description = f"{b.title}\n{hearing.name}" + (f"\n{hearing.url}" if hearing.url else "")
+    if hearing.livestream_url:
+        description += f"\nWatch live: {hearing.livestream_url}"
     event = [
         "BEGIN:VEVENT",
         f"UID:{uid}@{domain}",

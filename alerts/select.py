@@ -294,6 +294,7 @@ def _attach_hearings(session: Session, snaps: dict[int, BillSnapshot], now: dt.d
                     status=event.status,
                     url=(event.source_urls or [None])[0],
                     updated_at=aware(event.updated_at),
+                    livestream_url=event.livestream_url,
                 )
             )
 

@@ -293,6 +293,7 @@ class Event(Base):
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
     description: Mapped[str] = mapped_column(Text, default="")
     source_urls: Mapped[list[Any]] = mapped_column(default=list)
+    livestream_url: Mapped[str | None] = mapped_column(Text)  # when the source gives one
     first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 

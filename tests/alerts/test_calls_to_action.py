@@ -391,6 +391,53 @@ def test_non_hearing_alert_has_no_attachment(alert_world, db_url):
     assert "text/calendar" not in raw
 
 
+def open_states_event(**extra: object) -> dict[str, object]:
+    """An Open States v3 event, written by hand in the API's documented shape."""
+    return {
+        "id": "ocd-event/5b7c1f0e-0000-4000-8000-000000000001",
+        "jurisdiction": {"id": "ocd-jurisdiction/country:us/state:tx/government"},
+        "name": "Criminal Jurisprudence",
+        "start_date": "2026-03-05T09:00:00-06:00",
+        "status": "confirmed",
+        **extra,
+    }
+
+
+def test_open_states_livestream_parsed_only_when_given():
+    from billwatch.ingest.openstates import parse_event  # noqa: PLC0415
+
+    media = [
+        {"note": "Video", "links": [{"media_type": "video/mp4", "url": "https://v.tx.example/1"}]}
+    ]
+    assert parse_event(open_states_event(media=media)).livestream_url == "https://v.tx.example/1"
+    links = [
+        {"note": "Agenda", "url": "https://tx.example/agenda.pdf"},
+        {"note": "Watch live", "url": "https://tx.example/live"},
+    ]
+    assert parse_event(open_states_event(links=links)).livestream_url == "https://tx.example/live"
+    bad = [{"note": "Live video", "url": "javascript:alert(1)"}]
+    assert parse_event(open_states_event(links=bad)).livestream_url is None
+    assert parse_event(open_states_event()).livestream_url is None
+    agenda_only = [{"note": "Agenda", "url": "https://tx.example/agenda.pdf"}]
+    assert parse_event(open_states_event(links=agenda_only)).livestream_url is None
+
+
+def test_livestream_shown_in_alert_and_calendar_only_when_stored(alert_world, db_url, smtpd):
+    recorder, smtp_url = smtpd
+    subscribe(alert_world, "a@example.org", states="TX", tags="alert", frequency="immediate")
+    text, _, _ = alert_text(alert_world, db_url, "a@example.org")
+    assert "Watch live" not in text and "testimony" not in text.lower()
+    with alert_world.begin() as s:
+        s.execute(update(OutboxMessage).values(status="cancelled"))
+        s.execute(update(Event).values(livestream_url="https://video.tx.example/house/cj"))
+    subscribe(alert_world, "b@example.org", states="TX", tags="alert", frequency="immediate")
+    text, html, raw = alert_text(alert_world, db_url, "b@example.org")
+    assert "Watch live: https://video.tx.example/house/cj" in text
+    assert 'href="https://video.tx.example/house/cj"' in html
+    unfolded = calendar_of(parsed(raw)).replace("\r\n ", "")  # RFC 5545 3.1 line folding
+    assert "\\nWatch live: https://video.tx.example/house/cj\r\n" in unfolded
+
+
 # --- phones ---------------------------------------------------------------------------------
 
 
