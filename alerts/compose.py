@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -27,10 +28,10 @@ from alerts.render import (
 from alerts.select import (
     aware,
     changed_bill_ids,
-    contacts_for,
     freshness,
     load_snapshots,
 )
+from alerts.targets import Targets, own_legislators, ranked, targets_for
 from alerts.unsubscribe import make_token, unsubscribe_url
 from billwatch.db.models import (
     BillAction,
@@ -272,7 +273,9 @@ def compose_alerts(
         return out
     wanted = [alert_key(sub.id, b.bill_id, t.key) for sub in subs for b, t in triggered]
     done = existing_keys(session, wanted) if queue else set()
-    contacts: dict[tuple[int, str], tuple[list[ctx_mod.Contact], str]] = {}
+    targets: dict[tuple[int, str], Targets] = {}
+    record_cache: dict[int, Any] = {}
+    own_cache: dict[tuple[int, str | None, str], list[ctx_mod.Contact]] = {}
     for sub in subs:
         for bill, trigger in triggered:
             key = alert_key(sub.id, bill.bill_id, trigger.key)
@@ -281,11 +284,22 @@ def compose_alerts(
             followed = _followed(sub, bill)
             if not followed:
                 continue
-            if (bill.bill_id, trigger.key) not in contacts:
-                contacts[(bill.bill_id, trigger.key)] = contacts_for(session, bill, trigger)
-            people, target = contacts[(bill.bill_id, trigger.key)]
+            if (bill.bill_id, trigger.key) not in targets:
+                targets[(bill.bill_id, trigger.key)] = targets_for(
+                    session, bill, trigger, record_cache
+                )
+            found = targets[(bill.bill_id, trigger.key)]
+            own: list[ctx_mod.Contact] = []
+            if trigger.kind != "governor":  # the ask goes to the Governor, not to legislators
+                mine = (sub.districts or {}).get(bill.state) or []
+                own_key = (bill.bill_id, found.chamber, repr(mine))
+                if own_key not in own_cache:
+                    own_cache[own_key] = own_legislators(
+                        session, bill, found.chamber, sub.districts
+                    )
+                own = own_cache[own_key]
             alert = ctx_mod.build_alert(
-                _recipient(sub), bill, trigger, followed, people, target, now
+                _recipient(sub), bill, trigger, followed, ranked(found, own), found.target, now
             )
             token = _token(sub, secret)
             done.add(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from billwatch.taxonomy import ALERT_TAGS, BY_NAME, TRACK_TAGS, stance
 
@@ -13,6 +13,27 @@ EVIDENCE_CONTEXT = 70  # characters of text shown either side of an evidence quo
 # over 102 KB and nobody reads fifty bills on a phone: the ALERT bills come first anyway.
 DETAIL_LIMIT = 20
 LIST_LIMIT = 40  # bills listed in one line after those; past that, only a count
+
+
+@dataclass
+class SectionRef:
+    """One section of a bill's text that carries a tag: its label (when the text has one)."""
+
+    label: str | None
+    index: int
+    evidence: str
+
+    @property
+    def name(self) -> str:
+        """How a caller names it: "section 5502.71", or by its words when it has no label."""
+        if self.label:
+            label = self.label.strip()
+            return (
+                label if label.lower().startswith(("section", "sec.", "§")) else f"section {label}"
+            )
+        words = " ".join(self.evidence.split())
+        short = words if len(words) <= 60 else words[:57].rsplit(" ", 1)[0] + "…"
+        return f'the section that reads "{short}"' if short else f"section no. {self.index + 1}"
 
 
 @dataclass
@@ -27,6 +48,7 @@ class TagView:
     section_label: str | None = None
     inserted: str | None = None  # the inserted text that carries this tag, when it does
     sections: int = 1
+    places: list[SectionRef] = field(default_factory=list)  # every section carrying the tag
 
     @property
     def group(self) -> str:
@@ -70,6 +92,7 @@ class HearingView:
     status: str
     url: str | None
     updated_at: dt.datetime
+    livestream_url: str | None = None
 
 
 @dataclass
@@ -382,7 +405,7 @@ def detect_triggers(bill: BillSnapshot, now: dt.datetime, lookback_days: int) ->
 
 @dataclass
 class Contact:
-    """A legislator to call."""
+    """A legislator to call, with why they are on the list."""
 
     name: str
     role: str | None
@@ -391,6 +414,76 @@ class Contact:
     district: str | None
     phone: str | None
     email: str | None
+    person_id: int | None = None
+    reasons: list[str] = field(default_factory=list)  # "chairs the committee", "sponsor", ...
+    own: bool = False  # represents the member's own district: only then "I am a constituent"
+    leverage: int = 9  # lower first: own, chair, vice chair, sponsors, swing, members
+
+
+@dataclass
+class Record:
+    """How a legislator voted on the coalition's bills in stored roll calls."""
+
+    with_coalition: int
+    against_coalition: int
+    majority: bool  # of the chamber's majority party
+
+
+LEVERAGE = {"own": 0, "chair": 1, "vice chair": 2, "sponsor": 3, "swing": 4, "member": 9}
+CHAIRS = {"chair": "chair", "co-chair": "chair", "vice chair": "vice chair"}
+CHAIRS["vice-chair"] = "vice chair"
+
+
+def rank_targets(
+    contacts: list[Contact],
+    sponsors: dict[int, str],
+    records: dict[int, Record],
+    own: list[Contact],
+    on_committee: bool,
+) -> list[Contact]:
+    """Order whom to call by leverage and say why each one is listed.
+
+    `sponsors`: person id -> "primary" or "cosponsor"; `records`: person id -> their roll-call
+    record; `own`: the member's own legislators (found by state, chamber and district), who come
+    first whether or not they sit on the committee.
+    """
+    own_ids = {c.person_id for c in own if c.person_id is not None}
+    listed = {c.person_id for c in contacts if c.person_id is not None}
+    extra = [o for o in own if o.person_id not in listed]
+    out: list[Contact] = []
+    # Copies: the same committee list serves every member, each with their own districts.
+    for n, c in enumerate(replace(x, reasons=[]) for x in [*contacts, *extra]):
+        on_list = n < len(contacts)
+        reasons: list[str] = []
+        leverage = LEVERAGE["member"]
+        if c.person_id in own_ids:
+            c.own = True
+            reasons.append(f"represents your district{f' ({c.district})' if c.district else ''}")
+            leverage = LEVERAGE["own"]
+        role = CHAIRS.get((c.role or "").lower())
+        if role and on_committee:
+            reasons.append(f"{'chairs' if role == 'chair' else 'is vice chair of'} the committee")
+            leverage = min(leverage, LEVERAGE[role])
+        kind = sponsors.get(c.person_id) if c.person_id is not None else None
+        if kind:
+            what = "sponsors" if kind == "primary" else "co-sponsors"
+            where = " and sits on the committee hearing it" if on_committee and on_list else ""
+            reasons.append(f"{what} the bill{where}")
+            leverage = min(leverage, LEVERAGE["sponsor"])
+        record = records.get(c.person_id) if c.person_id is not None else None
+        if record and record.with_coalition and record.against_coalition:
+            votes = record.with_coalition + record.against_coalition
+            majority = ", majority party" if record.majority else ""
+            reasons.append(
+                f"swing vote: sided with the coalition on {record.with_coalition} of {votes} "
+                f"stored roll calls{majority}"
+            )
+            leverage = min(leverage, LEVERAGE["swing"])
+        if not reasons and on_committee and on_list:
+            reasons.append("sits on the committee")
+        c.reasons, c.leverage = reasons, leverage
+        out.append(c)
+    return sorted(out, key=lambda c: (c.leverage, not c.reasons, c.name))
 
 
 @dataclass
@@ -406,6 +499,47 @@ class AlertContext:
     contact_target: str  # whom the contacts are: "Members of the Senate Public Safety Committee"
     script_tag: str  # the tag whose call script is used
     now: dt.datetime
+
+    @property
+    def hearing(self) -> HearingView | None:
+        """The hearing the alert is about, when its trigger is one."""
+        if self.trigger.kind != "hearing":
+            return None
+        return next(
+            (h for h in self.bill.hearings if f"event:{h.event_id}" == self.trigger.key), None
+        )
+
+    @property
+    def has_own(self) -> bool:
+        """Whether any of the listed legislators represents the member's district."""
+        return any(c.own for c in self.contacts)
+
+    @property
+    def mixed(self) -> bool:
+        """ALERT and TRACK tags in different sections: amend, not a flat no."""
+        return self.bill.stance == "mixed" and bool(self.strike) and bool(self.keep)
+
+    @property
+    def strike(self) -> list[tuple[SectionRef, TagView]]:
+        """The sections carrying ALERT tags (one entry per section), in text order."""
+        return _places(self.bill.tags, "ALERT")
+
+    @property
+    def keep(self) -> list[tuple[SectionRef, TagView]]:
+        """The sections carrying only TRACK tags, in text order."""
+        struck = {p.index for p, _ in self.strike}
+        return [(p, t) for p, t in _places(self.bill.tags, "TRACK") if p.index not in struck]
+
+
+def _places(tags: list[TagView], group: str) -> list[tuple[SectionRef, TagView]]:
+    found: dict[int, tuple[SectionRef, TagView]] = {}
+    for tag in tags:
+        if tag.group != group:
+            continue
+        places = tag.places or [SectionRef(tag.section_label, -1, tag.evidence)]
+        for place in places:
+            found.setdefault(place.index, (place, tag))
+    return [found[i] for i in sorted(found)]
 
 
 def alert_subscription_tags(bill: BillSnapshot, tags: list[str]) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from alerts.context import CHAMBERS, AlertContext, DigestContext, DigestItem
+from alerts.ics import hearing_ics
 from billwatch.db.types import jurisdiction_zone
 from billwatch.taxonomy import BY_NAME
 
@@ -25,12 +26,22 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass
+class Attachment:
+    """A file sent with a message: a hearing's calendar entry."""
+
+    filename: str
+    content_type: str  # "text/calendar; method=PUBLISH"
+    body: str
+
+
+@dataclass
 class Rendered:
-    """A message's three renderings."""
+    """A message's three renderings, and any files to attach."""
 
     subject: str
     text: str
     html: str
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 def _localtime(
@@ -115,19 +126,34 @@ def render_digest(
     )
 
 
-def render_call_script(ctx: AlertContext, tz: str) -> str:
-    """The call script for the alert's main tag (a template per tag, with a default)."""
+def render_call_script(ctx: AlertContext, tz: str, constituent: bool = False) -> str:
+    """The call script for the alert's main tag (a template per tag, with a default).
+
+    `constituent`: the script for the member's own legislators, the only one that says so.
+    """
     env = environment(tz)
     name = f"call_scripts/{ctx.script_tag}.txt.j2"
     if not (TEMPLATES / name).exists():
         name = "call_scripts/default.txt.j2"
-    return env.get_template(name).render(a=ctx).strip()
+    return env.get_template(name).render(a=ctx, constituent=constituent).strip()
 
 
 def render_alert(ctx: AlertContext, *, tz: str, unsubscribe_url: str) -> Rendered:
     """Subject, text and HTML of a rapid-response alert."""
     script = render_call_script(ctx, tz)
-    return _render("alert", tz, a=ctx, script=script, unsubscribe_url=unsubscribe_url)
+    own_script = render_call_script(ctx, tz, constituent=True) if ctx.has_own else None
+    rendered = _render(
+        "alert",
+        tz,
+        a=ctx,
+        script=script,
+        own_script=own_script,
+        unsubscribe_url=unsubscribe_url,
+    )
+    ics = hearing_ics(ctx)
+    if ics is not None:
+        rendered.attachments.append(Attachment("hearing.ics", "text/calendar; method=PUBLISH", ics))
+    return rendered
 
 
 def message_id(key: str, mail_from: str) -> str:
@@ -145,13 +171,20 @@ class Outgoing:
     raw: str
 
 
-def _part(content_type: str, body: str) -> str:
+def _part(content_type: str, body: str, filename: str | None = None) -> str:
     """One text part, quoted-printable: readable in the raw file and 7-bit safe for any MTA."""
     # binascii's encoder is C: the email package's pure-Python one was most of the run time.
-    encoded = binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii")
+    # An attachment keeps its CRLF line ends (iCalendar requires them): encoded, not altered.
+    encoded = binascii.b2a_qp(
+        body.encode("utf-8"), istext=filename is None, quotetabs=False
+    ).decode("ascii")
+    disposition = f'Content-Disposition: attachment; filename="{filename}"\n' if filename else ""
     return (
         f'Content-Type: {content_type}; charset="utf-8"\n'
-        "Content-Transfer-Encoding: quoted-printable\n\n" + encoded.rstrip("\n") + "\n"
+        + disposition
+        + "Content-Transfer-Encoding: quoted-printable\n\n"
+        + encoded.rstrip("\n")
+        + "\n"
     )
 
 
@@ -187,7 +220,6 @@ def build_message(
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
             "Auto-Submitted: auto-generated\n"  # no vacation auto-replies to the robot
             "MIME-Version: 1.0\n"
-            f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n'
         )
     )
     body = (
@@ -197,4 +229,20 @@ def build_message(
         + _part("text/html", rendered.html)
         + f"--{boundary}--\n"
     )
+    if rendered.attachments:
+        # multipart/mixed around the alternative: clients show the calendar file as such.
+        outer = boundary + "_m"
+        head += f'Content-Type: multipart/mixed; boundary="{outer}"\n\n'
+        body = (
+            f"--{outer}\n"
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n'
+            + body
+            + "".join(
+                f"--{outer}\n" + _part(a.content_type, a.body, a.filename)
+                for a in rendered.attachments
+            )
+            + f"--{outer}--\n"
+        )
+    else:
+        head += f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n'
     return Outgoing(subject=rendered.subject, message_id=msgid, raw=head + body)

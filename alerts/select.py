@@ -15,6 +15,7 @@ from alerts.context import (
     BillSnapshot,
     Contact,
     HearingView,
+    SectionRef,
     TagView,
     Trigger,
     evidence_window,
@@ -140,7 +141,10 @@ def _version_tags(session: Session, version_ids: list[int]) -> dict[int, list[Ta
 def _tag_views(tags: list[Tag], version: BillVersion) -> list[TagView]:
     """One view per tag name: its best-scoring section's evidence in context."""
     best: dict[str, TagView] = {}
+    places: dict[str, list[SectionRef]] = defaultdict(list)
     for tag in tags:
+        evidence = " ".join(tag.evidence.split())
+        places[tag.tag].append(SectionRef(tag.section_label, tag.section_index, evidence))
         view = best.get(tag.tag)
         if view is not None:
             view.sections += 1
@@ -160,6 +164,7 @@ def _tag_views(tags: list[Tag], version: BillVersion) -> list[TagView]:
                 version.inserted or [], version.text, tag.evidence_start, tag.evidence_end
             ),
             sections=view.sections if view else 1,
+            places=places[tag.tag],
         )
         best[tag.tag] = new
     return sorted(best.values(), key=lambda t: (t.group != "ALERT", -t.score, t.name))
@@ -289,6 +294,7 @@ def _attach_hearings(session: Session, snaps: dict[int, BillSnapshot], now: dt.d
                     status=event.status,
                     url=(event.source_urls or [None])[0],
                     updated_at=aware(event.updated_at),
+                    livestream_url=event.livestream_url,
                 )
             )
 
@@ -333,6 +339,7 @@ def _contact(person: Person, role: str | None) -> Contact:
         district=person.district,
         phone=phone,
         email=person.email,
+        person_id=person.id,
     )
 
 

@@ -35,6 +35,38 @@ class SubscriberSpec:
     tags: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     frequency: str = "daily"
+    districts: dict[str, list[str]] = field(default_factory=dict)
+
+
+MAX_DISTRICTS = 20  # a member lives in one district per chamber; a few states for an office
+
+
+def normalise_districts(value: str | dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """Districts per state from "CA:12,CA:7,NY:59" (or a dict): {"CA": ["12", "7"], "NY": ["59"]}.
+
+    District names are kept as the legislature writes them ("12", "2nd Middlesex"), upper-cased
+    state codes first; an item without "STATE:" is an error, not a guess.
+    """
+    items: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        items = [(k, str(d)) for k, ds in value.items() for d in ds]
+    else:
+        for raw in split_list(value):
+            state, sep, district = raw.partition(":")
+            if not sep or not district.strip():
+                raise InvalidSubscriber(f"district {raw!r} should read STATE:DISTRICT, e.g. CA:12")
+            items.append((state, district))
+    if len(items) > MAX_DISTRICTS:
+        raise InvalidSubscriber(f"at most {MAX_DISTRICTS} districts")
+    out: dict[str, list[str]] = {}
+    for state, district in items:
+        code = normalise_states([state.strip()])[0]
+        name = str(clean_text(district, "district"))
+        if len(name) > 50:
+            raise InvalidSubscriber(f"district {name!r} is longer than 50 characters")
+        if name not in out.setdefault(code, []):
+            out[code].append(name)
+    return out
 
 
 def split_list(value: str | list[str] | None) -> list[str]:
@@ -111,6 +143,7 @@ def make_spec(
     tags: str | list[str] | None = None,
     keywords: str | list[str] | None = None,
     frequency: str | None = None,
+    districts: str | dict[str, list[str]] | None = None,
 ) -> SubscriberSpec:
     """Validate one subscriber entry (CLI options or a CSV row)."""
     frequency = (frequency or "daily").strip().lower()
@@ -124,6 +157,7 @@ def make_spec(
         tags=normalise_tags(split_list(tags)),
         keywords=[str(clean_text(k, "keyword")).lower() for k in split_list(keywords)],
         frequency=frequency,
+        districts=normalise_districts(districts),
     )
 
 
@@ -144,6 +178,8 @@ def add_subscriber(session: Session, spec: SubscriberSpec) -> tuple[Subscriber, 
         session.add(sub)
     sub.name = spec.name or sub.name
     sub.organization = spec.organization or sub.organization
+    if spec.districts:
+        sub.districts = {**(sub.districts or {}), **spec.districts}
     sub.status = "active"
     sub.unsubscribed_at = None
     wanted = (spec.states, spec.tags, spec.keywords, spec.frequency)
@@ -155,6 +191,16 @@ def add_subscriber(session: Session, spec: SubscriberSpec) -> tuple[Subscriber, 
         )
     session.flush()
     return sub, created
+
+
+def set_districts(session: Session, email: str, districts: dict[str, list[str]]) -> bool:
+    """Replace a subscriber's districts ({} clears them); False when no such subscriber."""
+    sub = session.scalar(select(Subscriber).where(Subscriber.email == normalise_email(email)))
+    if sub is None:
+        return False
+    sub.districts = districts
+    session.flush()
+    return True
 
 
 def remove_subscriber(session: Session, email: str) -> bool:
@@ -188,7 +234,16 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-CSV_COLUMNS = ("email", "name", "organization", "states", "tags", "keywords", "frequency")
+CSV_COLUMNS = (
+    "email",
+    "name",
+    "organization",
+    "states",
+    "tags",
+    "keywords",
+    "frequency",
+    "districts",
+)
 
 
 def import_csv(session: Session, path: Path) -> ImportResult:

@@ -99,6 +99,7 @@ class EventRecord:
     description: str = ""
     source_urls: list[str] = field(default_factory=list)
     agenda: list[AgendaItemRecord] = field(default_factory=list)
+    livestream_url: str | None = None  # Open States `media`/`links`; others give none
 
 
 @dataclass

@@ -42,6 +42,7 @@ class OpenstatesSpider(DocumentMixin, BillwatchSpider):
             query.append(("sort", "updated_asc"))
         else:
             query += [("include", "agenda"), ("include", "participants"), ("include", "sources")]
+            query += [("include", "media"), ("include", "links")]  # livestreams, when given
         return f"{self.base_url}/{path}?{urlencode(query)}"
 
     def updated_since(self) -> str | None:

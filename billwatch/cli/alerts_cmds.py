@@ -19,7 +19,9 @@ from alerts.subscribers import (
     import_csv,
     list_subscribers,
     make_spec,
+    normalise_districts,
     remove_subscriber,
+    set_districts,
 )
 from alerts.unsubscribe import BadToken
 from alerts.unsubscribe import unsubscribe as do_unsubscribe
@@ -42,6 +44,12 @@ def fail_safe(message: str, code: int = 2) -> NoReturn:
     fail(safe(redact(message)), code)
 
 
+DISTRICTS_HELP = (
+    "The member's own districts, STATE:DISTRICT comma separated (CA:12,NY:59): alerts put "
+    "their own legislators first and only there say 'I am a constituent'."
+)
+
+
 def subscribers_add(
     email: str = typer.Argument(..., help="The member's email address."),
     name: str = typer.Option(None, "--name", help="Their name."),
@@ -50,6 +58,7 @@ def subscribers_add(
     tags: str = typer.Option("", "--tags", help="alert, track or tag names, comma separated."),
     keywords: str = typer.Option("", "--keywords", help="Keywords, comma separated."),
     frequency: str = typer.Option("daily", "--frequency", help=FREQ_HELP),
+    districts: str = typer.Option("", "--districts", help=DISTRICTS_HELP),
 ) -> None:
     """Add a subscriber (or another subscription for an existing one)."""
     try:
@@ -61,6 +70,7 @@ def subscribers_add(
             tags=tags,
             keywords=keywords,
             frequency=frequency,
+            districts=districts,
         )
     except InvalidSubscriber as exc:
         fail_safe(str(exc))
@@ -72,6 +82,23 @@ def subscribers_add(
             f"{','.join(spec.tags) or 'any'})",
             highlight=False,
         )
+
+
+def subscribers_update(
+    email: str = typer.Argument(..., help="The member's email address."),
+    districts: str = typer.Option(..., "--districts", help=DISTRICTS_HELP + " Empty clears."),
+) -> None:
+    """Change a subscriber's districts."""
+    try:
+        found = normalise_districts(districts)
+        with open_database().begin() as session:
+            exists = set_districts(session, email, found)
+    except InvalidSubscriber as exc:
+        fail_safe(str(exc))
+    if not exists:
+        fail_safe(f"no subscriber {email}", code=1)
+    shown = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(found.items())) or "none"
+    console.print(f"updated {safe(email)} (districts {safe(shown)})", highlight=False)
 
 
 def subscribers_list() -> None:
@@ -309,6 +336,7 @@ def serve_unsubscribe(
 def register(app: typer.Typer) -> None:
     """Add the subscribers group and the digest, alerts, outbox and unsubscribe commands."""
     subscribers_app.command("add")(subscribers_add)
+    subscribers_app.command("update")(subscribers_update)
     subscribers_app.command("list")(subscribers_list)
     subscribers_app.command("remove")(subscribers_remove)
     subscribers_app.command("import")(subscribers_import)

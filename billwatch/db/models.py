@@ -293,6 +293,7 @@ class Event(Base):
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
     description: Mapped[str] = mapped_column(Text, default="")
     source_urls: Mapped[list[Any]] = mapped_column(default=list)
+    livestream_url: Mapped[str | None] = mapped_column(Text)  # when the source gives one
     first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -443,6 +444,9 @@ class Subscriber(Base):
     unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # Carried by unsubscribe tokens, so the secret key and an id are not enough to forge one.
     unsubscribe_nonce: Mapped[str] = mapped_column(String(64), default=new_unsubscribe_nonce)
+    # {"CA": ["12"], "NY": ["59", "112"]}: the member's own districts, so an alert can say
+    # which legislators they are a constituent of (and only those).
+    districts: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     subscriptions: Mapped[list[Subscription]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan"

@@ -720,6 +720,7 @@ def upsert_event(session: Session, record: EventRecord) -> Change:
     event.status = record.status
     event.description = record.description
     event.source_urls = list(record.source_urls)
+    event.livestream_url = record.livestream_url
     if record.committee:
         event.committee_id = session.scalar(
             select(Committee.id).where(

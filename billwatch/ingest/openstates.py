@@ -172,6 +172,24 @@ def _parse_committee(event: dict[str, Any]) -> str | None:
     return None
 
 
+_LIVE = ("live", "stream", "video", "watch", "webcast")
+
+
+def _parse_livestream(event: dict[str, Any]) -> str | None:
+    """The hearing's video link: a `media` entry's link, else a `links` entry said to be live."""
+    for medium in items(event.get("media"), "media"):
+        for link in items(medium.get("links"), "media links"):
+            url = web_url(link.get("url"))
+            if url:
+                return url
+    for link in items(event.get("links"), "links"):
+        note = str(link.get("note") or "").lower()
+        url = web_url(link.get("url"))
+        if url and any(word in note for word in _LIVE):
+            return url
+    return None
+
+
 @checked("Open States event")
 def parse_event(event: dict[str, Any]) -> EventRecord:
     """An EventRecord (hearing) from one Open States v3 Event object."""
@@ -192,4 +210,5 @@ def parse_event(event: dict[str, Any]) -> EventRecord:
             u for u in (web_url(s.get("url")) for s in items(event.get("sources"), "sources")) if u
         ],
         agenda=_parse_agenda(event, state),
+        livestream_url=_parse_livestream(event),
     )

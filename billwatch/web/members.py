@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from alerts.subscribers import FREQUENCIES, InvalidSubscriber, make_spec
+from alerts.subscribers import FREQUENCIES, InvalidSubscriber, make_spec, normalise_districts
 from alerts.unsubscribe import BadToken, read_token, unsubscribe
 from billwatch.db.models import Subscriber, Subscription, utcnow
 from billwatch.web.common import in_thread, read_form, render, web
@@ -72,8 +72,10 @@ async def preferences_save(request: Request) -> Response:
                     keywords=str(form.get("keywords", "")),
                     frequency=str(form.get("frequency", "daily")),
                 )
+                districts = normalise_districts(str(form.get("districts", ""))[:400])
             except InvalidSubscriber as exc:
                 raise HTTPException(400, str(exc)) from None
+            sub.districts = districts
             sub.subscriptions.clear()
             sub.subscriptions.append(
                 Subscription(
