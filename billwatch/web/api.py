@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from billwatch.db import faceted as search
 from billwatch.db import queries
 from billwatch.db.models import (
     Bill,
@@ -24,7 +25,7 @@ from billwatch.db.models import (
     Sponsorship,
 )
 from billwatch.taxonomy import ALERT_TAGS, TAGS
-from billwatch.web import billview, search
+from billwatch.web import billview
 from billwatch.web.common import LoginRequired, user_of, web
 from billwatch.web.openapi import schema
 from billwatch.web.security import api_key_row

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from billwatch.db.faceted import STANCES
 from billwatch.taxonomy import TAGS
-from billwatch.web.search import STANCES
 
 STR = {"type": "string"}
 NSTR = {"type": "string", "nullable": True}
