@@ -17,7 +17,7 @@ from sqlalchemy import Date, Integer, String, column, exists, func, literal, sel
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
-from billwatch.db import queries
+from billwatch.db import queries, search_syntax
 from billwatch.db.models import Event, EventAgendaItem, Sponsorship, utcnow
 from billwatch.taxonomy import TAGS
 
@@ -91,6 +91,11 @@ class Filters:
         if stance and stance not in STANCES:
             raise BadFilter(f"stance: one of {', '.join(STANCES)}")
         q = one("q")
+        if q:
+            try:
+                search_syntax.parse(q)  # what the search will parse: refused here, as a 400
+            except search_syntax.QuerySyntaxError as exc:
+                raise BadFilter(f"q: {exc}") from None
         sort = one("sort") or ("relevance" if q else "recent")
         if sort not in SORTS:
             raise BadFilter(f"sort: one of {', '.join(SORTS)}")

@@ -22,7 +22,11 @@ def _param(name: str, description: str, schema: dict[str, Any] | None = None) ->
 
 
 PAGING = [
-    _param("cursor", "The next_cursor of the previous page."),
+    _param(
+        "cursor",
+        "The next_cursor of the previous page.",
+        {"type": "string", "pattern": "^[0-9]{1,9}$"},
+    ),
     _param("per_page", "Results per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
 ]
 STATE = {"type": "string", "pattern": "^[A-Za-z]{2}$"}
