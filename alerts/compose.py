@@ -28,6 +28,8 @@ from alerts.render import (
 from alerts.select import (
     aware,
     changed_bill_ids,
+    followed_bill_ids,
+    follower_subscribers,
     freshness,
     load_snapshots,
 )
@@ -43,6 +45,7 @@ from billwatch.db.models import (
 )
 from billwatch.redact import redact
 from billwatch.settings import Settings
+from billwatch.taxonomy import ALERT_TAGS
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +138,8 @@ def _last_digest_times(session: Session, frequency: str) -> dict[int, dt.datetim
 
 
 def _subscribers(session: Session, frequency: str) -> list[Subscriber]:
-    return list(
+    """Subscribers of this frequency, and those who get their workbench follows at it."""
+    found = list(
         session.scalars(
             select(Subscriber)
             .where(Subscriber.status == "active")
@@ -144,6 +148,9 @@ def _subscribers(session: Session, frequency: str) -> list[Subscriber]:
             .order_by(Subscriber.id)
         )
     )
+    known = {s.id for s in found}
+    found += [s for s in follower_subscribers(session, frequency) if s.id not in known]
+    return sorted(found, key=lambda s: s.id)
 
 
 def compose_digests(
@@ -171,6 +178,7 @@ def compose_digests(
     last = _last_digest_times(session, frequency)
     sinces = {s.id: last.get(s.id, now - PERIOD_LENGTH[frequency]) for s in subs}
     bills = load_snapshots(session, changed_bill_ids(session, min(sinces.values()), now), now)
+    follows = followed_bill_ids(session, [s.id for s in subs], set(bills))
     fresh = freshness(session, {b.state for b in bills.values()})
     keys = {sub.id: digest_key(sub.id, frequency, period) for sub in subs}
     done = existing_keys(session, list(keys.values())) if queue else set()
@@ -192,6 +200,7 @@ def compose_digests(
             since=sinces[sub.id],
             now=now,
             freshness=fresh,
+            followed=follows.get(sub.id, set()),
         )
         if on_progress:
             on_progress(1)
@@ -272,6 +281,7 @@ def compose_alerts(
     if not triggered:
         return out
     wanted = [alert_key(sub.id, b.bill_id, t.key) for sub in subs for b, t in triggered]
+    follows = followed_bill_ids(session, [s.id for s in subs], {b.bill_id for b, _ in triggered})
     done = existing_keys(session, wanted) if queue else set()
     targets: dict[tuple[int, str], Targets] = {}
     record_cache: dict[int, Any] = {}
@@ -282,6 +292,8 @@ def compose_alerts(
             if key in done:
                 continue
             followed = _followed(sub, bill)
+            if bill.bill_id in follows.get(sub.id, ()):
+                followed |= bill.tag_names & ALERT_TAGS  # a followed ALERT bill, in any state
             if not followed:
                 continue
             if (bill.bill_id, trigger.key) not in targets:

@@ -294,11 +294,15 @@ def build_digest(
     since: dt.datetime,
     now: dt.datetime,
     freshness: dict[str, dt.datetime | None],
+    followed: set[int] | frozenset[int] = frozenset(),
 ) -> DigestContext | None:
-    """The digest for one subscriber, or None when nothing they follow changed (no empty mail)."""
+    """The digest for one subscriber, or None when nothing they follow changed (no empty mail).
+
+    `followed` bills (the workbench's follows and saved searches) come whatever the subscriptions.
+    """
     items = []
     for bill in sorted(bills, key=sort_key):
-        if not any(matches(bill, *sub) for sub in subscriptions):
+        if bill.bill_id not in followed and not any(matches(bill, *sub) for sub in subscriptions):
             continue
         reasons = change_reasons(bill, since, now)
         if reasons:

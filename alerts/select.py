@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from typing import overload
 
-from sqlalchemy import CompoundSelect, func, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import CompoundSelect, Select, func, select, union
+from sqlalchemy.orm import Session, selectinload
 
 from alerts.context import (
     CHAMBERS,
@@ -21,6 +22,7 @@ from alerts.context import (
     evidence_window,
     inserted_overlap,
 )
+from billwatch.db import faceted
 from billwatch.db.models import (
     Bill,
     BillAction,
@@ -29,12 +31,19 @@ from billwatch.db.models import (
     CrawlRun,
     Event,
     EventAgendaItem,
+    Follow,
     Jurisdiction,
     LegislativeSession,
     Person,
+    Sponsorship,
+    Subscriber,
+    Subscription,
     Tag,
+    User,
     VersionClassification,
 )
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...) clause, well under SQLite's and PostgreSQL's limits
 
@@ -414,3 +423,94 @@ def _dedupe(contacts: list[Contact]) -> list[Contact]:
         if kept is None or (bool(c.phone) + bool(c.email)) > (bool(kept.phone) + bool(kept.email)):
             best[key] = c
     return [c for c in contacts if best.get((" ".join(c.name.lower().split()), c.district)) is c]
+
+
+# --- follows and saved searches -----------------------------------------------------------
+#
+# A workbench user's follows (a bill, a legislator's bills, a saved search) are subscriptions of
+# the subscriber with the same email address: their bills come in that subscriber's digests and
+# their ALERT bills in calls to action, whatever the states and tags of the subscriptions.
+
+
+def _linked() -> Select[int, str, str]:
+    """(subscriber id, kind, target) of every follow of an active user with an active address."""
+    return (
+        select(Subscriber.id, Follow.kind, Follow.target)
+        .join(User, func.lower(User.email) == func.lower(Subscriber.email))
+        .join(Follow, Follow.user_id == User.id)
+        .where(User.active.is_(True), Subscriber.status == "active")
+        .order_by(Subscriber.id, Follow.id)
+    )
+
+
+def follower_subscribers(session: Session, frequency: str) -> list[Subscriber]:
+    """Linked subscribers who get their follows at this frequency without a subscription to it.
+
+    Follows come with every digest a subscriber has; one with no daily or weekly subscription
+    gets them in a daily digest. Calls to action for followed ALERT bills reach every linked
+    subscriber, with an immediate subscription or not.
+    """
+    ids = set(session.scalars(select(_linked().subquery().c.id)))
+    if not ids:
+        return []
+    query = (
+        select(Subscriber)
+        .where(Subscriber.id.in_(sorted(ids)))
+        .options(selectinload(Subscriber.subscriptions))
+        .order_by(Subscriber.id)
+    )
+    if frequency == "immediate":
+        query = query.where(~Subscriber.subscriptions.any(Subscription.frequency == "immediate"))
+    elif frequency == "daily":
+        query = query.where(
+            ~Subscriber.subscriptions.any(Subscription.frequency.in_(["daily", "weekly"]))
+        )
+    else:
+        return []  # weekly subscribers are found by their subscription
+    return list(session.scalars(query))
+
+
+def followed_bill_ids(
+    session: Session, subscriber_ids: list[int], among: set[int]
+) -> dict[int, set[int]]:
+    """Per subscriber, the bills `among` that their user follows, directly or through a search.
+
+    A followed legislator brings the bills they sponsor; a saved search runs through the
+    workbench's own search (billwatch.db.faceted), so it finds what its page shows.
+    """
+    out: dict[int, set[int]] = defaultdict(set)
+    if not subscriber_ids or not among:
+        return out
+    rows: list[tuple[int, str, str]] = []
+    for chunk in _chunks(sorted(set(subscriber_ids))):
+        query = _linked().where(Subscriber.id.in_(chunk))
+        rows += [(sub_id, kind, target) for sub_id, kind, target in session.execute(query)]
+    searches: dict[str, set[int]] = {}
+    sponsored: dict[int, set[int]] = {}
+    for sub_id, kind, target in rows:
+        if kind == "bill" and target.isdigit():
+            if int(target) in among:
+                out[sub_id].add(int(target))
+        elif kind == "person" and target.isdigit():
+            person = int(target)
+            if person not in sponsored:
+                sponsored[person] = set()
+                for chunk in _chunks(sorted(among)):
+                    sponsored[person] |= set(
+                        session.scalars(
+                            select(Sponsorship.bill_id).where(
+                                Sponsorship.person_id == person, Sponsorship.bill_id.in_(chunk)
+                            )
+                        )
+                    )
+            out[sub_id] |= sponsored[person]
+        elif kind == "search":
+            if target not in searches:
+                try:
+                    f = faceted.saved_search_filters(target)
+                except faceted.BadFilter as exc:
+                    log.warning("saved search %r is not understood: %s", target[:200], exc)
+                    f = None
+                searches[target] = faceted.matching_ids(session, f, among) if f else set()
+            out[sub_id] |= searches[target]
+    return {sub_id: bills for sub_id, bills in out.items() if bills}

@@ -27,6 +27,25 @@ def current() -> None:
     console.print(f"current: {current_revision(get_engine())}  newest: {head_revision()}")
 
 
+@db.command("grant-readonly")
+def grant_readonly(
+    role: str = typer.Argument(..., help="Role name, e.g. billwatch_analyst."),
+) -> None:
+    """PostgreSQL: create a role that may SELECT the bills, people and views, nothing else."""
+    from billwatch.db.roles import RoleError
+    from billwatch.db.roles import grant_readonly as grant
+
+    try:
+        tables = grant(get_engine(), role)
+    except RoleError as exc:
+        fail(str(exc))
+    console.print(
+        f"role {role} may read {len(tables)} tables and views; "
+        f"give it to an analyst with: GRANT {role} TO <login role>",
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the `db` command group."""
     app.add_typer(db, name="db")

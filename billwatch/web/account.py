@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from billwatch.db.models import Bill, Follow, Person
+from billwatch.db.models import Bill, Follow, Person, Subscriber
 from billwatch.web.common import in_thread, read_form, render, require, safe_next, web
 from billwatch.web.security import (
     SESSION_COOKIE,
@@ -85,7 +86,43 @@ def follows_page(request: Request) -> Response:
                 select(Follow).where(Follow.user_id == user.id).order_by(Follow.kind, Follow.id)
             )
         )
-    return render(request, "follows.html", {"follows": follows})
+        subscriber = _subscriber_of(session, user.email)
+        frequencies = sorted({s.frequency for s in subscriber.subscriptions}) if subscriber else []
+        status = subscriber.status if subscriber else None
+    return render(
+        request,
+        "follows.html",
+        {"follows": follows, "status": status, "frequencies": frequencies, "email": user.email},
+    )
+
+
+def _subscriber_of(session: Session, email: str) -> Subscriber | None:
+    """The subscriber whose digests and alerts carry this user's follows: the same address."""
+    return session.scalar(
+        select(Subscriber).where(func.lower(Subscriber.email) == email.strip().lower()).limit(1)
+    )
+
+
+async def email_follows(request: Request) -> Response:
+    """POST /follows/email: send the user's follows to their own address (digest and alerts).
+
+    Without a subscriber of that address, one is made with no subscription of its own, so it
+    receives only what the user follows; an unsubscribed or paused address is made active again
+    (the signed-in owner asking is an explicit request).
+    """
+    user = require(request, "viewer")
+    await read_form(request)
+
+    def link() -> None:
+        with web(request).factory.begin() as session:
+            sub = _subscriber_of(session, user.email)
+            if sub is None:
+                session.add(Subscriber(email=user.email.strip().lower(), name=user.name or None))
+            elif sub.status != "active":
+                sub.status, sub.unsubscribed_at = "active", None
+
+    await in_thread(link)
+    return RedirectResponse("/follows", status_code=303)
 
 
 async def follow(request: Request) -> Response:
@@ -139,4 +176,5 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/follows", follows_page, methods=["GET"]),
     Route("/follows", follow, methods=["POST"]),
+    Route("/follows/email", email_follows, methods=["POST"]),
 ]

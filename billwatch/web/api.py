@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from typing import Any
 
@@ -14,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from billwatch.db import faceted as search
 from billwatch.db import queries
 from billwatch.db.models import (
     Bill,
@@ -24,7 +23,7 @@ from billwatch.db.models import (
     Sponsorship,
 )
 from billwatch.taxonomy import ALERT_TAGS, TAGS
-from billwatch.web import billview, search
+from billwatch.web import billview
 from billwatch.web.common import LoginRequired, user_of, web
 from billwatch.web.openapi import schema
 from billwatch.web.security import api_key_row
@@ -50,22 +49,17 @@ def authorise(request: Request, session: Session) -> None:
 
 
 def encode_cursor(last_id: int) -> str:
-    """An opaque cursor after the row `last_id`."""
-    return base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode().rstrip("=")
+    """The cursor after the row `last_id`: opaque to clients (only ever echoed back)."""
+    return str(last_id)
 
 
 def decode_cursor(cursor: str) -> int | None:
     """The id a cursor points after, or 400."""
     if not cursor:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise HTTPException(400, "bad cursor") from None
-    prefix, _, value = raw.partition(":")
-    if prefix != "after" or not value.isdigit() or len(value) > 12:
+    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 9:  # within an int4
         raise HTTPException(400, "bad cursor")
-    return int(value)
+    return int(cursor)
 
 
 def per_page(request: Request) -> int:

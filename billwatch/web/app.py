@@ -88,6 +88,7 @@ def create_app(
     if with_unsubscribe:
         # The RFC 8058 endpoint as alerts/web.py serves it: mail clients post without cookies,
         # so it has its own checks (signed token, List-Unsubscribe=One-Click), not our CSRF.
+        routes += members.unsubscribe_routes
         routes.append(Route("/unsubscribe/{token}", unsubscribe_app(factory, secret)))
     app = Starlette(
         routes=routes,

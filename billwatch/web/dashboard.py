@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from billwatch.db.faceted import OVERVIEW
 from billwatch.db.models import BillAction
 from billwatch.web.charts import bars, stacked_columns, tile_map
 from billwatch.web.common import render, require, web
-from billwatch.web.search import OVERVIEW
 
 TRACKED = ("ALERT", "TRACK", "mixed")
 STAGE_ORDER = (

@@ -94,6 +94,21 @@ async def preferences_save(request: Request) -> Response:
     return response
 
 
+def unsubscribe_confirm(request: Request) -> Response:
+    """GET /unsubscribe/{token}: the emails' link. Offers the one-click unsubscribe (a POST to
+    the RFC 8058 endpoint) and the preferences page; a GET never changes anything."""
+    token = request.path_params["token"]
+    with web(request).factory() as session:
+        sub = _subscriber(session, token, web(request).secret)
+        response = render(request, "unsubscribe.html", {"sub": sub, "token": token})
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Served before the one-click endpoint's own routes, which take the POST.
+unsubscribe_routes = [Route("/unsubscribe/{token}", unsubscribe_confirm, methods=["GET"])]
+
 routes = [
     Route("/preferences/{token}", preferences_page, methods=["GET"]),
     Route("/preferences/{token}", preferences_save, methods=["POST"]),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from billwatch.db.faceted import STANCES
 from billwatch.taxonomy import TAGS
-from billwatch.web.search import STANCES
 
 STR = {"type": "string"}
 NSTR = {"type": "string", "nullable": True}
@@ -22,7 +22,11 @@ def _param(name: str, description: str, schema: dict[str, Any] | None = None) ->
 
 
 PAGING = [
-    _param("cursor", "The next_cursor of the previous page."),
+    _param(
+        "cursor",
+        "The next_cursor of the previous page.",
+        {"type": "string", "pattern": "^[0-9]{1,9}$"},
+    ),
     _param("per_page", "Results per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
 ]
 STATE = {"type": "string", "pattern": "^[A-Za-z]{2}$"}

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from billwatch.db import faceted as search
 from billwatch.db import queries
 from billwatch.db.models import (
     Bill,
@@ -30,7 +31,7 @@ from billwatch.db.models import (
     Sponsorship,
     utcnow,
 )
-from billwatch.web import billview, search
+from billwatch.web import billview
 from billwatch.web.common import render, require, user_of, web
 from billwatch.web.ical import CalendarEvent, calendar
 from billwatch.web.security import api_key_row

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from billwatch.db.models import ApiKey, Follow, User
+from billwatch.db.models import ApiKey, Follow, Subscriber, User
 from tests.web.conftest import csrf_of
 
 
@@ -75,3 +75,22 @@ def test_dashboard_draws_charts_from_the_data(client_for, data):
     assert "<title>CA: 1</title>" in page  # the tile map: one ALERT (mixed) bill in CA
     assert "<title>NY: 0</title>" in page  # TRACK only
     assert re.search(r'href="/search\?state=CA&amp;tag=penalty_increase">1</a>', page)
+
+
+def test_follows_go_by_email_to_the_users_own_address(client_for, data, Session):
+    client = client_for("viewer")
+    page = client.get("/follows").text
+    assert "Nothing you follow is sent by email yet." in page
+    csrf = csrf_of(client, "/follows")
+    assert client.post("/follows/email", data={"csrf": "0" * 64}).status_code == 403
+    client.post("/follows/email", data={"csrf": csrf})
+    with Session() as s:
+        sub = s.scalar(select(Subscriber).where(Subscriber.email == "viewer@example.org"))
+        assert sub is not None and sub.status == "active" and sub.subscriptions == []
+    page = client.get("/follows").text
+    assert "What you follow comes to viewer@example.org" in page and "a daily digest" in page
+    with Session.begin() as s:
+        s.scalar(
+            select(Subscriber).where(Subscriber.email == "viewer@example.org")
+        ).status = "unsubscribed"
+    assert "is unsubscribed" in client.get("/follows").text

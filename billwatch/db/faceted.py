@@ -1,4 +1,8 @@
-"""Faceted bill search over the `bill_overview` view: filters from the URL, facets with counts."""
+"""Faceted bill search over the `bill_overview` view: filters from a URL, facets with counts.
+
+Shared by the workbench (its search page, API and exports) and by digests and alerts, which run
+saved searches through it, so a saved search finds exactly what the search page shows.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sqlalchemy import Date, Integer, String, column, exists, func, literal, select, table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
-from billwatch.db import queries
+from billwatch.db import queries, search_syntax
 from billwatch.db.models import Event, EventAgendaItem, Sponsorship, utcnow
 from billwatch.taxonomy import TAGS
 
@@ -87,6 +91,11 @@ class Filters:
         if stance and stance not in STANCES:
             raise BadFilter(f"stance: one of {', '.join(STANCES)}")
         q = one("q")
+        if q:
+            try:
+                search_syntax.parse(q)  # what the search will parse: refused here, as a 400
+            except search_syntax.QuerySyntaxError as exc:
+                raise BadFilter(f"q: {exc}") from None
         sort = one("sort") or ("relevance" if q else "recent")
         if sort not in SORTS:
             raise BadFilter(f"sort: one of {', '.join(SORTS)}")
@@ -309,6 +318,35 @@ def export(session: Session, f: Filters) -> list[Row]:
         rows.sort(key=lambda r: (-(r.score or 0), r.bill_id))
         return rows[:MAX_EXPORT]
     return _rows(session.execute(_ordered(base, f).limit(MAX_EXPORT)), hits)
+
+
+def saved_search_filters(url: str) -> Filters:
+    """The filters of a saved search URL ("/search?state=CA&tag=..."); page and sort dropped.
+
+    Raises BadFilter when the URL is not a search or its parameters are not understood.
+    """
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/search"):
+        raise BadFilter("a saved search is a /search URL")
+    params = parse_qs(parts.query, keep_blank_values=False)
+    f = Filters.from_params(params)
+    return replace(f, page=1, per_page=MAX_PER_PAGE, sort="recent")
+
+
+def matching_ids(session: Session, f: Filters, among: set[int] | None = None) -> set[int]:
+    """Every bill the search finds (the whole result set, not one page), optionally only `among`.
+
+    The same conditions as `run` and `export`, so a saved search finds what its page shows.
+    """
+    hits = _text_hits(session, f.q, f.states) if f.q else None
+    query = select(OVERVIEW.c.bill_id).where(*_conditions(f, hits))
+    if among is None:
+        return set(session.scalars(query))
+    found: set[int] = set()
+    ids = sorted(among)
+    for i in range(0, len(ids), 500):
+        found |= set(session.scalars(query.where(OVERVIEW.c.bill_id.in_(ids[i : i + 500]))))
+    return found
 
 
 def _facets(
