@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +42,13 @@ _FLIPS = {
     "immigration_enforcement": "immigration_relief",
 }
 FLIP_SCORE = 0.9
+# A sentence that only names the act ("This Act may be cited as the ... Act") enacts nothing:
+# the words of a name ("Detain and Deport ... Act") are not what the bill does.
+_NAMING = re.compile(
+    r"\b(?:may|shall)\s+be\s+(?:known\s+and\s+(?:may\s+be\s+)?)?cited\s+as\b"
+    r"|\bshall\s+be\s+known\s+as\s+(?:the\s+)?[\"\u201c]",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -138,9 +146,11 @@ class Tagger:
         }
         for tag in flipped:
             scores[tag] = max(scores[tag], FLIP_SCORE)
-        # A section without one real sentence (a heading, a caption) carries no tag.
+        # A section without one real sentence (a heading, a caption) carries no tag, and nor
+        # does a short-title section, whose one sentence only names the act.
         pieces = doc.user_data.get("bw_sentences") or _sentences(text)
-        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]] if pieces else []
+        acts = [(s, e) for s, e in pieces if not _NAMING.search(text, s, e)]
+        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]] if acts else []
         evidence = []
         for tag in tags:
             s, e = flipped.get(tag) or self._evidence(doc, tag, text, pieces)
@@ -162,7 +172,10 @@ class Tagger:
         sentence_logits = self._sentence_embedding_logits(doc, k, len(pieces))
         bounds = _token_bounds(doc, pieces)
         best, best_score, best_anchor = (0, len(text)), -np.inf, 0
+        names = [bool(_NAMING.search(text, s, e)) for s, e in pieces]
         for n, (s, e) in enumerate(pieces):
+            if names[n] and not all(names):
+                continue  # the name of the act is not evidence of what it does
             if own and not any(s <= c < e for c in own):
                 continue  # a sentence with the tag's own pattern always wins over one without
             lo, hi = bounds[n]

@@ -127,3 +127,13 @@ def test_version_names_patterns_and_weights():
     assert classifier.CLASSIFIER_VERSION.startswith("taxonomy-")
     assert len(classifier.CLASSIFIER_VERSION) <= 50
     assert classifier.load() is TAGGER
+
+
+def test_a_short_title_names_the_act_and_carries_no_tag(files):
+    text = (files / "classifier" / "us_short_title.txt").read_text()
+    result = TAGGER.tag(text)
+    _check_shape(text, result)
+    short = next(s for s in result.sections if "may be cited as" in text[s.start : s.end])
+    assert short.tags == []  # the name is not what the bill does
+    for ev in result.evidence:
+        assert "may be cited as" not in ev.quote
