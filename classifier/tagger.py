@@ -196,7 +196,8 @@ class Tagger:
             if score > best_score:
                 anchor = tagged[0].start_char if tagged else s
                 best, best_score, best_anchor = (s, e), score, anchor
-        return self._clip_quote(text, best[0], best[1], best_anchor)
+        end = _whole_sentence(text, best[0], best[1])
+        return self._clip_quote(text, best[0], end, best_anchor)
 
     def _sentence_embedding_logits(self, doc: Doc, k: int, n: int) -> np.ndarray:
         """The embedding model's logit for label k of each sentence piece of the section."""
@@ -225,6 +226,34 @@ class Tagger:
         while hi < e and not text[hi].isspace():
             hi -= 1
         return lo, max(hi, lo + 1)
+
+
+# A piece that ends on an abbreviation ("(8 U.S.C.", "Pub. L. No.") or leaves a parenthesis or a
+# quotation open is not a whole sentence: the quote runs on to where the sentence ends.
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Z]\.){2,}|\b(?:Stat|No|Nos|Sec|Secs|Pub|L|Inc|Co|Corp|Art|Ch|Cl|Subd|Para|"
+    r"seq|et|al|etc|e\.g|i\.e|v|vs|Mr|Mrs|Ms|Dr|Jan|Feb|Mar|Apr|Aug|Sept|Oct|Nov|Dec)\.)$"
+)
+_NEXT_END = re.compile(r"[.;:](?=\s)|\n|$")
+
+
+def _open(piece: str) -> bool:
+    return piece.count("(") > piece.count(")") or piece.count("\u201c") > piece.count("\u201d")
+
+
+def _whole_sentence(text: str, start: int, end: int) -> int:
+    """The end of the sentence that the piece [start, end) begins, within MAX_QUOTE."""
+    while end < len(text) and end - start < MAX_QUOTE:
+        piece = text[start:end]
+        if not (_ABBREVIATION.search(piece) or _open(piece)):
+            break
+        m = _NEXT_END.search(text, end + 1)
+        if m is None or m.end() <= end:
+            break
+        end = m.end()
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def _live_matches(doc: Doc) -> list:

@@ -137,3 +137,26 @@ def test_a_short_title_names_the_act_and_carries_no_tag(files):
     assert short.tags == []  # the name is not what the bill does
     for ev in result.evidence:
         assert "may be cited as" not in ev.quote
+
+
+@pytest.mark.parametrize(
+    "text, cut, whole",
+    [
+        (  # a citation's abbreviation is not a sentence end
+            "Section 287(g) of the Immigration and Nationality Act (8 U.S.C. 1357(g)) is "
+            "repealed. The Secretary shall report.",
+            "U.S.C.",
+            "Section 287(g) of the Immigration and Nationality Act (8 U.S.C. 1357(g)) is repealed.",
+        ),
+        (  # a piece that ends where the sentence ends stays as it is
+            "Patronizing a person for prostitution is a class A felony. The court shall order.",
+            "felony.",
+            "Patronizing a person for prostitution is a class A felony.",
+        ),
+    ],
+)
+def test_evidence_quotes_run_to_the_end_of_the_sentence(text, cut, whole):
+    from classifier.tagger import _whole_sentence
+
+    end = text.index(cut) + len(cut)
+    assert text[: _whole_sentence(text, 0, end)] == whole
