@@ -131,7 +131,7 @@ class Tagger:
                 body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end), amended
             )
             sections.append(self._section_result(doc, body, sec.index, sec.label, sec.start))
-        return aggregate(sections)
+        return aggregate(sections, self.thresholds)
 
     def _section_result(
         self, doc: Doc, text: str, index: int, label: str, start: int
@@ -303,10 +303,31 @@ def struck_flips(doc: Doc, text: str | None = None) -> dict[str, tuple[int, int]
     return out
 
 
-def aggregate(sections: list[SectionResult]) -> DocResult:
-    """Bill-level result: union of tags, best score and strongest evidence per tag, stance."""
+# One weak section in a long bill does not make the bill's tag: a tag that only one section
+# raises, where that section is under a tenth of the bill and scores under twice the tag's
+# threshold, stays on the section (and its evidence) but is not the bill's.
+INCIDENTAL_SHARE = 0.1
+INCIDENTAL_MARGIN = 2.0
+
+
+def aggregate(
+    sections: list[SectionResult], thresholds: dict[str, float] | None = None
+) -> DocResult:
+    """Bill-level result: union of tags less incidental ones, best score and strongest evidence
+    per tag, stance."""
     scores = {t: max((s.scores[t] for s in sections), default=0.0) for t in TAGS}
-    tags = [t for t in TAGS if any(t in s.tags for s in sections)]
+    total = sum(s.end - s.start for s in sections) or 1
+    tags = []
+    for t in TAGS:
+        raising = [s for s in sections if t in s.tags]
+        if not raising:
+            continue
+        if thresholds is not None and len(raising) == 1:
+            (only,) = raising
+            small = (only.end - only.start) / total < INCIDENTAL_SHARE
+            if small and only.scores[t] < INCIDENTAL_MARGIN * thresholds[t]:
+                continue
+        tags.append(t)
     evidence: list[Evidence] = []
     for tag in tags:
         best = max((s for s in sections if tag in s.tags), key=lambda s: s.scores[tag])
