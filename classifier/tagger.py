@@ -196,8 +196,11 @@ class Tagger:
             if score > best_score:
                 anchor = tagged[0].start_char if tagged else s
                 best, best_score, best_anchor = (s, e), score, anchor
-        end = _whole_sentence(text, best[0], best[1])
-        return self._clip_quote(text, best[0], end, best_anchor)
+        start, end = best[0], _whole_sentence(text, best[0], best[1])
+        title = _TITLE_START.search(text, start, end)
+        if title and title.start() > start:
+            start = title.start()  # a long title quoted without the page furniture before it
+        return self._clip_quote(text, start, end, max(best_anchor, start))
 
     def _sentence_embedding_logits(self, doc: Doc, k: int, n: int) -> np.ndarray:
         """The embedding model's logit for label k of each sentence piece of the section."""
@@ -235,6 +238,10 @@ _ABBREVIATION = re.compile(
     r"seq|et|al|etc|e\.g|i\.e|v|vs|Mr|Mrs|Ms|Dr|Jan|Feb|Mar|Apr|Aug|Sept|Oct|Nov|Dec)\.)$"
 )
 _NEXT_END = re.compile(r"[.;:](?=\s)|\n|$")
+
+
+# Where a bill's long title begins, after the session, number, sponsor and clerk lines.
+_TITLE_START = re.compile(r"\b(?:AN ACT|A BILL|An Act|FOR AN ACT ENTITLED)\b")
 
 
 def _open(piece: str) -> bool:

@@ -186,3 +186,12 @@ def test_one_weak_section_of_a_long_bill_does_not_tag_the_bill():
     assert aggregate([*body, weak, second], thresholds).tags == ["penalty_increase"]
     short = [_section(1, 0, 900), weak]  # in a short bill the section is much of the bill
     assert aggregate(short, thresholds).tags == ["penalty_increase"]
+
+
+def test_a_long_title_is_quoted_without_the_page_furniture_before_it(files):
+    text = (files / "classifier" / "mo_title_only.txt").read_text()
+    result = TAGGER.tag(text)
+    _check_shape(text, result)
+    assert result.tags, "the title says the bill enhances penalties"
+    for ev in result.evidence:
+        assert ev.quote.startswith("AN ACT")
