@@ -200,6 +200,7 @@ class Tagger:
         title = _TITLE_START.search(text, start, end)
         if title and title.start() > start:
             start = title.start()  # a long title quoted without the page furniture before it
+        start = _enacted_start(text, start, end, doc._.struck)
         return self._clip_quote(text, start, end, max(best_anchor, start))
 
     def _sentence_embedding_logits(self, doc: Doc, k: int, n: int) -> np.ndarray:
@@ -242,6 +243,22 @@ _NEXT_END = re.compile(r"[.;:](?=\s)|\n|$")
 
 # Where a bill's long title begins, after the session, number, sponsor and clerk lines.
 _TITLE_START = re.compile(r"\b(?:AN ACT|A BILL|An Act|FOR AN ACT ENTITLED)\b")
+
+
+# A printed line number before a subsection number at the start of a piece ("3 2. A person",
+# "59 (4) The court"): page furniture, not the sentence.
+_LEADING_LINE_NUMBER = re.compile(r"\d{1,3}\s+(?=(?:\d{1,2}\.|\(\w{1,3}\))\s)")
+
+
+def _enacted_start(text: str, start: int, end: int, struck: Sequence[Span]) -> int:
+    """`start` moved past struck text it falls in and a printed line number."""
+    for s, e in struck:
+        if s <= start < e < end:
+            start = e
+    while start < end and text[start].isspace():
+        start += 1
+    m = _LEADING_LINE_NUMBER.match(text, start, end)
+    return m.end() if m else start
 
 
 def _open(piece: str) -> bool:

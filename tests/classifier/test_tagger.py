@@ -195,3 +195,16 @@ def test_a_long_title_is_quoted_without_the_page_furniture_before_it(files):
     assert result.tags, "the title says the bill enhances penalties"
     for ev in result.evidence:
         assert ev.quote.startswith("AN ACT")
+
+
+def test_a_quote_starts_after_struck_text_and_printed_line_numbers():
+    from classifier.tagger import _enacted_start
+
+    text = "[3. Repealed words. 23 4.] The offense of trespass is a class A misdemeanor."
+    struck = [(0, text.index("]") + 1)]
+    start = _enacted_start(text, text.index("23 4.]"), len(text), struck)
+    assert text[start:].startswith("The offense")
+    text = "3 2. A person commits the offense of patronizing prostitution if he or she pays."
+    assert text[_enacted_start(text, 0, len(text), []) :].startswith("2. A person")
+    text = "18 persons shall be appointed."  # a number that is part of the sentence stays
+    assert _enacted_start(text, 0, len(text), []) == 0
