@@ -25,6 +25,10 @@ _HEADING = re.compile(
     r"|^[ \t]*(?P<part>(?:PART|Part|ARTICLE|Article)\s+[A-Z0-9]{1,4})(?=[ \t]*(?:$|[.:\-]))",
     re.M,
 )
+# A Markdown/YAML front-matter block ("--- key: value ... ---") that a mirror or converter puts
+# before the bill: metadata about the document, not words of the bill.
+_FRONT_MATTER = re.compile(r"\A\s*---\s.{0,20000}?\s---(?=\s|\Z)", re.S)
+FRONT_MATTER = "front matter"
 _SUBSECTION = re.compile(
     r"(?:^|(?<=[\s.;:]))(?:\(\d{1,3}\)|\([a-z]{1,2}\)|\d{1,2}\.)\s+(?=[\[<A-Z(])", re.M
 )
@@ -94,8 +98,13 @@ def split_sections(text: str, max_words: int = MAX_WORDS) -> list[Section]:
         )
     bounds: list[tuple[str, int, int]] = []
     first = heads[0][0] if heads else len(text)
-    if text[:first].strip():
-        bounds.append(("preamble", 0, first))
+    front = _FRONT_MATTER.match(text)
+    lead = 0
+    if front and front.end() <= first:
+        bounds.append((FRONT_MATTER, 0, front.end()))
+        lead = front.end()
+    if text[lead:first].strip():
+        bounds.append(("preamble", lead, first))
     for i, (pos, label) in enumerate(heads):
         nxt = heads[i + 1][0] if i + 1 < len(heads) else len(text)
         bounds.append((label, pos, nxt))
@@ -117,7 +126,7 @@ def split_sections(text: str, max_words: int = MAX_WORDS) -> list[Section]:
         s, e = _strip(text, s, e)
         if s >= e:
             continue
-        pieces = _split_long(text, s, e, max_words)
+        pieces = [(s, e)] if label == FRONT_MATTER else _split_long(text, s, e, max_words)
         for n, (ps, pe) in enumerate(pieces):
             ps, pe = _strip(text, ps, pe)
             if ps < pe:

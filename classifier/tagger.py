@@ -27,7 +27,7 @@ from classifier.features import (
     word_features,
 )
 from classifier.markup import Span, clip, infer_spans, merge
-from classifier.sections import split_sections
+from classifier.sections import FRONT_MATTER, split_sections
 from classifier.sentences import sentences as _sentences
 from classifier.stacking import meta_matrix
 from classifier.taxonomy import TAGS, stance
@@ -126,6 +126,8 @@ class Tagger:
         sections = []
         amended = amended_sections(text)
         for sec in split_sections(text):
+            if sec.label == FRONT_MATTER:
+                continue  # metadata about the document, not words of the bill
             body = text[sec.start : sec.end]
             doc = self.process(
                 body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end), amended
