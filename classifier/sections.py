@@ -2,7 +2,8 @@
 
 Headings recognised: `SECTION 1.`, `Section 2.`, `Sec. 3.`, `SEC. 4.`, `§ 5.` (`S 5.` at a line
 start in New York plain text), Missouri-style
-codified section numbers at a line start (`566.206. 1.`), and `PART A` / `ARTICLE 2` lines.
+codified section numbers at a line start (`566.206. 1.`), and `PART A` / `ARTICLE 2` lines;
+`SectionA.` (a PDF extraction that lost the space of a bold heading) is `Section A`.
 Sections longer than `max_words` are split again at numbered subsections (`1.`, `(a)`, `(1)`),
 then at sentence ends.
 """
@@ -18,6 +19,7 @@ MIN_WORDS = 8  # a fragment shorter than this is folded into its neighbour
 _HEADING = re.compile(
     r"(?:^|(?<=[\s.;:]))"
     r"(?P<label>(?:SECTION|Section|SEC\.|Sec\.)\s+(?:\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?|[A-Z])"
+    r"|Section[A-Z]"  # PDF text that lost the space of a bold "Section A."
     r"|§+\s*\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?)"
     r"\.(?=\s+[\[<(\"'A-Z0-9])"
     r"|^[ \t]*(?P<ny>S\s+\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?)\.(?=\s+[\[<(\"'A-Z0-9])"
@@ -93,6 +95,8 @@ def split_sections(text: str, max_words: int = MAX_WORDS) -> list[Section]:
         ny = m.group("ny")
         label = m.group("label") or m.group("code") or m.group("part") or ""
         label = "§" + ny[1:] if ny else label  # New York plain text prints § as S
+        if label[:7] == "Section" and label[7:8].isupper():
+            label = "Section " + label[7:]
         heads.append(
             (m.start() + (len(m.group()) - len(m.group().lstrip())), " ".join(label.split()))
         )

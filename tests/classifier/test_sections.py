@@ -92,3 +92,17 @@ def test_front_matter_is_its_own_section_and_never_tagged():
     result = classifier.load().tag(text)
     assert all(s.label != "front matter" for s in result.sections)
     assert all(ev.start >= sections[1].start for ev in result.evidence)
+
+
+def test_a_squashed_bold_section_heading_still_starts_a_section():
+    text = (
+        "AN ACT To amend chapter 579, RSMo, relating to offenses. Be it enacted by the General "
+        "Assembly of the state of Missouri, as follows: SectionA. Chapter579,RSMo,isamended by "
+        "adding one new section, to read as follows: 579.021. 1. A person commits the offense "
+        "of delivery of a controlled substance causing death if death results."
+    )
+    labels = [s.label for s in split_sections(text)]
+    assert labels == ["preamble", "Section A"]
+    assert [s.label for s in split_sections("The Sections. None here at all in this text.")] == [
+        "preamble"
+    ]
