@@ -2,7 +2,8 @@
 
 Headings recognised: `SECTION 1.`, `Section 2.`, `Sec. 3.`, `SEC. 4.`, `§ 5.` (`S 5.` at a line
 start in New York plain text), Missouri-style
-codified section numbers at a line start (`566.206. 1.`), and `PART A` / `ARTICLE 2` lines.
+codified section numbers at a line start (`566.206. 1.`), and `PART A` / `ARTICLE 2` lines;
+`SectionA.` (a PDF extraction that lost the space of a bold heading) is `Section A`.
 Sections longer than `max_words` are split again at numbered subsections (`1.`, `(a)`, `(1)`),
 then at sentence ends.
 """
@@ -18,6 +19,7 @@ MIN_WORDS = 8  # a fragment shorter than this is folded into its neighbour
 _HEADING = re.compile(
     r"(?:^|(?<=[\s.;:]))"
     r"(?P<label>(?:SECTION|Section|SEC\.|Sec\.)\s+(?:\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?|[A-Z])"
+    r"|Section[A-Z]"  # PDF text that lost the space of a bold "Section A."
     r"|§+\s*\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?)"
     r"\.(?=\s+[\[<(\"'A-Z0-9])"
     r"|^[ \t]*(?P<ny>S\s+\d+[A-Za-z]?(?:-[A-Za-z0-9]+)?)\.(?=\s+[\[<(\"'A-Z0-9])"
@@ -25,6 +27,10 @@ _HEADING = re.compile(
     r"|^[ \t]*(?P<part>(?:PART|Part|ARTICLE|Article)\s+[A-Z0-9]{1,4})(?=[ \t]*(?:$|[.:\-]))",
     re.M,
 )
+# A Markdown/YAML front-matter block ("--- key: value ... ---") that a mirror or converter puts
+# before the bill: metadata about the document, not words of the bill.
+_FRONT_MATTER = re.compile(r"\A\s*---\s.{0,20000}?\s---(?=\s|\Z)", re.S)
+FRONT_MATTER = "front matter"
 _SUBSECTION = re.compile(
     r"(?:^|(?<=[\s.;:]))(?:\(\d{1,3}\)|\([a-z]{1,2}\)|\d{1,2}\.)\s+(?=[\[<A-Z(])", re.M
 )
@@ -89,13 +95,20 @@ def split_sections(text: str, max_words: int = MAX_WORDS) -> list[Section]:
         ny = m.group("ny")
         label = m.group("label") or m.group("code") or m.group("part") or ""
         label = "§" + ny[1:] if ny else label  # New York plain text prints § as S
+        if label[:7] == "Section" and label[7:8].isupper():
+            label = "Section " + label[7:]
         heads.append(
             (m.start() + (len(m.group()) - len(m.group().lstrip())), " ".join(label.split()))
         )
     bounds: list[tuple[str, int, int]] = []
     first = heads[0][0] if heads else len(text)
-    if text[:first].strip():
-        bounds.append(("preamble", 0, first))
+    front = _FRONT_MATTER.match(text)
+    lead = 0
+    if front and front.end() <= first:
+        bounds.append((FRONT_MATTER, 0, front.end()))
+        lead = front.end()
+    if text[lead:first].strip():
+        bounds.append(("preamble", lead, first))
     for i, (pos, label) in enumerate(heads):
         nxt = heads[i + 1][0] if i + 1 < len(heads) else len(text)
         bounds.append((label, pos, nxt))
@@ -117,7 +130,7 @@ def split_sections(text: str, max_words: int = MAX_WORDS) -> list[Section]:
         s, e = _strip(text, s, e)
         if s >= e:
             continue
-        pieces = _split_long(text, s, e, max_words)
+        pieces = [(s, e)] if label == FRONT_MATTER else _split_long(text, s, e, max_words)
         for n, (ps, pe) in enumerate(pieces):
             ps, pe = _strip(text, ps, pe)
             if ps < pe:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from classifier.features import (
     word_features,
 )
 from classifier.markup import Span, clip, infer_spans, merge
-from classifier.sections import split_sections
+from classifier.sections import FRONT_MATTER, split_sections
 from classifier.sentences import sentences as _sentences
 from classifier.stacking import meta_matrix
 from classifier.taxonomy import TAGS, stance
@@ -41,6 +42,13 @@ _FLIPS = {
     "immigration_enforcement": "immigration_relief",
 }
 FLIP_SCORE = 0.9
+# A sentence that only names the act ("This Act may be cited as the ... Act") enacts nothing:
+# the words of a name ("Detain and Deport ... Act") are not what the bill does.
+_NAMING = re.compile(
+    r"\b(?:may|shall)\s+be\s+(?:known\s+and\s+(?:may\s+be\s+)?)?cited\s+as\b"
+    r"|\bshall\s+be\s+known\s+as\s+(?:the\s+)?[\"\u201c]",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -118,12 +126,14 @@ class Tagger:
         sections = []
         amended = amended_sections(text)
         for sec in split_sections(text):
+            if sec.label == FRONT_MATTER:
+                continue  # metadata about the document, not words of the bill
             body = text[sec.start : sec.end]
             doc = self.process(
                 body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end), amended
             )
             sections.append(self._section_result(doc, body, sec.index, sec.label, sec.start))
-        return aggregate(sections)
+        return aggregate(sections, self.thresholds)
 
     def _section_result(
         self, doc: Doc, text: str, index: int, label: str, start: int
@@ -138,9 +148,11 @@ class Tagger:
         }
         for tag in flipped:
             scores[tag] = max(scores[tag], FLIP_SCORE)
-        # A section without one real sentence (a heading, a caption) carries no tag.
+        # A section without one real sentence (a heading, a caption) carries no tag, and nor
+        # does a short-title section, whose one sentence only names the act.
         pieces = doc.user_data.get("bw_sentences") or _sentences(text)
-        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]] if pieces else []
+        acts = [(s, e) for s, e in pieces if not _NAMING.search(text, s, e)]
+        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]] if acts else []
         evidence = []
         for tag in tags:
             s, e = flipped.get(tag) or self._evidence(doc, tag, text, pieces)
@@ -162,7 +174,10 @@ class Tagger:
         sentence_logits = self._sentence_embedding_logits(doc, k, len(pieces))
         bounds = _token_bounds(doc, pieces)
         best, best_score, best_anchor = (0, len(text)), -np.inf, 0
+        names = [bool(_NAMING.search(text, s, e)) for s, e in pieces]
         for n, (s, e) in enumerate(pieces):
+            if names[n] and not all(names):
+                continue  # the name of the act is not evidence of what it does
             if own and not any(s <= c < e for c in own):
                 continue  # a sentence with the tag's own pattern always wins over one without
             lo, hi = bounds[n]
@@ -183,7 +198,12 @@ class Tagger:
             if score > best_score:
                 anchor = tagged[0].start_char if tagged else s
                 best, best_score, best_anchor = (s, e), score, anchor
-        return self._clip_quote(text, best[0], best[1], best_anchor)
+        start, end = best[0], _whole_sentence(text, best[0], best[1])
+        title = _TITLE_START.search(text, start, end)
+        if title and title.start() > start:
+            start = title.start()  # a long title quoted without the page furniture before it
+        start = _enacted_start(text, start, end, doc._.struck)
+        return self._clip_quote(text, start, end, max(best_anchor, start))
 
     def _sentence_embedding_logits(self, doc: Doc, k: int, n: int) -> np.ndarray:
         """The embedding model's logit for label k of each sentence piece of the section."""
@@ -212,6 +232,54 @@ class Tagger:
         while hi < e and not text[hi].isspace():
             hi -= 1
         return lo, max(hi, lo + 1)
+
+
+# A piece that ends on an abbreviation ("(8 U.S.C.", "Pub. L. No.") or leaves a parenthesis or a
+# quotation open is not a whole sentence: the quote runs on to where the sentence ends.
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Z]\.){2,}|\b(?:Stat|No|Nos|Sec|Secs|Pub|L|Inc|Co|Corp|Art|Ch|Cl|Subd|Para|"
+    r"seq|et|al|etc|e\.g|i\.e|v|vs|Mr|Mrs|Ms|Dr|Jan|Feb|Mar|Apr|Aug|Sept|Oct|Nov|Dec)\.)$"
+)
+_NEXT_END = re.compile(r"[.;:](?=\s)|\n|$")
+
+
+# Where a bill's long title begins, after the session, number, sponsor and clerk lines.
+_TITLE_START = re.compile(r"\b(?:AN ACT|A BILL|An Act|FOR AN ACT ENTITLED)\b")
+
+
+# A printed line number before a subsection number at the start of a piece ("3 2. A person",
+# "59 (4) The court"): page furniture, not the sentence.
+_LEADING_LINE_NUMBER = re.compile(r"\d{1,3}\s+(?=(?:\d{1,2}\.|\(\w{1,3}\))\s)")
+
+
+def _enacted_start(text: str, start: int, end: int, struck: Sequence[Span]) -> int:
+    """`start` moved past struck text it falls in and a printed line number."""
+    for s, e in struck:
+        if s <= start < e < end:
+            start = e
+    while start < end and text[start].isspace():
+        start += 1
+    m = _LEADING_LINE_NUMBER.match(text, start, end)
+    return m.end() if m else start
+
+
+def _open(piece: str) -> bool:
+    return piece.count("(") > piece.count(")") or piece.count("\u201c") > piece.count("\u201d")
+
+
+def _whole_sentence(text: str, start: int, end: int) -> int:
+    """The end of the sentence that the piece [start, end) begins, within MAX_QUOTE."""
+    while end < len(text) and end - start < MAX_QUOTE:
+        piece = text[start:end]
+        if not (_ABBREVIATION.search(piece) or _open(piece)):
+            break
+        m = _NEXT_END.search(text, end + 1)
+        if m is None or m.end() <= end:
+            break
+        end = m.end()
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def _live_matches(doc: Doc) -> list:
@@ -261,10 +329,31 @@ def struck_flips(doc: Doc, text: str | None = None) -> dict[str, tuple[int, int]
     return out
 
 
-def aggregate(sections: list[SectionResult]) -> DocResult:
-    """Bill-level result: union of tags, best score and strongest evidence per tag, stance."""
+# One weak section in a long bill does not make the bill's tag: a tag that only one section
+# raises, where that section is under a tenth of the bill and scores under twice the tag's
+# threshold, stays on the section (and its evidence) but is not the bill's.
+INCIDENTAL_SHARE = 0.1
+INCIDENTAL_MARGIN = 2.0
+
+
+def aggregate(
+    sections: list[SectionResult], thresholds: dict[str, float] | None = None
+) -> DocResult:
+    """Bill-level result: union of tags less incidental ones, best score and strongest evidence
+    per tag, stance."""
     scores = {t: max((s.scores[t] for s in sections), default=0.0) for t in TAGS}
-    tags = [t for t in TAGS if any(t in s.tags for s in sections)]
+    total = sum(s.end - s.start for s in sections) or 1
+    tags = []
+    for t in TAGS:
+        raising = [s for s in sections if t in s.tags]
+        if not raising:
+            continue
+        if thresholds is not None and len(raising) == 1:
+            (only,) = raising
+            small = (only.end - only.start) / total < INCIDENTAL_SHARE
+            if small and only.scores[t] < INCIDENTAL_MARGIN * thresholds[t]:
+                continue
+        tags.append(t)
     evidence: list[Evidence] = []
     for tag in tags:
         best = max((s for s in sections if tag in s.tags), key=lambda s: s.scores[tag])

@@ -72,3 +72,37 @@ def test_text_without_headings_is_one_section():
     sections = split_sections("  The legislature finds that trafficking harms people.  ")
     assert [(s.label, s.start) for s in sections] == [("preamble", 2)]
     assert split_sections("   ") == []
+
+
+def test_front_matter_is_its_own_section_and_never_tagged():
+    import classifier
+
+    text = (
+        "---\nlegis-num: H.R. 1\nchamber: IN THE HOUSE OF REPRESENTATIVES\n"
+        "subjects: immigration enforcement, detention, deportation\n---\n"
+        "# H.R. 1\n> To require a report on rest stop signage.\n"
+        "SEC. 2. REPORT.\nThe Secretary of Transportation shall submit to Congress a report on "
+        "the number of informational signs at rest stops on the Interstate System.\n"
+    )
+    sections = split_sections(text)
+    assert sections[0].label == "front matter"
+    assert text[sections[0].start : sections[0].end].endswith("---")
+    assert sections[1].label == "preamble"
+    assert text[sections[1].start :].startswith("# H.R. 1")
+    result = classifier.load().tag(text)
+    assert all(s.label != "front matter" for s in result.sections)
+    assert all(ev.start >= sections[1].start for ev in result.evidence)
+
+
+def test_a_squashed_bold_section_heading_still_starts_a_section():
+    text = (
+        "AN ACT To amend chapter 579, RSMo, relating to offenses. Be it enacted by the General "
+        "Assembly of the state of Missouri, as follows: SectionA. Chapter579,RSMo,isamended by "
+        "adding one new section, to read as follows: 579.021. 1. A person commits the offense "
+        "of delivery of a controlled substance causing death if death results."
+    )
+    labels = [s.label for s in split_sections(text)]
+    assert labels == ["preamble", "Section A"]
+    assert [s.label for s in split_sections("The Sections. None here at all in this text.")] == [
+        "preamble"
+    ]

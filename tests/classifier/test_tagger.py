@@ -127,3 +127,84 @@ def test_version_names_patterns_and_weights():
     assert classifier.CLASSIFIER_VERSION.startswith("taxonomy-")
     assert len(classifier.CLASSIFIER_VERSION) <= 50
     assert classifier.load() is TAGGER
+
+
+def test_a_short_title_names_the_act_and_carries_no_tag(files):
+    text = (files / "classifier" / "us_short_title.txt").read_text()
+    result = TAGGER.tag(text)
+    _check_shape(text, result)
+    short = next(s for s in result.sections if "may be cited as" in text[s.start : s.end])
+    assert short.tags == []  # the name is not what the bill does
+    for ev in result.evidence:
+        assert "may be cited as" not in ev.quote
+
+
+@pytest.mark.parametrize(
+    "text, cut, whole",
+    [
+        (  # a citation's abbreviation is not a sentence end
+            "Section 287(g) of the Immigration and Nationality Act (8 U.S.C. 1357(g)) is "
+            "repealed. The Secretary shall report.",
+            "U.S.C.",
+            "Section 287(g) of the Immigration and Nationality Act (8 U.S.C. 1357(g)) is repealed.",
+        ),
+        (  # a piece that ends where the sentence ends stays as it is
+            "Patronizing a person for prostitution is a class A felony. The court shall order.",
+            "felony.",
+            "Patronizing a person for prostitution is a class A felony.",
+        ),
+    ],
+)
+def test_evidence_quotes_run_to_the_end_of_the_sentence(text, cut, whole):
+    from classifier.tagger import _whole_sentence
+
+    end = text.index(cut) + len(cut)
+    assert text[: _whole_sentence(text, 0, end)] == whole
+
+
+def _section(index, start, end, tag=None, score=0.0):
+    scores = dict.fromkeys(TAGS, 0.0)
+    if tag:
+        scores[tag] = score
+    from classifier.tagger import SectionResult
+
+    return SectionResult(index, f"Section {index}", start, end, [tag] if tag else [], scores, [])
+
+
+def test_one_weak_section_of_a_long_bill_does_not_tag_the_bill():
+    from classifier.tagger import aggregate
+
+    thresholds = dict.fromkeys(TAGS, 0.3)
+    body = [_section(i, i * 1000, i * 1000 + 900) for i in range(1, 20)]
+    weak = _section(20, 20_000, 20_300, "penalty_increase", 0.4)
+    result = aggregate([*body, weak], thresholds)
+    assert result.tags == []  # one small section just over its threshold: incidental
+    assert weak.tags == ["penalty_increase"]  # the section keeps its own tag
+    strong = _section(20, 20_000, 20_300, "penalty_increase", 0.9)
+    assert aggregate([*body, strong], thresholds).tags == ["penalty_increase"]
+    second = _section(21, 21_000, 21_300, "penalty_increase", 0.4)
+    assert aggregate([*body, weak, second], thresholds).tags == ["penalty_increase"]
+    short = [_section(1, 0, 900), weak]  # in a short bill the section is much of the bill
+    assert aggregate(short, thresholds).tags == ["penalty_increase"]
+
+
+def test_a_long_title_is_quoted_without_the_page_furniture_before_it(files):
+    text = (files / "classifier" / "mo_title_only.txt").read_text()
+    result = TAGGER.tag(text)
+    _check_shape(text, result)
+    assert result.tags, "the title says the bill enhances penalties"
+    for ev in result.evidence:
+        assert ev.quote.startswith("AN ACT")
+
+
+def test_a_quote_starts_after_struck_text_and_printed_line_numbers():
+    from classifier.tagger import _enacted_start
+
+    text = "[3. Repealed words. 23 4.] The offense of trespass is a class A misdemeanor."
+    struck = [(0, text.index("]") + 1)]
+    start = _enacted_start(text, text.index("23 4.]"), len(text), struck)
+    assert text[start:].startswith("The offense")
+    text = "3 2. A person commits the offense of patronizing prostitution if he or she pays."
+    assert text[_enacted_start(text, 0, len(text), []) :].startswith("2. A person")
+    text = "18 persons shall be appointed."  # a number that is part of the sentence stays
+    assert _enacted_start(text, 0, len(text), []) == 0
