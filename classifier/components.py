@@ -24,8 +24,16 @@ from classifier.features import (
 from classifier.gap_matcher import GapMatcher
 from classifier.patterns import PATTERNS_DIR, load_patterns
 from classifier.sentences import sentences
-from classifier.stacking import LOGIT_CLIP, META_FEATURES, N_META, apply_meta, meta_matrix
-from classifier.taxonomy import TAGS
+from classifier.stacking import (
+    LOGIT_CLIP,
+    META_FEATURES,
+    N_META,
+    AlertHead,
+    alert_decision,
+    apply_meta,
+    meta_matrix,
+)
+from classifier.taxonomy import ALERT_TAGS, TAGS
 
 
 @dataclass
@@ -38,6 +46,7 @@ class StackedModel:
     embed_bias: np.ndarray
     meta_weights: np.ndarray
     meta_bias: np.ndarray
+    alert: AlertHead | None = None
 
 
 class TaxonomyRules:
@@ -98,6 +107,17 @@ class TaxonomyScorer:
         self.meta_bias = np.zeros(k, dtype=np.float32)
         self.thresholds = dict.fromkeys(self.labels, 0.5)
         self._label_set = frozenset(self.labels)
+        self.alert = AlertHead.untrained(DIM)
+        self._join_embed()
+
+    def _join_embed(self) -> None:
+        # One (DIM, tags + 1) array, the ALERT head's column last: a section's words are
+        # projected once for every tag and the head (`WordVectors.projected` keys on it).
+        self.embed_all = np.hstack([self.embed_weights, self.alert.embed_weights[:, None]])
+        self.embed_all_bias = np.append(self.embed_bias, self.alert.embed_bias).astype(np.float32)
+        self.meta_all = np.vstack([self.meta_weights, self.alert.meta_weights[None]])
+        self.meta_all_bias = np.append(self.meta_bias, self.alert.meta_bias).astype(np.float32)
+        self.alert_cols = np.array([t in ALERT_TAGS for t in self.labels])
 
     def set_model(self, model: StackedModel, thresholds: dict[str, float] | None = None) -> None:
         """Install trained weights (and thresholds, when chosen)."""
@@ -108,16 +128,27 @@ class TaxonomyScorer:
         self.meta_bias = model.meta_bias.astype(np.float32)
         if thresholds:
             self.thresholds = {t: float(thresholds[t]) for t in self.labels}
+        self.alert = model.alert or AlertHead.untrained(DIM)
+        self._join_embed()
+
+    def decide(self, scores: np.ndarray, pooled: float) -> np.ndarray:
+        """Booleans per label: thresholds for TRACK tags, the ALERT head for ALERT ones."""
+        th = np.array([self.thresholds[t] for t in self.labels], dtype=np.float32)
+        tags, _ = alert_decision(
+            scores[None], np.array([pooled], np.float32), th, self.alert_cols, self.alert
+        )
+        return tags[0]
 
     def base_scores(self, doc: Doc) -> np.ndarray:
-        """(tags, N_META) meta features of the section: the base models' logits and support."""
+        """(tags + 1, N_META) meta features of the section: the base models' logits and
+        support, for every tag and the ALERT head (last)."""
         idx, val = featurize(doc)
         sparse = val @ self.weights[idx] + self.bias
         vectors = shared_vectors()
         words = vectors.doc_rows(doc, enacted_mask(doc))
-        proj = vectors.projected(self.embed_weights)[words.rows]
+        proj = vectors.projected(self.embed_all)[words.rows]
         counts = vectors.counts[words.rows]
-        embedding = proj.sum(axis=0) / max(float(counts.sum()), 1.0) + self.embed_bias
+        embedding = proj.sum(axis=0) / max(float(counts.sum()), 1.0) + self.embed_all_bias
         spans = sentences(doc_text(doc))
         seg = sentence_ids(doc, words.tokens, spans)
         best = embedding
@@ -128,8 +159,12 @@ class TaxonomyScorer:
             np.add.at(sums, seg[ok], proj[ok])
             np.add.at(n, seg[ok], counts[ok])
             filled = n > 0
-            best = (sums[filled] / n[filled][:, None]).max(axis=0) + self.embed_bias
+            best = (sums[filled] / n[filled][:, None]).max(axis=0) + self.embed_all_bias
         sup, blocked = rule_flags(doc, self.labels)
+        alert = self.alert_cols
+        sparse = np.append(sparse, sparse[alert].max())
+        sup = np.append(sup, sup[alert].max())
+        blocked = np.append(blocked, 0.0)
         feats = meta_matrix(sparse[None], embedding[None], best[None], sup[None], blocked[None])[0]
         doc.user_data["bw_word_rows"] = words
         doc.user_data["bw_sentences"] = spans
@@ -137,8 +172,9 @@ class TaxonomyScorer:
 
     def __call__(self, doc: Doc) -> Doc:
         """Score the section."""
-        probs = apply_meta(self.base_scores(doc), self.meta_weights, self.meta_bias)
-        doc.cats = dict(zip(self.labels, probs.tolist(), strict=True))
+        probs = apply_meta(self.base_scores(doc), self.meta_all, self.meta_all_bias)
+        doc.cats = dict(zip(self.labels, probs[:-1].tolist(), strict=True))
+        doc.user_data["bw_alert_pooled"] = float(probs[-1])
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -155,8 +191,22 @@ class TaxonomyScorer:
             embed_bias=self.embed_bias,
             meta_weights=self.meta_weights,
             meta_bias=self.meta_bias,
+            alert_embed=self.alert.embed_weights,
+            alert_meta=self.alert.meta_weights,
+            alert_head=self.alert.head_weights,
         )
-        meta = {"labels": self.labels, "thresholds": self.thresholds, "meta": META_FEATURES}
+        meta = {
+            "labels": self.labels,
+            "thresholds": self.thresholds,
+            "meta": META_FEATURES,
+            "alert_head": {
+                "embed_bias": self.alert.embed_bias,
+                "meta_bias": self.alert.meta_bias,
+                "head_bias": self.alert.head_bias,
+                "threshold": self.alert.threshold,
+                "trained": self.alert.trained,
+            },
+        }
         (path / "labels.json").write_text(json.dumps(meta, indent=1) + "\n")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TaxonomyScorer:
@@ -175,6 +225,20 @@ class TaxonomyScorer:
             self.embed_bias = saved["embed_bias"].astype(np.float32)
             self.meta_weights = saved["meta_weights"].astype(np.float32)
             self.meta_bias = saved["meta_bias"].astype(np.float32)
+        self.alert = AlertHead.untrained(DIM)
+        if "alert_head" in saved and "alert_head" in meta:
+            biases = meta["alert_head"]
+            self.alert = AlertHead(
+                saved["alert_embed"].astype(np.float32),
+                float(biases["embed_bias"]),
+                saved["alert_meta"].astype(np.float32),
+                float(biases["meta_bias"]),
+                saved["alert_head"].astype(np.float32),
+                float(biases["head_bias"]),
+                float(biases["threshold"]),
+                bool(biases.get("trained", True)),
+            )
+        self._join_embed()
         return self
 
 

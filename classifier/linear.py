@@ -79,6 +79,8 @@ def train(
     keep = np.ones((len(used), k), dtype=np.float32) if allowed is None else allowed(used)
     order = np.argsort(local.indices, kind="stable")  # gradient rows by sorted feature index
     starts = np.flatnonzero(np.r_[True, np.diff(local.indices[order]) != 0])
+    rows_sorted = rows_of_nnz[order]  # gathered once, not every epoch
+    data_sorted = local.data[order][:, None]
     m_w, v_w = np.zeros_like(w), np.zeros_like(w)
     m_b, v_b = np.zeros_like(b), np.zeros_like(b)
     beta1, beta2, eps = 0.9, 0.999, 1e-8
@@ -87,7 +89,7 @@ def train(
     for step in range(1, params.epochs + 1):
         p = sigmoid(local.dot(w) + b)
         g = (p - y) * cw / norm
-        contrib = (g[rows_of_nnz] * local.data[:, None])[order]
+        contrib = g[rows_sorted] * data_sorted
         grad_w = (np.add.reduceat(contrib, starts, axis=0) + l2 * w) * keep
         grad_b = g.sum(axis=0)
         for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):

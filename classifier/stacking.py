@@ -128,3 +128,94 @@ def fit_meta(
 def apply_meta(features: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Probabilities (..., tags) from meta features (..., tags, N_META)."""
     return np.asarray(sigmoid((features * w).sum(axis=-1) + b), dtype=np.float32)
+
+
+# The ALERT head ------------------------------------------------------------------------------
+# Whether a section carries any ALERT tag is decided once, by a model trained on every ALERT
+# passage pooled (more data than any one tag has), not by six small per-tag models each getting
+# its threshold right. Its base inputs are those of a tag: the highest ALERT sparse logit, a
+# logistic model over the section vectors fitted on the pooled label, the best sentence's logit
+# and whether any ALERT pattern matched live; a second level combines its probability with the
+# best two ALERT tag probabilities (logits), fitted on out-of-fold scores like the meta model.
+
+N_HEAD = 3
+
+
+@dataclass
+class AlertHead:
+    """Weights of the ALERT head: embedding column, meta row, second level and threshold."""
+
+    embed_weights: np.ndarray  # (DIM,)
+    embed_bias: float
+    meta_weights: np.ndarray  # (N_META,)
+    meta_bias: float
+    head_weights: np.ndarray  # (N_HEAD,)
+    head_bias: float
+    threshold: float
+    trained: bool = True
+
+    @classmethod
+    def untrained(cls, dim: int) -> AlertHead:
+        """No head (a pipeline saved without one): the per-tag thresholds decide alone."""
+        head = np.zeros(N_HEAD, dtype=np.float32)
+        head[1] = 1.0
+        return cls(
+            np.zeros(dim, np.float32), 0.0, np.zeros(N_META, np.float32), 0.0, head, 0.0, 0.5
+        )
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(q / (1 - q))
+
+
+def head_inputs(pooled: np.ndarray, alert_probs: np.ndarray, relative: np.ndarray) -> np.ndarray:
+    """(n, N_HEAD) second-level inputs: the pooled model's probability and the best two ALERT
+    tags' probabilities (ranked by probability over threshold), as logits."""
+    order = np.argsort(-relative, axis=1)
+    top = np.take_along_axis(alert_probs, order, axis=1)
+    second = top[:, 1] if top.shape[1] > 1 else np.zeros(len(top), np.float32)
+    return np.stack([_logit(pooled), _logit(top[:, 0]), _logit(second)], axis=1)
+
+
+def fit_head(z: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+    """Second-level logistic weights over `head_inputs` (non-negative: each is evidence)."""
+    w, b = _adam(z, y[:, None], weight[:, None], 500, 0.1, 1e-3, nonneg=np.ones(N_HEAD, dtype=bool))
+    return w[:, 0], float(b[0])
+
+
+def head_threshold(prob: np.ndarray, y: np.ndarray) -> float:
+    """The head threshold maximising F1 on out-of-fold probabilities (ties: the middle one)."""
+    grid = np.round(np.arange(0.10, 0.905, 0.01), 3)
+    pos = y > 0
+    f1s = [
+        2 * float((pos & (prob >= t)).sum()) / max(pos.sum() + (prob >= t).sum(), 1) for t in grid
+    ]
+    best = max(f1s)
+    ties = [t for t, f in zip(grid, f1s, strict=True) if f >= best - 1e-9]
+    return float(ties[len(ties) // 2])
+
+
+def alert_decision(
+    probs: np.ndarray,
+    pooled: np.ndarray,
+    thresholds: np.ndarray,
+    alert: np.ndarray,
+    head: AlertHead,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(tags, head probability) of (n, tags) probabilities: per-tag thresholds decide TRACK
+    tags; the head decides whether any ALERT tag holds, and when it does, the ALERT tags over
+    their thresholds hold, or else the one highest over its threshold."""
+    if not head.trained:
+        return probs >= thresholds, probs[:, alert].max(axis=1)
+    relative = probs[:, alert] / thresholds[alert]
+    z = head_inputs(pooled, probs[:, alert], relative)
+    prob = np.asarray(sigmoid(z @ head.head_weights + head.head_bias), dtype=np.float32)
+    tags = probs >= thresholds
+    fire = prob >= head.threshold
+    tags[:, alert] &= fire[:, None]
+    cols = np.flatnonzero(alert)
+    for r in np.flatnonzero(fire & ~tags[:, alert].any(axis=1)):
+        if probs[r, alert].max() > 0:  # a tag every match of which is set aside stays off
+            tags[r, cols[int(np.argmax(relative[r]))]] = True
+    return tags, prob

@@ -152,7 +152,14 @@ class Tagger:
         # does a short-title section, whose one sentence only names the act.
         pieces = doc.user_data.get("bw_sentences") or _sentences(text)
         acts = [(s, e) for s, e in pieces if not _NAMING.search(text, s, e)]
-        tags = [t for t in TAGS if scores[t] >= self.thresholds[t]] if acts else []
+        # TRACK tags by their thresholds; whether any ALERT tag holds, by the ALERT head.
+        decided = self.scorer.decide(
+            np.array([scores.get(t, 0.0) for t in self.scorer.labels], dtype=np.float32),
+            float(doc.user_data.get("bw_alert_pooled", 0.0)),
+        )
+        labels = self.scorer.labels
+        tags = [t for t, on in zip(labels, decided.tolist(), strict=True) if on and t in scores]
+        tags = tags if acts else []
         evidence = []
         for tag in tags:
             s, e = flipped.get(tag) or self._evidence(doc, tag, text, pieces)
@@ -213,7 +220,7 @@ class Tagger:
         if words is None or len(spans) != n or not n:
             return out
         vectors = shared_vectors()
-        proj = vectors.projected(self.scorer.embed_weights)[words.rows, k]
+        proj = vectors.projected(self.scorer.embed_all)[words.rows, k]
         counts = vectors.counts[words.rows]
         seg = sentence_ids(doc, words.tokens, spans)
         ok = seg >= 0

@@ -35,14 +35,24 @@ from classifier.sections import split_sections
 from classifier.sentences import sentences
 from classifier.stacking import (
     N_META,
+    AlertHead,
     DenseParams,
+    alert_decision,
     apply_meta,
     fit_embedding,
+    fit_head,
     fit_meta,
+    head_inputs,
+    head_threshold,
     meta_matrix,
 )
 from classifier.tagger import FLIP_SCORE, Tagger, struck_flips
 from classifier.taxonomy import ALERT_TAGS, TAGS
+
+# Columns of the ALERT tags; the embedding and meta models carry one more column after the
+# tags: the pooled "any ALERT tag" label of the ALERT head.
+ALERT_COLS = np.array([t in ALERT_TAGS for t in TAGS])
+POOLED = len(TAGS)
 
 log = logging.getLogger(__name__)
 CONFIG_PATH = Path(__file__).parent / "configs" / "pipeline.cfg"
@@ -123,6 +133,14 @@ def prepare(tagger: Tagger, example: Example, vectors: WordVectors | None = None
     return Prepared(example, whole, sections or [whole], flips)
 
 
+def pooled_labels(y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(y, weight) with the pooled ALERT column appended (known only where every ALERT tag
+    is known)."""
+    ya = y[:, ALERT_COLS].max(axis=1, keepdims=True)
+    wa = weight[:, ALERT_COLS].min(axis=1, keepdims=True)
+    return np.concatenate([y, ya], axis=1), np.concatenate([weight, wa], axis=1)
+
+
 def label_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
     """(y, mask) arrays: mask is 0 where a tag's label is unknown (partial reviews)."""
     y = np.zeros((len(examples), len(TAGS)), dtype=np.float32)
@@ -190,14 +208,15 @@ def fit_base(
         x, y, N_FEATURES, N_WORD_BUCKETS, params, sw, allowed_weights if restrict else None
     )
     vectors = np.stack([p.whole.vector for p in items])
-    embed_w, embed_b = fit_embedding(vectors, y, sw, dense, params.pos_weight)
+    embed_w, embed_b = fit_embedding(vectors, *pooled_labels(y, sw), dense, params.pos_weight)
     return weights, bias, embed_w, embed_b
 
 
 def section_features(
     item: Prepared, base: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 ) -> np.ndarray:
-    """(sections, tags, N_META) meta features of an example's sections under base models."""
+    """(sections, tags + 1, N_META) meta features of an example's sections under base models
+    (the last column is the ALERT head's: best ALERT sparse logit, any live ALERT pattern)."""
     weights, bias, embed_w, embed_b = base
     sparse = SparseRows.from_rows([s.sparse for s in item.sections]).dot(weights) + bias
     embedding = np.stack([s.vector for s in item.sections]) @ embed_w + embed_b
@@ -209,16 +228,60 @@ def section_features(
     )
     support = np.stack([s.support for s in item.sections])
     blocked = np.stack([s.blocked for s in item.sections])
-    return meta_matrix(sparse, embedding, best, support, blocked)
+    return meta_matrix(*pool_alert(sparse, support, blocked, embedding, best))
+
+
+def pool_alert(
+    sparse: np.ndarray,
+    support: np.ndarray,
+    blocked: np.ndarray,
+    embedding: np.ndarray,
+    best: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Meta inputs with the ALERT head's column appended to the per-tag ones."""
+    alert = ALERT_COLS
+
+    def add(a: np.ndarray, col: np.ndarray) -> np.ndarray:
+        return np.concatenate([a, col[..., None]], axis=-1)
+
+    return (
+        add(sparse, sparse[..., alert].max(axis=-1)),
+        embedding,
+        best,
+        add(support, support[..., alert].max(axis=-1)),
+        add(blocked, np.zeros(blocked.shape[:-1], dtype=blocked.dtype)),
+    )
+
+
+def base_of(model: StackedModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The base models' weights, with the ALERT head's embedding column appended."""
+    head = model.alert or AlertHead.untrained(model.embed_weights.shape[0])
+    return (
+        model.weights,
+        model.bias,
+        np.hstack([model.embed_weights, head.embed_weights[:, None]]),
+        np.append(model.embed_bias, head.embed_bias).astype(np.float32),
+    )
+
+
+def all_meta(model: StackedModel) -> tuple[np.ndarray, np.ndarray]:
+    """The meta weights of the tags and of the ALERT head's pooled model, stacked."""
+    head = model.alert or AlertHead.untrained(model.embed_weights.shape[0])
+    return (
+        np.vstack([model.meta_weights, head.meta_weights[None]]),
+        np.append(model.meta_bias, head.meta_bias).astype(np.float32),
+    )
 
 
 def stacked_scores(
     items: list[Prepared], features: list[np.ndarray], model: StackedModel
 ) -> np.ndarray:
-    """(n, tags) scores: the best section of each example, struck-text flips included."""
-    out = np.zeros((len(items), len(TAGS)), dtype=np.float32)
+    """(n, tags + 1) scores: the best section of each example, struck-text flips included;
+    the last column is the ALERT head's pooled model."""
+    meta_w, meta_b = all_meta(model)
+    out = np.zeros((len(items), len(TAGS) + 1), dtype=np.float32)
     for i, (item, feats) in enumerate(zip(items, features, strict=True)):
-        probs = apply_meta(feats, model.meta_weights, model.meta_bias)
+        probs = apply_meta(feats, meta_w, meta_b)
         probs[feats[..., N_META - 1] > 0] = 0.0  # every match set aside: as the tagger reads it
         out[i] = probs.max(axis=0)
         for tag in item.flips:
@@ -256,15 +319,44 @@ def fit_stack(
             oof[i] = section_features(items[i], base)
     y, mask = label_matrix([p.example for p in items])
     sw = mask * np.array([p.example.weight for p in items], dtype=np.float32)[:, None]
-    feats = [f if f is not None else np.zeros((1, len(TAGS), N_META), np.float32) for f in oof]
-    meta_w, meta_b = fit_meta(np.stack([f.max(axis=0) for f in feats]), y, sw, st.dense)
-    base = fit_base(items, st.params, st.dense)
-    model = StackedModel(*base, meta_w, meta_b)
+    ya, swa = pooled_labels(y, sw)
+    feats = [f if f is not None else np.zeros((1, POOLED + 1, N_META), np.float32) for f in oof]
+    meta_w, meta_b = fit_meta(np.stack([f.max(axis=0) for f in feats]), ya, swa, st.dense)
+    weights, bias, embed_w, embed_b = fit_base(items, st.params, st.dense)
+    model = StackedModel(
+        weights, bias, embed_w[:, :POOLED], embed_b[:POOLED], meta_w[:POOLED], meta_b[:POOLED]
+    )
+    model.alert = AlertHead.untrained(embed_w.shape[0])
+    model.alert.trained = True
+    model.alert.embed_weights, model.alert.embed_bias = embed_w[:, POOLED], float(embed_b[POOLED])
+    model.alert.meta_weights, model.alert.meta_bias = meta_w[POOLED], float(meta_b[POOLED])
     # Thresholds from the real passages' out-of-fold scores (our written examples are cleaner
     # than real bills and would pull thresholds off), all examples when there are none.
     real = [i for i, p in enumerate(items) if p.example.source != "own"] or list(range(len(items)))
     scores = stacked_scores([items[i] for i in real], [feats[i] for i in real], model)
-    return model, choose_thresholds(scores, y[real], st.lo, st.hi)
+    thresholds = choose_thresholds(scores[:, :POOLED], y[real], st.lo, st.hi)
+    # The ALERT head's second level and threshold, on the same out-of-fold scores.
+    th = np.array([thresholds[t] for t in TAGS])
+    z = head_inputs(
+        scores[:, POOLED],
+        scores[:, :POOLED][:, ALERT_COLS],
+        scores[:, :POOLED][:, ALERT_COLS] / th[ALERT_COLS],
+    )
+    model.alert.head_weights, model.alert.head_bias = fit_head(
+        z, ya[real, POOLED], swa[real, POOLED]
+    )
+    _, prob = alert_decision(scores[:, :POOLED], scores[:, POOLED], th, ALERT_COLS, model.alert)
+    model.alert.threshold = head_threshold(prob, ya[real, POOLED])
+    return model, thresholds
+
+
+def decide(scores: np.ndarray, thresholds: dict[str, float], model: StackedModel) -> np.ndarray:
+    """(n, tags) predictions from `stacked_scores`: per-tag thresholds, the ALERT head."""
+    th = np.array([thresholds[t] for t in TAGS])
+    if model.alert is None:
+        return scores[:, :POOLED] >= th
+    tags, _ = alert_decision(scores[:, :POOLED], scores[:, POOLED], th, ALERT_COLS, model.alert)
+    return tags
 
 
 ALERT_BETA = 1.0  # below 1, ALERT thresholds weigh precision more (the config can set it)
@@ -348,9 +440,10 @@ def cross_validate(
         train_items = extra + [p for p, g in zip(corpus, folds, strict=True) if g != f]
         model, thresholds = fit_stack(train_items, inner)
         test = [corpus[i] for i in test_idx]
-        base = (model.weights, model.bias, model.embed_weights, model.embed_bias)
-        scores[test_idx] = stacked_scores(test, [section_features(p, base) for p in test], model)
-        predictions[test_idx] = scores[test_idx] >= np.array([thresholds[t] for t in TAGS])
+        base = base_of(model)
+        full = stacked_scores(test, [section_features(p, base) for p in test], model)
+        scores[test_idx] = full[:, :POOLED]
+        predictions[test_idx] = decide(full, thresholds, model)
         if progress:
             progress(f"fold {f + 1}/{k} done")
     y, _ = label_matrix([p.example for p in corpus])
