@@ -1,9 +1,12 @@
-"""congress.gov API v3: bills updated since the last run, their actions, cosponsors and texts.
+"""congress.gov API v3: bills updated since the last run, their actions, cosponsors, texts
+and House roll calls.
 
 A bill is four responses (`/v3/bill/{congress}/{type}/{number}` and its `/actions`,
 `/cosponsors`, `/text`, each maybe paged), chained so that one bill is one record and one
 transaction, parsed by billwatch.ingest.congress. The text versions' documents (XML, HTML, PDF
-on congress.gov/govinfo) are fetched under robots.txt.
+on congress.gov/govinfo) are fetched under robots.txt. A House roll call that an action
+records is two more responses (`/v3/house-vote/{congress}/{session}/{roll}` and its `/members`),
+one vote record; the Senate's roll calls have no endpoint in the API.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from scrapy.http import Response
 
 from billwatch.ingest.congress import parse_api_bill
 from billwatch.ingest.sessions import congress_for_year
+from billwatch.ingest.votes import parse_congress_house_vote
 from spiders.base import BillwatchSpider, guarded, load_json
 from spiders.documents import DocumentMixin
 
@@ -58,6 +62,7 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
     def first_requests(self) -> Iterable[scrapy.Request]:
         """The listing of bills updated since the last run, per Congress."""
         self.stored = self.stored_bill_extras("US", "congress")
+        self.roll_calls: set[tuple[str, str, str]] = set()  # asked for in this run
         since = self.from_datetime()
         self.filtered_listing = since is not None
         congresses = self.sessions or [str(congress_for_year(dt.date.today().year))]
@@ -131,3 +136,56 @@ class CongressSpider(DocumentMixin, BillwatchSpider):
             return
         record = parse_api_bill(bill, parts["actions"], parts["cosponsors"], parts["text"])
         yield record
+        yield from self._house_votes(parts["actions"])
+
+    def _house_votes(self, actions: list[dict]) -> Iterator[scrapy.Request]:
+        """A request for each House roll call the actions record, once per run."""
+        for action in actions:
+            for recorded in action.get("recordedVotes") or []:
+                if str(recorded.get("chamber", "")).lower() != "house":
+                    continue
+                key = tuple(
+                    str(recorded.get(k) or "") for k in ("congress", "sessionNumber", "rollNumber")
+                )
+                if not all(key) or key in self.roll_calls:
+                    continue
+                self.roll_calls.add(key)  # type: ignore[arg-type]
+                path = "house-vote/{}/{}/{}".format(*key)
+                yield self.api_request(
+                    self.url(path),
+                    self.parse_house_vote,
+                    headers=self.headers,
+                    cb_kwargs={"path": path},
+                )
+
+    @guarded
+    def parse_house_vote(self, response: Response, path: str) -> Iterator[scrapy.Request]:
+        """Then the members' votes of the roll call."""
+        vote = load_json(response)["houseRollCallVote"]
+        yield self.api_request(
+            self.url(f"{path}/members", limit=PAGE),
+            self.parse_house_vote_members,
+            headers=self.headers,
+            cb_kwargs={"vote": vote, "members": []},
+        )
+
+    @guarded
+    def parse_house_vote_members(
+        self, response: Response, vote: dict, members: list[dict]
+    ) -> Iterator[Any]:
+        """One page of members' votes; when all are in, the roll call as one vote record."""
+        payload = load_json(response)
+        page = payload["houseRollCallVoteMemberVotes"]
+        members = members + list(page.get("results") or [])
+        next_page = (payload.get("pagination") or {}).get("next")
+        if next_page:
+            yield self.api_request(
+                next_page,
+                self.parse_house_vote_members,
+                headers=self.headers,
+                cb_kwargs={"vote": vote, "members": members},
+            )
+            return
+        yield parse_congress_house_vote(
+            {"houseRollCallVote": vote, "houseRollCallVoteMemberVotes": {"results": members}}
+        )

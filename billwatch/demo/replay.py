@@ -496,6 +496,15 @@ def _congress(
             return json_reply({"bill": entry["bill"]})
         here = f"{server.root}/congress/{'/'.join(parts)}"
         return json_reply(_page_part(entry[what], q, here))
+    if parts[:2] == ["v3", "house-vote"] and len(parts) in (5, 6):
+        vote = data.house_votes.get((parts[2], parts[3], parts[4]))
+        if vote is None:
+            return not_found("/".join(parts))
+        if len(parts) == 5:
+            return json_reply({"houseRollCallVote": vote["houseRollCallVote"]})
+        if parts[5] != "members":
+            return not_found("/".join(parts))
+        return json_reply({"houseRollCallVoteMemberVotes": vote["houseRollCallVoteMemberVotes"]})
     return not_found("/".join(parts))
 
 

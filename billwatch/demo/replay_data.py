@@ -28,6 +28,8 @@ class ReplayData:
     ny_agendas: dict[tuple[int, int], dict] = field(default_factory=dict)  # (year, number)
     ny_update_log: list[dict] = field(default_factory=list)
     congress_bills: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    # (congress, session, roll) -> {"houseRollCallVote": ..., "houseRollCallVoteMemberVotes": ...}
+    house_votes: dict[tuple[str, str, str], dict] = field(default_factory=dict)
     documents: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> body, type
     pubinfo_files: dict[str, tuple[bytes, dt.datetime]] = field(default_factory=dict)
     people_files: dict[str, dict[str, dict[str, bytes]]] = field(default_factory=dict)
@@ -136,6 +138,12 @@ class ReplayData:
         bill.setdefault("updateDateIncludingText", bill.get("updateDate"))
         key = (str(bill["congress"]), str(bill["type"]).lower(), str(bill["number"]))
         self.congress_bills[key] = {"bill": bill, **{k: v for k, v in parts.items() if k != "bill"}}
+
+    def add_house_vote(self, payload: dict) -> None:
+        """Add one House roll call: the vote's detail and its members' votes."""
+        vote = payload["houseRollCallVote"]
+        key = (str(vote["congress"]), str(vote["sessionNumber"]), str(vote["rollCallNumber"]))
+        self.house_votes[key] = payload
 
     # -- documents and files -------------------------------------------------------------------
     def add_document(self, path: str, body: bytes, media_type: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import func, select
 
-from billwatch.db.models import Bill, Committee, CrawlRun, Event, Membership, Person
+from billwatch.db.models import Bill, Committee, CrawlRun, Event, Membership, Person, VoteEvent
 from billwatch.db.session import get_sessionmaker
 from billwatch.db.store import find_bill
 from billwatch.demo.replay import ReplayServer, zip_folder
@@ -60,6 +61,41 @@ def test_congress_bill_actions_cosponsors_and_text(server: ReplayServer, sqlite_
     server.clear()
     crawl(server, "congress", sqlite_url, sessions=["117"])
     assert [p for p, _ in server.log.entries] == ["/congress/v3/bill/117"]
+
+
+def test_congress_house_roll_calls_that_actions_record(
+    server: ReplayServer, sqlite_url: str
+) -> None:
+    server.data = congress_data()
+    vote = json.loads((SPIDER_FILES / "congress" / "house_vote_117_1_12.json").read_text())
+    server.data.add_house_vote(vote)
+    actions = server.data.congress_bills[("117", "hr", "21")]["actions"]["actions"]
+    recorded = {"chamber": "House", "congress": 117, "sessionNumber": 1, "rollNumber": 12}
+    recorded |= {
+        "date": "2021-02-01T23:52:00Z",
+        "url": "https://clerk.house.gov/evs/2021/roll012.xml",
+    }
+    actions[0]["recordedVotes"] = [recorded]
+    actions[1]["recordedVotes"] = [recorded]  # a roll call two actions record is asked for once
+    actions[2]["recordedVotes"] = [dict(recorded, chamber="Senate", rollNumber=99)]
+
+    summary = crawl(server, "congress", sqlite_url, sessions=["117"])
+    assert summary["status"] == "ok", summary
+    assert summary["items"].get("vote") == 1
+    votes = [p for p, _ in server.log.entries if "/house-vote/" in p]
+    assert votes == ["/congress/v3/house-vote/117/1/12", "/congress/v3/house-vote/117/1/12/members"]
+    assert not [p for p, _ in server.log.entries if "/99" in p]  # no Senate endpoint
+    with get_sessionmaker(sqlite_url)() as session:
+        hr21 = find_bill(session, "US", "117", "HR 21")
+        event = session.scalar(select(VoteEvent))
+        assert event.bill_id == hr21.id
+        assert event.source_key == "house-vote:117:1:12"
+        assert event.result == "pass" and event.chamber == "lower"
+        assert {c.option: c.value for c in event.counts} == {
+            "yes": 2,
+            "no": 1,
+            "not voting": 1,
+        }
 
 
 def test_pubinfo_listing_dates_in_apache_and_iis_layouts() -> None:
