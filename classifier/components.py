@@ -131,11 +131,15 @@ class TaxonomyScorer:
         self.alert = model.alert or AlertHead.untrained(DIM)
         self._join_embed()
 
-    def decide(self, scores: np.ndarray, pooled: float) -> np.ndarray:
-        """Booleans per label: thresholds for TRACK tags, the ALERT head for ALERT ones."""
+    def decide(
+        self, scores: np.ndarray, pooled: float, support: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Booleans per label: thresholds for TRACK tags, the ALERT head for ALERT ones (which
+        forces in only a tag a live rule match `support`s)."""
         th = np.array([self.thresholds[t] for t in self.labels], dtype=np.float32)
+        backed = None if support is None else support[None]
         tags, _ = alert_decision(
-            scores[None], np.array([pooled], np.float32), th, self.alert_cols, self.alert
+            scores[None], np.array([pooled], np.float32), th, self.alert_cols, self.alert, backed
         )
         return tags[0]
 
@@ -168,6 +172,7 @@ class TaxonomyScorer:
         feats = meta_matrix(sparse[None], embedding[None], best[None], sup[None], blocked[None])[0]
         doc.user_data["bw_word_rows"] = words
         doc.user_data["bw_sentences"] = spans
+        doc.user_data["bw_support"] = sup[:-1].tolist()
         return feats
 
     def __call__(self, doc: Doc) -> Doc:

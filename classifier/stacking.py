@@ -202,10 +202,12 @@ def alert_decision(
     thresholds: np.ndarray,
     alert: np.ndarray,
     head: AlertHead,
+    support: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(tags, head probability) of (n, tags) probabilities: per-tag thresholds decide TRACK
     tags; the head decides whether any ALERT tag holds, and when it does, the ALERT tags over
-    their thresholds hold, or else the one highest over its threshold."""
+    their thresholds hold, or else the one highest over its threshold among those a live rule
+    match supports (`support`, (n, tags) 0/1): a tag is never forced in on words alone."""
     if not head.trained:
         return probs >= thresholds, probs[:, alert].max(axis=1)
     relative = probs[:, alert] / thresholds[alert]
@@ -215,7 +217,8 @@ def alert_decision(
     fire = prob >= head.threshold
     tags[:, alert] &= fire[:, None]
     cols = np.flatnonzero(alert)
-    for r in np.flatnonzero(fire & ~tags[:, alert].any(axis=1)):
-        if probs[r, alert].max() > 0:  # a tag every match of which is set aside stays off
-            tags[r, cols[int(np.argmax(relative[r]))]] = True
+    backed = np.ones_like(relative, dtype=bool) if support is None else support[:, alert] > 0
+    backed &= probs[:, alert] > 0  # a tag every match of which is set aside stays off
+    for r in np.flatnonzero(fire & ~tags[:, alert].any(axis=1) & backed.any(axis=1)):
+        tags[r, cols[int(np.argmax(np.where(backed[r], relative[r], -np.inf)))]] = True
     return tags, prob

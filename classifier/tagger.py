@@ -156,6 +156,7 @@ class Tagger:
         decided = self.scorer.decide(
             np.array([scores.get(t, 0.0) for t in self.scorer.labels], dtype=np.float32),
             float(doc.user_data.get("bw_alert_pooled", 0.0)),
+            np.array(doc.user_data.get("bw_support") or [0.0] * len(self.scorer.labels)),
         )
         labels = self.scorer.labels
         tags = [t for t, on in zip(labels, decided.tolist(), strict=True) if on and t in scores]

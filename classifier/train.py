@@ -34,6 +34,7 @@ from classifier.markup import clip, infer_spans
 from classifier.sections import split_sections
 from classifier.sentences import sentences
 from classifier.stacking import (
+    META_FEATURES,
     N_META,
     AlertHead,
     DenseParams,
@@ -53,6 +54,7 @@ from classifier.taxonomy import ALERT_TAGS, TAGS
 # tags: the pooled "any ALERT tag" label of the ALERT head.
 ALERT_COLS = np.array([t in ALERT_TAGS for t in TAGS])
 POOLED = len(TAGS)
+SUPPORT = META_FEATURES.index("rule_support")  # the meta feature: a live rule match of the tag
 
 log = logging.getLogger(__name__)
 CONFIG_PATH = Path(__file__).parent / "configs" / "pipeline.cfg"
@@ -276,14 +278,16 @@ def all_meta(model: StackedModel) -> tuple[np.ndarray, np.ndarray]:
 def stacked_scores(
     items: list[Prepared], features: list[np.ndarray], model: StackedModel
 ) -> np.ndarray:
-    """(n, tags + 1) scores: the best section of each example, struck-text flips included;
-    the last column is the ALERT head's pooled model."""
+    """(n, 2 * tags + 1) scores: the best section of each example, struck-text flips
+    included; column `POOLED` is the ALERT head's pooled model, and the columns after it are 1
+    where a live rule match supports the tag in some section."""
     meta_w, meta_b = all_meta(model)
-    out = np.zeros((len(items), len(TAGS) + 1), dtype=np.float32)
+    out = np.zeros((len(items), 2 * len(TAGS) + 1), dtype=np.float32)
     for i, (item, feats) in enumerate(zip(items, features, strict=True)):
         probs = apply_meta(feats, meta_w, meta_b)
         probs[feats[..., N_META - 1] > 0] = 0.0  # every match set aside: as the tagger reads it
-        out[i] = probs.max(axis=0)
+        out[i, : POOLED + 1] = probs.max(axis=0)
+        out[i, POOLED + 1 :] = (feats[:, :POOLED, SUPPORT] > 0).any(axis=0)
         for tag in item.flips:
             out[i, TAGS.index(tag)] = max(out[i, TAGS.index(tag)], FLIP_SCORE)
     return out
@@ -345,7 +349,9 @@ def fit_stack(
     model.alert.head_weights, model.alert.head_bias = fit_head(
         z, ya[real, POOLED], swa[real, POOLED]
     )
-    _, prob = alert_decision(scores[:, :POOLED], scores[:, POOLED], th, ALERT_COLS, model.alert)
+    _, prob = alert_decision(
+        scores[:, :POOLED], scores[:, POOLED], th, ALERT_COLS, model.alert, scores[:, POOLED + 1 :]
+    )
     model.alert.threshold = head_threshold(prob, ya[real, POOLED])
     return model, thresholds
 
@@ -355,7 +361,9 @@ def decide(scores: np.ndarray, thresholds: dict[str, float], model: StackedModel
     th = np.array([thresholds[t] for t in TAGS])
     if model.alert is None:
         return scores[:, :POOLED] >= th
-    tags, _ = alert_decision(scores[:, :POOLED], scores[:, POOLED], th, ALERT_COLS, model.alert)
+    tags, _ = alert_decision(
+        scores[:, :POOLED], scores[:, POOLED], th, ALERT_COLS, model.alert, scores[:, POOLED + 1 :]
+    )
     return tags
 
 

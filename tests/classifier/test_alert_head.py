@@ -31,6 +31,19 @@ def test_fired_head_gives_the_best_alert_tag_relative_to_its_threshold() -> None
     assert np.flatnonzero(tags[0]).tolist() == [b]
 
 
+def test_fired_head_forces_in_only_a_tag_a_live_rule_match_supports() -> None:
+    probs = np.full((1, len(TAGS)), 0.1, dtype=np.float32)
+    a, b = np.flatnonzero(ALERT)[:2]
+    probs[0, a], probs[0, b] = 0.45, 0.30
+    support = np.zeros((1, len(TAGS)), dtype=np.float32)
+    pooled = np.array([0.9], np.float32)
+    tags, _ = alert_decision(probs, pooled, TH, ALERT, _head(), support)
+    assert not tags.any()  # words alone: nothing is forced in
+    support[0, b] = 1.0
+    tags, _ = alert_decision(probs, pooled, TH, ALERT, _head(), support)
+    assert np.flatnonzero(tags[0]).tolist() == [b]  # the supported one, though a scores higher
+
+
 def test_silent_head_drops_alert_tags_and_keeps_track_tags() -> None:
     probs = np.full((1, len(TAGS)), 0.9, dtype=np.float32)
     tags, _ = alert_decision(probs, np.array([0.05], np.float32), TH, ALERT, _head())
