@@ -26,6 +26,7 @@ from classifier.features import (
     struck_match,
     word_features,
 )
+from classifier.linenumbers import blank_line_numbers, readable
 from classifier.markup import Span, clip, infer_spans, merge
 from classifier.sections import FRONT_MATTER, split_sections
 from classifier.sentences import sentences as _sentences
@@ -119,7 +120,9 @@ class Tagger:
     def tag(
         self, text: str, inserted: Iterable[Span] = (), struck: Iterable[Span] = ()
     ) -> DocResult:
-        """Tag `text`; without spans, the drafting marks printed in the text are read instead."""
+        """Tag `text`; without spans, the drafting marks printed in the text are read instead.
+        Offsets point into `text`; quotes read without printed line numbers."""
+        text = blank_line_numbers(text)
         ins, stk = merge(inserted), merge(struck)
         if not ins and not stk:
             ins, stk = infer_spans(text)
@@ -164,7 +167,7 @@ class Tagger:
         evidence = []
         for tag in tags:
             s, e = flipped.get(tag) or self._evidence(doc, tag, text, pieces)
-            evidence.append(Evidence(tag, start + s, start + e, text[s:e]))
+            evidence.append(Evidence(tag, start + s, start + e, readable(text[s:e])))
         return SectionResult(index, label, start, start + len(text), tags, scores, evidence)
 
     def _evidence(

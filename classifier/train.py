@@ -30,6 +30,7 @@ from classifier.features import (
     rule_flags,
 )
 from classifier.linear import SparseRows, TrainParams, train
+from classifier.linenumbers import blank_line_numbers
 from classifier.markup import clip, infer_spans
 from classifier.sections import split_sections
 from classifier.sentences import sentences
@@ -115,15 +116,16 @@ def _section_inputs(doc: Doc, vectors: WordVectors) -> PreparedSection:
 def prepare(tagger: Tagger, example: Example, vectors: WordVectors | None = None) -> Prepared:
     """Features of an example as one text (for training) and section by section (to score)."""
     vectors = vectors or shared_vectors()
+    text = blank_line_numbers(example.text)  # as the tagger reads it
     ins, stk = example.inserted, example.struck
     if not ins and not stk:
-        ins, stk = infer_spans(example.text)
-    amended = amended_sections(example.text)
-    whole = _section_inputs(tagger.process(example.text, ins, stk, amended, score=False), vectors)
+        ins, stk = infer_spans(text)
+    amended = amended_sections(text)
+    whole = _section_inputs(tagger.process(text, ins, stk, amended, score=False), vectors)
     sections, flips = [], set()
-    for sec in split_sections(example.text):
+    for sec in split_sections(text):
         doc = tagger.process(
-            example.text[sec.start : sec.end],
+            text[sec.start : sec.end],
             clip(ins, sec.start, sec.end),
             clip(stk, sec.start, sec.end),
             amended,

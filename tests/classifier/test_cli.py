@@ -5,6 +5,7 @@ import json
 from typer.testing import CliRunner
 
 from billwatch.cli import app
+from classifier.linenumbers import readable
 from classifier.taxonomy import TAGS
 
 runner = CliRunner()
@@ -33,7 +34,7 @@ def test_tag_jsonl_writes_one_object_a_line(tmp_path):
         assert all(isinstance(v, float) and 0 <= v <= 1 for v in row["scores"].values())
         for ev in row["evidence"]:
             assert set(ev) == {"tag", "start", "end", "quote"}
-            assert text[ev["start"] : ev["end"]] == ev["quote"]
+            assert readable(text[ev["start"] : ev["end"]]) == ev["quote"]
         assert {ev["tag"] for ev in row["evidence"]} == set(row["tags"])
     assert rows[0]["tags"] == ["penalty_increase"]
     assert rows[1]["tags"] == ["civil_remedies"]

@@ -4,6 +4,7 @@ import pytest
 
 import classifier
 from billwatch.text.sniff import extract_document
+from classifier.linenumbers import readable
 from classifier.taxonomy import TAGS
 
 TAGGER = classifier.load()
@@ -20,7 +21,7 @@ def _check_shape(text, result):
     for section in result.sections:
         assert set(section.scores) == set(TAGS)
         for ev in section.evidence:
-            assert text[ev.start : ev.end] == ev.quote
+            assert readable(text[ev.start : ev.end]) == ev.quote
             assert section.start <= ev.start < ev.end <= section.end
     assert {ev.tag for ev in result.evidence} == set(result.tags)
 
