@@ -184,8 +184,22 @@ NEGATIONS = frozenset(
         "bars",
         "forbid",
         "forbids",
+        "prevent",
+        "prevents",
+        "preventing",
+        "prohibition",
+        "prohibitions",
+        "ban",
+        "bans",
+        "banning",
+        # repealing a limit on enforcement restores it ("repeals the prohibition on ...")
+        "repeal",
+        "repeals",
+        "repealing",
     }
 )
+# "prevent or inhibit", "limit, prohibit, or restrict": one negation said several ways.
+_COORDINATORS = frozenset({"or", "and", ","})
 NEGATION_SCOPE = 40
 # Matches that a negation turns into their opposite: "shall not honor a detainer" limits
 # immigration enforcement, while "no policy that prohibits ... honoring a detainer" (two
@@ -194,13 +208,19 @@ NEGATABLE = frozenset({"immigration_enforcement"})
 
 
 def negated(doc: Doc, span: Span) -> bool:
-    """Whether an odd number of negations precede `span` within its sentence."""
+    """Whether an odd number of negations precede `span` within its sentence (coordinated
+    negations count once)."""
     words = lower_words(doc)
-    count = 0
+    count, last = 0, None
     for i in range(span.start - 1, max(span.start - NEGATION_SCOPE, 0) - 1, -1):
         if words[i] in _STOPS:
             break
-        count += words[i] in NEGATIONS
+        if words[i] not in NEGATIONS:
+            continue
+        between = words[i + 1 : last] if last is not None else []
+        if not between or not all(w in _COORDINATORS for w in between):
+            count += 1  # "not prohibit" is two negations; "prohibit or restrict" is one
+        last = i
     return count % 2 == 1
 
 

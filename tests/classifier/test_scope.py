@@ -217,3 +217,32 @@ def test_an_offense_named_in_a_vacatur_motion_is_no_decriminalization():
     )
     assert _live(text, "sex_work_criminalization")[0] == 0  # named, neither live nor repealed
     assert "non_criminalization" not in TAGGER.tag(text).tags
+
+
+@pytest.mark.parametrize(
+    "text, live",
+    [
+        # a double negation still mandates cooperation (the issue's own kind of text)
+        (
+            "No agency shall prevent or inhibit collaboration with federal immigration enforcement.",
+            True,
+        ),
+        ("The act repeals the prohibition on assisting federal immigration authorities.", True),
+        (
+            "Nothing shall be construed to prohibit or restrict cooperating with federal immigration authorities.",
+            True,
+        ),
+        ("The arresting officer shall notify federal immigration authorities of the arrest.", True),
+        # one negation, said once or several ways, limits enforcement
+        ("An officer shall not notify federal immigration authorities of a release.", False),
+        ("No public resources may be used to assist federal immigration enforcement.", False),
+        (
+            "Agencies may not prohibit, limit, or restrict honoring immigration detainers unless ordered.",
+            True,
+        ),
+        ("The act repeals the requirement that jails honor immigration detainers.", False),
+    ],
+)
+def test_negations_count_once_however_many_ways_they_are_said(text, live):
+    alive, dead = _live(text, "immigration_enforcement")
+    assert (alive > 0 and dead == 0) if live else (alive == 0 and dead > 0)
