@@ -437,6 +437,8 @@ def _is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
         w in CIVIL_WORDS for w in lower_words(doc)[max(span.start - 2, 0) : span.end]
     ):
         return False
+    if label == "penalty_increase" and not related_offense(doc):
+        return False  # an offense far from trafficking: animal tethering, fleeing a stop
     if label == "carceral_funding" and (
         _in_sentence(doc, span, SHRINK_WORDS) or labor_agency(doc, span)
     ):
@@ -451,6 +453,42 @@ def _is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
     if label == "mandated_cooperation" and condition_negated(doc, span):
         return False
     return not (label in NEGATABLE and negated(doc, span))
+
+
+# The taxonomy scopes penalty_increase to trafficking and related offenses, above all those
+# survivors are charged with, and to penalties on employers; a section that names none of them
+# (the context cues below, or these words) raises penalties on something else.
+RELATED_CONTEXT = frozenset(
+    {
+        "ctx_trafficking",
+        "ctx_prostitution",
+        "ctx_prostitution_offense",
+        "ctx_commercial_sex_act",
+        "ctx_survival_offense",
+        "ctx_labor",
+        "ctx_youth",
+        "ctx_immigration",
+        "ctx_victim",
+    }
+)
+_RELATED_WORD = re.compile(
+    r"^(?:sex|sexual|sexually|exploit\w*|obscen\w*|pornograph\w*|drug|drugs|narcotic\w*|"
+    r"fentanyl|heroin|cocaine|methamphetamine|marijuana|kidnap\w*|servitude|coerc\w*|"
+    r"registration|register|registry|forfeit\w*|controlled|loiter\w*|bawdy|disorderly|"
+    r"encampments?|camping|homeless\w*|panhandl\w*|begging)$"
+)
+
+
+def related_offense(doc: Doc) -> bool:
+    """Whether the section names trafficking or an offense the taxonomy relates to it."""
+    cached = doc.user_data.get("bw_related")
+    if cached is None:
+        labels = {s.label_ for s in doc.spans.get(SPANS_KEY, [])}
+        cached = bool(labels & RELATED_CONTEXT) or any(
+            _RELATED_WORD.match(w) for w in lower_words(doc)
+        )
+        doc.user_data["bw_related"] = cached
+    return cached
 
 
 def supported_tags(doc: Doc, tags: frozenset[str]) -> set[str]:

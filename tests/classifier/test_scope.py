@@ -224,12 +224,14 @@ def test_an_offense_named_in_a_vacatur_motion_is_no_decriminalization():
     [
         # a double negation still mandates cooperation (the issue's own kind of text)
         (
-            "No agency shall prevent or inhibit collaboration with federal immigration enforcement.",
+            "No agency shall prevent or inhibit collaboration with federal immigration "
+            "enforcement.",
             True,
         ),
         ("The act repeals the prohibition on assisting federal immigration authorities.", True),
         (
-            "Nothing shall be construed to prohibit or restrict cooperating with federal immigration authorities.",
+            "Nothing shall be construed to prohibit or restrict cooperating with federal "
+            "immigration authorities.",
             True,
         ),
         ("The arresting officer shall notify federal immigration authorities of the arrest.", True),
@@ -237,7 +239,7 @@ def test_an_offense_named_in_a_vacatur_motion_is_no_decriminalization():
         ("An officer shall not notify federal immigration authorities of a release.", False),
         ("No public resources may be used to assist federal immigration enforcement.", False),
         (
-            "Agencies may not prohibit, limit, or restrict honoring immigration detainers unless ordered.",
+            "Agencies may not prohibit, limit, or restrict honoring immigration detainers.",
             True,
         ),
         ("The act repeals the requirement that jails honor immigration detainers.", False),
@@ -246,3 +248,19 @@ def test_an_offense_named_in_a_vacatur_motion_is_no_decriminalization():
 def test_negations_count_once_however_many_ways_they_are_said(text, live):
     alive, dead = _live(text, "immigration_enforcement")
     assert (alive > 0 and dead == 0) if live else (alive == 0 and dead > 0)
+
+
+@pytest.mark.parametrize(
+    "text, live",
+    [
+        ("A person convicted of animal tethering shall be guilty of a class A misdemeanor.", False),
+        ("Fleeing a stop of a motor vehicle is a class E felony.", False),
+        ("Trafficking in persons for forced labor is a class A felony.", True),
+        ("Loitering in a transit facility is a class B misdemeanor.", True),
+        ("An employer who fails to pay wages when due is guilty of a misdemeanor.", True),
+        ("Possession of a controlled substance is a class D felony.", True),
+    ],
+)
+def test_penalties_count_for_offenses_the_taxonomy_relates_to_trafficking(text, live):
+    alive, dead = _live(text, "penalty_increase")
+    assert (alive > 0) == live
