@@ -338,6 +338,9 @@ RELIEF_WORDS = frozenset(
 )
 # A civil or administrative penalty is no criminal penalty.
 CIVIL_WORDS = frozenset({"civil", "administrative"})
+# Offenses listed in a restitution or damages provision are what survivors recover for, not
+# new or harsher offenses.
+REMEDY_WORDS = frozenset({"restitution", "damages"})
 # Closing prisons or cutting their capacity shrinks the apparatus rather than growing it.
 SHRINK_WORDS = frozenset(
     {
@@ -431,7 +434,9 @@ def _is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
         return False
     if label in REVERSIBLE and repealed(doc, span):
         return False
-    if label in REVERSIBLE and (_in_sentence(doc, span, RELIEF_WORDS) or safe_harbor(doc, span)):
+    if label in REVERSIBLE and (
+        _in_sentence(doc, span, RELIEF_WORDS | REMEDY_WORDS) or safe_harbor(doc, span)
+    ):
         return False
     if label == "penalty_increase" and any(
         w in CIVIL_WORDS for w in lower_words(doc)[max(span.start - 2, 0) : span.end]

@@ -168,6 +168,8 @@ class Tagger:
         for tag in tags:
             s, e = flipped.get(tag) or self._evidence(doc, tag, text, pieces)
             evidence.append(Evidence(tag, start + s, start + e, readable(text[s:e])))
+        evidence = _unconditional(evidence)
+        tags = [t for t in tags if any(ev.tag == t for ev in evidence)]
         return SectionResult(index, label, start, start + len(text), tags, scores, evidence)
 
     def _evidence(
@@ -291,6 +293,23 @@ def _whole_sentence(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
     return end
+
+
+# The taxonomy's services and immigration relief come with no law-enforcement condition: where
+# the sentence that offers them is the one that sets the condition, it is the condition's.
+_UNCONDITIONAL = frozenset({"survivor_services", "immigration_relief"})
+
+
+def _unconditional(evidence: list[Evidence]) -> list[Evidence]:
+    """`evidence` less services or relief quoted from a sentence that sets a cooperation
+    condition (the mandated_cooperation evidence)."""
+    conditions = [ev for ev in evidence if ev.tag == "mandated_cooperation"]
+    return [
+        ev
+        for ev in evidence
+        if ev.tag not in _UNCONDITIONAL
+        or not any(c.start < ev.end and ev.start < c.end for c in conditions)
+    ]
 
 
 def _live_matches(doc: Doc) -> list:

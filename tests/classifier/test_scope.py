@@ -264,3 +264,27 @@ def test_negations_count_once_however_many_ways_they_are_said(text, live):
 def test_penalties_count_for_offenses_the_taxonomy_relates_to_trafficking(text, live):
     alive, dead = _live(text, "penalty_increase")
     assert (alive > 0) == live
+
+
+def test_services_offered_on_a_cooperation_condition_are_the_conditions():
+    text = (
+        "A victim who cooperates with law enforcement in the investigation shall be eligible "
+        "for emergency shelter and case management services."
+    )
+    result = TAGGER.tag(text)
+    assert "mandated_cooperation" in result.tags
+    assert "survivor_services" not in result.tags
+    # offered without a condition, the same services stay services
+    free = TAGGER.tag(
+        "The department shall provide emergency shelter and case management services to "
+        "every victim of human trafficking, regardless of whether the victim reports the crime."
+    )
+    assert "survivor_services" in free.tags and "mandated_cooperation" not in free.tags
+
+
+def test_offenses_listed_in_a_restitution_order_are_not_new_offenses():
+    alive, _ = _live(
+        "The court shall order restitution to the victim of promoting prostitution.",
+        "sex_work_criminalization",
+    )
+    assert alive == 0
