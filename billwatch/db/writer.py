@@ -10,6 +10,9 @@ the batch goes back to that savepoint and writes its other records again, each i
 of its own, and the failed one is reported. A crawl, whose items come at the pace of the
 network, commits each record.
 
+A new bill on PostgreSQL costs one round trip: its ids are drawn ahead from the sequences, and
+its rows go together in psycopg's pipeline mode (`store.insert_new_bill`); should that fail, the
+record is written again the ordinary way. Its fetched text, later, costs one round trip more.
 An unchanged bill costs a dictionary lookup: the writer loads the record hashes of a session's
 stored bills once, and writes nothing for a record whose hash is stored (it only marks the bill
 as seen, in batches).
@@ -33,10 +36,12 @@ from billwatch.db.store import (
     BILLS,
     VERSIONS,
     Change,
+    IdPool,
     InvalidRecord,
     Keys,
     VersionCache,
     find_bill_id,
+    insert_new_bill,
     record_hash,
     upsert_committee,
     upsert_event,
@@ -100,6 +105,10 @@ def start_run(factory: sessionmaker[Session], source: str, states: list[str]) ->
         return run.id
 
 
+class _FastInsertFailed(Exception):
+    """A new bill's one-round-trip insert failed (see `billwatch.db.store.insert_new_bill`)."""
+
+
 class Writer:
     """Writes records one transaction each, remembers what is stored, and records the run."""
 
@@ -123,6 +132,7 @@ class Writer:
         self._fetched: dict[int, set[str]] = {}  # bill id -> URLs and keys of stored texts
         self._versions: VersionCache = {}  # versions of the bills written by this writer
         self._seen: list[int] = []  # unchanged bills not yet marked as seen
+        self._pool = IdPool()  # ids drawn ahead for new bills on PostgreSQL
         # A batch (batch > 1) writes without a savepoint per record: one savepoint marks its
         # start, and when a record fails the batch goes back to it and writes its records again,
         # each in a savepoint of its own. `_ops` replays them; `_alias` maps a bill id handed out
@@ -260,6 +270,16 @@ class Writer:
             return self._write_bill(record, digest)
 
     def _write_bill(self, record: BillRecord, digest: str) -> Change:
+        if self.engine.dialect.name == "postgresql":
+            try:
+                return self._write_bill_as(record, digest, fast=True)
+            except _FastInsertFailed:
+                # Gone back like any failure (with its batch); a concurrent writer stored the
+                # bill first, or the record is bad: the ordinary way updates it or says why.
+                log.debug("writing %s again the ordinary way", record.identifier)
+        return self._write_bill_as(record, digest, fast=False)
+
+    def _write_bill_as(self, record: BillRecord, digest: str, fast: bool) -> Change:
         fresh: VersionCache = {}
         replay: list[Callable[[], Any]] = []
         with self.transaction(replay) as conn:
@@ -268,9 +288,17 @@ class Writer:
             if known is not None and known[1] == digest:
                 self._seen.append(known[0])
                 return Change(known[0], needs_text=self._missing_texts(conn, known[0], record))
-            change = write_bill(
-                conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
-            )
+            if fast and known is None:
+                try:
+                    change = insert_new_bill(
+                        conn, record, self.keys, utcnow(), digest, self._pool, fresh
+                    )
+                except Exception as exc:
+                    raise _FastInsertFailed from exc
+            else:
+                change = write_bill(
+                    conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
+                )
             replay.append(lambda: self._rewrite_bill(change.id, record, digest))
         self._versions.pop(change.id, None)
         self._versions.update(fresh)
