@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -424,6 +424,10 @@ class IdPool:
         del free[:count]
         return taken
 
+    def reserve(self, conn: Connection, table: Table, count: int) -> None:
+        """Have `count` ids of `table` at hand, so taking them later runs no query."""
+        self.free.setdefault(table.name, [])[:0] = self.take(conn, table, count)
+
 
 def stored_versions(
     conn: Connection, bill_id: int, cache: VersionCache | None = None
@@ -777,8 +781,13 @@ def write_text(
     version: VersionRecord,
     now: dt.datetime,
     cache: VersionCache | None = None,
+    queue: IdPool | None = None,
 ) -> Change:
-    """Store a version's fetched text on its bill, filling the version its link stood for."""
+    """Store a version's fetched text on its bill, filling the version its link stood for.
+
+    With `queue` (ids drawn ahead), on PostgreSQL inside the caller's open pipeline, its
+    statements return nothing: they are queued, and fail, if they do, when the caller syncs.
+    """
     if not version.text.strip():
         raise InvalidRecord("the document has no text")
     validate_version(version, f"bill {bill_id}")
@@ -811,13 +820,17 @@ def write_text(
             struck=version.struck,
             source_key=version.source_key or placeholder.source_key,
         )
-        with pipelined(conn):  # both updates in one round trip
+        with nullcontext() if queue else pipelined(conn):  # both updates in one round trip
             _fill(conn, placeholder, version, key)
             conn.execute(statement(conn, "update_bill"), {"bid": bill_id, "updated_at": now})
         change.new_versions.append(placeholder.id)
         return change
     values = {**_version_values(version, key), "bill_id": bill_id, "created_at": now}
-    vid = conn.scalar(statement(conn, "versions"), values)
+    if queue is not None:
+        vid: int | None = queue.take(conn, VERSIONS, 1)[0]  # a read: it waits for the queue
+        conn.execute(statement(conn, "new_versions"), {**values, "id": vid})
+    else:
+        vid = conn.scalar(statement(conn, "versions"), values)
     change.new_versions += [vid] if vid is not None else []
     if change.new_versions:
         conn.execute(statement(conn, "update_bill"), {"bid": bill_id, "updated_at": now})
