@@ -167,7 +167,8 @@ class Writer:
         """The writer's own connection, held for its life."""
         if self._conn is None:
             self._conn = self.engine.connect()
-            event.listen(self._conn, "before_execute", self._before_execute)
+            if self._conn.dialect.name == "postgresql":  # texts are queued only there
+                event.listen(self._conn, "before_execute", self._before_execute)
         return self._conn
 
     def _before_execute(self, *_args: Any) -> None:
