@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import us
-from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -317,11 +318,17 @@ _ACTION_COLUMNS = ("action_key", "order", "date", "organization", "classificatio
 def _build_statements(dialect: Any) -> dict[str, Any]:
     """The writer's statements, built once per dialect: building them costs more than running."""
     ins = dialect.insert
-    sponsors = ins(SPONSORS).values(
-        # The person, when stored, is found in the same statement: no lookup round trip.
-        person_id=select(PEOPLE.c.id)
-        .where(PEOPLE.c.source_key == bindparam("ref"))
-        .scalar_subquery()
+    # inline(): no RETURNING of the new id on a single row (none is needed, and none can be
+    # read in pipeline mode).
+    sponsors = (
+        ins(SPONSORS)
+        .inline()
+        .values(
+            # The person, when stored, is found in the same statement: no lookup round trip.
+            person_id=select(PEOPLE.c.id)
+            .where(PEOPLE.c.source_key == bindparam("ref"))
+            .scalar_subquery()
+        )
     )
     return {
         "bill": ins(BILLS)
@@ -341,6 +348,15 @@ def _build_statements(dialect: Any) -> dict[str, Any]:
                 "person_id": func.coalesce(SPONSORS.c.person_id, sponsors.excluded.person_id),
             },
         ),
+        # A new bill on PostgreSQL: its ids are drawn ahead (IdPool), so nothing is returned
+        # and its rows go in one round trip (see `pipelined`).
+        "new_bill": ins(BILLS).inline(),
+        "new_versions": ins(VERSIONS)
+        .inline()
+        .on_conflict_do_nothing(index_elements=["bill_id", "content_hash"]),
+        "new_actions": ins(ACTIONS)
+        .inline()
+        .on_conflict_do_nothing(index_elements=["bill_id", "action_key"]),
         "update_bill": update(BILLS).where(BILLS.c.id == bindparam("bid")),
         "update_version": update(VERSIONS).where(VERSIONS.c.id == bindparam("vid")),
         "stored_bill": select(*(BILLS.c[name] for name in _BILL_COLUMNS)).where(
@@ -363,6 +379,54 @@ _STATEMENTS = {
 def statement(conn: Connection, name: str) -> Any:
     """A prepared statement of the writer for the connection's dialect."""
     return _STATEMENTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"][name]
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, send the statements inside without waiting for each (psycopg's pipeline
+    mode): they reach the server in one round trip and a failure raises by the block's end.
+    Statements inside must not return rows. Elsewhere (SQLite, in process) a plain block."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
+        yield
+
+
+class IdPool:
+    """Primary keys drawn ahead from PostgreSQL's sequences, a growing number per query.
+
+    A new bill written with drawn ids needs no RETURNING, so its rows can go in one round trip.
+    Sequences are not transactional: ids drawn but not used (the run ended, a batch went back)
+    are skipped, as they are by any rolled-back insert.
+    """
+
+    LARGEST = 256
+
+    def __init__(self) -> None:
+        self.free: dict[str, list[int]] = {}
+        self.size: dict[str, int] = {}
+
+    def take(self, conn: Connection, table: Table, count: int) -> list[int]:
+        """`count` unused ids of `table`."""
+        free = self.free.setdefault(table.name, [])
+        if len(free) < count:
+            size = min(self.LARGEST, 2 * self.size.get(table.name, 1))
+            size = self.size[table.name] = max(size, count - len(free))
+            rows = conn.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                ),
+                {"t": table.name, "n": size},
+            )
+            free.extend(int(row[0]) for row in rows)
+        taken = free[:count]
+        del free[:count]
+        return taken
+
+    def reserve(self, conn: Connection, table: Table, count: int) -> None:
+        """Have `count` ids of `table` at hand, so taking them later runs no query."""
+        self.free.setdefault(table.name, [])[:0] = self.take(conn, table, count)
 
 
 def stored_versions(
@@ -554,10 +618,22 @@ def _insert_bill(
     digest: str,
     actions: list[dict[str, Any]],
 ) -> int | None:
+    values = _bill_values(record, jid, sid, now, digest, actions)
+    return conn.scalar(statement(conn, "bill"), values)
+
+
+def _bill_values(
+    record: BillRecord,
+    jid: int,
+    sid: int,
+    now: dt.datetime,
+    digest: str,
+    actions: list[dict[str, Any]],
+) -> dict[str, Any]:
     status, stage, last = _status(
         record, ((a["order"], a["date"], a["organization"], a["classification"]) for a in actions)
     )
-    values = {
+    return {
         "jurisdiction_id": jid,
         "session_id": sid,
         "identifier": record.identifier,
@@ -574,7 +650,65 @@ def _insert_bill(
         "last_seen": now,
         "updated_at": now,
     }
-    return conn.scalar(statement(conn, "bill"), values)
+
+
+def insert_new_bill(
+    conn: Connection,
+    record: BillRecord,
+    keys: Keys,
+    now: dt.datetime,
+    digest: str,
+    pool: IdPool,
+    cache: VersionCache | None = None,
+) -> Change:
+    """Insert a bill known to be absent, on PostgreSQL, in one round trip (after drawing ids).
+
+    It stores the same rows as `write_bill` would. The bill's INSERT has no ON CONFLICT: when a
+    concurrent writer stored the same bill first, it fails, and the caller, having rolled it
+    back, writes the record again with `write_bill` (which also raises a bad record's failure).
+    """
+    jid, sid = keys.ids(conn, record)
+    actions = _action_rows(record, now)
+    values = _bill_values(record, jid, sid, now, digest, actions)
+    change = Change(id=pool.take(conn, BILLS, 1)[0], created=True)
+    rows: dict[str, dict[str, Any]] = {}  # as _write_versions writes them for a new bill
+    for version in record.versions:
+        key = version_key(version)
+        if key in rows:
+            continue
+        rows[key] = {**_version_values(version, key), "bill_id": change.id, "created_at": now}
+        if not version.text.strip() and (version.url or version.source_key):
+            change.needs_text.append(version)
+    for row, vid in zip(rows.values(), pool.take(conn, VERSIONS, len(rows)), strict=True):
+        row["id"] = vid
+    # ON CONFLICT DO NOTHING keeps the first of two actions with one key: so does this.
+    new: dict[str, dict[str, Any]] = {}
+    for row in actions:
+        new.setdefault(row["action_key"], {**row, "bill_id": change.id})
+    with pipelined(conn):  # the rows in one round trip
+        conn.execute(statement(conn, "new_bill"), {**values, "id": change.id})
+        if rows:
+            conn.execute(statement(conn, "new_versions"), list(rows.values()))
+        if new:
+            conn.execute(statement(conn, "new_actions"), list(new.values()))
+        _write_sponsors(conn, change.id, record)
+    stored = [
+        StoredVersion(
+            r["id"],
+            r["content_hash"],
+            r["url"],
+            r["source_key"],
+            r["text"] != "",
+            r["note"],
+            r["date"],
+        )
+        for r in rows.values()
+    ]
+    change.new_versions = [v.id for v in stored if v.has_text]
+    change.new_actions = len(new)
+    if cache is not None:
+        cache[change.id] = stored
+    return change
 
 
 def _fill_new_bill(
@@ -647,8 +781,13 @@ def write_text(
     version: VersionRecord,
     now: dt.datetime,
     cache: VersionCache | None = None,
+    queue: IdPool | None = None,
 ) -> Change:
-    """Store a version's fetched text on its bill, filling the version its link stood for."""
+    """Store a version's fetched text on its bill, filling the version its link stood for.
+
+    With `queue` (ids drawn ahead), on PostgreSQL inside the caller's open pipeline, its
+    statements return nothing: they are queued, and fail, if they do, when the caller syncs.
+    """
     if not version.text.strip():
         raise InvalidRecord("the document has no text")
     validate_version(version, f"bill {bill_id}")
@@ -681,12 +820,18 @@ def write_text(
             struck=version.struck,
             source_key=version.source_key or placeholder.source_key,
         )
-        _fill(conn, placeholder, version, key)
+        with nullcontext() if queue else pipelined(conn):  # both updates in one round trip
+            _fill(conn, placeholder, version, key)
+            conn.execute(statement(conn, "update_bill"), {"bid": bill_id, "updated_at": now})
         change.new_versions.append(placeholder.id)
+        return change
+    values = {**_version_values(version, key), "bill_id": bill_id, "created_at": now}
+    if queue is not None:
+        vid: int | None = queue.take(conn, VERSIONS, 1)[0]  # a read: it waits for the queue
+        conn.execute(statement(conn, "new_versions"), {**values, "id": vid})
     else:
-        values = {**_version_values(version, key), "bill_id": bill_id, "created_at": now}
         vid = conn.scalar(statement(conn, "versions"), values)
-        change.new_versions += [vid] if vid is not None else []
+    change.new_versions += [vid] if vid is not None else []
     if change.new_versions:
         conn.execute(statement(conn, "update_bill"), {"bid": bill_id, "updated_at": now})
     return change

@@ -10,6 +10,12 @@ the batch goes back to that savepoint and writes its other records again, each i
 of its own, and the failed one is reported. A crawl, whose items come at the pace of the
 network, commits each record.
 
+A new bill on PostgreSQL costs one round trip: its ids are drawn ahead from the sequences, and
+its rows go together in psycopg's pipeline mode (`store.insert_new_bill`); should that fail, the
+record is written again the ordinary way. Its fetched text, later, is queued in that pipeline,
+and the queue's results are read once, before the next statement that is not a queued text (a
+bill, a read) or at the commit: a text refused then sends the batch back like any failure, and
+is reported under the name its caller gave (`text_of(..., where)`).
 An unchanged bill costs a dictionary lookup: the writer loads the record hashes of a session's
 stored bills once, and writes nothing for a record whose hash is stored (it only marks the bill
 as seen, in batches).
@@ -20,11 +26,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, event, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,10 +39,12 @@ from billwatch.db.store import (
     BILLS,
     VERSIONS,
     Change,
+    IdPool,
     InvalidRecord,
     Keys,
     VersionCache,
     find_bill_id,
+    insert_new_bill,
     record_hash,
     upsert_committee,
     upsert_event,
@@ -100,6 +108,21 @@ def start_run(factory: sessionmaker[Session], source: str, states: list[str]) ->
         return run.id
 
 
+@dataclass
+class _Replay:
+    """How to write a record again, and where to report it if it then fails."""
+
+    write: Callable[[], Any]
+    where: str = "a record written again after another failed"
+
+    def __call__(self) -> Any:
+        return self.write()
+
+
+class _FastInsertFailed(Exception):
+    """A new bill's one-round-trip insert failed (see `billwatch.db.store.insert_new_bill`)."""
+
+
 class Writer:
     """Writes records one transaction each, remembers what is stored, and records the run."""
 
@@ -123,6 +146,7 @@ class Writer:
         self._fetched: dict[int, set[str]] = {}  # bill id -> URLs and keys of stored texts
         self._versions: VersionCache = {}  # versions of the bills written by this writer
         self._seen: list[int] = []  # unchanged bills not yet marked as seen
+        self._pool = IdPool()  # ids drawn ahead for new bills on PostgreSQL
         # A batch (batch > 1) writes without a savepoint per record: one savepoint marks its
         # start, and when a record fails the batch goes back to it and writes its records again,
         # each in a savepoint of its own. `_ops` replays them; `_alias` maps a bill id handed out
@@ -131,6 +155,11 @@ class Writer:
         self._ops: list[Callable[[], Any]] = []
         self._alias: dict[int, int] = {}
         self._replaying = False
+        # A bulk ingest on PostgreSQL queues its texts' updates in psycopg's pipeline mode and
+        # reads their results once (`_sync`): before any other statement, or at the commit.
+        self._pipe: Any = None
+        self._queueing = False
+        self.on_error: Callable[[str, str], None] | None = None  # told of every reported error
 
     # -- transactions ---------------------------------------------------------------------
     @property
@@ -138,16 +167,38 @@ class Writer:
         """The writer's own connection, held for its life."""
         if self._conn is None:
             self._conn = self.engine.connect()
+            if self._conn.dialect.name == "postgresql":  # texts are queued only there
+                event.listen(self._conn, "before_execute", self._before_execute)
         return self._conn
 
+    def _before_execute(self, *_args: Any) -> None:
+        if self._pipe is not None and not self._queueing:
+            self._sync()  # a statement that is not queued (a read, a savepoint, a bill) waits
+
+    def _sync(self) -> None:
+        """Leave the pipeline of queued texts: wait for their results, and should one have
+        failed, go back to the batch's start and write its records again, one by one."""
+        pipe, self._pipe = self._pipe, None
+        if pipe is None:
+            return
+        try:
+            pipe.__exit__(None, None, None)
+        except Exception:
+            log.debug("a queued text failed", exc_info=True)
+            self._fall_back()  # the failed text is reported where it came from
+
     @contextmanager
-    def transaction(self, replay: list[Callable[[], Any]] | None = None) -> Iterator[Connection]:
+    def transaction(
+        self, replay: list[Callable[[], Any]] | None = None, queued: bool = False
+    ) -> Iterator[Connection]:
         """One record's transaction: committed whole, or rolled back whole.
 
         `replay` receives, from the caller once its writes are done, how to write the record
         again: a batch needs it to go back to its start when a later record fails.
         """
         conn = self.conn
+        if not queued:
+            self._sync()
         if self._outer is None:
             self._outer = conn.begin()
             self._batch_started = time.monotonic()
@@ -183,12 +234,16 @@ class Writer:
         """Undo the batch so far, then write its records again, each in its own savepoint."""
         mark, self._mark = self._mark, None
         ops, self._ops = self._ops, []
+        pipe, self._pipe = self._pipe, None
+        if pipe is not None:
+            with suppress(Exception):  # its failure, if any, is one of the records below
+                pipe.__exit__(None, None, None)
         mark.rollback()
         self._forget()
         self._replaying = True
         try:
             for op in ops:
-                with self.guard("a record written again after another failed"):
+                with self.guard(getattr(op, "where", _Replay.where)):
                     op()
         finally:
             self._replaying = False
@@ -216,6 +271,8 @@ class Writer:
 
     def commit(self) -> None:
         """Commit the open batch; if that fails, forget what the batch wrote and re-raise."""
+        if self._outer is not None:
+            self._sync()
         outer, self._outer, self._in_batch = self._outer, None, 0
         self._mark, self._ops = None, []
         if outer is None:
@@ -260,6 +317,16 @@ class Writer:
             return self._write_bill(record, digest)
 
     def _write_bill(self, record: BillRecord, digest: str) -> Change:
+        if self.engine.dialect.name == "postgresql":
+            try:
+                return self._write_bill_as(record, digest, fast=True)
+            except _FastInsertFailed:
+                # Gone back like any failure (with its batch); a concurrent writer stored the
+                # bill first, or the record is bad: the ordinary way updates it or says why.
+                log.debug("writing %s again the ordinary way", record.identifier)
+        return self._write_bill_as(record, digest, fast=False)
+
+    def _write_bill_as(self, record: BillRecord, digest: str, fast: bool) -> Change:
         fresh: VersionCache = {}
         replay: list[Callable[[], Any]] = []
         with self.transaction(replay) as conn:
@@ -268,9 +335,17 @@ class Writer:
             if known is not None and known[1] == digest:
                 self._seen.append(known[0])
                 return Change(known[0], needs_text=self._missing_texts(conn, known[0], record))
-            change = write_bill(
-                conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
-            )
+            if fast and known is None:
+                try:
+                    change = insert_new_bill(
+                        conn, record, self.keys, utcnow(), digest, self._pool, fresh
+                    )
+                except Exception as exc:
+                    raise _FastInsertFailed from exc
+            else:
+                change = write_bill(
+                    conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
+                )
             replay.append(lambda: self._rewrite_bill(change.id, record, digest))
         self._versions.pop(change.id, None)
         self._versions.update(fresh)
@@ -324,8 +399,13 @@ class Writer:
         self._versions.pop(bill_id, None)
         return change
 
-    def text_of(self, bill_id: int, version: VersionRecord) -> Change:
-        """Store a version's fetched text on the bill with this id."""
+    def text_of(self, bill_id: int, version: VersionRecord, where: str = "") -> Change:
+        """Store a version's fetched text on the bill with this id.
+
+        In a batch on PostgreSQL, the text of a version its bill left as a link is queued: its
+        failure, should the database refuse it, is reported at the batch's end (as `where`),
+        when the batch goes back and writes its records again one by one.
+        """
         bill_id = self._id(bill_id)
         known = self._texts.get(bill_id)
         if known is not None and version.text.strip() and version.content_hash in known:
@@ -333,15 +413,56 @@ class Writer:
         if not version.text.strip():
             raise InvalidRecord("the document has no text")  # before a batch has to go back
         validate_version(version, f"bill {bill_id}")
-        replay: list[Callable[[], Any]] = [lambda: self.text_of(bill_id, version)]
+        replay: list[Callable[[], Any]] = [
+            _Replay(lambda: self.text_of(bill_id, version), where or _Replay.where)
+        ]
+        queue = (
+            self.batch > 1
+            and not self._replaying
+            and bill_id in self._versions
+            and self.engine.dialect.name == "postgresql"
+        )
         try:
-            with self.transaction(replay) as conn:
-                change = write_text(conn, bill_id, version, utcnow(), self._versions)
+            change = self._queue_text(bill_id, version, replay) if queue else None
+            if change is None:  # not queued, or the queue failed: write it now
+                again: list[Callable[[], Any]] = [
+                    _Replay(lambda: self.text_of(bill_id, version), where or _Replay.where)
+                ]
+                with self.transaction(again) as conn:
+                    change = write_text(conn, bill_id, version, utcnow(), self._versions)
         finally:
             self._versions.pop(bill_id, None)  # changed, or rolled back: ask the database
             self._fetched.pop(bill_id, None)
         if known is not None:
             known.add(version.content_hash)
+        return change
+
+    def _queue_text(
+        self, bill_id: int, version: VersionRecord, replay: list[Callable[[], Any]]
+    ) -> Change | None:
+        """Queue a text's writes; None when a queued write failed (psycopg may tell while
+        queueing the next one): the batch has then gone back and been written again."""
+        failed = False
+        with self.transaction(replay, queued=True) as conn:
+            self._pool.reserve(conn, VERSIONS, 1)  # a query: it waits for the queue
+            if self._mark is None:
+                self._mark = conn.begin_nested()  # the batch's start, before anything queued
+            if self._pipe is None:
+                self._pipe = conn.connection.driver_connection.pipeline()  # type: ignore[union-attr]
+                self._pipe.__enter__()
+            self._queueing = True
+            try:
+                change = write_text(conn, bill_id, version, utcnow(), self._versions, self._pool)
+            except DBAPIError:
+                # This text's write or an earlier one's failed: nothing of this one is kept.
+                replay.clear()
+                failed = True
+            finally:
+                self._queueing = False
+        if failed:
+            if self._mark is not None:
+                self._fall_back()  # each record again, one by one; the failed one reported
+            return None
         return change
 
     def event(self, record: EventRecord) -> Change:
@@ -433,6 +554,8 @@ class Writer:
         """Report a failed input or item; the run goes on."""
         log.info("%s: %s", where, reason)
         self.errors.add(where, reason)
+        if self.on_error is not None:
+            self.on_error(where, reason)
 
     @contextmanager
     def guard(

@@ -76,6 +76,7 @@ class Ingester:
     ) -> None:
         self.source = source
         self.writer = Writer(factory, source, batch=BATCH)
+        self.writer.on_error = self._failed  # a queued text may fail after its call returned
         self.factory = self.writer.reader()  # what parsers look up includes this run's batch
         self.stats = IngestStats()
         self.advance = advance or (lambda: None)
@@ -92,7 +93,9 @@ class Ingester:
 
     def error(self, path: str, reason: str) -> None:
         """Report a failed input; the run goes on."""
-        self.writer.error(path, reason)
+        self.writer.error(path, reason)  # which tells `_failed`
+
+    def _failed(self, path: str, reason: str) -> None:
         self.stats.errors.append((path, reason))
 
     @contextmanager
@@ -115,7 +118,7 @@ class Ingester:
     def text(self, bill_id: int, version: VersionRecord, path: str) -> Change | None:
         """Store a fetched text on a stored bill; None when it failed (and was reported)."""
         with self.guard(path):
-            change = self.writer.text_of(bill_id, version)
+            change = self.writer.text_of(bill_id, version, path)
             self.count(change, whole_bill=False)
             return change
         return None

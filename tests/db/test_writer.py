@@ -173,3 +173,35 @@ def test_error_samples_are_capped_but_all_counted() -> None:
     assert log.count == MAX_ERROR_SAMPLES + 7
     assert len(log.samples) == MAX_ERROR_SAMPLES
     assert log.samples[0] == {"url": "file0.json", "reason": "bad"}
+
+
+def test_a_queued_text_the_database_refuses_is_reported_and_keeps_the_others(
+    Session,  # noqa: N803
+    db_url,
+) -> None:
+    # A bulk ingest on PostgreSQL queues its texts and reads their results later; a text
+    # refused (a media type longer than its column, which SQLite does not check) must be
+    # reported under its own name while the batch's other records are kept.
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite does not enforce column lengths, and writes its texts at once")
+    writer = Writer(Session, "test", batch=50)
+    reported: list[str] = []
+    writer.on_error = lambda where, _reason: reported.append(where)
+    first, second = writer.bill(bill("AB 1")), writer.bill(bill("AB 2"))
+    bad = VersionRecord(
+        note="", url=LINK, source_key="d7", text="SECTION 1. Bad.", media_type="x" * 150
+    )
+    good = VersionRecord(note="", url=LINK, source_key="d7", text="SECTION 1. Contractors pay.")
+    # Its failure shows at once or only at the commit (psycopg reads a queued statement's
+    # result when it can): either way it is reported once, under its own name.
+    with writer.guard("AB1-text.json"):
+        writer.text_of(first.id, bad, "AB1-text.json")
+    assert len(writer.text_of(second.id, good, "AB2-text.json").new_versions) == 1
+    writer.close()
+    assert reported == ["AB1-text.json"] and writer.errors.count == 1
+    with Session() as s:
+        texts = dict(
+            s.execute(select(Bill.identifier, BillVersion.text).join(BillVersion.bill)).all()
+        )
+    assert texts == {"AB 1": "", "AB 2": "SECTION 1. Contractors pay."}
+    assert counts(Session) == (2, 2, 4, 4)
