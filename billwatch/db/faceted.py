@@ -7,13 +7,12 @@ saved searches through it, so a saved search finds exactly what the search page 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from sqlalchemy import Date, Integer, String, column, exists, func, literal, select, table
+from sqlalchemy import Date, Integer, String, column, exists, func, select, table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -34,6 +33,8 @@ OVERVIEW = table(
     column("tags", String),
     column("last_action_date", Date),
 )
+# One row per bill and current tag, kept with `bill_overview` by triggers (migration 0011).
+TAGGED = table("bill_tag_summary", column("bill_id", Integer), column("tag", String))
 STANCES = ("ALERT", "TRACK", "mixed", "none")
 SORTS = ("relevance", "recent", "identifier")
 MAX_PER_PAGE = 100
@@ -221,8 +222,8 @@ def _conditions(
     if f.session and skip != "session":
         out.append(c.session == f.session)
     if skip != "tag":
-        # `tags` is a comma-separated list; names come from the taxonomy, so no LIKE wildcards.
-        out += [(literal(",") + c.tags + literal(",")).like(f"%,{t},%") for t in f.tags]
+        # bill_tag_summary holds the same tags as `bill_overview.tags`, one row each, indexed.
+        out += [c.bill_id.in_(select(TAGGED.c.bill_id).where(TAGGED.c.tag == t)) for t in f.tags]
     if f.stance and skip != "stance":
         out.append(c.stance == f.stance)
     if f.stage and skip != "stage":
@@ -369,10 +370,14 @@ def _facets(
             .limit(60)
         )
         out[name] = [(str(v), n) for v, n in rows]
-    counts: Counter[str] = Counter()
-    for (tags,) in session.execute(select(_base(f, hits, skip="tag").subquery().c.tags)):
-        counts.update(t for t in (tags or "").split(",") if t)
-    out["tag"] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    tagged = select(OVERVIEW.c.bill_id).where(*_conditions(f, hits, skip="tag")).subquery()
+    n_tagged = func.count()
+    counts = session.execute(
+        select(TAGGED.c.tag, n_tagged)
+        .join(tagged, tagged.c.bill_id == TAGGED.c.bill_id)
+        .group_by(TAGGED.c.tag)
+    )
+    out["tag"] = sorted(((str(t), n) for t, n in counts), key=lambda kv: (-kv[1], kv[0]))
     sponsors = _base(f, hits, skip="sponsor").subquery()
     out["sponsor"] = [
         (name, n)

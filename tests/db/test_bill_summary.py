@@ -1,0 +1,221 @@
+"""`bill_summary` / `bill_tag_summary` (migration 0011) stay equal to what `bill_overview`
+derived per bill before it (latest version, its latest classification, current tags), after
+ingest, re-ingest, retagging, review decisions and deletions, and on upgrade of a filled database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from billwatch.db import faceted
+from billwatch.db.models import Bill, BillVersion, Tag, VersionClassification
+from billwatch.db.session import get_engine, get_sessionmaker, upgrade
+from billwatch.db.store import upsert_bill
+from billwatch.records import BillRecord, VersionRecord
+from billwatch.web.review import decide
+from billwatch.web.security import create_user
+from classifier.store import write_result
+from classifier.tagger import DocResult, Evidence, SectionResult
+
+NOW = dt.datetime(2026, 3, 3, 15, 0, tzinfo=dt.UTC)
+TEXT_1 = "SECTION 1. A person who commits loitering is guilty of a class B misdemeanor."
+TEXT_2 = "SECTION 1. A person who commits loitering is guilty of a felony. SECTION 2. Housing."
+
+# What bill_overview computed for every bill before 0011, written out independently here.
+REFERENCE = """
+SELECT b.id,
+  (SELECT v.id FROM bill_versions v WHERE v.bill_id = b.id
+    ORDER BY v.date IS NULL, v.date DESC, v.id DESC LIMIT 1) AS lv
+FROM bills b
+"""
+
+
+def expected(session: Session) -> dict[int, tuple[int | None, str | None, frozenset[str]]]:
+    """Per bill: (latest version, stance, current tags), from the base tables."""
+    out = {}
+    for bill_id, lv in session.execute(text(REFERENCE)):
+        stance, tags = None, frozenset[str]()
+        if lv is not None:
+            vc = session.execute(
+                select(VersionClassification.classifier_version, VersionClassification.stance)
+                .where(VersionClassification.version_id == lv)
+                .order_by(
+                    VersionClassification.classified_at.desc(), VersionClassification.id.desc()
+                )
+                .limit(1)
+            ).first()
+            if vc is not None:
+                stance = vc.stance
+                tags = frozenset(
+                    session.scalars(
+                        select(Tag.tag).where(
+                            Tag.version_id == lv,
+                            Tag.classifier_version == vc.classifier_version,
+                            (Tag.review_state.is_(None)) | (Tag.review_state != "rejected"),
+                        )
+                    )
+                )
+        out[bill_id] = (lv, stance, tags)
+    return out
+
+
+def stored(session: Session) -> dict[int, tuple[int | None, str | None, frozenset[str]]]:
+    """The same, as `bill_overview` and the summary tables give it now."""
+    tagged: dict[int, set[str]] = {}
+    for bill_id, tag in session.execute(text("SELECT bill_id, tag FROM bill_tag_summary")):
+        tagged.setdefault(bill_id, set()).add(tag)
+    out = {}
+    for bill_id, lv, stance, tags in session.execute(
+        text("SELECT bill_id, latest_version_id, stance, tags FROM bill_overview")
+    ):
+        listed = frozenset(t for t in (tags or "").split(",") if t)
+        assert listed == frozenset(tagged.get(bill_id, ())), bill_id
+        assert len((tags or "").split(",")) == len(listed) or not tags  # no duplicates
+        out[bill_id] = (lv, stance, listed)
+    assert set(tagged) <= set(out)
+    n = session.scalar(text("SELECT count(*) FROM bill_summary"))
+    assert n == sum(1 for lv, _, _ in out.values() if lv is not None)
+    return out
+
+
+def check(factory: sessionmaker[Session]) -> dict[int, tuple[int | None, str | None, frozenset]]:
+    with factory() as s:
+        now = stored(s)
+        assert now == expected(s)
+        return now
+
+
+def record(identifier: str, *versions: VersionRecord) -> BillRecord:
+    return BillRecord(
+        jurisdiction="TX",
+        session="89R",
+        identifier=identifier,
+        title=f"Relating to {identifier}",
+        source_urls=[f"https://capitol.texas.gov/{identifier.replace(' ', '')}"],
+        versions=list(versions),
+    )
+
+
+def result(stance: str, *tags: str) -> DocResult:
+    evidence = [Evidence(tag=t, start=0, end=10, quote="SECTION 1.") for t in tags]
+    section = SectionResult(
+        index=0,
+        label="SECTION 1",
+        start=0,
+        end=10,
+        tags=list(tags),
+        scores={t: 0.9 for t in tags},
+        evidence=evidence,
+    )
+    return DocResult(
+        sections=[section], tags=list(tags), evidence=evidence, scores={}, stance=stance
+    )
+
+
+def facets_of(factory: sessionmaker[Session], **params: list[str]) -> dict:
+    with factory() as s:
+        return faceted.run(s, faceted.Filters.from_params(params)).facets
+
+
+def test_summary_follows_ingest_retag_review_and_deletes(db_url):
+    factory = get_sessionmaker(db_url)
+    v1 = VersionRecord(note="Introduced", date=dt.date(2026, 1, 10), text=TEXT_1)
+    with factory.begin() as s:
+        hb10 = upsert_bill(s, record("HB 10", v1), now=NOW).bill_id
+        sb5 = upsert_bill(s, record("SB 5"), now=NOW).bill_id  # no versions yet
+    assert check(factory) == {
+        hb10: (_latest(factory, hb10), None, frozenset()),
+        sb5: (None, None, frozenset()),
+    }
+
+    # Tagging (the classifier's own writer): stance and tags appear.
+    with factory.begin() as s:
+        row = s.get(BillVersion, _latest(factory, hb10))
+        write_result(s, row, result("ALERT", "penalty_increase", "survivor_services"), "c-1")
+    state = check(factory)
+    assert state[hb10][1:] == ("ALERT", frozenset({"penalty_increase", "survivor_services"}))
+    assert ("penalty_increase", 1) in facets_of(factory, state=["TX"])["tag"]
+
+    # Re-ingest with a newer version: the summary moves to it, untagged until classified.
+    v2 = VersionRecord(note="Amended", date=dt.date(2026, 2, 1), text=TEXT_2)
+    with factory.begin() as s:
+        upsert_bill(s, record("HB 10", v1, v2), now=NOW)
+        upsert_bill(s, record("SB 5", v1), now=NOW)
+    state = check(factory)
+    newest = _latest(factory, hb10)
+    assert state[hb10] == (newest, None, frozenset())
+    assert state[sb5][0] is not None
+    with factory.begin() as s:
+        write_result(s, s.get(BillVersion, newest), result("mixed", "penalty_increase"), "c-1")
+    assert check(factory)[hb10][1:] == ("mixed", frozenset({"penalty_increase"}))
+
+    # Retagging with a newer classifier: only its tags count.
+    with factory.begin() as s:
+        write_result(
+            s,
+            s.get(BillVersion, newest),
+            result("TRACK", "survivor_services", "record_relief"),
+            "c-2",
+        )
+    assert check(factory)[hb10][1:] == ("TRACK", frozenset({"survivor_services", "record_relief"}))
+    assert facets_of(factory, tag=["record_relief"])["stance"] == [("TRACK", 1)]
+
+    # A review that rejects a tag takes it out; a relabel adds the reviewer's tag.
+    with factory.begin() as s:
+        user = create_user(s, "reviewer@example.org", "a-long-password-1", "reviewer")
+        ids = {t.tag: t.id for t in s.scalars(select(Tag).where(Tag.classifier_version == "c-2"))}
+        decide(s, ids["record_relief"], user, "reject", now=NOW)
+        decide(s, ids["survivor_services"], user, "relabel", new_tag="diversion_court", now=NOW)
+    assert check(factory)[hb10][2] == frozenset({"diversion_court"})
+    assert facets_of(factory, tag=["record_relief"])["stance"] == []
+
+    # Deleting a classification, a version and a bill.
+    with factory.begin() as s:
+        s.execute(
+            delete(VersionClassification).where(VersionClassification.classifier_version == "c-2")
+        )
+    assert check(factory)[hb10][1:] == ("mixed", frozenset({"penalty_increase"}))
+    with factory.begin() as s:
+        s.delete(s.get(BillVersion, newest))
+    assert check(factory)[hb10][0] != newest
+    with factory.begin() as s:
+        s.delete(s.get(Bill, hb10))
+    assert set(check(factory)) == {sb5}
+
+
+def _latest(factory: sessionmaker[Session], bill_id: int) -> int:
+    with factory() as s:
+        return s.execute(text(REFERENCE + " WHERE b.id = :b"), {"b": bill_id}).one().lv
+
+
+def test_upgrade_fills_the_summary_of_an_existing_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0010")
+    factory = get_sessionmaker(url)
+    v1 = VersionRecord(note="Introduced", date=dt.date(2026, 1, 10), text=TEXT_1)
+    v2 = VersionRecord(note="Amended", date=dt.date(2026, 2, 1), text=TEXT_2)
+    with factory.begin() as s:
+        hb10 = upsert_bill(s, record("HB 10", v1, v2), now=NOW).bill_id
+        upsert_bill(s, record("SB 5", v1), now=NOW)
+        upsert_bill(s, record("HB 11"), now=NOW)
+        for version in s.scalars(select(BillVersion)):
+            write_result(s, version, result("ALERT", "penalty_increase", "record_relief"), "c-1")
+        rejected = s.scalars(select(Tag).where(Tag.tag == "record_relief")).first()
+        assert rejected is not None
+        rejected.review_state = "rejected"
+    with get_engine(url).connect() as conn:
+        before = {
+            r.bill_id: (r.stance, r.tags) for r in conn.execute(text("SELECT * FROM bill_overview"))
+        }
+    assert before[hb10][0] == "ALERT"
+
+    upgrade(url)
+    state = check(factory)
+    assert len(state) == 3
+    assert {b: (st, ",".join(sorted(t)) or None) for b, (_, st, t) in state.items()} == {
+        b: (st, ",".join(sorted((tags or "").split(","))) or None)
+        for b, (st, tags) in before.items()
+    }
