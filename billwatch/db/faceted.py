@@ -1,4 +1,4 @@
-"""Faceted bill search over the `bill_overview` view: filters from a URL, facets with counts.
+"""Faceted bill search over what the `bill_overview` view shows: URL filters, facets with counts.
 
 Shared by the workbench (its search page, API and exports) and by digests and alerts, which run
 saved searches through it, so a saved search finds exactly what the search page shows.
@@ -7,34 +7,52 @@ saved searches through it, so a saved search finds exactly what the search page 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from sqlalchemy import Date, Integer, String, column, exists, func, select, table
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from billwatch.db import queries, search_syntax
-from billwatch.db.models import Event, EventAgendaItem, Sponsorship, utcnow
+from billwatch.db.models import (
+    Bill,
+    BillSummary,
+    BillTagSummary,
+    Event,
+    EventAgendaItem,
+    Jurisdiction,
+    LegislativeSession,
+    Sponsorship,
+    utcnow,
+)
 from billwatch.taxonomy import TAGS
 
-OVERVIEW = table(
-    "bill_overview",
-    column("bill_id", Integer),
-    column("jurisdiction", String),
-    column("session", String),
-    column("identifier", String),
-    column("title", String),
-    column("status", String),
-    column("stage", String),
-    column("stance", String),
-    column("tags", String),
-    column("last_action_date", Date),
+# The columns of the `bill_overview` view that search needs, from the same tables, without the
+# view's join to the latest version's row (a wide row per bill that no facet reads).
+OVERVIEW = (
+    select(
+        Bill.id.label("bill_id"),
+        Jurisdiction.code.label("jurisdiction"),
+        LegislativeSession.identifier.label("session"),
+        Bill.identifier,
+        Bill.title,
+        Bill.status,
+        Bill.stage,
+        BillSummary.stance,
+        BillSummary.tags,
+        Bill.last_action_date,
+    )
+    .join(Jurisdiction, Jurisdiction.id == Bill.jurisdiction_id)
+    .join(LegislativeSession, LegislativeSession.id == Bill.session_id)
+    .outerjoin(BillSummary, BillSummary.bill_id == Bill.id)
+    .subquery("bill_overview")
 )
 # One row per bill and current tag, kept with `bill_overview` by triggers (migration 0011).
-TAGGED = table("bill_tag_summary", column("bill_id", Integer), column("tag", String))
+TAGGED = BillTagSummary.__table__
 STANCES = ("ALERT", "TRACK", "mixed", "none")
 SORTS = ("relevance", "recent", "identifier")
 MAX_PER_PAGE = 100
@@ -295,7 +313,10 @@ def run(session: Session, f: Filters, *, facets: bool = True) -> Result:
     """One page of bills matching the filters, with facet counts."""
     hits = _text_hits(session, f.q, f.states) if f.q else None
     base = _base(f, hits)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    counted: dict[str, list[tuple[str, int]]] = {}
+    total = _column_facets(session, f, hits, counted) if facets else None
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     offset = (f.page - 1) * f.per_page
     if hits is not None and f.sort == "relevance":
         # At most MAX_TEXT_HITS candidates: ranked here, by the search's own score.
@@ -306,7 +327,8 @@ def run(session: Session, f: Filters, *, facets: bool = True) -> Result:
         rows = _rows(session.execute(_ordered(base, f).offset(offset).limit(f.per_page)), hits)
     result = Result(filters=f, rows=rows, total=total)
     if facets:
-        result.facets = _facets(session, f, hits)
+        result.facets = {name: counted[name] for name in COLUMN_FACETS}
+        result.facets.update(_facets(session, f, hits))
     return result
 
 
@@ -350,26 +372,65 @@ def matching_ids(session: Session, f: Filters, among: set[int] | None = None) ->
     return found
 
 
+COLUMN_FACETS = {
+    "state": "jurisdiction",
+    "session": "session",
+    "stance": "stance",
+    "stage": "stage",
+}
+
+
+def _top(counts: Counter[Any], limit: int = 60) -> list[tuple[str, int]]:
+    """Values with counts, most first then by value, NULL left out."""
+    found = sorted(((str(v), n) for v, n in counts.items() if v is not None and n))
+    return sorted(found, key=lambda kv: -kv[1])[:limit]
+
+
+def _column_facets(
+    session: Session,
+    f: Filters,
+    hits: dict[int, tuple[float, str]] | None,
+    out: dict[str, list[tuple[str, int]]],
+) -> int | None:
+    """Fill the state, session, stance and stage facets; returns the total when it was counted.
+
+    A facet whose own filter is not set counts over exactly the bills of the page, so those share
+    one GROUP BY over the page's bills (which also gives the total); a facet whose filter is set
+    drops it, and counts in its own query.
+    """
+    c = OVERVIEW.c
+    shared = [
+        name for name in COLUMN_FACETS if not getattr(f, "states" if name == "state" else name)
+    ]
+    total = None
+    if shared:
+        cols = [c[COLUMN_FACETS[name]] for name in shared]
+        grouped = list(
+            session.execute(
+                select(*cols, func.count()).where(*_conditions(f, hits)).group_by(*cols)
+            )
+        )
+        total = sum(row[-1] for row in grouped)
+        for i, name in enumerate(shared):
+            counts: Counter[Any] = Counter()
+            for row in grouped:
+                counts[row[i]] += row[-1]
+            out[name] = _top(counts)
+    for name, col_name in COLUMN_FACETS.items():
+        if name in shared:
+            continue
+        col = c[col_name]
+        rows = session.execute(
+            select(col, func.count()).where(*_conditions(f, hits, skip=name)).group_by(col)
+        )
+        out[name] = _top(Counter(dict(rows.tuples().all())))
+    return total
+
+
 def _facets(
     session: Session, f: Filters, hits: dict[int, tuple[float, str]] | None
 ) -> dict[str, list[tuple[str, int]]]:
-    c = OVERVIEW.c
     out: dict[str, list[tuple[str, int]]] = {}
-    for name, col in (
-        ("state", c.jurisdiction),
-        ("session", c.session),
-        ("stance", c.stance),
-        ("stage", c.stage),
-    ):
-        sub = _base(f, hits, skip=name).subquery()
-        rows = session.execute(
-            select(sub.c[col.name], func.count())
-            .where(sub.c[col.name].is_not(None))
-            .group_by(sub.c[col.name])
-            .order_by(func.count().desc(), sub.c[col.name])
-            .limit(60)
-        )
-        out[name] = [(str(v), n) for v, n in rows]
     tagged = select(OVERVIEW.c.bill_id).where(*_conditions(f, hits, skip="tag")).subquery()
     n_tagged = func.count()
     counts = session.execute(

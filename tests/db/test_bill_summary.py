@@ -219,3 +219,61 @@ def test_upgrade_fills_the_summary_of_an_existing_database(tmp_path):
         b: (st, ",".join(sorted((tags or "").split(","))) or None)
         for b, (st, tags) in before.items()
     }
+
+
+def test_facet_counts_match_the_view_for_every_filter_combination(db_url):
+    factory = get_sessionmaker(db_url)
+    stances = ["ALERT", "TRACK", "mixed", "none", "ALERT"]
+    with factory.begin() as s:
+        for i, stance in enumerate(stances * 2):
+            state = "TX" if i % 3 else "CA"
+            version = VersionRecord(note="Introduced", date=dt.date(2026, 1, 1 + i), text=TEXT_1)
+            rec = record(f"HB {i}", version)
+            rec = BillRecord(**{**rec.__dict__, "jurisdiction": state})
+            bill_id = upsert_bill(s, rec, now=NOW).bill_id
+            s.get(Bill, bill_id).stage = "introduced" if i % 2 else "enacted"  # type: ignore[union-attr]
+            latest = s.scalars(select(BillVersion).where(BillVersion.bill_id == bill_id)).one()
+            tags = ("penalty_increase", "survivor_services")[: 1 + i % 2]
+            write_result(s, latest, result(stance, *tags), "c-1")
+    with factory() as s:
+        view = [r._asdict() for r in s.execute(text("SELECT * FROM bill_overview"))]
+    combos = [
+        {},
+        {"state": ["TX"]},
+        {"stance": ["ALERT"]},
+        {"state": ["CA"], "tag": ["survivor_services"]},
+        {"stage": ["enacted"], "stance": ["none"], "state": ["TX"]},
+    ]
+    columns = {"state": "jurisdiction", "session": "session", "stance": "stance", "stage": "stage"}
+    for params in combos:
+        found = facets_of(factory, **params)
+
+        def keep(row: dict, skip: str, params: dict = params) -> bool:
+            for name, values in params.items():
+                if name == skip:
+                    continue
+                if name == "tag":
+                    if not set(values) <= set((row["tags"] or "").split(",")):
+                        return False
+                elif row[columns[name]] not in values:
+                    return False
+            return True
+
+        for name, col in columns.items():
+            counts: dict[str, int] = {}
+            for row in view:
+                if keep(row, name) and row[col] is not None:
+                    counts[row[col]] = counts.get(row[col], 0) + 1
+            assert found[name] == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), (
+                params,
+                name,
+            )
+        tag_counts: dict[str, int] = {}
+        for row in view:
+            if keep(row, "tag"):
+                for t in (row["tags"] or "").split(","):
+                    tag_counts[t] = tag_counts.get(t, 0) + 1
+        assert found["tag"] == sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0])), params
+        with factory() as s:
+            total = faceted.run(s, faceted.Filters.from_params(params)).total
+        assert total == sum(1 for row in view if keep(row, "")), params
