@@ -51,6 +51,22 @@ OVERVIEW = (
     .outerjoin(BillSummary, BillSummary.bill_id == Bill.id)
     .subquery("bill_overview")
 )
+# The same filter columns from bill_summary (one row per bill, kept by triggers) without the
+# bills rows: what facet counts read.
+FACETS = (
+    select(
+        BillSummary.bill_id,
+        Jurisdiction.code.label("jurisdiction"),
+        LegislativeSession.identifier.label("session"),
+        BillSummary.stage,
+        BillSummary.stance,
+        BillSummary.tags,
+        BillSummary.last_action_date,
+    )
+    .join(Jurisdiction, Jurisdiction.id == BillSummary.jurisdiction_id)
+    .join(LegislativeSession, LegislativeSession.id == BillSummary.session_id)
+    .subquery("bill_facets")
+)
 # One row per bill and current tag, kept with `bill_overview` by triggers (migration 0011).
 TAGGED = BillTagSummary.__table__
 STANCES = ("ALERT", "TRACK", "mixed", "none")
@@ -228,10 +244,10 @@ def _int(value: str, name: str, low: int, high: int, default: int) -> int:
 
 
 def _conditions(
-    f: Filters, hits: dict[int, tuple[float, str]] | None, skip: str = ""
+    f: Filters, hits: dict[int, tuple[float, str]] | None, skip: str = "", src: Any = OVERVIEW
 ) -> list[ColumnElement[bool]]:
     """WHERE conditions of the filters, leaving out the facet `skip` (its counts ignore itself)."""
-    c = OVERVIEW.c
+    c = src.c
     out: list[ColumnElement[bool]] = []
     if hits is not None:
         out.append(c.bill_id.in_(list(hits)))
@@ -267,8 +283,10 @@ def _on_agenda(bill_id: Any, condition: ColumnElement[bool]) -> ColumnElement[bo
     )
 
 
-def _base(f: Filters, hits: dict[int, tuple[float, str]] | None, skip: str = "") -> Select[Any]:
-    return select(OVERVIEW).where(*_conditions(f, hits, skip))
+def _base(
+    f: Filters, hits: dict[int, tuple[float, str]] | None, skip: str = "", src: Any = OVERVIEW
+) -> Select[Any]:
+    return select(src).where(*_conditions(f, hits, skip, src))
 
 
 def _text_hits(session: Session, q: str, states: tuple[str, ...]) -> dict[int, tuple[float, str]]:
@@ -398,7 +416,7 @@ def _column_facets(
     one GROUP BY over the page's bills (which also gives the total); a facet whose filter is set
     drops it, and counts in its own query.
     """
-    c = OVERVIEW.c
+    c = FACETS.c
     shared = [
         name for name in COLUMN_FACETS if not getattr(f, "states" if name == "state" else name)
     ]
@@ -407,7 +425,7 @@ def _column_facets(
         cols = [c[COLUMN_FACETS[name]] for name in shared]
         grouped = list(
             session.execute(
-                select(*cols, func.count()).where(*_conditions(f, hits)).group_by(*cols)
+                select(*cols, func.count()).where(*_conditions(f, hits, src=FACETS)).group_by(*cols)
             )
         )
         total = sum(row[-1] for row in grouped)
@@ -421,7 +439,7 @@ def _column_facets(
             continue
         col = c[col_name]
         rows = session.execute(
-            select(col, func.count()).where(*_conditions(f, hits, skip=name)).group_by(col)
+            select(col, func.count()).where(*_conditions(f, hits, name, FACETS)).group_by(col)
         )
         out[name] = _top(Counter(dict(rows.tuples().all())))
     return total
@@ -431,7 +449,7 @@ def _facets(
     session: Session, f: Filters, hits: dict[int, tuple[float, str]] | None
 ) -> dict[str, list[tuple[str, int]]]:
     out: dict[str, list[tuple[str, int]]] = {}
-    tagged = select(OVERVIEW.c.bill_id).where(*_conditions(f, hits, skip="tag")).subquery()
+    tagged = select(FACETS.c.bill_id).where(*_conditions(f, hits, "tag", FACETS)).subquery()
     n_tagged = func.count()
     counts = session.execute(
         select(TAGGED.c.tag, n_tagged)
@@ -439,7 +457,7 @@ def _facets(
         .group_by(TAGGED.c.tag)
     )
     out["tag"] = sorted(((str(t), n) for t, n in counts), key=lambda kv: (-kv[1], kv[0]))
-    sponsors = _base(f, hits, skip="sponsor").subquery()
+    sponsors = _base(f, hits, "sponsor", FACETS).subquery()
     out["sponsor"] = [
         (name, n)
         for name, n in session.execute(
@@ -450,7 +468,7 @@ def _facets(
             .limit(15)
         )
     ]
-    committees = _base(f, hits, skip="committee").subquery()
+    committees = _base(f, hits, "committee", FACETS).subquery()
     n_bills = func.count(func.distinct(EventAgendaItem.bill_id))
     out["committee"] = [
         (str(name), n)
@@ -464,8 +482,8 @@ def _facets(
             .limit(15)
         )
     ]
-    upcoming = _base(f, hits, skip="hearing").where(
-        _on_agenda(OVERVIEW.c.bill_id, Event.start_time >= utcnow())
+    upcoming = _base(f, hits, "hearing", FACETS).where(
+        _on_agenda(FACETS.c.bill_id, Event.start_time >= utcnow())
     )
     out["hearing"] = [
         ("1", session.scalar(select(func.count()).select_from(upcoming.subquery())) or 0)

@@ -439,10 +439,19 @@ class BillSummary(Base):
     """
 
     __tablename__ = "bill_summary"
-    __table_args__ = (Index("ix_bill_summary_stance", "stance"),)
+    __table_args__ = (
+        Index("ix_bill_summary_stance", "stance"),
+        Index("ix_bill_summary_jurisdiction", "jurisdiction_id", "session_id"),
+    )
 
     bill_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    latest_version_id: Mapped[int] = mapped_column(Integer, unique=True)
+    # Copies of the bill's own columns that search filters and counts on, so facet counts
+    # never read the (wide) bills rows.
+    jurisdiction_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str | None] = mapped_column(String(40))
+    last_action_date: Mapped[dt.date | None] = mapped_column(Date)
+    latest_version_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     classifier_version: Mapped[str | None] = mapped_column(String(50))  # the latest on it
     stance: Mapped[str | None] = mapped_column(String(10))
     tags: Mapped[str | None] = mapped_column(Text)  # comma-separated, as in bill_overview

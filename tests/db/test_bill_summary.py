@@ -76,8 +76,10 @@ def stored(session: Session) -> dict[int, tuple[int | None, str | None, frozense
         assert len((tags or "").split(",")) == len(listed) or not tags  # no duplicates
         out[bill_id] = (lv, stance, listed)
     assert set(tagged) <= set(out)
-    n = session.scalar(text("SELECT count(*) FROM bill_summary"))
-    assert n == sum(1 for lv, _, _ in out.values() if lv is not None)
+    # One summary row per bill, with copies of the bill's own filter columns.
+    copies = "jurisdiction_id, session_id, stage, last_action_date"
+    summary = set(session.execute(text(f"SELECT bill_id, {copies} FROM bill_summary")))
+    assert summary == set(session.execute(text(f"SELECT id, {copies} FROM bills")))
     return out
 
 
@@ -171,6 +173,14 @@ def test_summary_follows_ingest_retag_review_and_deletes(db_url):
         decide(s, ids["survivor_services"], user, "relabel", new_tag="diversion_court", now=NOW)
     assert check(factory)[hb10][2] == frozenset({"diversion_court"})
     assert facets_of(factory, tag=["record_relief"])["stance"] == []
+
+    # The bill's own columns that search filters on follow updates.
+    with factory.begin() as s:
+        bill = s.get(Bill, hb10)
+        assert bill is not None
+        bill.stage, bill.last_action_date = "enacted", dt.date(2026, 5, 1)
+    check(factory)
+    assert facets_of(factory, tag=["diversion_court"])["stage"] == [("enacted", 1)]
 
     # Deleting a classification, a version and a bill.
     with factory.begin() as s:

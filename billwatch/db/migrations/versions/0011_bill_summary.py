@@ -30,20 +30,21 @@ NOT_REJECTED = "(t.review_state IS NULL OR t.review_state <> 'rejected')"
 
 
 def _fill(b: str, agg: str, where: str) -> list[str]:
-    """INSERTs of the summary rows of bills `b` (an expression of bills.id) matching `where`."""
+    """INSERTs of the summary rows of the bills matching `where` (no UPDATE: no dead rows)."""
     return [
-        "INSERT INTO bill_summary (bill_id, latest_version_id, classifier_version, stance, tags)"
-        f" SELECT b.id, lv.id, ({LATEST_CLASSIFICATION.format(col='classifier_version')}),"
-        f" ({LATEST_CLASSIFICATION.format(col='stance')}), NULL"
-        f" FROM bills b JOIN bill_versions lv ON lv.id = ({LATEST_VERSION.format(b=b)})"
+        "INSERT INTO bill_summary (bill_id, jurisdiction_id, session_id, stage, last_action_date,"
+        " latest_version_id, classifier_version, stance, tags)"
+        " SELECT b.id, b.jurisdiction_id, b.session_id, b.stage, b.last_action_date, lv.id,"
+        f" ({LATEST_CLASSIFICATION.format(col='classifier_version')}),"
+        f" ({LATEST_CLASSIFICATION.format(col='stance')}),"
+        f" (SELECT {agg} FROM tags t WHERE t.version_id = lv.id AND t.classifier_version ="
+        f" ({LATEST_CLASSIFICATION.format(col='classifier_version')}) AND {NOT_REJECTED})"
+        f" FROM bills b LEFT JOIN bill_versions lv ON lv.id = ({LATEST_VERSION.format(b=b)})"
         f" WHERE {where}",
         "INSERT INTO bill_tag_summary (bill_id, tag)"
         " SELECT DISTINCT s.bill_id, t.tag FROM bill_summary s JOIN tags t"
         " ON t.version_id = s.latest_version_id AND t.classifier_version = s.classifier_version"
         f" WHERE {where.replace('b.id', 's.bill_id')} AND {NOT_REJECTED}",
-        f"UPDATE bill_summary SET tags = (SELECT {agg} FROM bill_tag_summary x"
-        " WHERE x.bill_id = bill_summary.bill_id)"
-        f" WHERE {where.replace('b.id', 'bill_summary.bill_id')}",
     ]
 
 
@@ -75,8 +76,14 @@ def _view(summary: bool) -> str:
         {joins if summary else ""}"""
 
 
-SQLITE_AGG = "group_concat(x.tag)"
-POSTGRES_AGG = "string_agg(x.tag, ',' ORDER BY x.tag)"
+BILL_COPIES = ("jurisdiction_id", "session_id", "stage", "last_action_date")
+COPY = (
+    "UPDATE bill_summary SET "
+    + ", ".join(f"{c} = {{row}}.{c}" for c in BILL_COPIES)
+    + " WHERE bill_id = {row}.id"
+)
+SQLITE_AGG = "group_concat(DISTINCT t.tag)"
+POSTGRES_AGG = "string_agg(DISTINCT t.tag, ',' ORDER BY t.tag)"
 WATCHED = ("version_classifications", "tags")
 
 
@@ -95,6 +102,9 @@ def _sqlite_triggers() -> list[str]:
         "CREATE TRIGGER bill_summary_bills_ad AFTER DELETE ON bills BEGIN"
         " DELETE FROM bill_tag_summary WHERE bill_id = OLD.id;"
         " DELETE FROM bill_summary WHERE bill_id = OLD.id; END",
+        f"CREATE TRIGGER bill_summary_bills_ai AFTER INSERT ON bills BEGIN {body('NEW.id')} END",
+        f"CREATE TRIGGER bill_summary_bills_au AFTER UPDATE OF {', '.join(BILL_COPIES)} ON bills"
+        f" BEGIN {COPY.format(row='NEW')}; END",
     ]
     for table in WATCHED:
         old, new = of_version.format(row="OLD"), of_version.format(row="NEW")
@@ -141,17 +151,23 @@ def _postgres_triggers() -> list[str]:
           END IF;
           RETURN NULL;
         END $$""",
-        """CREATE FUNCTION bill_summary_on_bill_delete() RETURNS trigger
+        f"""CREATE FUNCTION bill_summary_on_bill() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-          DELETE FROM bill_tag_summary WHERE bill_id = OLD.id;
-          DELETE FROM bill_summary WHERE bill_id = OLD.id;
+          IF TG_OP = 'INSERT' THEN
+            PERFORM bill_summary_refresh(NEW.id);
+          ELSIF TG_OP = 'UPDATE' THEN
+            {COPY.format(row="NEW")};
+          ELSE
+            DELETE FROM bill_tag_summary WHERE bill_id = OLD.id;
+            DELETE FROM bill_summary WHERE bill_id = OLD.id;
+          END IF;
           RETURN NULL;
         END $$""",
         "CREATE TRIGGER bill_summary_versions AFTER INSERT OR DELETE OR UPDATE OF bill_id, date"
         " ON bill_versions FOR EACH ROW EXECUTE FUNCTION bill_summary_on_version()",
-        "CREATE TRIGGER bill_summary_bills_ad AFTER DELETE ON bills"
-        " FOR EACH ROW EXECUTE FUNCTION bill_summary_on_bill_delete()",
+        "CREATE TRIGGER bill_summary_bills AFTER INSERT OR DELETE OR UPDATE OF"
+        f" {', '.join(BILL_COPIES)} ON bills FOR EACH ROW EXECUTE FUNCTION bill_summary_on_bill()",
         *(
             f"CREATE TRIGGER bill_summary_{table} AFTER INSERT OR DELETE OR UPDATE ON {table}"
             " FOR EACH ROW EXECUTE FUNCTION bill_summary_on_classification()"
@@ -165,7 +181,11 @@ def upgrade() -> None:
     op.create_table(
         "bill_summary",
         sa.Column("bill_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("latest_version_id", sa.Integer(), nullable=False),
+        sa.Column("jurisdiction_id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=40), nullable=True),
+        sa.Column("last_action_date", sa.Date(), nullable=True),
+        sa.Column("latest_version_id", sa.Integer(), nullable=True),
         sa.Column("classifier_version", sa.String(length=50), nullable=True),
         sa.Column("stance", sa.String(length=10), nullable=True),
         sa.Column("tags", sa.Text(), nullable=True),
@@ -173,6 +193,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("latest_version_id"),
     )
     op.create_index("ix_bill_summary_stance", "bill_summary", ["stance"])
+    op.create_index(
+        "ix_bill_summary_jurisdiction", "bill_summary", ["jurisdiction_id", "session_id"]
+    )
     op.create_table(
         "bill_tag_summary",
         sa.Column("bill_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -196,14 +219,14 @@ def downgrade() -> None:
     else:
         for name, table in (
             ("bill_summary_versions", "bill_versions"),
-            ("bill_summary_bills_ad", "bills"),
+            ("bill_summary_bills", "bills"),
             *((f"bill_summary_{t}", t) for t in WATCHED),
         ):
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
         for fn in (
             "bill_summary_on_version()",
             "bill_summary_on_classification()",
-            "bill_summary_on_bill_delete()",
+            "bill_summary_on_bill()",
             "bill_summary_refresh(integer)",
         ):
             op.execute(f"DROP FUNCTION IF EXISTS {fn}")
@@ -211,6 +234,7 @@ def downgrade() -> None:
     op.execute(_old_view(sqlite))
     op.drop_index("ix_bill_tag_summary_tag", table_name="bill_tag_summary")
     op.drop_table("bill_tag_summary")
+    op.drop_index("ix_bill_summary_jurisdiction", table_name="bill_summary")
     op.drop_index("ix_bill_summary_stance", table_name="bill_summary")
     op.drop_table("bill_summary")
 
