@@ -287,3 +287,25 @@ def test_facet_counts_match_the_view_for_every_filter_combination(db_url):
         with factory() as s:
             total = faceted.run(s, faceted.Filters.from_params(params)).total
         assert total == sum(1 for row in view if keep(row, "")), params
+
+
+def test_downgrade_restores_the_view_with_its_own_subqueries(tmp_path):
+    from alembic import command
+
+    from billwatch.db.session import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'db.db'}"
+    upgrade(url)
+    factory = get_sessionmaker(url)
+    v1 = VersionRecord(note="Introduced", date=dt.date(2026, 1, 10), text=TEXT_1)
+    with factory.begin() as s:
+        upsert_bill(s, record("HB 10", v1), now=NOW)
+        write_result(s, s.scalars(select(BillVersion)).one(), result("ALERT", "prevention"), "c")
+    query = text("SELECT bill_id, latest_version_id, stance, tags FROM bill_overview")
+    with get_engine(url).connect() as conn:
+        now = list(conn.execute(query))
+    command.downgrade(alembic_config(url), "0010")
+    with get_engine(url).connect() as conn:
+        assert list(conn.execute(query)) == now
+        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+    assert not {n for n in names if "bill_summary" in n or "bill_tag_summary" in n}
