@@ -309,3 +309,56 @@ def test_downgrade_restores_the_view_with_its_own_subqueries(tmp_path):
         assert list(conn.execute(query)) == now
         names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
     assert not {n for n in names if "bill_summary" in n or "bill_tag_summary" in n}
+
+
+def test_a_bulk_load_in_one_transaction_keeps_the_summary(db_url):
+    """Thirty thousand bills and versions in one transaction: the triggers' per-bill locking
+    must not run out of lock table (PostgreSQL's advisory locks did: max_locks_per_transaction)."""
+    from sqlalchemy import insert
+
+    from billwatch.db.models import Jurisdiction, LegislativeSession
+
+    factory = get_sessionmaker(db_url)
+    n = 30_000
+    with factory.begin() as s:
+        s.add(Jurisdiction(id=1, code="TX", name="Texas"))
+        s.add(LegislativeSession(id=1, jurisdiction_id=1, identifier="89R"))
+        s.flush()
+        s.execute(
+            insert(Bill.__table__),
+            [
+                {
+                    "id": i,
+                    "jurisdiction_id": 1,
+                    "session_id": 1,
+                    "identifier": f"HB {i}",
+                    "title": "t",
+                    "stage": "introduced",
+                    "first_seen": NOW,
+                    "last_seen": NOW,
+                    "updated_at": NOW,
+                }
+                for i in range(1, n + 1)
+            ],
+        )
+        s.execute(
+            insert(BillVersion.__table__),
+            [
+                {
+                    "id": i,
+                    "bill_id": i,
+                    "note": "Introduced",
+                    "date": dt.date(2026, 1, 1),
+                    "text": "x",
+                    "content_hash": f"{i:064x}",
+                    "created_at": NOW,
+                }
+                for i in range(1, n + 1)
+            ],
+        )
+    with factory() as s:
+        assert s.scalar(text("SELECT count(*) FROM bill_summary")) == n
+        assert (
+            s.scalar(text("SELECT count(*) FROM bill_summary WHERE latest_version_id = bill_id"))
+            == n
+        )

@@ -120,13 +120,14 @@ def _sqlite_triggers() -> list[str]:
 def _postgres_triggers() -> list[str]:
     statements = "\n".join(f"  {st};" for st in _refresh("bill", POSTGRES_AGG))
     return [
-        # Refreshes of one bill take turns (a transaction-scoped advisory lock), so that two
-        # transactions changing the same bill (a crawl and the classifier) cannot interleave.
+        # Refreshes of one bill take turns (a lock on the bill's row, kept in the row itself, so
+        # a bulk load of many bills does not fill the lock table), so that two transactions
+        # changing the same bill (a crawl and the classifier) cannot interleave.
         f"""CREATE FUNCTION bill_summary_refresh(bill integer) RETURNS void
         LANGUAGE plpgsql AS $$
         BEGIN
           IF bill IS NULL THEN RETURN; END IF;
-          PERFORM pg_advisory_xact_lock(48151623, bill);
+          PERFORM 1 FROM bills WHERE id = bill FOR NO KEY UPDATE;
         {statements}
         END $$""",
         """CREATE FUNCTION bill_summary_on_version() RETURNS trigger
