@@ -1,4 +1,4 @@
-"""Faceted bill search over the `bill_overview` view: filters from a URL, facets with counts.
+"""Faceted bill search over what the `bill_overview` view shows: URL filters, facets with counts.
 
 Shared by the workbench (its search page, API and exports) and by digests and alerts, which run
 saved searches through it, so a saved search finds exactly what the search page shows.
@@ -13,27 +13,62 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from sqlalchemy import Date, Integer, String, column, exists, func, literal, select, table
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from billwatch.db import queries, search_syntax
-from billwatch.db.models import Event, EventAgendaItem, Sponsorship, utcnow
+from billwatch.db.models import (
+    Bill,
+    BillSummary,
+    BillTagSummary,
+    Event,
+    EventAgendaItem,
+    Jurisdiction,
+    LegislativeSession,
+    Sponsorship,
+    utcnow,
+)
 from billwatch.taxonomy import TAGS
 
-OVERVIEW = table(
-    "bill_overview",
-    column("bill_id", Integer),
-    column("jurisdiction", String),
-    column("session", String),
-    column("identifier", String),
-    column("title", String),
-    column("status", String),
-    column("stage", String),
-    column("stance", String),
-    column("tags", String),
-    column("last_action_date", Date),
+# The columns of the `bill_overview` view that search needs, from the same tables, without the
+# view's join to the latest version's row (a wide row per bill that no facet reads).
+OVERVIEW = (
+    select(
+        Bill.id.label("bill_id"),
+        Jurisdiction.code.label("jurisdiction"),
+        LegislativeSession.identifier.label("session"),
+        Bill.identifier,
+        Bill.title,
+        Bill.status,
+        Bill.stage,
+        BillSummary.stance,
+        BillSummary.tags,
+        Bill.last_action_date,
+    )
+    .join(Jurisdiction, Jurisdiction.id == Bill.jurisdiction_id)
+    .join(LegislativeSession, LegislativeSession.id == Bill.session_id)
+    .outerjoin(BillSummary, BillSummary.bill_id == Bill.id)
+    .subquery("bill_overview")
 )
+# The same filter columns from bill_summary (one row per bill, kept by triggers) without the
+# bills rows: what facet counts read.
+FACETS = (
+    select(
+        BillSummary.bill_id,
+        Jurisdiction.code.label("jurisdiction"),
+        LegislativeSession.identifier.label("session"),
+        BillSummary.stage,
+        BillSummary.stance,
+        BillSummary.tags,
+        BillSummary.last_action_date,
+    )
+    .join(Jurisdiction, Jurisdiction.id == BillSummary.jurisdiction_id)
+    .join(LegislativeSession, LegislativeSession.id == BillSummary.session_id)
+    .subquery("bill_facets")
+)
+# One row per bill and current tag, kept with `bill_overview` by triggers (migration 0011).
+TAGGED = BillTagSummary.__table__
 STANCES = ("ALERT", "TRACK", "mixed", "none")
 SORTS = ("relevance", "recent", "identifier")
 MAX_PER_PAGE = 100
@@ -209,10 +244,10 @@ def _int(value: str, name: str, low: int, high: int, default: int) -> int:
 
 
 def _conditions(
-    f: Filters, hits: dict[int, tuple[float, str]] | None, skip: str = ""
+    f: Filters, hits: dict[int, tuple[float, str]] | None, skip: str = "", src: Any = OVERVIEW
 ) -> list[ColumnElement[bool]]:
     """WHERE conditions of the filters, leaving out the facet `skip` (its counts ignore itself)."""
-    c = OVERVIEW.c
+    c = src.c
     out: list[ColumnElement[bool]] = []
     if hits is not None:
         out.append(c.bill_id.in_(list(hits)))
@@ -221,8 +256,8 @@ def _conditions(
     if f.session and skip != "session":
         out.append(c.session == f.session)
     if skip != "tag":
-        # `tags` is a comma-separated list; names come from the taxonomy, so no LIKE wildcards.
-        out += [(literal(",") + c.tags + literal(",")).like(f"%,{t},%") for t in f.tags]
+        # bill_tag_summary holds the same tags as `bill_overview.tags`, one row each, indexed.
+        out += [c.bill_id.in_(select(TAGGED.c.bill_id).where(TAGGED.c.tag == t)) for t in f.tags]
     if f.stance and skip != "stance":
         out.append(c.stance == f.stance)
     if f.stage and skip != "stage":
@@ -248,8 +283,10 @@ def _on_agenda(bill_id: Any, condition: ColumnElement[bool]) -> ColumnElement[bo
     )
 
 
-def _base(f: Filters, hits: dict[int, tuple[float, str]] | None, skip: str = "") -> Select[Any]:
-    return select(OVERVIEW).where(*_conditions(f, hits, skip))
+def _base(
+    f: Filters, hits: dict[int, tuple[float, str]] | None, skip: str = "", src: Any = OVERVIEW
+) -> Select[Any]:
+    return select(src).where(*_conditions(f, hits, skip, src))
 
 
 def _text_hits(session: Session, q: str, states: tuple[str, ...]) -> dict[int, tuple[float, str]]:
@@ -294,7 +331,10 @@ def run(session: Session, f: Filters, *, facets: bool = True) -> Result:
     """One page of bills matching the filters, with facet counts."""
     hits = _text_hits(session, f.q, f.states) if f.q else None
     base = _base(f, hits)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    counted: dict[str, list[tuple[str, int]]] = {}
+    total = _column_facets(session, f, hits, counted) if facets else None
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     offset = (f.page - 1) * f.per_page
     if hits is not None and f.sort == "relevance":
         # At most MAX_TEXT_HITS candidates: ranked here, by the search's own score.
@@ -305,7 +345,8 @@ def run(session: Session, f: Filters, *, facets: bool = True) -> Result:
         rows = _rows(session.execute(_ordered(base, f).offset(offset).limit(f.per_page)), hits)
     result = Result(filters=f, rows=rows, total=total)
     if facets:
-        result.facets = _facets(session, f, hits)
+        result.facets = {name: counted[name] for name in COLUMN_FACETS}
+        result.facets.update(_facets(session, f, hits))
     return result
 
 
@@ -349,31 +390,74 @@ def matching_ids(session: Session, f: Filters, among: set[int] | None = None) ->
     return found
 
 
+COLUMN_FACETS = {
+    "state": "jurisdiction",
+    "session": "session",
+    "stance": "stance",
+    "stage": "stage",
+}
+
+
+def _top(counts: Counter[Any], limit: int = 60) -> list[tuple[str, int]]:
+    """Values with counts, most first then by value, NULL left out."""
+    found = sorted(((str(v), n) for v, n in counts.items() if v is not None and n))
+    return sorted(found, key=lambda kv: -kv[1])[:limit]
+
+
+def _column_facets(
+    session: Session,
+    f: Filters,
+    hits: dict[int, tuple[float, str]] | None,
+    out: dict[str, list[tuple[str, int]]],
+) -> int | None:
+    """Fill the state, session, stance and stage facets; returns the total when it was counted.
+
+    A facet whose own filter is not set counts over exactly the bills of the page, so those share
+    one GROUP BY over the page's bills (which also gives the total); a facet whose filter is set
+    drops it, and counts in its own query.
+    """
+    c = FACETS.c
+    shared = [
+        name for name in COLUMN_FACETS if not getattr(f, "states" if name == "state" else name)
+    ]
+    total = None
+    if shared:
+        cols = [c[COLUMN_FACETS[name]] for name in shared]
+        grouped = list(
+            session.execute(
+                select(*cols, func.count()).where(*_conditions(f, hits, src=FACETS)).group_by(*cols)
+            )
+        )
+        total = sum(row[-1] for row in grouped)
+        for i, name in enumerate(shared):
+            counts: Counter[Any] = Counter()
+            for row in grouped:
+                counts[row[i]] += row[-1]
+            out[name] = _top(counts)
+    for name, col_name in COLUMN_FACETS.items():
+        if name in shared:
+            continue
+        col = c[col_name]
+        rows = session.execute(
+            select(col, func.count()).where(*_conditions(f, hits, name, FACETS)).group_by(col)
+        )
+        out[name] = _top(Counter(dict(rows.tuples().all())))
+    return total
+
+
 def _facets(
     session: Session, f: Filters, hits: dict[int, tuple[float, str]] | None
 ) -> dict[str, list[tuple[str, int]]]:
-    c = OVERVIEW.c
     out: dict[str, list[tuple[str, int]]] = {}
-    for name, col in (
-        ("state", c.jurisdiction),
-        ("session", c.session),
-        ("stance", c.stance),
-        ("stage", c.stage),
-    ):
-        sub = _base(f, hits, skip=name).subquery()
-        rows = session.execute(
-            select(sub.c[col.name], func.count())
-            .where(sub.c[col.name].is_not(None))
-            .group_by(sub.c[col.name])
-            .order_by(func.count().desc(), sub.c[col.name])
-            .limit(60)
-        )
-        out[name] = [(str(v), n) for v, n in rows]
-    counts: Counter[str] = Counter()
-    for (tags,) in session.execute(select(_base(f, hits, skip="tag").subquery().c.tags)):
-        counts.update(t for t in (tags or "").split(",") if t)
-    out["tag"] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    sponsors = _base(f, hits, skip="sponsor").subquery()
+    tagged = select(FACETS.c.bill_id).where(*_conditions(f, hits, "tag", FACETS)).subquery()
+    n_tagged = func.count()
+    counts = session.execute(
+        select(TAGGED.c.tag, n_tagged)
+        .join(tagged, tagged.c.bill_id == TAGGED.c.bill_id)
+        .group_by(TAGGED.c.tag)
+    )
+    out["tag"] = sorted(((str(t), n) for t, n in counts), key=lambda kv: (-kv[1], kv[0]))
+    sponsors = _base(f, hits, "sponsor", FACETS).subquery()
     out["sponsor"] = [
         (name, n)
         for name, n in session.execute(
@@ -384,7 +468,7 @@ def _facets(
             .limit(15)
         )
     ]
-    committees = _base(f, hits, skip="committee").subquery()
+    committees = _base(f, hits, "committee", FACETS).subquery()
     n_bills = func.count(func.distinct(EventAgendaItem.bill_id))
     out["committee"] = [
         (str(name), n)
@@ -398,8 +482,8 @@ def _facets(
             .limit(15)
         )
     ]
-    upcoming = _base(f, hits, skip="hearing").where(
-        _on_agenda(OVERVIEW.c.bill_id, Event.start_time >= utcnow())
+    upcoming = _base(f, hits, "hearing", FACETS).where(
+        _on_agenda(FACETS.c.bill_id, Event.start_time >= utcnow())
     )
     out["hearing"] = [
         ("1", session.scalar(select(func.count()).select_from(upcoming.subquery())) or 0)

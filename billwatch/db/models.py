@@ -429,6 +429,44 @@ class Tag(Base):
     version: Mapped[BillVersion] = relationship(back_populates="tags")
 
 
+class BillSummary(Base):
+    """Per bill, what `bill_overview` derives from its latest version: kept by triggers.
+
+    Database triggers on bill_versions, version_classifications, tags and bills rewrite a bill's
+    row whenever one of those changes, whoever writes (the writer, the classifier, a review,
+    a bulk load), so faceted search counts over this table instead of per-bill subqueries.
+    Migration 0011 fills it for existing databases.
+    """
+
+    __tablename__ = "bill_summary"
+    __table_args__ = (
+        Index("ix_bill_summary_stance", "stance"),
+        Index("ix_bill_summary_jurisdiction", "jurisdiction_id", "session_id"),
+    )
+
+    bill_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Copies of the bill's own columns that search filters and counts on, so facet counts
+    # never read the (wide) bills rows.
+    jurisdiction_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str | None] = mapped_column(String(40))
+    last_action_date: Mapped[dt.date | None] = mapped_column(Date)
+    latest_version_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    classifier_version: Mapped[str | None] = mapped_column(String(50))  # the latest on it
+    stance: Mapped[str | None] = mapped_column(String(10))
+    tags: Mapped[str | None] = mapped_column(Text)  # comma-separated, as in bill_overview
+
+
+class BillTagSummary(Base):
+    """One row per bill and current tag (latest version, latest classifier, not rejected)."""
+
+    __tablename__ = "bill_tag_summary"
+    __table_args__ = (Index("ix_bill_tag_summary_tag", "tag", "bill_id"),)
+
+    bill_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class Subscriber(Base):
     """A coalition member who receives digests and alerts."""
 
