@@ -217,7 +217,7 @@ def negated(doc: Doc, span: Span) -> bool:
             break
         if words[i] not in NEGATIONS:
             continue
-        between = words[i + 1 : last] if last is not None else []
+        between: list[str] = words[i + 1 : last] if last is not None else []
         if not between or not all(w in _COORDINATORS for w in between):
             count += 1  # "not prohibit" is two negations; "prohibit or restrict" is one
         last = i
