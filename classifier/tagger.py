@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from spacy.attrs import IDX
@@ -136,6 +136,8 @@ class Tagger:
                 body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end), amended
             )
             sections.append(self._section_result(doc, body, sec.index, sec.label, sec.start))
+        if len(sections) > 1:
+            sections = [_without_subject_title(s, text) for s in sections]
         return aggregate(sections, self.thresholds)
 
     def _section_result(
@@ -310,6 +312,39 @@ def _unconditional(evidence: list[Evidence]) -> list[Evidence]:
         if ev.tag not in _UNCONDITIONAL
         or not any(c.start < ev.end and ev.start < c.end for c in conditions)
     ]
+
+
+# A title that only names its subject ("AN ACT relating to prostitution.", "AN ACT To amend
+# chapter 217 ... relating to inmate phone calls.") says what the bill is about, not what it
+# does; beside a body that does the acting it carries no tag of its own. A title that lists
+# acts ("; providing penalties", "with penalty provisions", "creating ...") still does.
+_SUBJECT_TITLE = re.compile(
+    r"^\W*(?:AN ACT|A BILL)\b[^;:]*?\b(?:relating to|relative to|concerning|in relation to|"
+    r"regarding|with respect to)\b(?P<subject>[^;:]*)$",
+    re.I,
+)
+_ACTING = re.compile(
+    r"penalt|provid|creat|establish|increas|enhanc|requir|prohibit|repeal|appropriat|fund|"
+    r"expand|authoriz|allow|permit|mandat|eliminat|reduc|decriminal|vacat|expung",
+    re.I,
+)
+
+
+def _subject_only(sentence: str) -> bool:
+    m = _SUBJECT_TITLE.match(sentence.strip())
+    return bool(m) and not _ACTING.search(m.group("subject"))
+
+
+def _without_subject_title(section: SectionResult, text: str) -> SectionResult:
+    """`section` without tags when every sentence of it that could act is a subject title."""
+    pieces = [
+        text[section.start + s : section.start + e]
+        for s, e in _sentences(text[section.start : section.end])
+    ]
+    live = [p for p in pieces if not _NAMING.search(p)]
+    if not section.tags or not live or not all(_subject_only(p) for p in live):
+        return section
+    return replace(section, tags=[], evidence=[])
 
 
 def _live_matches(doc: Doc) -> list:

@@ -209,3 +209,17 @@ def test_a_quote_starts_after_struck_text_and_printed_line_numbers():
     assert text[_enacted_start(text, 0, len(text), []) :].startswith("2. A person")
     text = "18 persons shall be appointed."  # a number that is part of the sentence stays
     assert _enacted_start(text, 0, len(text), []) == 0
+
+
+def test_a_title_that_only_names_its_subject_does_not_tag_a_bill_with_a_body():
+    body = (
+        "\nSection 1. The department shall publish an annual report on the number of "
+        "licenses issued.\nSection 2. This act takes effect on July 1."
+    )
+    about = TAGGER.tag("AN ACT relating to prostitution." + body)
+    assert "sex_work_criminalization" not in about.tags
+    acting = TAGGER.tag(
+        "AN ACT relating to prostitution; creating the offense of patronizing prostitution; "
+        "providing penalties." + body
+    )
+    assert "sex_work_criminalization" in acting.tags
