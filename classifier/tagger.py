@@ -332,7 +332,7 @@ _ACTING = re.compile(
 
 def _subject_only(sentence: str) -> bool:
     m = _SUBJECT_TITLE.match(sentence.strip())
-    return bool(m) and not _ACTING.search(m.group("subject"))
+    return m is not None and not _ACTING.search(m.group("subject"))
 
 
 def _without_subject_title(section: SectionResult, text: str) -> SectionResult:
