@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from spacy.attrs import IDX
@@ -128,20 +128,20 @@ class Tagger:
             ins, stk = infer_spans(text)
         sections = []
         amended = amended_sections(text)
-        for sec in split_sections(text):
-            if sec.label == FRONT_MATTER:
-                continue  # metadata about the document, not words of the bill
+        # metadata about the document (front matter) is not words of the bill
+        parts = [sec for sec in split_sections(text) if sec.label != FRONT_MATTER]
+        for sec in parts:
             body = text[sec.start : sec.end]
             doc = self.process(
                 body, clip(ins, sec.start, sec.end), clip(stk, sec.start, sec.end), amended
             )
-            sections.append(self._section_result(doc, body, sec.index, sec.label, sec.start))
-        if len(sections) > 1:
-            sections = [_without_subject_title(s, text) for s in sections]
+            sections.append(
+                self._section_result(doc, body, sec.index, sec.label, sec.start, len(parts) > 1)
+            )
         return aggregate(sections, self.thresholds)
 
     def _section_result(
-        self, doc: Doc, text: str, index: int, label: str, start: int
+        self, doc: Doc, text: str, index: int, label: str, start: int, beside_body: bool = False
     ) -> SectionResult:
         flipped = struck_flips(doc, text)
         _, blocked = rule_flags(doc, TAGS)
@@ -156,7 +156,12 @@ class Tagger:
         # A section without one real sentence (a heading, a caption) carries no tag, and nor
         # does a short-title section, whose one sentence only names the act.
         pieces = doc.user_data.get("bw_sentences") or _sentences(text)
-        acts = [(s, e) for s, e in pieces if not _NAMING.search(text, s, e)]
+        # Beside a body that does the acting, a title that only names its subject acts neither.
+        acts = [
+            (s, e)
+            for s, e in pieces
+            if not _NAMING.search(text, s, e) and not (beside_body and _subject_only(text[s:e]))
+        ]
         # TRACK tags by their thresholds; whether any ALERT tag holds, by the ALERT head.
         decided = self.scorer.decide(
             np.array([scores.get(t, 0.0) for t in self.scorer.labels], dtype=np.float32),
@@ -316,8 +321,9 @@ def _unconditional(evidence: list[Evidence]) -> list[Evidence]:
 
 # A title that only names its subject ("AN ACT relating to prostitution.", "AN ACT To amend
 # chapter 217 ... relating to inmate phone calls.") says what the bill is about, not what it
-# does; beside a body that does the acting it carries no tag of its own. A title that lists
-# acts ("; providing penalties", "with penalty provisions", "creating ...") still does.
+# does; beside a body that does the acting it carries no tag of its own (`_section_result`). A
+# title that lists acts ("; providing penalties", "with penalty provisions", "creating ...")
+# still does.
 _SUBJECT_TITLE = re.compile(
     r"^\W*(?:AN ACT|A BILL)\b[^;:]*?\b(?:relating to|relative to|concerning|in relation to|"
     r"regarding|with respect to)\b(?P<subject>[^;:]*)$",
@@ -333,18 +339,6 @@ _ACTING = re.compile(
 def _subject_only(sentence: str) -> bool:
     m = _SUBJECT_TITLE.match(sentence.strip())
     return m is not None and not _ACTING.search(m.group("subject"))
-
-
-def _without_subject_title(section: SectionResult, text: str) -> SectionResult:
-    """`section` without tags when every sentence of it that could act is a subject title."""
-    pieces = [
-        text[section.start + s : section.start + e]
-        for s, e in _sentences(text[section.start : section.end])
-    ]
-    live = [p for p in pieces if not _NAMING.search(p)]
-    if not section.tags or not live or not all(_subject_only(p) for p in live):
-        return section
-    return replace(section, tags=[], evidence=[])
 
 
 def _live_matches(doc: Doc) -> list:
