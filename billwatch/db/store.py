@@ -542,9 +542,25 @@ def _write_actions(
     return stored
 
 
+# New bills' rows by statement, in the order they must be inserted (each refers to a bill).
+RowBuffer = dict[str, list[dict[str, Any]]]
+BUFFERED = ("new_bill", "new_versions", "new_actions", "sponsors")
+
+
+def insert_buffered(conn: Connection, buffer: RowBuffer) -> None:
+    """Insert new bills' buffered rows, one multi-row statement per table."""
+    for name in BUFFERED:
+        if buffer.get(name):
+            conn.execute(statement(conn, name), buffer[name])
+
+
 def _write_sponsors(conn: Connection, bill_id: int, record: BillRecord) -> None:
-    if not record.sponsors:
-        return
+    rows = _sponsor_rows(bill_id, record)
+    if rows:
+        conn.execute(statement(conn, "sponsors"), rows)
+
+
+def _sponsor_rows(bill_id: int, record: BillRecord) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}  # one row per key: PostgreSQL insists
     for sponsor in record.sponsors:
         old = rows.get((sponsor.name, sponsor.classification), {})
@@ -557,7 +573,7 @@ def _write_sponsors(conn: Connection, bill_id: int, record: BillRecord) -> None:
             "person_ref": ref,
             "ref": ref,
         }
-    conn.execute(statement(conn, "sponsors"), list(rows.values()))
+    return list(rows.values())
 
 
 def _status(
@@ -660,12 +676,15 @@ def insert_new_bill(
     digest: str,
     pool: IdPool,
     cache: VersionCache | None = None,
+    buffer: RowBuffer | None = None,
 ) -> Change:
     """Insert a bill known to be absent, on PostgreSQL, in one round trip (after drawing ids).
 
     It stores the same rows as `write_bill` would. The bill's INSERT has no ON CONFLICT: when a
     concurrent writer stored the same bill first, it fails, and the caller, having rolled it
     back, writes the record again with `write_bill` (which also raises a bad record's failure).
+    With `buffer`, the rows are added to it instead, for the caller to insert with other bills'
+    rows (`insert_buffered`): nothing is sent, and a failure comes then.
     """
     jid, sid = keys.ids(conn, record)
     actions = _action_rows(record, now)
@@ -685,13 +704,14 @@ def insert_new_bill(
     new: dict[str, dict[str, Any]] = {}
     for row in actions:
         new.setdefault(row["action_key"], {**row, "bill_id": change.id})
-    with pipelined(conn):  # the rows in one round trip
-        conn.execute(statement(conn, "new_bill"), {**values, "id": change.id})
-        if rows:
-            conn.execute(statement(conn, "new_versions"), list(rows.values()))
-        if new:
-            conn.execute(statement(conn, "new_actions"), list(new.values()))
-        _write_sponsors(conn, change.id, record)
+    batch: RowBuffer = {name: [] for name in BUFFERED} if buffer is None else buffer
+    batch.setdefault("new_bill", []).append({**values, "id": change.id})
+    batch.setdefault("new_versions", []).extend(rows.values())
+    batch.setdefault("new_actions", []).extend(new.values())
+    batch.setdefault("sponsors", []).extend(_sponsor_rows(change.id, record))
+    if buffer is None:
+        with pipelined(conn):  # the rows in one round trip
+            insert_buffered(conn, batch)
     stored = [
         StoredVersion(
             r["id"],

@@ -10,12 +10,14 @@ the batch goes back to that savepoint and writes its other records again, each i
 of its own, and the failed one is reported. A crawl, whose items come at the pace of the
 network, commits each record.
 
-A new bill on PostgreSQL costs one round trip: its ids are drawn ahead from the sequences, and
-its rows go together in psycopg's pipeline mode (`store.insert_new_bill`); should that fail, the
-record is written again the ordinary way. Its fetched text, later, is queued in that pipeline,
-and the queue's results are read once, before the next statement that is not a queued text (a
-bill, a read) or at the commit: a text refused then sends the batch back like any failure, and
-is reported under the name its caller gave (`text_of(..., where)`).
+A new bill on PostgreSQL costs no round trip of its own: its ids are drawn ahead from the
+sequences, and in a batch its rows wait in a buffer (`store.insert_new_bill`) that goes out as
+one multi-row INSERT per table before any other record's statement, any read, or the commit.
+Fetched texts are queued in psycopg's pipeline mode, and so is the buffer's INSERT; the queue's
+results are read once, before the next statement that is not queued (a bill that is not new, a
+read) or at the commit. A row or text refused then sends the batch back like any failure, and
+is reported under the name its caller gave (`text_of(..., where)`); a new bill written again
+goes in one round trip of its own, and should that fail, the ordinary way.
 An unchanged bill costs a dictionary lookup: the writer loads the record hashes of a session's
 stored bills once, and writes nothing for a record whose hash is stored (it only marks the bill
 as seen, in batches).
@@ -42,8 +44,10 @@ from billwatch.db.store import (
     IdPool,
     InvalidRecord,
     Keys,
+    RowBuffer,
     VersionCache,
     find_bill_id,
+    insert_buffered,
     insert_new_bill,
     record_hash,
     upsert_committee,
@@ -110,10 +114,12 @@ def start_run(factory: sessionmaker[Session], source: str, states: list[str]) ->
 
 @dataclass
 class _Replay:
-    """How to write a record again, and where to report it if it then fails."""
+    """How to write a record again, where to report it if it then fails, and the change its
+    first writing reported (undone, should it fail)."""
 
     write: Callable[[], Any]
     where: str = "a record written again after another failed"
+    change: Change | None = None
 
     def __call__(self) -> Any:
         return self.write()
@@ -159,7 +165,14 @@ class Writer:
         # reads their results once (`_sync`): before any other statement, or at the commit.
         self._pipe: Any = None
         self._queueing = False
+        # New bills' rows, buffered in a batch on PostgreSQL until another statement needs them.
+        self._rows: RowBuffer = {}
+        self._buffering = False  # inside a buffered bill: its reads need no earlier rows
+        self._flushing = False
         self.on_error: Callable[[str, str], None] | None = None  # told of every reported error
+        # Told of a change reported for a record (a buffered bill, a queued text) that failed
+        # when its batch was written: it is not stored after all.
+        self.on_undone: Callable[[Change], None] | None = None
 
     # -- transactions ---------------------------------------------------------------------
     @property
@@ -172,8 +185,34 @@ class Writer:
         return self._conn
 
     def _before_execute(self, *_args: Any) -> None:
+        if self._flushing:
+            return
+        if self._rows and not self._buffering:
+            self._flush()  # whatever comes next may read or refer to the buffered bills
         if self._pipe is not None and not self._queueing:
             self._sync()  # a statement that is not queued (a read, a savepoint, a bill) waits
+
+    def _open_pipe(self, conn: Connection) -> None:
+        """Enter psycopg's pipeline mode, if not in it: what follows is only queued."""
+        if self._pipe is None:
+            self._pipe = conn.connection.driver_connection.pipeline()  # type: ignore[union-attr]
+            self._pipe.__enter__()
+
+    def _flush(self) -> None:
+        """Queue the buffered new bills' rows, one multi-row INSERT per table; should one be
+        refused, go back to the batch's start and write its records again, one by one."""
+        rows, self._rows = self._rows, {}
+        if not rows:
+            return
+        self._flushing = True
+        try:
+            self._open_pipe(self.conn)
+            insert_buffered(self.conn, rows)
+        except DBAPIError:
+            log.debug("a buffered bill failed", exc_info=True)
+            self._fall_back()  # the failed bill is reported where it came from
+        finally:
+            self._flushing = False
 
     def _sync(self) -> None:
         """Leave the pipeline of queued texts: wait for their results, and should one have
@@ -189,14 +228,21 @@ class Writer:
 
     @contextmanager
     def transaction(
-        self, replay: list[Callable[[], Any]] | None = None, queued: bool = False
+        self,
+        replay: list[Callable[[], Any]] | None = None,
+        queued: bool = False,
+        buffered: bool = False,
     ) -> Iterator[Connection]:
         """One record's transaction: committed whole, or rolled back whole.
 
         `replay` receives, from the caller once its writes are done, how to write the record
-        again: a batch needs it to go back to its start when a later record fails.
+        again: a batch needs it to go back to its start when a later record fails. A `queued`
+        record's statements join the pipeline's queue; a `buffered` one adds its rows to the
+        buffer (and, of its own, only reads what no buffered row changes).
         """
         conn = self.conn
+        if not buffered:
+            self._flush()  # before the record: a failure there is another record's
         if not queued:
             self._sync()
         if self._outer is None:
@@ -212,11 +258,14 @@ class Writer:
             if optimistic:
                 if self._mark is None:
                     self._mark = conn.begin_nested()
+                self._buffering = buffered
                 try:
                     yield conn
                 except BaseException:
                     self._fall_back()  # the others of the batch are written again, one by one
                     raise
+                finally:
+                    self._buffering = False
                 self._ops.extend(replay or [])
             else:
                 with conn.begin_nested():
@@ -234,6 +283,7 @@ class Writer:
         """Undo the batch so far, then write its records again, each in its own savepoint."""
         mark, self._mark = self._mark, None
         ops, self._ops = self._ops, []
+        self._rows = {}  # not sent: their records are written again below
         pipe, self._pipe = self._pipe, None
         if pipe is not None:
             with suppress(Exception):  # its failure, if any, is one of the records below
@@ -243,10 +293,21 @@ class Writer:
         self._replaying = True
         try:
             for op in ops:
-                with self.guard(getattr(op, "where", _Replay.where)):
-                    op()
+                self._write_again(op)
         finally:
             self._replaying = False
+
+    def _write_again(self, op: Callable[[], Any]) -> None:
+        """Write a record of a batch that went back; report it, and undo its change, if it fails."""
+        try:
+            op()
+        except Exception as exc:  # one bad record must never stop the batch
+            where = getattr(op, "where", _Replay.where)
+            log.debug("failure on %s", where, exc_info=True)
+            self.error(where, describe(exc))
+            change = getattr(op, "change", None)
+            if change is not None and self.on_undone is not None:
+                self.on_undone(change)
 
     def _forget(self) -> None:
         """What the writer remembers of uncommitted writes is wrong: forget it."""
@@ -272,6 +333,7 @@ class Writer:
     def commit(self) -> None:
         """Commit the open batch; if that fails, forget what the batch wrote and re-raise."""
         if self._outer is not None:
+            self._flush()
             self._sync()
         outer, self._outer, self._in_batch = self._outer, None, 0
         self._mark, self._ops = None, []
@@ -293,8 +355,12 @@ class Writer:
             self._conn = None
 
     # -- records --------------------------------------------------------------------------
-    def bill(self, record: BillRecord) -> Change:
-        """Upsert one bill and its parts; raises (with nothing written) when it fails."""
+    def bill(self, record: BillRecord, where: str = "") -> Change:
+        """Upsert one bill and its parts; raises (with nothing written) when it fails.
+
+        In a batch on PostgreSQL a new bill's rows are sent later: should the database refuse
+        them, the failure is reported then, as `where`, and its change undone (`on_undone`).
+        """
         validate_bill(record)
         self.states.add(record.jurisdiction.upper())
         if len(self._seen) >= TOUCH_BATCH:
@@ -306,7 +372,7 @@ class Writer:
             self._seen.append(known[0])
             return Change(known[0], needs_text=self._missing_texts(self.conn, known[0], record))
         try:
-            return self._write_bill(record, digest)
+            return self._write_bill(record, digest, where)
         except DBAPIError as exc:
             if not contended(exc):
                 raise
@@ -314,22 +380,24 @@ class Writer:
             # this batch has (releasing its locks), then write the record again.
             log.debug("retrying %s after %s", record.identifier, exc)
             self.commit()
-            return self._write_bill(record, digest)
+            return self._write_bill(record, digest, where)
 
-    def _write_bill(self, record: BillRecord, digest: str) -> Change:
+    def _write_bill(self, record: BillRecord, digest: str, where: str = "") -> Change:
         if self.engine.dialect.name == "postgresql":
             try:
-                return self._write_bill_as(record, digest, fast=True)
+                return self._write_bill_as(record, digest, where, fast=True)
             except _FastInsertFailed:
                 # Gone back like any failure (with its batch); a concurrent writer stored the
                 # bill first, or the record is bad: the ordinary way updates it or says why.
                 log.debug("writing %s again the ordinary way", record.identifier)
-        return self._write_bill_as(record, digest, fast=False)
+        return self._write_bill_as(record, digest, where, fast=False)
 
-    def _write_bill_as(self, record: BillRecord, digest: str, fast: bool) -> Change:
+    def _write_bill_as(self, record: BillRecord, digest: str, where: str, fast: bool) -> Change:
         fresh: VersionCache = {}
         replay: list[Callable[[], Any]] = []
-        with self.transaction(replay) as conn:
+        # In a batch a new bill's rows wait in the buffer, sent with other bills' rows.
+        buffer = self._rows if fast and self.batch > 1 and not self._replaying else None
+        with self.transaction(replay, buffered=buffer is not None) as conn:
             _, sid = self.keys.ids(conn, record)
             known = self._known(conn, sid).get(record.identifier)
             if known is not None and known[1] == digest:
@@ -338,7 +406,7 @@ class Writer:
             if fast and known is None:
                 try:
                     change = insert_new_bill(
-                        conn, record, self.keys, utcnow(), digest, self._pool, fresh
+                        conn, record, self.keys, utcnow(), digest, self._pool, fresh, buffer
                     )
                 except Exception as exc:
                     raise _FastInsertFailed from exc
@@ -346,7 +414,11 @@ class Writer:
                 change = write_bill(
                     conn, record, self.keys, utcnow(), digest, absent=known is None, cache=fresh
                 )
-            replay.append(lambda: self._rewrite_bill(change.id, record, digest))
+            again = _Replay(
+                lambda: self._rewrite_bill(change.id, record, digest, where), change=change
+            )
+            again.where = where or again.where
+            replay.append(again)
         self._versions.pop(change.id, None)
         self._versions.update(fresh)
         self._bills[sid][record.identifier] = (change.id, digest)
@@ -356,8 +428,8 @@ class Writer:
         self._fetched.pop(change.id, None)
         return change
 
-    def _rewrite_bill(self, bill_id: int, record: BillRecord, digest: str) -> None:
-        change = self._write_bill(record, digest)
+    def _rewrite_bill(self, bill_id: int, record: BillRecord, digest: str, where: str) -> None:
+        change = self._write_bill(record, digest, where)
         if change.id != bill_id:
             self._alias[bill_id] = change.id
 
@@ -406,6 +478,11 @@ class Writer:
         failure, should the database refuse it, is reported at the batch's end (as `where`),
         when the batch goes back and writes its records again one by one.
         """
+        # Buffered bills go out first, and their results are read: should one fail, the
+        # batch is written again and this bill may have a new id, which the alias gives.
+        if self._rows:
+            self._flush()
+            self._sync()
         bill_id = self._id(bill_id)
         known = self._texts.get(bill_id)
         if known is not None and version.text.strip() and version.content_hash in known:
@@ -425,11 +502,12 @@ class Writer:
         try:
             change = self._queue_text(bill_id, version, replay) if queue else None
             if change is None:  # not queued, or the queue failed: write it now
-                again: list[Callable[[], Any]] = [
-                    _Replay(lambda: self.text_of(bill_id, version), where or _Replay.where)
-                ]
-                with self.transaction(again) as conn:
+                replay = [_Replay(lambda: self.text_of(bill_id, version), where or _Replay.where)]
+                with self.transaction(replay) as conn:
                     change = write_text(conn, bill_id, version, utcnow(), self._versions)
+            for op in replay:  # should a later failure send it back, this change is undone
+                if isinstance(op, _Replay):
+                    op.change = change
         finally:
             self._versions.pop(bill_id, None)  # changed, or rolled back: ask the database
             self._fetched.pop(bill_id, None)
@@ -447,9 +525,7 @@ class Writer:
             self._pool.reserve(conn, VERSIONS, 1)  # a query: it waits for the queue
             if self._mark is None:
                 self._mark = conn.begin_nested()  # the batch's start, before anything queued
-            if self._pipe is None:
-                self._pipe = conn.connection.driver_connection.pipeline()  # type: ignore[union-attr]
-                self._pipe.__enter__()
+            self._open_pipe(conn)
             self._queueing = True
             try:
                 change = write_text(conn, bill_id, version, utcnow(), self._versions, self._pool)

@@ -77,6 +77,7 @@ class Ingester:
         self.source = source
         self.writer = Writer(factory, source, batch=BATCH)
         self.writer.on_error = self._failed  # a queued text may fail after its call returned
+        self.writer.on_undone = self._undone
         self.factory = self.writer.reader()  # what parsers look up includes this run's batch
         self.stats = IngestStats()
         self.advance = advance or (lambda: None)
@@ -98,6 +99,13 @@ class Ingester:
     def _failed(self, path: str, reason: str) -> None:
         self.stats.errors.append((path, reason))
 
+    def _undone(self, change: Change) -> None:
+        """A bill or text counted as stored failed with its batch: take it out of the counts."""
+        if change.created:
+            self.stats.bills_created -= 1
+            self.stats.actions_added -= change.new_actions
+        self.stats.versions_added -= len(change.new_versions)
+
     @contextmanager
     def guard(self, path: str) -> Iterator[None]:
         """Turn any failure inside into a reported error for `path`."""
@@ -110,7 +118,7 @@ class Ingester:
     def bill(self, record: BillRecord, path: str) -> Change | None:
         """Upsert one bill in its own transaction; None when it failed (and was reported)."""
         with self.guard(path):
-            change = self.writer.bill(record)
+            change = self.writer.bill(record, path)
             self.count(change)
             return change
         return None

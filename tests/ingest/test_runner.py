@@ -33,12 +33,14 @@ def test_failure_mid_bill_rolls_the_whole_bill_back(Session):
     ingester = Ingester(Session, "ingest:test")
     ingester.start()
     # A sponsor without a name fails at the database, after the bill, its version and its
-    # action were already written in the same transaction.
-    assert ingester.bill(bill("SF 10", None), "first.json") is None
+    # action were already written in the same transaction. On PostgreSQL a new bill's rows
+    # wait in the batch's buffer, so the failure may show only when the batch is sent: it is
+    # reported then, and the bill taken out of the counts.
+    ingester.bill(bill("SF 10", None), "first.json")
     assert ingester.bill(bill("SF 11", "Vik"), "second.json").created
     stats = ingester.finish()
     assert [path for path, _ in stats.errors] == ["first.json"]
-    assert stats.bills_created == 1
+    assert (stats.bills_created, stats.versions_added, stats.actions_added) == (1, 1, 1)
     with Session() as session:
         assert session.scalars(select(Bill.identifier)).all() == ["SF 11"]
         assert session.scalar(select(func.count()).select_from(BillVersion)) == 1
