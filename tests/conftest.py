@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
@@ -74,14 +74,32 @@ def _postgres_schema_url() -> Iterator[str]:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in POSTGRES_URL else "?"
-    url = normalise_url(POSTGRES_URL) + f"{sep}options=-csearch_path%3D{schema}"
+    # Every connection of the test carries the schema's name, so that its clean-up can find them.
+    url = (
+        normalise_url(POSTGRES_URL)
+        + f"{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+    )
     try:
         yield url
     finally:
         get_engine(url).dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        _drop_schema(admin, schema)
         admin.dispose()
+
+
+def _drop_schema(admin: Engine, schema: str) -> None:
+    """Drop a test's schema; a connection the test left open in a transaction (a failed test
+    does) would hold its locks for ever, so the test's own connections are ended first."""
+    with admin.begin() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": schema},
+        )
+        conn.execute(text("SET LOCAL lock_timeout = '60s'"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
