@@ -161,6 +161,7 @@ class Writer:
         self._ops: list[Callable[[], Any]] = []
         self._alias: dict[int, int] = {}
         self._replaying = False
+        self._falls = 0  # how many times a batch went back: a queued text checks it
         # A bulk ingest on PostgreSQL queues its texts' updates in psycopg's pipeline mode and
         # reads their results once (`_sync`): before any other statement, or at the commit.
         self._pipe: Any = None
@@ -281,6 +282,7 @@ class Writer:
 
     def _fall_back(self) -> None:
         """Undo the batch so far, then write its records again, each in its own savepoint."""
+        self._falls += 1
         mark, self._mark = self._mark, None
         ops, self._ops = self._ops, []
         self._rows = {}  # not sent: their records are written again below
@@ -502,6 +504,7 @@ class Writer:
         try:
             change = self._queue_text(bill_id, version, replay) if queue else None
             if change is None:  # not queued, or the queue failed: write it now
+                bill_id = self._id(bill_id)  # the batch may have been written again
                 replay = [_Replay(lambda: self.text_of(bill_id, version), where or _Replay.where)]
                 with self.transaction(replay) as conn:
                     change = write_text(conn, bill_id, version, utcnow(), self._versions)
@@ -521,8 +524,14 @@ class Writer:
         """Queue a text's writes; None when a queued write failed (psycopg may tell while
         queueing the next one): the batch has then gone back and been written again."""
         failed = False
+        falls = self._falls
         with self.transaction(replay, queued=True) as conn:
             self._pool.reserve(conn, VERSIONS, 1)  # a query: it waits for the queue
+            if self._falls != falls:
+                # An earlier queued text failed there and the batch was written again: this
+                # text's bill may have a new id, so the caller writes it on its own.
+                replay.clear()
+                return None
             if self._mark is None:
                 self._mark = conn.begin_nested()  # the batch's start, before anything queued
             self._open_pipe(conn)

@@ -215,3 +215,37 @@ def test_a_queued_text_the_database_refuses_is_reported_and_keeps_the_others(
         )
     assert texts == {"AB 1": "", "AB 2": "SECTION 1. Contractors pay."}
     assert counts(Session) == (2, 2, 4, 4)
+
+
+def test_a_text_queued_after_its_batch_went_back_reaches_its_bill(
+    Session,  # noqa: N803
+    db_url,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An earlier queued text's failure can surface only at the next text's first query (the
+    # server answered late): the batch goes back and its bills may get new ids, which the
+    # waiting text must follow instead of writing to its bill's old id.
+    if not db_url.startswith("postgresql"):
+        pytest.skip("texts are queued on PostgreSQL only")
+    writer = Writer(Session, "test", batch=50)
+    first, second = writer.bill(bill("AB 1")), writer.bill(bill("AB 2"))
+    one = VersionRecord(note="", url=LINK, source_key="d7", text="SECTION 1. Brokers pay.")
+    two = VersionRecord(note="", url=LINK, source_key="d7", text="SECTION 1. Contractors pay.")
+    writer.text_of(first.id, one, "AB1-text.json")
+    reserve = writer._pool.reserve
+
+    def late_failure(conn, table, count) -> None:  # as if AB 1's text failed only now
+        monkeypatch.setattr(writer._pool, "reserve", reserve)
+        reserve(conn, table, count)
+        writer._fall_back()
+
+    monkeypatch.setattr(writer._pool, "reserve", late_failure)
+    change = writer.text_of(second.id, two, "AB2-text.json")
+    writer.close()
+    assert len(change.new_versions) == 1 and writer.errors.count == 0
+    with Session() as s:
+        texts = dict(
+            s.execute(select(Bill.identifier, BillVersion.text).join(BillVersion.bill)).all()
+        )
+    assert texts == {"AB 1": "SECTION 1. Brokers pay.", "AB 2": "SECTION 1. Contractors pay."}
+    assert counts(Session) == (2, 2, 4, 4)
