@@ -394,11 +394,13 @@ def pipelined(conn: Connection) -> Iterator[None]:
 
 
 class IdPool:
-    """Primary keys drawn ahead from PostgreSQL's sequences, a growing number per query.
+    """Primary keys drawn ahead, so a new bill's rows need no RETURNING and can be buffered.
 
-    A new bill written with drawn ids needs no RETURNING, so its rows can go in one round trip.
-    Sequences are not transactional: ids drawn but not used (the run ended, a batch went back)
-    are skipped, as they are by any rolled-back insert.
+    On PostgreSQL they come from the sequences, a growing number per query. Sequences are not
+    transactional: ids drawn but not used (the run ended, a batch went back) are skipped, as
+    they are by any rolled-back insert. On SQLite they are counted up from the table's largest
+    id, which holds only while the writer's transaction keeps the write lock (BEGIN IMMEDIATE):
+    the writer calls `release` whenever it commits or rolls back.
     """
 
     LARGEST = 256
@@ -406,9 +408,12 @@ class IdPool:
     def __init__(self) -> None:
         self.free: dict[str, list[int]] = {}
         self.size: dict[str, int] = {}
+        self.next: dict[str, int] = {}  # SQLite: the next id of each table, under the lock
 
     def take(self, conn: Connection, table: Table, count: int) -> list[int]:
         """`count` unused ids of `table`."""
+        if conn.dialect.name != "postgresql":
+            return self._count_up(conn, table, count)
         free = self.free.setdefault(table.name, [])
         if len(free) < count:
             size = min(self.LARGEST, 2 * self.size.get(table.name, 1))
@@ -424,9 +429,23 @@ class IdPool:
         del free[:count]
         return taken
 
+    def _count_up(self, conn: Connection, table: Table, count: int) -> list[int]:
+        first = self.next.get(table.name)
+        if first is None:
+            first = (conn.scalar(select(func.max(table.c.id))) or 0) + 1
+        self.next[table.name] = first + count
+        return list(range(first, first + count))
+
     def reserve(self, conn: Connection, table: Table, count: int) -> None:
         """Have `count` ids of `table` at hand, so taking them later runs no query."""
-        self.free.setdefault(table.name, [])[:0] = self.take(conn, table, count)
+        if conn.dialect.name == "postgresql":
+            self.free.setdefault(table.name, [])[:0] = self.take(conn, table, count)
+        elif table.name not in self.next:
+            self.next[table.name] = self.take(conn, table, count)[0]
+
+    def release(self) -> None:
+        """Forget the ids counted up on SQLite: another writer may take them once the lock goes."""
+        self.next.clear()
 
 
 def stored_versions(
@@ -678,7 +697,7 @@ def insert_new_bill(
     cache: VersionCache | None = None,
     buffer: RowBuffer | None = None,
 ) -> Change:
-    """Insert a bill known to be absent, on PostgreSQL, in one round trip (after drawing ids).
+    """Insert a bill known to be absent with ids drawn ahead: on PostgreSQL in one round trip.
 
     It stores the same rows as `write_bill` would. The bill's INSERT has no ON CONFLICT: when a
     concurrent writer stored the same bill first, it fails, and the caller, having rolled it

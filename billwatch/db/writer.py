@@ -10,10 +10,11 @@ the batch goes back to that savepoint and writes its other records again, each i
 of its own, and the failed one is reported. A crawl, whose items come at the pace of the
 network, commits each record.
 
-A new bill on PostgreSQL costs no round trip of its own: its ids are drawn ahead from the
-sequences, and in a batch its rows wait in a buffer (`store.insert_new_bill`) that goes out as
-one multi-row INSERT per table before any other record's statement, any read, or the commit.
-Fetched texts are queued in psycopg's pipeline mode, and so is the buffer's INSERT; the queue's
+In a batch a new bill costs no statement of its own: its ids are drawn ahead (from the
+sequences on PostgreSQL, counted up from the largest under the batch's write lock on SQLite),
+and its rows wait in a buffer (`store.insert_new_bill`) that goes out as one multi-row INSERT
+per table before any other record's statement, any read, or the commit. On PostgreSQL fetched
+texts are queued in psycopg's pipeline mode, and so is the buffer's INSERT; the queue's
 results are read once, before the next statement that is not queued (a bill that is not new, a
 read) or at the commit. A row or text refused then sends the batch back like any failure, and
 is reported under the name its caller gave (`text_of(..., where)`); a new bill written again
@@ -152,7 +153,7 @@ class Writer:
         self._fetched: dict[int, set[str]] = {}  # bill id -> URLs and keys of stored texts
         self._versions: VersionCache = {}  # versions of the bills written by this writer
         self._seen: list[int] = []  # unchanged bills not yet marked as seen
-        self._pool = IdPool()  # ids drawn ahead for new bills on PostgreSQL
+        self._pool = IdPool()  # ids drawn ahead for new bills
         # A batch (batch > 1) writes without a savepoint per record: one savepoint marks its
         # start, and when a record fails the batch goes back to it and writes its records again,
         # each in a savepoint of its own. `_ops` replays them; `_alias` maps a bill id handed out
@@ -166,7 +167,7 @@ class Writer:
         # reads their results once (`_sync`): before any other statement, or at the commit.
         self._pipe: Any = None
         self._queueing = False
-        # New bills' rows, buffered in a batch on PostgreSQL until another statement needs them.
+        # New bills' rows, buffered in a batch until another statement needs them.
         self._rows: RowBuffer = {}
         self._buffering = False  # inside a buffered bill: its reads need no earlier rows
         self._flushing = False
@@ -181,8 +182,7 @@ class Writer:
         """The writer's own connection, held for its life."""
         if self._conn is None:
             self._conn = self.engine.connect()
-            if self._conn.dialect.name == "postgresql":  # texts are queued only there
-                event.listen(self._conn, "before_execute", self._before_execute)
+            event.listen(self._conn, "before_execute", self._before_execute)
         return self._conn
 
     def _before_execute(self, *_args: Any) -> None:
@@ -207,7 +207,8 @@ class Writer:
             return
         self._flushing = True
         try:
-            self._open_pipe(self.conn)
+            if self.conn.dialect.name == "postgresql":
+                self._open_pipe(self.conn)  # queued: their results are read with the texts'
             insert_buffered(self.conn, rows)
         except DBAPIError:
             log.debug("a buffered bill failed", exc_info=True)
@@ -347,6 +348,8 @@ class Writer:
             # Nothing of the batch is stored: what the writer remembers of it is wrong.
             self._forget()
             raise
+        finally:
+            self._pool.release()  # SQLite's write lock is gone, and with it the counted ids
 
     def close(self) -> None:
         """Mark the unchanged bills as seen, commit, and hand the connection back."""
@@ -360,7 +363,7 @@ class Writer:
     def bill(self, record: BillRecord, where: str = "") -> Change:
         """Upsert one bill and its parts; raises (with nothing written) when it fails.
 
-        In a batch on PostgreSQL a new bill's rows are sent later: should the database refuse
+        In a batch a new bill's rows are sent later: should the database refuse
         them, the failure is reported then, as `where`, and its change undone (`on_undone`).
         """
         validate_bill(record)
@@ -385,7 +388,9 @@ class Writer:
             return self._write_bill(record, digest, where)
 
     def _write_bill(self, record: BillRecord, digest: str, where: str = "") -> Change:
-        if self.engine.dialect.name == "postgresql":
+        # Ids drawn ahead pay on PostgreSQL always (one round trip); on SQLite in a batch, whose
+        # write lock keeps the counted ids free (one commit a bill would count them each time).
+        if self.engine.dialect.name == "postgresql" or self.batch > 1:
             try:
                 return self._write_bill_as(record, digest, where, fast=True)
             except _FastInsertFailed:
