@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -26,7 +27,6 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import CursorResult, delete, false, insert, select, update
@@ -212,10 +212,10 @@ class KeepLock:
         self._thread.join()
 
 
-def create_scheduler(settings: Settings, *, blocking: bool = False) -> BaseScheduler:
-    """A scheduler whose persistent jobs live in the billwatch database."""
-    cls = BlockingScheduler if blocking else BackgroundScheduler
-    return cls(
+def create_scheduler(settings: Settings) -> BaseScheduler:
+    """A scheduler whose persistent jobs live in the billwatch database; it works in a thread
+    of its own."""
+    return BackgroundScheduler(
         jobstores={
             "default": SQLAlchemyJobStore(
                 engine=get_engine(settings.database_url), tablename=JOBSTORE_TABLE
@@ -429,7 +429,7 @@ def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> B
             "another billwatch scheduler holds the lock on this database "
             f"(it is taken over {STALE_AFTER} after its last heartbeat)"
         )
-    scheduler = create_scheduler(settings, blocking=blocking)
+    scheduler = create_scheduler(settings)
 
     def lost() -> None:
         scheduler.shutdown(wait=False)
@@ -441,6 +441,8 @@ def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> B
     log.info("scheduler started as %s", holder)
     try:
         scheduler.start(paused=paused)
+        if blocking:
+            _wait_while_running(scheduler)
     finally:
         if blocking:
             if scheduler.running:
@@ -448,6 +450,17 @@ def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> B
             release_lock(factory, holder)
             log.info("scheduler stopped; lock released")
     return scheduler
+
+
+def _wait_while_running(scheduler: BaseScheduler) -> None:
+    """Sleep in the main thread until the scheduler stops (its lock lost) or a signal comes.
+
+    Ctrl-C and SIGTERM raise in the main thread wherever it is: here, never inside APScheduler,
+    which swallows any exception raised while it submits a job (so a SIGTERM sent as the
+    catch-up jobs started was lost, and the process never stopped).
+    """
+    while scheduler.running:
+        time.sleep(0.5)
 
 
 def _terminate(signum: int, frame: object) -> None:
