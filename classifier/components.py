@@ -17,7 +17,7 @@ from classifier.features import (
     N_FEATURES,
     SPANS_KEY,
     doc_text,
-    enacted_mask,
+    embedding_mask,
     featurize,
     rule_flags,
 )
@@ -29,6 +29,8 @@ from classifier.stacking import (
     META_FEATURES,
     N_META,
     AlertHead,
+    Hidden,
+    activate,
     alert_decision,
     apply_meta,
     meta_matrix,
@@ -47,6 +49,7 @@ class StackedModel:
     meta_weights: np.ndarray
     meta_bias: np.ndarray
     alert: AlertHead | None = None
+    hidden: Hidden | None = None  # the embedding model's hidden layer, when it has one
 
 
 class TaxonomyRules:
@@ -90,8 +93,9 @@ def make_taxonomy_rules(nlp: Language, name: str, patterns_dir: str) -> Taxonomy
 
 class TaxonomyScorer:
     """Scores every tag for a section by stacking: the sparse linear model (words, rule
-    matches), a logistic model over WordLlama vectors of the section and of its best sentence,
-    and rule support, combined per tag by a meta model; writes `doc.cats`."""
+    matches), the embedding model (a hidden layer, a logistic layer) over WordLlama vectors of
+    the section and of its best sentence, and rule support, combined per tag by a meta model;
+    writes `doc.cats`."""
 
     def __init__(self, name: str, labels: Iterable[str]) -> None:
         self.name = name
@@ -101,6 +105,7 @@ class TaxonomyScorer:
         self.bias = np.zeros(k, dtype=np.float32)
         self.embed_weights = np.zeros((DIM, k), dtype=np.float32)
         self.embed_bias = np.zeros(k, dtype=np.float32)
+        self.hidden: Hidden | None = None
         # Until trained, the stack passes the sparse model's score through unchanged.
         self.meta_weights = np.zeros((k, N_META), dtype=np.float32)
         self.meta_weights[:, 0] = LOGIT_CLIP
@@ -111,8 +116,8 @@ class TaxonomyScorer:
         self._join_embed()
 
     def _join_embed(self) -> None:
-        # One (DIM, tags + 1) array, the ALERT head's column last: a section's words are
-        # projected once for every tag and the head (`WordVectors.projected` keys on it).
+        # One (DIM or hidden units, tags + 1) array, the ALERT head's column last: a
+        # section's words (or units) are projected once for every tag and the head.
         self.embed_all = np.hstack([self.embed_weights, self.alert.embed_weights[:, None]])
         self.embed_all_bias = np.append(self.embed_bias, self.alert.embed_bias).astype(np.float32)
         self.meta_all = np.vstack([self.meta_weights, self.alert.meta_weights[None]])
@@ -126,9 +131,10 @@ class TaxonomyScorer:
         self.embed_bias = model.embed_bias.astype(np.float32)
         self.meta_weights = model.meta_weights.astype(np.float32)
         self.meta_bias = model.meta_bias.astype(np.float32)
+        self.hidden = model.hidden
         if thresholds:
             self.thresholds = {t: float(thresholds[t]) for t in self.labels}
-        self.alert = model.alert or AlertHead.untrained(DIM)
+        self.alert = model.alert or AlertHead.untrained(self.embed_weights.shape[0])
         self._join_embed()
 
     def decide(
@@ -149,21 +155,30 @@ class TaxonomyScorer:
         idx, val = featurize(doc)
         sparse = val @ self.weights[idx] + self.bias
         vectors = shared_vectors()
-        words = vectors.doc_rows(doc, enacted_mask(doc))
-        proj = vectors.projected(self.embed_all)[words.rows]
+        words = vectors.doc_rows(doc, embedding_mask(doc))
+        # The first layer is linear: the section's and each sentence's input is the mean of
+        # their words' projected rows (the output layer's, or the hidden layer's).
+        first = self.embed_all if self.hidden is None else self.hidden.weights
+        proj = vectors.projected(first)[words.rows]
         counts = vectors.counts[words.rows]
-        embedding = proj.sum(axis=0) / max(float(counts.sum()), 1.0) + self.embed_all_bias
+        embedding = self._embed_output(proj.sum(axis=0)[None] / max(float(counts.sum()), 1.0))[0]
         spans = sentences(doc_text(doc))
         seg = sentence_ids(doc, words.tokens, spans)
+        per_sentence = np.tile(self.embed_all_bias, (len(spans), 1))  # a sentence of no words
         best = embedding
-        if len(spans) and (seg >= 0).any():
-            sums = np.zeros((len(spans), proj.shape[1]), dtype=np.float32)
-            n = np.zeros(len(spans), dtype=np.float32)
-            ok = seg >= 0
-            np.add.at(sums, seg[ok], proj[ok])
-            np.add.at(n, seg[ok], counts[ok])
-            filled = n > 0
-            best = (sums[filled] / n[filled][:, None]).max(axis=0) + self.embed_all_bias
+        ok = seg >= 0
+        if len(spans) and ok.any():
+            # Words come in order, so each sentence's words are one run: sums by reduceat.
+            seg_ok = seg[ok]
+            starts = np.flatnonzero(np.r_[True, seg_ok[1:] != seg_ok[:-1]])
+            filled = seg_ok[starts]
+            sums = np.add.reduceat(proj[ok], starts, axis=0)
+            n = np.add.reduceat(counts[ok], starts)
+            has = n > 0
+            if has.any():
+                filled = filled[has]
+                per_sentence[filled] = self._embed_output(sums[has] / n[has][:, None])
+                best = per_sentence[filled].max(axis=0)
         sup, blocked = rule_flags(doc, self.labels)
         alert = self.alert_cols
         sparse = np.append(sparse, sparse[alert].max())
@@ -172,8 +187,15 @@ class TaxonomyScorer:
         feats = meta_matrix(sparse[None], embedding[None], best[None], sup[None], blocked[None])[0]
         doc.user_data["bw_word_rows"] = words
         doc.user_data["bw_sentences"] = spans
+        doc.user_data["bw_sentence_logits"] = per_sentence  # (sentences, tags + 1)
         doc.user_data["bw_support"] = sup[:-1].tolist()
         return feats
+
+    def _embed_output(self, means: np.ndarray) -> np.ndarray:
+        """(n, tags + 1) embedding logits from (n, first layer) means of projected rows."""
+        if self.hidden is None:
+            return means + self.embed_all_bias
+        return activate(means, self.hidden.bias) @ self.embed_all + self.embed_all_bias
 
     def __call__(self, doc: Doc) -> Doc:
         """Score the section."""
@@ -187,19 +209,22 @@ class TaxonomyScorer:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         rows = np.flatnonzero(np.abs(self.weights).max(axis=1) > 1e-5)
-        np.savez_compressed(
-            path / "weights.npz",
-            rows=rows.astype(np.int32),
-            values=self.weights[rows].astype(np.float16),
-            bias=self.bias,
-            embed_weights=self.embed_weights,
-            embed_bias=self.embed_bias,
-            meta_weights=self.meta_weights,
-            meta_bias=self.meta_bias,
-            alert_embed=self.alert.embed_weights,
-            alert_meta=self.alert.meta_weights,
-            alert_head=self.alert.head_weights,
-        )
+        arrays: dict[str, np.ndarray] = {
+            "rows": rows.astype(np.int32),
+            "values": self.weights[rows].astype(np.float16),
+            "bias": self.bias,
+            "embed_weights": self.embed_weights,
+            "embed_bias": self.embed_bias,
+            "meta_weights": self.meta_weights,
+            "meta_bias": self.meta_bias,
+            "alert_embed": self.alert.embed_weights,
+            "alert_meta": self.alert.meta_weights,
+            "alert_head": self.alert.head_weights,
+        }
+        if self.hidden is not None:
+            arrays |= {"hidden_weights": self.hidden.weights, "hidden_bias": self.hidden.bias}
+        # numpy's stub reads a dict of arrays as if it could fill `allow_pickle`
+        np.savez_compressed(path / "weights.npz", **arrays)  # type: ignore[arg-type]
         meta = {
             "labels": self.labels,
             "thresholds": self.thresholds,
@@ -230,7 +255,11 @@ class TaxonomyScorer:
             self.embed_bias = saved["embed_bias"].astype(np.float32)
             self.meta_weights = saved["meta_weights"].astype(np.float32)
             self.meta_bias = saved["meta_bias"].astype(np.float32)
-        self.alert = AlertHead.untrained(DIM)
+        self.hidden = None
+        if "hidden_weights" in saved:
+            weights, bias = saved["hidden_weights"], saved["hidden_bias"]
+            self.hidden = Hidden(weights.astype(np.float32), bias.astype(np.float32))
+        self.alert = AlertHead.untrained(self.embed_weights.shape[0])
         if "alert_head" in saved and "alert_head" in meta:
             biases = meta["alert_head"]
             self.alert = AlertHead(

@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 from classifier.gap_matcher import lower_words
 from classifier.markup import covered
 from classifier.sentences import raw_sentences
-from classifier.taxonomy import ALERT_TAGS
+from classifier.taxonomy import ALERT_TAGS, TAGS
 
 N_WORD_BUCKETS = 1 << 18
 N_RULE_BUCKETS = 1 << 14
@@ -502,6 +502,26 @@ def supported_tags(doc: Doc, tags: frozenset[str]) -> set[str]:
     return {
         s.label_ for s in doc.spans.get(SPANS_KEY, []) if s.label_ in tags and is_live(doc, s, mask)
     }
+
+
+def embedding_mask(doc: Doc) -> np.ndarray:
+    """The enacted tokens the embedding model reads: the words of a tag's match that the scope
+    rules set aside (negated, a definition, a civil penalty, an offense far from trafficking)
+    say nothing for the tag there either, unless a live match of another tag covers them."""
+    cached = doc.user_data.get("bw_embedded")
+    if cached is None:
+        live = live_mask(doc)
+        aside = np.zeros(len(doc), dtype=bool)
+        kept = np.zeros(len(doc), dtype=bool)
+        for span in doc.spans.get(SPANS_KEY, []):
+            if span.label_ in TAG_SET:
+                which = kept if is_live(doc, span, live) else aside
+                which[span.start : span.end] = True
+        cached = doc.user_data["bw_embedded"] = enacted_mask(doc) & ~(aside & ~kept)
+    return cached
+
+
+TAG_SET = frozenset(TAGS)
 
 
 def rule_flags(doc: Doc, labels: list[str] | tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:

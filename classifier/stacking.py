@@ -1,10 +1,11 @@
 """Stacking: per tag, a small logistic model over the base models' scores and the rule support.
 
-The base models are the sparse linear scorer (words and rule matches) and a logistic model over
-WordLlama section vectors. Their out-of-fold logits, the best single sentence's embedding logit
-and whether a live pattern of the tag matched are the meta features; the meta model learns per
-tag how far to trust each (non-negative weights: every base score is evidence for the tag), in
-place of hand-set gates.
+The base models are the sparse linear scorer (words and rule matches) and the embedding model
+over WordLlama section vectors: a logistic layer, over a hidden layer of ReLU units when the
+config asks for one (shared by every tag, so rare tags learn from what the others need). Their
+out-of-fold logits, the best single sentence's embedding logit and whether a live pattern of
+the tag matched are the meta features; the meta model learns per tag how far to trust each
+(non-negative weights: every base score is evidence for the tag), in place of hand-set gates.
 """
 
 from __future__ import annotations
@@ -34,6 +35,33 @@ class DenseParams:
     meta_epochs: int = 600
     meta_learn_rate: float = 0.3
     meta_l2: float = 1e-4
+    hidden: int = 0  # ReLU units of the embedding model; 0: logistic over the vectors
+    hidden_epochs: int = 300
+    hidden_learn_rate: float = 0.003
+    hidden_l2: float = 1e-3
+    hidden_dropout: float = 0.3
+    seed: int = 0
+
+
+@dataclass
+class Hidden:
+    """The embedding model's hidden layer over raw WordLlama vectors (standardising folded in).
+
+    Its first step is linear, so a section's input is still a sum over its words' projected
+    rows (`WordVectors.projected`) before the ReLU.
+    """
+
+    weights: np.ndarray  # (DIM, units)
+    bias: np.ndarray  # (units,)
+
+    def __call__(self, vectors: np.ndarray) -> np.ndarray:
+        """The units' activations for (n, DIM) vectors."""
+        return activate(vectors @ self.weights, self.bias)
+
+
+def activate(projected: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """ReLU of projected vectors plus the hidden layer's bias."""
+    return np.maximum(projected + bias, 0.0).astype(np.float32)
 
 
 def _adam(
@@ -89,6 +117,57 @@ def fit_embedding(
     )
     raw_w = w / sd[:, None]
     return raw_w.astype(np.float32), (b - mu @ raw_w).astype(np.float32)
+
+
+def fit_dense(
+    vectors: np.ndarray, y: np.ndarray, weight: np.ndarray, params: DenseParams, pos_weight: float
+) -> tuple[Hidden | None, np.ndarray, np.ndarray]:
+    """The embedding model: (hidden layer or None, output weights, output bias)."""
+    if params.hidden <= 0:
+        return None, *fit_embedding(vectors, y, weight, params, pos_weight)
+    mu = vectors.mean(axis=0)
+    sd = vectors.std(axis=0) + 1e-6
+    cw = np.where(y > 0, pos_weight, 1.0) * weight
+    w1, b1, w2, b2 = _adam_mlp((vectors - mu) / sd, y, cw, params)
+    raw_w1 = w1 / sd[:, None]  # standardising folded into the first layer
+    hidden = Hidden(raw_w1.astype(np.float32), (b1 - mu @ raw_w1).astype(np.float32))
+    return hidden, w2.astype(np.float32), b2.astype(np.float32)
+
+
+def _adam_mlp(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray, params: DenseParams
+) -> list[np.ndarray]:
+    """One hidden layer of ReLU units, multi-output logistic on top, by full-batch Adam with
+    dropout on the units (a few thousand passages: without it the layer learns them by heart)."""
+    rng = np.random.default_rng(params.seed)
+    n, d = x.shape
+    k, units, drop = y.shape[1], params.hidden, params.hidden_dropout
+    x = x.astype(np.float64)
+    w1, b1 = rng.normal(0.0, np.sqrt(2.0 / d), (d, units)), np.zeros(units)
+    w2, b2 = rng.normal(0.0, 0.01, (units, k)), np.zeros(k)
+    weights = [w1, b1, w2, b2]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in weights]
+    norm = max(float(weight.sum()) / k, 1e-9)
+    for step in range(1, params.hidden_epochs + 1):
+        pre = x @ w1 + b1
+        keep = (rng.random(pre.shape) >= drop) / (1.0 - drop)
+        h = np.maximum(pre, 0.0) * keep
+        g = (sigmoid(h @ w2 + b2) - y) * weight / norm
+        back = (g @ w2.T) * keep * (pre > 0)
+        grads = [
+            x.T @ back + params.hidden_l2 * w1,
+            back.sum(axis=0),
+            h.T @ g + params.hidden_l2 * w2,
+            g.sum(axis=0),
+        ]
+        for param, grad, (m, v) in zip(weights, grads, moments, strict=True):
+            m *= 0.9
+            m += 0.1 * grad
+            v *= 0.999
+            v += 0.001 * grad * grad
+            step_size = params.hidden_learn_rate * (m / (1 - 0.9**step))
+            param -= step_size / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    return weights
 
 
 def meta_matrix(

@@ -12,7 +12,6 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from classifier.components import TaxonomyScorer
-from classifier.embeddings import sentence_ids, shared_vectors
 from classifier.features import (
     SPANS_KEY,
     amended_sections,
@@ -227,19 +226,10 @@ class Tagger:
 
     def _sentence_embedding_logits(self, doc: Doc, k: int, n: int) -> np.ndarray:
         """The embedding model's logit for label k of each sentence piece of the section."""
-        words = doc.user_data.get("bw_word_rows")
-        spans = doc.user_data.get("bw_sentences") or []
-        out = np.full(n, float(self.scorer.embed_bias[k]), dtype=np.float32)
-        if words is None or len(spans) != n or not n:
-            return out
-        vectors = shared_vectors()
-        proj = vectors.projected(self.scorer.embed_all)[words.rows, k]
-        counts = vectors.counts[words.rows]
-        seg = sentence_ids(doc, words.tokens, spans)
-        ok = seg >= 0
-        sums = np.bincount(seg[ok], weights=proj[ok], minlength=n)
-        totals = np.bincount(seg[ok], weights=counts[ok], minlength=n)
-        return (sums / np.maximum(totals, 1.0) + self.scorer.embed_bias[k]).astype(np.float32)
+        logits = doc.user_data.get("bw_sentence_logits")
+        if logits is None or len(logits) != n:
+            return np.full(n, float(self.scorer.embed_bias[k]), dtype=np.float32)
+        return np.asarray(logits[:, k], dtype=np.float32)
 
     @staticmethod
     def _clip_quote(text: str, s: int, e: int, anchor: int) -> tuple[int, int]:

@@ -24,7 +24,7 @@ from classifier.features import (
     RULE_NAMES,
     amended_sections,
     doc_text,
-    enacted_mask,
+    embedding_mask,
     featurize,
     labels_of,
     rule_flags,
@@ -39,9 +39,10 @@ from classifier.stacking import (
     N_META,
     AlertHead,
     DenseParams,
+    Hidden,
     alert_decision,
     apply_meta,
-    fit_embedding,
+    fit_dense,
     fit_head,
     fit_meta,
     head_inputs,
@@ -103,7 +104,7 @@ class Prepared:
 
 
 def _section_inputs(doc: Doc, vectors: WordVectors) -> PreparedSection:
-    words = vectors.doc_rows(doc, enacted_mask(doc))
+    words = vectors.doc_rows(doc, embedding_mask(doc))
     spans = sentences(doc_text(doc))
     seg = sentence_ids(doc, words.tokens, spans)
     ok = seg >= 0
@@ -200,11 +201,26 @@ def allowed_weights(used: np.ndarray) -> np.ndarray:
     return keep
 
 
+@dataclass
+class Base:
+    """The base models: sparse weights and bias; the embedding model's hidden layer (or None)
+    and output weights and bias, with the ALERT head's pooled column last."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    embed_weights: np.ndarray
+    embed_bias: np.ndarray
+    hidden: Hidden | None = None
+
+    def embed_inputs(self, vectors: np.ndarray) -> np.ndarray:
+        """What the embedding model's output layer reads of (n, DIM) vectors."""
+        return vectors if self.hidden is None else self.hidden(vectors)
+
+
 def fit_base(
     items: list[Prepared], params: TrainParams, dense: DenseParams, restrict: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The base models on whole-text features: sparse weights and bias, embedding weights and
-    bias."""
+) -> Base:
+    """The base models on whole-text features."""
     x = SparseRows.from_rows([p.whole.sparse for p in items])
     y, mask = label_matrix([p.example for p in items])
     sw = mask * np.array([p.example.weight for p in items], dtype=np.float32)[:, None]
@@ -212,21 +228,22 @@ def fit_base(
         x, y, N_FEATURES, N_WORD_BUCKETS, params, sw, allowed_weights if restrict else None
     )
     vectors = np.stack([p.whole.vector for p in items])
-    embed_w, embed_b = fit_embedding(vectors, *pooled_labels(y, sw), dense, params.pos_weight)
-    return weights, bias, embed_w, embed_b
+    hidden, embed_w, embed_b = fit_dense(vectors, *pooled_labels(y, sw), dense, params.pos_weight)
+    return Base(weights, bias, embed_w, embed_b, hidden)
 
 
-def section_features(
-    item: Prepared, base: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-) -> np.ndarray:
+def section_features(item: Prepared, base: Base) -> np.ndarray:
     """(sections, tags + 1, N_META) meta features of an example's sections under base models
     (the last column is the ALERT head's: best ALERT sparse logit, any live ALERT pattern)."""
-    weights, bias, embed_w, embed_b = base
-    sparse = SparseRows.from_rows([s.sparse for s in item.sections]).dot(weights) + bias
-    embedding = np.stack([s.vector for s in item.sections]) @ embed_w + embed_b
+    embed_w, embed_b = base.embed_weights, base.embed_bias
+    rows = SparseRows.from_rows([s.sparse for s in item.sections])
+    sparse = rows.dot(base.weights) + base.bias
+    embedding = base.embed_inputs(np.stack([s.vector for s in item.sections])) @ embed_w + embed_b
     best = np.stack(
         [
-            (s.sentence_vectors @ embed_w).max(axis=0) + embed_b if len(s.sentence_vectors) else e
+            (base.embed_inputs(s.sentence_vectors) @ embed_w).max(axis=0) + embed_b
+            if len(s.sentence_vectors)
+            else e
             for s, e in zip(item.sections, embedding, strict=True)
         ]
     )
@@ -257,14 +274,15 @@ def pool_alert(
     )
 
 
-def base_of(model: StackedModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def base_of(model: StackedModel) -> Base:
     """The base models' weights, with the ALERT head's embedding column appended."""
     head = model.alert or AlertHead.untrained(model.embed_weights.shape[0])
-    return (
+    return Base(
         model.weights,
         model.bias,
         np.hstack([model.embed_weights, head.embed_weights[:, None]]),
         np.append(model.embed_bias, head.embed_bias).astype(np.float32),
+        model.hidden,
     )
 
 
@@ -328,9 +346,16 @@ def fit_stack(
     ya, swa = pooled_labels(y, sw)
     feats = [f if f is not None else np.zeros((1, POOLED + 1, N_META), np.float32) for f in oof]
     meta_w, meta_b = fit_meta(np.stack([f.max(axis=0) for f in feats]), ya, swa, st.dense)
-    weights, bias, embed_w, embed_b = fit_base(items, st.params, st.dense)
+    base = fit_base(items, st.params, st.dense)
+    embed_w, embed_b = base.embed_weights, base.embed_bias
     model = StackedModel(
-        weights, bias, embed_w[:, :POOLED], embed_b[:POOLED], meta_w[:POOLED], meta_b[:POOLED]
+        base.weights,
+        base.bias,
+        embed_w[:, :POOLED],
+        embed_b[:POOLED],
+        meta_w[:POOLED],
+        meta_b[:POOLED],
+        hidden=base.hidden,
     )
     model.alert = AlertHead.untrained(embed_w.shape[0])
     model.alert.trained = True

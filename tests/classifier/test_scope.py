@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import classifier
-from classifier.features import SPANS_KEY, is_live, live_mask
+from classifier.features import SPANS_KEY, embedding_mask, is_live, live_mask
 from classifier.sentences import sentences as _sentences
 from classifier.stacking import N_META, apply_meta
 from classifier.taxonomy import TAGS
@@ -35,6 +35,25 @@ def _live(text, label):
 def test_a_re_enactment_clause_is_no_repeal(text):
     assert _live(text, "non_criminalization")[0] == 0
     assert "non_criminalization" not in TAGGER.tag(text).tags
+
+
+def _read_by_embedding(text):
+    doc = TAGGER.process(text)
+    return [t.lower_ for t, keep in zip(doc, embedding_mask(doc), strict=True) if keep]
+
+
+def test_the_embedding_model_does_not_read_a_match_set_aside():
+    # A negated condition is no cooperation mandate: its words must not pull the embedding
+    # model towards one either, while the rest of the sentence is read.
+    text = "Services shall be provided regardless of whether the victim has cooperated with law "
+    text += "enforcement."
+    assert _live(text, "mandated_cooperation") == (0, 1)
+    words = _read_by_embedding(text)
+    assert "services" in words and "victim" in words
+    assert "cooperated" not in words and "enforcement" not in words
+    live = "Services are available only if the victim is cooperating with law enforcement."
+    assert _live(live, "mandated_cooperation")[0] >= 1
+    assert "cooperating" in _read_by_embedding(live)
 
 
 def test_an_outright_repeal_of_an_offense_still_counts():

@@ -8,8 +8,19 @@ from typer.testing import CliRunner
 
 import classifier
 from billwatch.cli import app
+from classifier.data import Example, read_jsonl
+from classifier.features import amended_sections
+from classifier.markup import infer_spans
 from classifier.tagger import Tagger
-from classifier.train import CONFIG_PATH
+from classifier.train import (
+    CONFIG_PATH,
+    base_of,
+    build_nlp,
+    fit_stack,
+    prepare,
+    section_features,
+    settings_from,
+)
 from tests.conftest import shared_path
 
 # Tiny written passages: two tags and neutral text, enough to learn and to cross-validate.
@@ -77,6 +88,31 @@ def test_train_command_is_reproducible_and_writes_a_loadable_pipeline(tmp_path):
     tagger = Tagger(spacy.load(tmp_path / "a"))
     assert "civil_remedies" in tagger.tag("A victim may bring a civil action for damages.").tags
     assert tagger.tag("The council shall meet four times a year.").tags == []
+
+
+def test_the_scorer_reads_a_section_as_training_does(tmp_path):
+    # Training scores mean vectors through the hidden layer; the shipped scorer sums projected
+    # rows per section and per sentence instead: both must give the same meta features.
+    nlp = build_nlp(_small_config(tmp_path))
+    st = settings_from(nlp)
+    st.inner_folds = 2
+    assert st.dense.hidden > 0  # the shipped config's embedding model has a hidden layer
+    tagger = Tagger(nlp)
+    items = [prepare(tagger, ex) for ex in read_jsonl(_write_corpus(tmp_path), "test")]
+    model, thresholds = fit_stack(items, st)
+    assert model.hidden is not None and model.embed_weights.shape[0] == st.dense.hidden
+    scorer = nlp.get_pipe("taxonomy_scorer")
+    scorer.set_model(model, thresholds)
+    text = "The survivor may sue for damages. The court shall vacate the conviction."
+    expected = section_features(prepare(tagger, Example("x", text, set())), base_of(model))
+    doc = tagger.process(text, *infer_spans(text), amended_sections(text), score=False)
+    assert np.allclose(scorer.base_scores(doc), expected[0], atol=1e-4)
+    assert doc.user_data["bw_sentence_logits"].shape == (2, len(model.embed_bias) + 1)
+    scorer.to_disk(tmp_path / "scorer")
+    loaded = type(scorer)("taxonomy_scorer", scorer.labels).from_disk(tmp_path / "scorer")
+    assert loaded.hidden is not None
+    # Sparse weights are saved as float16: the loaded scorer agrees to that precision.
+    assert np.abs(loaded.base_scores(doc) - expected[0]).max() < 1e-3
 
 
 def test_train_command_reports_bad_data(tmp_path):
