@@ -185,7 +185,6 @@ class TaxonomyScorer:
         sup = np.append(sup, sup[alert].max())
         blocked = np.append(blocked, 0.0)
         feats = meta_matrix(sparse[None], embedding[None], best[None], sup[None], blocked[None])[0]
-        doc.user_data["bw_word_rows"] = words
         doc.user_data["bw_sentences"] = spans
         doc.user_data["bw_sentence_logits"] = per_sentence  # (sentences, tags + 1)
         doc.user_data["bw_support"] = sup[:-1].tolist()

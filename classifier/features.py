@@ -504,6 +504,9 @@ def supported_tags(doc: Doc, tags: frozenset[str]) -> set[str]:
     }
 
 
+TAG_SET = frozenset(TAGS)
+
+
 def embedding_mask(doc: Doc) -> np.ndarray:
     """The enacted tokens the embedding model reads: the words of a tag's match that the scope
     rules set aside (negated, a definition, a civil penalty, an offense far from trafficking)
@@ -519,9 +522,6 @@ def embedding_mask(doc: Doc) -> np.ndarray:
                 which[span.start : span.end] = True
         cached = doc.user_data["bw_embedded"] = enacted_mask(doc) & ~(aside & ~kept)
     return cached
-
-
-TAG_SET = frozenset(TAGS)
 
 
 def rule_flags(doc: Doc, labels: list[str] | tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:

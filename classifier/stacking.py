@@ -83,17 +83,22 @@ def _adam(
     for step in range(1, epochs + 1):
         p = sigmoid(x @ w + b)
         g = (p - y) * weight / norm
-        grad_w = x.T @ g + l2 * w
-        grad_b = g.sum(axis=0)
-        for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
-            m *= 0.9
-            m += 0.1 * grad
-            v *= 0.999
-            v += 0.001 * grad * grad
-            param -= learn_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+        _adam_update(w, x.T @ g + l2 * w, m_w, v_w, learn_rate, step)
+        _adam_update(b, g.sum(axis=0), m_b, v_b, learn_rate, step)
         if nonneg is not None:
             w[nonneg] = np.maximum(w[nonneg], 0.0)
     return w.astype(np.float32), b.astype(np.float32)
+
+
+def _adam_update(
+    param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, learn_rate: float, step: int
+) -> None:
+    """One Adam step on `param` in place (moments `m` and `v` updated in place too)."""
+    m *= 0.9
+    m += 0.1 * grad
+    v *= 0.999
+    v += 0.001 * grad * grad
+    param -= learn_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
 
 
 def fit_embedding(
@@ -140,7 +145,7 @@ def _adam_mlp(
     """One hidden layer of ReLU units, multi-output logistic on top, by full-batch Adam with
     dropout on the units (a few thousand passages: without it the layer learns them by heart)."""
     rng = np.random.default_rng(params.seed)
-    n, d = x.shape
+    d = x.shape[1]
     k, units, drop = y.shape[1], params.hidden, params.hidden_dropout
     x = x.astype(np.float64)
     w1, b1 = rng.normal(0.0, np.sqrt(2.0 / d), (d, units)), np.zeros(units)
@@ -161,12 +166,7 @@ def _adam_mlp(
             g.sum(axis=0),
         ]
         for param, grad, (m, v) in zip(weights, grads, moments, strict=True):
-            m *= 0.9
-            m += 0.1 * grad
-            v *= 0.999
-            v += 0.001 * grad * grad
-            step_size = params.hidden_learn_rate * (m / (1 - 0.9**step))
-            param -= step_size / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+            _adam_update(param, grad, m, v, params.hidden_learn_rate, step)
     return weights
 
 
