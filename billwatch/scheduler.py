@@ -424,30 +424,32 @@ def run(settings: Settings, *, blocking: bool = True, paused: bool = False) -> B
     check_sources(settings)  # before anything starts: a misnamed source would never crawl
     factory = get_sessionmaker(settings.database_url)
     holder = holder_id()
-    if not acquire_lock(factory, holder):
-        raise LockHeld(
-            "another billwatch scheduler holds the lock on this database "
-            f"(it is taken over {STALE_AFTER} after its last heartbeat)"
-        )
-    scheduler = create_scheduler(settings)
-
-    def lost() -> None:
-        scheduler.shutdown(wait=False)
-
-    wire(scheduler, settings, holder, lost)
     if blocking:
-        # A service manager stops us with SIGTERM: leave as on Ctrl-C, giving the lock back.
-        signal.signal(signal.SIGTERM, _terminate)
-    log.info("scheduler started as %s", holder)
+        # A service manager stops us with SIGTERM: leave as on Ctrl-C, giving the lock back. The
+        # handler comes before the lock, so a SIGTERM sent as soon as the lock shows is not fatal.
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    scheduler = create_scheduler(settings)
     try:
+        if not acquire_lock(factory, holder):
+            raise LockHeld(
+                "another billwatch scheduler holds the lock on this database "
+                f"(it is taken over {STALE_AFTER} after its last heartbeat)"
+            )
+
+        def lost() -> None:
+            scheduler.shutdown(wait=False)
+
+        wire(scheduler, settings, holder, lost)
+        log.info("scheduler started as %s", holder)
         scheduler.start(paused=paused)
         if blocking:
             _wait_while_running(scheduler)
     finally:
         if blocking:
+            signal.signal(signal.SIGTERM, previous)
             if scheduler.running:
                 scheduler.shutdown(wait=False)
-            release_lock(factory, holder)
+            release_lock(factory, holder)  # removes our own row only, if we took it
             log.info("scheduler stopped; lock released")
     return scheduler
 

@@ -185,6 +185,24 @@ def test_run_refuses_when_another_scheduler_holds_the_lock(sqlite_url):
         sched.run(configured(sqlite_url), blocking=False)
 
 
+def test_sigterm_is_handled_before_the_lock_shows(sqlite_url, monkeypatch):
+    # Whoever sees the lock may send SIGTERM at once; the default action would kill us unclean.
+    import signal
+
+    handlers = []
+
+    def acquire(factory, holder, **kw):
+        handlers.append(signal.getsignal(signal.SIGTERM))
+        return False
+
+    monkeypatch.setattr(sched, "acquire_lock", acquire)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(sched.LockHeld):
+        sched.run(configured(sqlite_url), blocking=True)
+    assert handlers == [sched._terminate]
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_digest_job_runs_only_when_due(sqlite_url):
     factory = get_sessionmaker(sqlite_url)
     build_world(factory)
