@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from billwatch.text import DocumentError, extract_document
 from classifier.taxonomy import TAGS
 
 DEFAULT_MIRRORS = Path("/work/.mirror")
@@ -399,6 +400,9 @@ class BuildReport:
     hash_mismatch: list[str] = field(default_factory=list)
     bad_offsets: list[str] = field(default_factory=list)
     shared_overlap: list[str] = field(default_factory=list)
+    # Whole bills `billwatch text` cannot read (a format it has no reader for): evaluated on
+    # their normalised text, without marks. Not a problem of the build.
+    unread: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -460,7 +464,19 @@ def _passage_row(ref: PassageRef, text: str) -> dict[str, Any]:
     }
 
 
-def _bill_row(ref: BillRef, text: str) -> dict[str, Any]:
+def read_as_users_do(raw: bytes, path: str, jurisdiction: str) -> dict[str, Any]:
+    """A whole bill as `billwatch text` reads it: its text and the inserted and struck spans
+    its marks give (bill-level evaluation tags this, as users tag what `billwatch text` prints).
+    Raises DocumentError for a format billwatch has no reader for."""
+    read = extract_document(raw, filename=path, jurisdiction=jurisdiction)
+    return {
+        "text": read.text,
+        "inserted": [list(s) for s in read.inserted],
+        "struck": [list(s) for s in read.struck],
+    }
+
+
+def _bill_row(ref: BillRef, text: str, read: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "id": ref.id,
         "state": ref.jurisdiction,
@@ -472,6 +488,7 @@ def _bill_row(ref: BillRef, text: str) -> dict[str, Any]:
         "rationale": ref.rationale,
         "kind": "bill",
         "support": {tag: [list(s) for s in spans] for tag, spans in ref.support.items()},
+        **({"read": read} if read is not None else {}),
     }
 
 
@@ -516,7 +533,12 @@ def build(
         if outside:
             report.bad_offsets.append(f"{bref.where}: {bref.id}: support {outside[0]} outside")
             continue
-        bills.append(_bill_row(bref, text))
+        try:
+            read = read_as_users_do(raw, bref.source.path, bref.jurisdiction)
+        except DocumentError as exc:
+            read = None
+            report.unread.append(f"{bref.where}: {bref.id}: {exc}")
+        bills.append(_bill_row(bref, text, read))
     report.built = len(passages) + len(bills)
     _write_jsonl(out_dir / "passages.jsonl", passages)
     _write_jsonl(out_dir / "bills.jsonl", bills)

@@ -172,7 +172,8 @@ class BillRow:
 
 
 def read_bills(path: Path) -> list[BillRow]:
-    """Bills of a JSONL file: text, bill-level labels, support offsets into the text."""
+    """Bills of a JSONL file: text, bill-level labels, support offsets into the text, and
+    optionally `read`: the text with inserted and struck spans that is tagged instead."""
     out = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -188,16 +189,20 @@ def read_bills(path: Path) -> list[BillRow]:
                 tag: [text[int(s) : int(e)] for s, e in spans]
                 for tag, spans in (row.get("support") or {}).items()
             }
+            # A bill the corpus build read as `billwatch text` does is tagged in that reading;
+            # its support offsets stay those of the normalised `text`.
+            read = row.get("read") or row
             spans = {
-                k: [(int(s), int(e)) for s, e in row.get(k) or []] for k in ("inserted", "struck")
+                k: [(int(s), int(e)) for s, e in read.get(k) or []] for k in ("inserted", "struck")
             }
+            tagged = str(read["text"])
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(
                 f"{path}:{n}: not a bill with text, labels and support ({exc})"
             ) from exc
         if labels - set(TAGS):
             raise DataError(f"{path}:{n}: unknown tags {sorted(labels - set(TAGS))}")
-        out.append(BillRow(str(row.get("id", n)), text, labels, support, **spans))
+        out.append(BillRow(str(row.get("id", n)), tagged, labels, support, **spans))
     return out
 
 

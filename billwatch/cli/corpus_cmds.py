@@ -76,6 +76,14 @@ def build(
         f"{len(report.shared_overlap)} -> {escape(str(out))}",
         highlight=False,
     )
+    if report.unread:
+        console.print(
+            f"{len(report.unread)} whole bills in formats `billwatch text` does not read are"
+            " evaluated on their normalised text, without marks:",
+            highlight=False,
+        )
+        for message in report.unread[:20]:
+            console.print(f"  {escape(message)}", highlight=False)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -19,6 +19,7 @@ from classifier.corpus import (
     sha256_text,
     stats,
 )
+from classifier.evaluate import read_bills
 
 runner = CliRunner()
 
@@ -31,8 +32,10 @@ BILL_TXT = (
 )
 BILL_HTML = (
     "<html><body><p>Section 1. A survivor may bring a <b>civil action</b> for damages"
-    " &amp; fees.</p>\n<p>Section 2. This act takes effect July 1.</p></body></html>"
+    " <u>and costs</u> &amp; fees.</p>\n<p>Section 2. This act takes effect <s>July 1</s> "
+    "<u>January 1</u>.</p></body></html>"
 )
+BILL_XML = "<?xml version='1.0'?>\n<document><p>Section 1. A survivor may sue.</p></document>\n"
 PENALTY = (
     "Section 1. A person commits loitering near a depot if the person remains within fifty "
     "feet of a depot after a warning. Loitering near a depot is a class B misdemeanor."
@@ -54,6 +57,7 @@ def mirror(tmp_path):
     (work / "tx" / "hb1.txt").write_text(BILL_TXT, encoding="utf-8")
     (work / "dc" / "b2.html").parent.mkdir()
     (work / "dc" / "b2.html").write_text(BILL_HTML, encoding="utf-8")
+    (work / "dc" / "b3.xml").write_text(BILL_XML, encoding="utf-8")
     _git(work, "init", "-q")
     _git(work, "add", ".")
     _git(
@@ -189,7 +193,7 @@ def test_build_rebuilds_texts_and_reports_each_failure(tmp_path, mirror):
     mirrors, commit = mirror
     doc = normalise(BILL_TXT.encode(), "tx/hb1.txt")
     html_doc = normalise(BILL_HTML.encode(), "dc/b2.html")
-    assert "civil action for damages & fees." in html_doc
+    assert "civil action for damages and costs & fees." in html_doc
     good = _passage(commit, PENALTY, doc)
     neutral = _passage(
         commit, NOTICE, doc, "t-0002", labels=[], kind="hard_negative", rationale="A notice."
@@ -199,7 +203,7 @@ def test_build_rebuilds_texts_and_reports_each_failure(tmp_path, mirror):
     elsewhere = {**_passage(commit, PENALTY, doc, "t-0005"), "source": {**good["source"]}}
     elsewhere["source"]["repo"] = "nobody/here"
     _write(tmp_path / "corpus", "passages-t.jsonl", [good, neutral, tampered, gone, elsewhere])
-    support = locate(html_doc, "A survivor may bring a civil action for damages & fees.")
+    support = locate(html_doc, "A survivor may bring a civil action for damages and costs & fees.")
     bill = {
         "id": "t-b001",
         "jurisdiction": "DC",
@@ -211,12 +215,21 @@ def test_build_rebuilds_texts_and_reports_each_failure(tmp_path, mirror):
         "support": {"civil_remedies": [[support.start, support.end]]},
         "rationale": "Gives survivors a civil action.",
     }
-    _write(tmp_path / "corpus", "bills-t.jsonl", [bill])
+    unreadable = {  # a format `billwatch text` has no reader for
+        **bill,
+        "id": "t-b002",
+        "bill": "B 3",
+        "source": {**bill["source"], "path": "dc/b3.xml"},
+        "sha256_file": hashlib.sha256(BILL_XML.encode()).hexdigest(),
+        "support": {"civil_remedies": [[0, 10]]},
+    }
+    _write(tmp_path / "corpus", "bills-t.jsonl", [bill, unreadable])
 
     out = tmp_path / "cache"
     report = build(tmp_path / "corpus", mirrors, out)
 
-    assert report.built == 3
+    assert report.built == 4
+    assert [m.split(": ")[1] for m in report.unread] == ["t-b002"]
     assert [m.split(": ")[1] for m in report.hash_mismatch] == ["t-0003"]
     assert [m.split(": ")[1] for m in report.missing_file] == ["t-0004"]
     assert [m.split(": ")[1] for m in report.missing_repo] == ["t-0005"]
@@ -227,9 +240,17 @@ def test_build_rebuilds_texts_and_reports_each_failure(tmp_path, mirror):
     assert rows[0]["state"] == "TX"
     assert rows[0]["url"] == f"https://github.com/someone/bills/blob/{commit}/tx/hb1.txt"
     assert rows[1]["kind"] == "hard_negative"
-    (brow,) = [json.loads(line) for line in (out / "bills.jsonl").read_text().splitlines()]
+    brow, unread = [json.loads(line) for line in (out / "bills.jsonl").read_text().splitlines()]
     (start, end) = brow["support"]["civil_remedies"][0]
     assert brow["text"][start:end].startswith("A survivor may bring")
+    # Evaluation tags the bill as `billwatch text` reads it: marks kept as spans.
+    read = brow["read"]
+    assert [read["text"][s:e] for s, e in read["struck"]] == ["July 1"]
+    assert [read["text"][s:e].strip() for s, e in read["inserted"]] == ["and costs", "January 1"]
+    (row,) = [b for b in read_bills(out / "bills.jsonl") if b.id == "t-b001"]
+    assert row.text == read["text"] and row.struck == [tuple(read["struck"][0])]
+    assert row.support["civil_remedies"][0].startswith("A survivor may bring")
+    assert "read" not in unread
 
 
 def test_build_refuses_bills_of_the_shared_corpus(tmp_path, mirror):
