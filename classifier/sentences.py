@@ -17,11 +17,63 @@ _HEADING_PIECE = re.compile(
 )
 
 
+# A line a sentence cannot end on: it ends on a comma or a word that needs what follows.
+_OPEN_LINE_END = re.compile(
+    r"(?:,|\b(?:a|an|the|of|to|in|on|at|by|for|from|with|and|or|nor|that|which|as|than|"
+    r"shall|may|must|is|are|be|not|any|such|this|under|upon|into)|[-\u2013\u2014])[ \t]*$",
+    re.I,
+)
+_NEXT_LINE_LOWER = re.compile(r"[ \t]*[a-z]")
+
+
+def _wrapped(text: str, newline: int) -> bool:
+    """Whether the line break at `newline` only wraps a sentence (a hard-wrapped bill text,
+    "..., in\nrelation to ..."): the next line goes on in lower case, or this line cannot end."""
+    if _NEXT_LINE_LOWER.match(text, newline + 1):
+        return True
+    line_start = text.rfind("\n", 0, newline) + 1
+    return bool(_OPEN_LINE_END.search(text, max(line_start, newline - 40), newline))
+
+
+# A section's caption: its number, then words without a verb ("§ 440.11 MOTION TO VACATE
+# JUDGMENT; CHANGE IN THE LAW.", "Sec. 5. Penalties."): it names the section, it enacts nothing.
+_CAPTION = re.compile(r"^(?:§+|(?:SECTION|Section|SEC|Sec)\.?)\s*[\w.\-]*\d[\w.\-]*\s+\D+$")
+
+
+MAX_CAPTION_WORDS = 15
+# Words of a clause, not of a caption: "§ 5 A person who pays a fee commits patronizing".
+_CLAUSE_WORD = re.compile(
+    r"\b(?:who|which|that|when|commits?|creates?|provides?|requires?|establish(?:es)?|"
+    r"authorizes?|prohibits?|amends?|knowingly)\b",
+    re.I,
+)
+# Lower-case words a title-case caption keeps small ("Penalties for Patronizing of a Minor").
+_CAPTION_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+
+
+def _caption_end(text: str, start: int) -> int | None:
+    """Where the caption starting at `start` ends (its line's end), or None for no caption."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    line = text[start:end]
+    if not _CAPTION.match(line) or _VERB.search(line) or _CLAUSE_WORD.search(line):
+        return None
+    words = _WORDS.findall(line)
+    if len(words) > MAX_CAPTION_WORDS or any(
+        w[0].islower() and w.lower() not in _CAPTION_SMALL_WORDS for w in words
+    ):
+        return None
+    return end
+
+
 def raw_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence-like pieces: ends at . ; : before a space, and at line breaks."""
+    """Sentence-like pieces: ends at . ; : before a space, and at line breaks that do not only
+    wrap a sentence."""
     out = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
+        if m.group() == "\n" and _wrapped(text, m.start()):
+            continue
         out.append((start, m.end()))
         start = m.end()
     out.append((start, len(text)))
@@ -40,9 +92,13 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence pieces fit to quote: headings dropped, fragments joined to the next piece."""
     out: list[tuple[int, int]] = []
     pending: int | None = None  # start of fragments waiting for the piece they belong to
+    caption_end = -1
     raw = raw_sentences(text)
     for s, e in raw:
-        if _HEADING_PIECE.match(text[s:e]):
+        if s < caption_end or _HEADING_PIECE.match(text[s:e]):
+            continue
+        if pending is None and (end := _caption_end(text, s)) is not None:
+            caption_end = end
             continue
         start = s if pending is None else pending
         if not is_sentence(text[start:e]):

@@ -1,0 +1,49 @@
+"""Sentence pieces: where a quote may start and end."""
+
+from classifier.sentences import raw_sentences, sentences
+
+
+def _pieces(text):
+    return [text[s:e] for s, e in raw_sentences(text)]
+
+
+def test_a_hard_wrapped_sentence_is_one_piece():
+    text = (
+        "AN ACT to amend the labor law, in\n"
+        "relation to the status of an employee\n"
+        "\n"
+        "Section 1. The court may order the department of\n"
+        "Corrections to pay restitution to the\n"
+        "   victim. It shall report."
+    )
+    assert _pieces(text) == [
+        "AN ACT to amend the labor law, in\nrelation to the status of an employee",
+        "Section 1.",
+        "The court may order the department of\nCorrections to pay restitution to the\n   victim.",
+        "It shall report.",
+    ]
+
+
+def test_a_line_that_can_end_a_sentence_still_ends_the_piece():
+    text = "TITLE OF THE ACT\nSection 2. Trafficking is a felony\nA person who patronizes"
+    assert _pieces(text) == [
+        "TITLE OF THE ACT",
+        "Section 2.",
+        "Trafficking is a felony",
+        "A person who patronizes",
+    ]
+
+
+def test_a_section_caption_is_never_a_sentence_to_quote():
+    text = (
+        "§ 440.11 MOTION TO VACATE JUDGMENT; CHANGE IN THE LAW.\n"
+        "1. AT ANY TIME THE COURT MAY VACATE SUCH CONVICTION.\n"
+        "§ 7 Penalties for Patronizing a Minor.\n"
+        "§ 5 A person who pays a fee commits patronizing.\n"
+        "§ 6 A PERSON WHO PAYS A FEE COMMITS PATRONIZING."
+    )
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "AT ANY TIME THE COURT MAY VACATE SUCH CONVICTION.",
+        "§ 5 A person who pays a fee commits patronizing.",
+        "§ 6 A PERSON WHO PAYS A FEE COMMITS PATRONIZING.",
+    ]
