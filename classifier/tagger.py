@@ -172,8 +172,13 @@ class Tagger:
         tags = tags if acts else []
         evidence = []
         for tag in tags:
-            s, e = flipped.get(tag) or self._evidence(doc, tag, text, pieces)
-            evidence.append(Evidence(tag, start + s, start + e, readable(text[s:e])))
+            if tag in flipped:  # the struck words are the evidence
+                s, e = flipped[tag]
+                quote = readable(text[s:e])
+            else:
+                s, e = self._evidence(doc, tag, text, pieces)
+                quote = enacted_quote(text, s, e, doc._.struck)
+            evidence.append(Evidence(tag, start + s, start + e, quote))
         evidence = _unconditional(evidence)
         tags = [t for t in tags if any(ev.tag == t for ev in evidence)]
         return SectionResult(index, label, start, start + len(text), tags, scores, evidence)
@@ -271,6 +276,19 @@ def _enacted_start(text: str, start: int, end: int, struck: Sequence[Span]) -> i
         start += 1
     m = _LEADING_LINE_NUMBER.match(text, start, end)
     return m.end() if m else start
+
+
+def enacted_quote(text: str, start: int, end: int, struck: Sequence[Span]) -> str:
+    """The words of text[start:end] as the bill enacts them: struck words left out (the offsets
+    still cover the whole sentence, which the workbench shows with its marks)."""
+    parts, at = [], start
+    for s, e in sorted(struck):
+        if e <= at or s >= end:
+            continue
+        parts.append(text[at:s])
+        at = max(at, e)
+    parts.append(text[at:end])
+    return readable(" ".join(parts))
 
 
 def _open(piece: str) -> bool:

@@ -5,6 +5,7 @@ import pytest
 import classifier
 from billwatch.text.sniff import extract_document
 from classifier.linenumbers import readable
+from classifier.tagger import enacted_quote
 from classifier.taxonomy import TAGS
 
 TAGGER = classifier.load()
@@ -16,12 +17,16 @@ def _extract(files, name, media_type):
     )
 
 
-def _check_shape(text, result):
+def _check_shape(text, result, struck=()):
     assert set(result.scores) == set(TAGS)
     for section in result.sections:
         assert set(section.scores) == set(TAGS)
         for ev in section.evidence:
-            assert readable(text[ev.start : ev.end]) == ev.quote
+            # a quote is its span's words, less those struck inside an enacted sentence
+            assert ev.quote in (
+                readable(text[ev.start : ev.end]),
+                enacted_quote(text, ev.start, ev.end, struck),
+            )
             assert section.start <= ev.start < ev.end <= section.end
     assert {ev.tag for ev in result.evidence} == set(result.tags)
 
@@ -38,7 +43,7 @@ def test_struck_offense_reads_as_non_criminalization(files, name, media_type):
     doc = _extract(files, name, media_type)
     assert doc.struck, "the fixture must strike an offense"
     result = TAGGER.tag(doc.text, doc.inserted, doc.struck)
-    _check_shape(doc.text, result)
+    _check_shape(doc.text, result, doc.struck)
     assert "non_criminalization" in result.tags
     assert "sex_work_criminalization" not in result.tags
     assert result.stance in ("TRACK", "mixed")
@@ -209,6 +214,19 @@ def test_a_quote_starts_after_struck_text_and_printed_line_numbers():
     assert text[_enacted_start(text, 0, len(text), []) :].startswith("2. A person")
     text = "18 persons shall be appointed."  # a number that is part of the sentence stays
     assert _enacted_start(text, 0, len(text), []) == 0
+
+
+def test_a_quote_leaves_out_the_struck_words_inside_its_sentence():
+    text = "A person who pays a fee commits patronizing, a class A B felony."
+    struck = [(text.index("A B") + 2, text.index("A B") + 4)]  # "B " struck
+    assert enacted_quote(text, 0, len(text), struck) == (
+        "A person who pays a fee commits patronizing, a class A felony."
+    )
+    whole = TAGGER.tag(text, struck=[(text.index("A B"), text.index("A B") + 2)])
+    assert whole.evidence, "a buyer offense is tagged"
+    for ev in whole.evidence:
+        assert "class B felony" in ev.quote and "A B" not in ev.quote
+        assert text[ev.start : ev.end].startswith("A person")
 
 
 def test_a_title_that_only_names_its_subject_does_not_tag_a_bill_with_a_body():
