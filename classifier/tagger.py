@@ -267,14 +267,21 @@ _TITLE_START = re.compile(r"\b(?:AN ACT|A BILL|An Act|FOR AN ACT ENTITLED)\b")
 _LEADING_LINE_NUMBER = re.compile(r"\d{1,3}\s+(?=(?:\d{1,2}\.|\(\w{1,3}\))\s)")
 
 
+# The joining word a list leaves before its next item ("...; or (i) The judgment is"): the item's
+# sentence starts after it.
+_LEADING_JOINER = re.compile(r"(?:or|and)\s+(?=\(\w{1,4}\)\s)", re.I)
+
+
 def _enacted_start(text: str, start: int, end: int, struck: Sequence[Span]) -> int:
-    """`start` moved past struck text it falls in and a printed line number."""
+    """`start` moved past struck text it falls in, a printed line number and a list's "or"."""
     for s, e in struck:
         if s <= start < e < end:
             start = e
     while start < end and text[start].isspace():
         start += 1
     m = _LEADING_LINE_NUMBER.match(text, start, end)
+    start = m.end() if m else start
+    m = _LEADING_JOINER.match(text, start, end)
     return m.end() if m else start
 
 

@@ -214,6 +214,10 @@ def test_a_quote_starts_after_struck_text_and_printed_line_numbers():
     assert text[_enacted_start(text, 0, len(text), []) :].startswith("2. A person")
     text = "18 persons shall be appointed."  # a number that is part of the sentence stays
     assert _enacted_start(text, 0, len(text), []) == 0
+    text = "or (i) The judgment is a conviction."  # the list's joining word is not the item's
+    assert text[_enacted_start(text, 0, len(text), []) :].startswith("(i) The judgment")
+    text = "or other persons shall be appointed."
+    assert _enacted_start(text, 0, len(text), []) == 0
 
 
 def test_a_quote_leaves_out_the_struck_words_inside_its_sentence():
