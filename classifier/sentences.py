@@ -53,6 +53,8 @@ _CAPTION_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to 
 
 def _caption_end(text: str, start: int) -> int | None:
     """Where the caption starting at `start` ends (its line's end), or None for no caption."""
+    if not text.startswith(("§", "S"), start):
+        return None  # cheap first: most pieces start otherwise, and the line search is not
     end = text.find("\n", start)
     end = len(text) if end < 0 else end
     line = text[start:end]
