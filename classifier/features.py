@@ -316,6 +316,22 @@ def struck_match(span: Span, mask: np.ndarray) -> bool:
 
 # An offense named where a bill relieves people of it (a vacatur motion, an affirmative
 # defense, expungement) is the subject of the relief, not a new or heavier crime.
+SENTENCE_RELIEF = frozenset(
+    {
+        "reduce",
+        "reduces",
+        "reduced",
+        "reducing",
+        "reduction",
+        "resentence",
+        "resentenced",
+        "resentencing",
+        "commute",
+        "commutes",
+        "commuted",
+        "commutation",
+    }
+)
 RELIEF_WORDS = frozenset(
     {
         "vacate",
@@ -334,6 +350,8 @@ RELIEF_WORDS = frozenset(
         "immunity",
         "immune",
         "former",
+        # a sentence cut short or commuted is relief, whatever sentence it names
+        *SENTENCE_RELIEF,
     }
 )
 # A civil or administrative penalty is no criminal penalty.
@@ -371,7 +389,8 @@ def safe_harbor(doc: Doc, span: Span) -> bool:
     )
 
 
-_DENIABLE = frozenset({"defense", "immunity", "immune"})
+# "is not a defense", "shall not be reduced": the relief is denied, so the penalty stands.
+_DENIABLE = frozenset({"defense", "immunity", "immune"}) | SENTENCE_RELIEF
 
 
 def _in_sentence(doc: Doc, span: Span, words: frozenset[str]) -> bool:
@@ -462,7 +481,9 @@ def _is_live(doc: Doc, span: Span, mask: np.ndarray) -> bool:
 
 # The taxonomy scopes penalty_increase to trafficking and related offenses, above all those
 # survivors are charged with, and to penalties on employers; a section that names none of them
-# (the context cues below, or these words) raises penalties on something else.
+# (the context cues below, or these words) raises penalties on something else. Victims and
+# children are named by nearly every criminal statute, and "register" by election law, so none
+# of them relates an offense to trafficking.
 RELATED_CONTEXT = frozenset(
     {
         "ctx_trafficking",
@@ -471,15 +492,13 @@ RELATED_CONTEXT = frozenset(
         "ctx_commercial_sex_act",
         "ctx_survival_offense",
         "ctx_labor",
-        "ctx_youth",
         "ctx_immigration",
-        "ctx_victim",
     }
 )
 _RELATED_WORD = re.compile(
     r"^(?:sex|sexual|sexually|exploit\w*|obscen\w*|pornograph\w*|drug|drugs|narcotic\w*|"
     r"fentanyl|heroin|cocaine|methamphetamine|marijuana|kidnap\w*|servitude|coerc\w*|"
-    r"registration|register|registry|forfeit\w*|controlled|loiter\w*|bawdy|disorderly|"
+    r"forfeit\w*|controlled|loiter\w*|bawdy|disorderly|"
     r"encampments?|camping|homeless\w*|panhandl\w*|begging)$"
 )
 

@@ -307,3 +307,44 @@ def test_offenses_listed_in_a_restitution_order_are_not_new_offenses():
         "sex_work_criminalization",
     )
     assert alive == 0
+
+
+@pytest.mark.parametrize(
+    "text, live",
+    [
+        # a victim or a child named beside an offense does not relate it to trafficking
+        ("Tampering with a witness or victim of a crime is a class B felony.", False),
+        ("Leaving a child unattended in a motor vehicle is a class A misdemeanor.", False),
+        # nor does registering to vote
+        (
+            "A person who makes a false statement in order to register to vote is guilty of a "
+            "class A misdemeanor.",
+            False,
+        ),
+        ("Sex trafficking of a child is a class A felony.", True),
+    ],
+)
+def test_victims_children_and_voter_registration_relate_no_offense_to_trafficking(text, live):
+    alive, _ = _live(text, "penalty_increase")
+    assert (alive > 0) == live
+
+
+@pytest.mark.parametrize(
+    "text, live",
+    [
+        (
+            "The court may reduce a sentence for sex trafficking of life without eligibility "
+            "for parole to a sentence of life with eligibility for parole.",
+            False,
+        ),
+        # a reduction denied keeps the penalty
+        (
+            "A sentence for sex trafficking shall not be reduced below a term of ten years "
+            "without eligibility for parole.",
+            True,
+        ),
+    ],
+)
+def test_a_sentence_cut_short_is_relief_and_one_that_may_not_be_is_a_penalty(text, live):
+    alive, _ = _live(text, "penalty_increase")
+    assert (alive > 0) == live
