@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 
 _SENTENCE_END = re.compile(r"[.;:](?=\s)|\n")
+# A period after an abbreviation ends no sentence: "(8 U.S.C. 1357(g)) is amended", "Pub. L. No.
+# 117-103".
+ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Z]\.){2,}|\b(?:Stat|No|Nos|Sec|Secs|Pub|L|Inc|Co|Corp|Art|Ch|Cl|Subd|Para|"
+    r"seq|et|al|etc|e\.g|i\.e|v|vs|Mr|Mrs|Ms|Dr|Jan|Feb|Mar|Apr|Aug|Sept|Oct|Nov|Dec)\.)$"
+)
+ABBREVIATION_CHARS = 12  # the longest abbreviation above, with room for a word break
 MIN_EVIDENCE_WORDS = 5
 _WORDS = re.compile(r"[A-Za-z]+")
 _VERB = re.compile(r"\b(?:shall|may|must|is|are|was|were|means|includes|be)\b", re.I)
@@ -75,6 +82,10 @@ def raw_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _SENTENCE_END.finditer(text):
         if m.group() == "\n" and _wrapped(text, m.start()):
+            continue
+        if m.group() == "." and ABBREVIATION.search(
+            text, max(m.start() - ABBREVIATION_CHARS, 0), m.end()
+        ):
             continue
         out.append((start, m.end()))
         start = m.end()

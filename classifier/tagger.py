@@ -28,6 +28,7 @@ from classifier.features import (
 from classifier.linenumbers import blank_line_numbers, readable
 from classifier.markup import Span, clip, infer_spans, merge
 from classifier.sections import FRONT_MATTER, split_sections
+from classifier.sentences import ABBREVIATION
 from classifier.sentences import sentences as _sentences
 from classifier.stacking import meta_matrix
 from classifier.taxonomy import TAGS, stance
@@ -49,6 +50,24 @@ _NAMING = re.compile(
     r"|\bshall\s+be\s+known\s+as\s+(?:the\s+)?[\"\u201c]",
     re.I,
 )
+# Sentences that say what words mean or where new words go do not act: a definition (the
+# taxonomy tags none) and an amending instruction ("Section 287(g) ... is amended to read as
+# follows:") are quoted only when a section has nothing else; the words they announce are.
+_DEFINING = re.compile(
+    r"^\W*(?:\d[\w.\-]*[;:,]?\s+)?(?:\(\w{1,4}\)\W*)*(?:[\"\u201c][^\"\u201d]{1,80}[\"\u201d]\s*(?:,|means\b|includes\b)"
+    r"|for\s+(?:the\s+)?purposes?\s+of\s+this\b|as\s+used\s+in\s+this\b|the\s+term\b[^.;:]{0,80}\bmeans\b)",
+    re.I,
+)
+_INSTRUCTION = re.compile(
+    r"\b(?:amended|adding|inserting|striking)\b[^:]*(?:as\s+follows|the\s+following(?:\s+new\s+\w+)?)"
+    r"\s*:\s*$",
+    re.I,
+)
+
+
+def _announcing(sentence: str) -> bool:
+    """Whether a sentence only defines words or tells where new words go."""
+    return bool(_DEFINING.search(sentence) or _INSTRUCTION.search(sentence))
 
 
 @dataclass(frozen=True)
@@ -192,16 +211,25 @@ class Tagger:
         weights = self.scorer.weights[:, k]
         mask = enacted_mask(doc)
         spans = _live_matches(doc)
+        names = [bool(_NAMING.search(text, s, e)) for s, e in pieces]
+        announcing = [_announcing(text[s:e]) for s, e in pieces]
+        # the name of the act is not evidence of what it does, nor is a definition or an
+        # amending instruction beside words that act
+        quotable = [
+            not (names[n] and not all(names)) and not (announcing[n] and not all(announcing))
+            for n in range(len(pieces))
+        ]
         own = [x.start_char for x in spans if x.label_ == tag]
-        if not any(s <= c < e for s, e in pieces for c in own):
+        if not any(
+            q and s <= c < e for (s, e), q in zip(pieces, quotable, strict=True) for c in own
+        ):
             own = []  # the tag's own matches sit in headings only: weigh every sentence
         sentence_logits = self._sentence_embedding_logits(doc, k, len(pieces))
         bounds = _token_bounds(doc, pieces)
         best, best_score, best_anchor = (0, len(text)), -np.inf, 0
-        names = [bool(_NAMING.search(text, s, e)) for s, e in pieces]
         for n, (s, e) in enumerate(pieces):
-            if names[n] and not all(names):
-                continue  # the name of the act is not evidence of what it does
+            if not quotable[n]:
+                continue
             if own and not any(s <= c < e for c in own):
                 continue  # a sentence with the tag's own pattern always wins over one without
             lo, hi = bounds[n]
@@ -251,10 +279,6 @@ class Tagger:
 
 # A piece that ends on an abbreviation ("(8 U.S.C.", "Pub. L. No.") or leaves a parenthesis or a
 # quotation open is not a whole sentence: the quote runs on to where the sentence ends.
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:[A-Z]\.){2,}|\b(?:Stat|No|Nos|Sec|Secs|Pub|L|Inc|Co|Corp|Art|Ch|Cl|Subd|Para|"
-    r"seq|et|al|etc|e\.g|i\.e|v|vs|Mr|Mrs|Ms|Dr|Jan|Feb|Mar|Apr|Aug|Sept|Oct|Nov|Dec)\.)$"
-)
 _NEXT_END = re.compile(r"[.;:](?=\s)|\n|$")
 
 
@@ -306,7 +330,7 @@ def _whole_sentence(text: str, start: int, end: int) -> int:
     """The end of the sentence that the piece [start, end) begins, within MAX_QUOTE."""
     while end < len(text) and end - start < MAX_QUOTE:
         piece = text[start:end]
-        if not (_ABBREVIATION.search(piece) or _open(piece)):
+        if not (ABBREVIATION.search(piece) or _open(piece)):
             break
         m = _NEXT_END.search(text, end + 1)
         if m is None or m.end() <= end:

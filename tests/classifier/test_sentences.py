@@ -47,3 +47,17 @@ def test_a_section_caption_is_never_a_sentence_to_quote():
         "§ 5 A person who pays a fee commits patronizing.",
         "§ 6 A PERSON WHO PAYS A FEE COMMITS PATRONIZING.",
     ]
+
+
+def test_a_period_after_an_abbreviation_ends_no_sentence():
+    text = (
+        "Section 287(g) of the Immigration and Nationality Act (8 U.S.C. 1357(g)) is amended "
+        "to read as follows: The authority is restricted to immigration officers. "
+        "Funds under Pub. L. No. 117-103 may not be used."
+    )
+    assert _pieces(text) == [
+        "Section 287(g) of the Immigration and Nationality Act (8 U.S.C. 1357(g)) is amended "
+        "to read as follows:",
+        "The authority is restricted to immigration officers.",
+        "Funds under Pub. L. No. 117-103 may not be used.",
+    ]

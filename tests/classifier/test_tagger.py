@@ -5,7 +5,7 @@ import pytest
 import classifier
 from billwatch.text.sniff import extract_document
 from classifier.linenumbers import readable
-from classifier.tagger import enacted_quote
+from classifier.tagger import _announcing, enacted_quote
 from classifier.taxonomy import TAGS
 
 TAGGER = classifier.load()
@@ -245,3 +245,39 @@ def test_a_title_that_only_names_its_subject_does_not_tag_a_bill_with_a_body():
         "providing penalties." + body
     )
     assert "sex_work_criminalization" in acting.tags
+
+
+@pytest.mark.parametrize(
+    "announcing",
+    [
+        'For the purposes of this section, "commercial sexual activity" means any sex act.',
+        '(4) "Patronizing", the offense of paying a fee for sexual conduct;',
+        "Section 230.04 of the penal law is amended to read as follows:",
+    ],
+)
+def test_a_definition_or_an_amending_instruction_is_not_quoted_beside_words_that_act(
+    announcing,
+):
+    acting = "A person who patronizes a person for prostitution is guilty of a class A felony."
+    result = TAGGER.tag(f"{announcing} {acting}")
+    quotes = [ev.quote for ev in result.evidence if ev.tag == "sex_work_criminalization"]
+    assert quotes == [acting]
+
+
+@pytest.mark.parametrize(
+    "sentence, announces",
+    [
+        ('For the purposes of this section, "sex act" means any touching.', True),
+        ('67.1062; (4) "Local homeless shelter", any homeless shelter that is:', True),
+        ("As used in this chapter, the term victim means a person.", True),
+        ("Section 1701(m) of the Act (34 U.S.C. 10381(m)) is amended to read as follows:", True),
+        ("Title I of the Act is amended by adding at the end the following new part:", True),
+        ("A person who patronizes a person for prostitution is guilty of a felony.", False),
+        ('The "Safe Harbor Act" shall provide services to every exploited child.', False),
+        ("The court shall hear the following matters:", False),
+    ],
+)
+def test_definitions_and_amending_instructions_are_told_from_acting_sentences(
+    sentence, announces
+):
+    assert _announcing(sentence) is announces
