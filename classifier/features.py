@@ -196,6 +196,19 @@ NEGATIONS = frozenset(
         "repeal",
         "repeals",
         "repealing",
+        # ending an arrangement limits what it did ("terminate any contract ... of the
+        # Department of Homeland Security", "Rescission of ... immigration enforcement authority")
+        "terminate",
+        "terminates",
+        "terminating",
+        "termination",
+        "rescind",
+        "rescinds",
+        "rescinding",
+        "rescission",
+        "discontinue",
+        "discontinues",
+        "discontinuing",
     }
 )
 # "prevent or inhibit", "limit, prohibit, or restrict": one negation said several ways.

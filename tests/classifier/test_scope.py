@@ -262,6 +262,8 @@ def test_an_offense_named_in_a_vacatur_motion_is_no_decriminalization():
             True,
         ),
         ("The act repeals the requirement that jails honor immigration detainers.", False),
+        # ending an arrangement limits it too
+        ("The sheriff shall terminate the agreement under section 287(g).", False),
     ],
 )
 def test_negations_count_once_however_many_ways_they_are_said(text, live):

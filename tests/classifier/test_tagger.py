@@ -277,7 +277,5 @@ def test_a_definition_or_an_amending_instruction_is_not_quoted_beside_words_that
         ("The court shall hear the following matters:", False),
     ],
 )
-def test_definitions_and_amending_instructions_are_told_from_acting_sentences(
-    sentence, announces
-):
+def test_definitions_and_amending_instructions_are_told_from_acting_sentences(sentence, announces):
     assert _announcing(sentence) is announces
