@@ -40,6 +40,11 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,38}/[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _PASSAGE_ID = re.compile(r"^[a-z][a-z0-9]{0,15}-\d{4,6}$")
 _BILL_ID = re.compile(r"^[a-z][a-z0-9]{0,15}-b\d{3,5}$")
+# A JSON string escape: a surrogate pair, one \uXXXX, or one of the short escapes.
+_JSON_ESCAPE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|\\u[0-9a-fA-F]{4}|\\[\"\\/bfnrt]"
+)
 
 
 class CorpusError(ValueError):
@@ -52,6 +57,20 @@ def normalise(raw: bytes, path: str) -> str:
     if path.lower().endswith(MARKUP_SUFFIXES):
         text = html.unescape(_TAG.sub(" ", text))
     return _SPACE.sub(" ", text).strip()
+
+
+def _unescape(match: re.Match[str]) -> str:
+    char = json.loads(f'"{match.group(0)}"')
+    return "\ufffd" if len(char) == 1 and 0xD800 <= ord(char) <= 0xDFFF else char
+
+
+def decode_json_escapes(text: str, path: str) -> str:
+    """A span of a normalised file as its words read: in a JSON file (a scraper's records) the
+    span is raw JSON string content, whose escapes ("\\n" between paragraphs, "\\u00a7") are
+    decoded, so line breaks end sentences and a section sign is a section sign."""
+    if not path.lower().endswith(".json"):
+        return text
+    return _JSON_ESCAPE.sub(_unescape, text)
 
 
 def sha256_text(text: str) -> str:
@@ -516,7 +535,7 @@ def build(
         if sha256_text(passage) != ref.sha256:
             report.hash_mismatch.append(f"{ref.where}: {ref.id}: passage hash differs")
             continue
-        passages.append(_passage_row(ref, passage))
+        passages.append(_passage_row(ref, decode_json_escapes(passage, ref.source.path)))
     bills: list[dict[str, Any]] = []
     for bref in refs.bills:
         if bill_key(bref.jurisdiction, bref.bill) in excluded:
@@ -536,7 +555,9 @@ def build(
         try:
             read = read_as_users_do(raw, bref.source.path, bref.jurisdiction)
         except DocumentError as exc:
-            read = None
+            # Support offsets stay those of the normalised text; the bill is tagged as it reads.
+            plain = decode_json_escapes(text, bref.source.path)
+            read = {"text": plain, "inserted": [], "struck": []} if plain != text else None
             report.unread.append(f"{bref.where}: {bref.id}: {exc}")
         bills.append(_bill_row(bref, text, read))
     report.built = len(passages) + len(bills)

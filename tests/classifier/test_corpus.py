@@ -12,6 +12,7 @@ from classifier.corpus import (
     CorpusError,
     bill_key,
     build,
+    decode_json_escapes,
     find_git_dir,
     load_references,
     locate,
@@ -35,6 +36,9 @@ BILL_HTML = (
     " <u>and costs</u> &amp; fees.</p>\n<p>Section 2. This act takes effect <s>July 1</s> "
     "<u>January 1</u>.</p></body></html>"
 )
+# A scraper's JSON record: the bill's text is JSON string content, escapes and all.
+JSON_TEXT = "Section 1. A person is guilty of loitering.\n\n(b) It is a \u00a7 1 defense."
+BILL_JSON = json.dumps({"bill": "HB 3", "text": JSON_TEXT})
 BILL_XML = "<?xml version='1.0'?>\n<document><p>Section 1. A survivor may sue.</p></document>\n"
 PENALTY = (
     "Section 1. A person commits loitering near a depot if the person remains within fifty "
@@ -58,6 +62,8 @@ def mirror(tmp_path):
     (work / "dc" / "b2.html").parent.mkdir()
     (work / "dc" / "b2.html").write_text(BILL_HTML, encoding="utf-8")
     (work / "dc" / "b3.xml").write_text(BILL_XML, encoding="utf-8")
+    (work / "sd").mkdir()
+    (work / "sd" / "hb3.json").write_text(BILL_JSON, encoding="utf-8")
     _git(work, "init", "-q")
     _git(work, "add", ".")
     _git(
@@ -111,6 +117,25 @@ def test_normalise_strips_markup_only_from_markup_files():
     assert normalise(b"<p>a &amp;\n\n b</p>", "x.txt") == "<p>a &amp; b</p>"
     assert normalise("caf\u00e9\t\u00a0x ".encode(), "x.md") == "caf\u00e9 x"
     assert normalise(b"\xffok", "x.txt") == "\ufffdok"
+
+
+def test_json_string_escapes_are_decoded_only_in_json_files():
+    raw = r"fee.\n\n(b) \"x\" \u00a7 1 \ud83d\ude00 \\ \ud800"
+    decoded = 'fee.\n\n(b) "x" \u00a7 1 \U0001f600 \\ \ufffd'
+    assert decode_json_escapes(raw, "sd/hb3.json") == decoded
+    assert decode_json_escapes(raw, "tx/hb1.md") == raw
+
+
+def test_build_gives_json_passages_as_they_read(tmp_path, mirror):
+    mirrors, commit = mirror
+    document = normalise(BILL_JSON.encode(), "sd/hb3.json")
+    raw = r"A person is guilty of loitering.\n\n(b) It is a \u00a7 1 defense."
+    row = _passage(commit, raw, document, path="sd/hb3.json")
+    _write(tmp_path / "corpus", "passages-t.jsonl", [row])
+    report = build(tmp_path / "corpus", mirrors, tmp_path / "out")
+    assert report.ok, report.problems()
+    row = json.loads((tmp_path / "out" / "passages.jsonl").read_text(encoding="utf-8"))
+    assert row["text"] == JSON_TEXT.removeprefix("Section 1. ")
 
 
 def test_locate_is_whitespace_insensitive_and_refuses_ambiguity():
