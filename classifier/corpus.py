@@ -552,6 +552,7 @@ def build(
         if outside:
             report.bad_offsets.append(f"{bref.where}: {bref.id}: support {outside[0]} outside")
             continue
+        read: dict[str, Any] | None
         try:
             read = read_as_users_do(raw, bref.source.path, bref.jurisdiction)
         except DocumentError as exc:
