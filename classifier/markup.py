@@ -21,6 +21,9 @@ _INSERTED_ANGLE = re.compile(r"<(?!/?[A-Za-z]+>)[^<>]{1,5000}>")
 # included) that is not the enacting clause or a heading.
 _CAPS_RUN = re.compile(r"\b[A-Z][A-Z0-9'\-,.;:()]*(?:\s+[A-Z0-9][A-Z0-9'\-,.;:()&]*)+")
 MIN_CAPS_LETTERS = 6
+# What comes before a run of capitals that continues a lower-case sentence: a lower-case word,
+# maybe a bracketed deletion and a comma, semicolon or colon, then space and maybe "(".
+_INLINE_BEFORE = re.compile(r"[a-z](?:\[[^\[\]]{0,40}\])?[,;:]?\s+\(?$")
 _LETTER = re.compile(r"[A-Za-z]")
 _UPPER = re.compile(r"[A-Z]")
 _NOT_NEW_MATTER = re.compile(
@@ -36,10 +39,21 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
     n_letters = len(_LETTER.findall(text))
     upper_share = len(_UPPER.findall(text)) / n_letters if n_letters else 0.0
     if upper_share < 0.6:  # a text set all in capitals marks nothing by its case
-        for m in _CAPS_RUN.finditer(text):
-            letters_in_run = sum(c.isalpha() for c in m.group())
-            if letters_in_run >= MIN_CAPS_LETTERS and not _NOT_NEW_MATTER.match(m.group()):
-                inserted.append((m.start(), m.end()))
+        runs = [
+            m
+            for m in _CAPS_RUN.finditer(text)
+            if sum(c.isalpha() for c in m.group()) >= MIN_CAPS_LETTERS
+            and not _NOT_NEW_MATTER.match(m.group())
+        ]
+        # Capitals mark new matter only in a text that uses case as a mark: one that brackets
+        # deletions, or prints a run of capitals inside a lower-case sentence ("guilty of
+        # [criminal] UNLAWFUL possession"). Elsewhere they are headings ("DEFINITION AND
+        # PENALTY."), citations ("P.A. 06-43, S. 5") or a clerk's lines, and reading them as
+        # insertions would make every other sentence law re-printed unchanged.
+        if struck or any(
+            _INLINE_BEFORE.search(text, max(m.start() - 40, 0), m.start()) for m in runs
+        ):
+            inserted.extend((m.start(), m.end()) for m in runs)
     return merge(inserted), merge(struck)
 
 

@@ -30,6 +30,26 @@ def test_editorial_brackets_and_enacting_clause_are_not_marks():
     assert struck == [] and inserted == []
 
 
+def test_capitals_inside_a_lower_case_sentence_mark_new_matter_without_brackets():
+    text = "A person is guilty when they knowingly POSSESS OR SELL a controlled substance."
+    assert _quotes(text, infer_spans(text)[0]) == ["POSSESS OR SELL"]
+    listed = (
+        "(u) criminal sale of a firearm to a minor as defined in section 265.16 of the penal"
+        " law[.]; (V) PROMOTING PROSTITUTION UNDER SECTION 230.25."
+    )
+    assert _quotes(listed, infer_spans(listed)[0]) == [
+        "V) PROMOTING PROSTITUTION UNDER SECTION 230.25."
+    ]
+
+
+def test_headings_and_citations_in_capitals_mark_nothing_in_a_text_without_case_marks():
+    heading = "18-5613. PROVIDING COMMERCIAL SEXUAL ACTIVITY. A person is guilty of a misdemeanor."
+    citation = "A person is guilty of prostitution. (P.A. 06-43, S. 5; P.A. 10-115, S. 1.)"
+    clerk = "ENROLLED ORIGINAL\nAN ACT to establish a task force on trafficking."
+    for text in (heading, citation, clerk):
+        assert infer_spans(text) == ([], [])
+
+
 def test_all_capitals_text_marks_nothing_by_case():
     text = "AN ACT TO PROVIDE PENALTIES FOR TRAFFICKING AND FOR OTHER PURPOSES."
     assert infer_spans(text) == ([], [])
