@@ -417,7 +417,34 @@ def _in_sentence(doc: Doc, span: Span, words: frozenset[str]) -> bool:
     return False
 
 
-_NOT_DEFINING = frozenset({"by", "any", "other", "the", "a", "no", "same", "its", "their"})
+# Words after which "means" is the noun ("by any of the following means", "by electronic
+# means", "force or other means"), never the verb of a definition, which follows the defined
+# term (a noun or a closing quote).
+_NOT_DEFINING = frozenset(
+    {
+        "by",
+        "any",
+        "other",
+        "the",
+        "a",
+        "no",
+        "same",
+        "its",
+        "their",
+        "following",
+        "such",
+        "all",
+        "these",
+        "those",
+        "only",
+        "or",
+        "and",
+        "electronic",
+        "reasonable",
+        "similar",
+        "alternative",
+    }
+)
 ALERT_LABELS = frozenset(ALERT_TAGS)
 
 

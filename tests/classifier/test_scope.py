@@ -287,6 +287,31 @@ def test_penalties_count_for_offenses_the_taxonomy_relates_to_trafficking(text, 
     assert (alive > 0) == live
 
 
+@pytest.mark.parametrize(
+    "text, live",
+    [
+        (
+            "A person commits the offense of labor trafficking if the person obtains another "
+            "person for labor by any of the following means: force, fraud or coercion.",
+            True,
+        ),
+        (
+            "A person commits the offense of sex trafficking if the person recruits a minor by "
+            "electronic means or force or other means.",
+            True,
+        ),
+        (
+            '"Trafficker" means a person who commits the offense of labor trafficking by force '
+            "or other means.",
+            False,
+        ),
+    ],
+)
+def test_the_noun_means_is_no_definition(text, live):
+    alive, dead = _live(text, "penalty_increase")
+    assert (alive > 0) == live
+
+
 def test_services_offered_on_a_cooperation_condition_are_the_conditions():
     text = (
         "A victim who cooperates with law enforcement in the investigation shall be eligible "
