@@ -16,6 +16,17 @@ Span = tuple[int, int]
 # A bracketed deletion: "[class B]", "[, other than robbery in the second degree]". A bracket
 # that opens a word ("purchase[s]") is an editorial insertion in a quote, not a deletion.
 _STRUCK = re.compile(r"(?<![A-Za-z])\[[^\[\]]{1,5000}\]")
+# What a compiler or editor brackets in a statute compilation, which deletes nothing: a section
+# number or code citation ("[§707-781]", "[D.C. Official Code § 22-2704]", "[Chapter 30 NMSA
+# 1978]", "[8 U.S.C. 1101]"), a history note ("[L 1988, c 261]", "[18-5602, added 1972, ch.
+# 336]", "[C51, §2710; R60]", "[2021 c.550 § 6]") or New Mexico's "[NEW MATERIAL]" label.
+_SECTION_NO = r"[\d.\-]+[A-Z]?(?:-[\d.]+)*"  # "18-5602", "30-52-1", "20-209I", "22-3009.01"
+_EDITORIAL = re.compile(
+    r"\s*(?:§|D\.C\. (?:Official|Law)\b|\d+ U\.S\.C\.|NEW MATERIAL\s*$"
+    rf"|(?:Chapter \d+[A-Z]?(?:, Article \d+[A-Z]?)?|{_SECTION_NO}(?: to {_SECTION_NO})?)"
+    r" NMSA \d{4}\s*$"
+    rf"|L \d{{4}}\b|[CR]\d{{2}},|\d{{4}} c\.\s?\d|{_SECTION_NO}, (?:added|am\.) \d{{4}}\b)"
+)
 _INSERTED_ANGLE = re.compile(r"<(?!/?[A-Za-z]+>)[^<>]{1,5000}>")
 # New York new matter: a run of two or more upper-case words (grades such as "CLASS A-II"
 # included) that is not the enacting clause or a heading.
@@ -34,7 +45,11 @@ _NOT_NEW_MATTER = re.compile(
 
 def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
     """(inserted, struck) spans that the plain-text drafting marks of `text` show."""
-    struck = [(m.start(), m.end()) for m in _STRUCK.finditer(text)]
+    struck = [
+        (m.start(), m.end())
+        for m in _STRUCK.finditer(text)
+        if not _EDITORIAL.match(text, m.start() + 1, m.end() - 1)
+    ]
     inserted = [(m.start(), m.end()) for m in _INSERTED_ANGLE.finditer(text)]
     n_letters = len(_LETTER.findall(text))
     upper_share = len(_UPPER.findall(text)) / n_letters if n_letters else 0.0

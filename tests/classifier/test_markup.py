@@ -1,5 +1,7 @@
 """Drafting marks printed in plain text become inserted and struck spans."""
 
+import pytest
+
 from classifier.markup import clip, covered, infer_spans, merge
 
 
@@ -48,6 +50,37 @@ def test_headings_and_citations_in_capitals_mark_nothing_in_a_text_without_case_
     clerk = "ENROLLED ORIGINAL\nAN ACT to establish a task force on trafficking."
     for text in (heading, citation, clerk):
         assert infer_spans(text) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "[§712-1299]",
+        "[ § 22-3999(4) ]",
+        "[D.C. Official Code § 22-2799 ]",
+        "[D.C. Law 99-123]",
+        "[8 U.S.C. 1101(a)(15)(T)]",
+        "[Chapter 30, Article 52 NMSA 1978]",
+        "[30-52-1 to 30-52-9 NMSA 1978]",
+        "[L 1999, c 12, pt of §2; am L 2010, c 3, §1]",
+        "[18-5699, added 1999, ch. 12, sec. 1, p. 34; am. 2010, ch. 5, sec. 2, p. 6.]",
+        "[C51, §2799; R60, §4399]",
+        "[2019 c.123 § 4]",
+        "[NEW MATERIAL]",
+    ],
+)
+def test_compilers_citations_and_history_notes_are_no_deletions(note):
+    # With no deletion in it, the heading in capitals stays a heading, and every sentence
+    # of the section stays the bill's own text.
+    text = f"{note} 18-5699. PATRONIZING A MINOR. A person who pays a fee is guilty of a felony."
+    assert infer_spans(text) == ([], [])
+
+
+def test_a_bracketed_deletion_beside_a_citation_is_still_struck():
+    text = "[§712-1299] A person is guilty of a [misdemeanor] CLASS C FELONY."
+    inserted, struck = infer_spans(text)
+    assert _quotes(text, struck) == ["[misdemeanor]"]
+    assert _quotes(text, inserted) == ["CLASS C FELONY."]
 
 
 def test_all_capitals_text_marks_nothing_by_case():
