@@ -3,7 +3,7 @@
 Stored versions carry `inserted`/`struck` spans; plain texts (the `tag` command, the labelled
 corpus) keep the marks as the source prints them: New York and Missouri put deleted matter in
 [brackets] and New York new matter in CAPITALS; Texas puts new matter in <angle brackets> and
-deletions in [brackets].
+deletions in [brackets]; Minnesota's revisor writes "new text begin ... new text end".
 """
 
 from __future__ import annotations
@@ -27,20 +27,51 @@ _EDITORIAL = re.compile(
     r" NMSA \d{4}\s*$"
     rf"|L \d{{4}}\b|[CR]\d{{2}},|\d{{4}} c\.\s?\d|{_SECTION_NO}, (?:added|am\.) \d{{4}}\b)"
 )
+# Minnesota's revisor prints its marks as words where a page cannot show underline or strike:
+# "new text begin ... new text end", "deleted text begin ... deleted text end". The marker words
+# are no law, so they are read as struck.
+_REVISOR_NEW = re.compile(r"new text begin(.{0,5000}?)new text end", re.S)
+_REVISOR_DELETED = re.compile(r"deleted text begin.{0,5000}?deleted text end", re.S)
 _INSERTED_ANGLE = re.compile(r"<(?!/?[A-Za-z]+>)[^<>]{1,5000}>")
 # New York new matter: a run of two or more upper-case words (grades such as "CLASS A-II"
-# included) that is not the enacting clause or a heading.
-_CAPS_RUN = re.compile(r"\b[A-Z][A-Z0-9'\-,.;:()]*(?:\s+[A-Z0-9][A-Z0-9'\-,.;:()&]*)+")
+# included) that is not the enacting clause or a heading. It ends at a whole word: "AMBER Alert"
+# and "REAL ID Act" are a name, not "AMBER A" and "REAL ID A".
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z0-9'\-,.;:()]*(?:\s+[A-Z0-9][A-Z0-9'\-,.;:()&]*)+(?![a-z])")
 MIN_CAPS_LETTERS = 6
+# A run that shows a text marks new matter by case is longer than an acronym or two ("MPD, MTPD",
+# "SLED. SLED"): letters of words of two letters or more, so "181A.820" adds nothing.
+MIN_INLINE_LETTERS = 10
 # What comes before a run of capitals that continues a lower-case sentence: a lower-case word,
 # maybe a bracketed deletion and a comma, semicolon or colon, then space and maybe "(".
 _INLINE_BEFORE = re.compile(r"[a-z](?:\[[^\[\]]{0,40}\])?[,;:]?\s+\(?$")
+# ...but not the word of a heading ("Title XXXVIII CRIMES AND PUNISHMENT").
+_HEADING_BEFORE = re.compile(r"\b(?:Title|Subtitle|Chapter|Article|Part|Division)\s+$")
 _LETTER = re.compile(r"[A-Za-z]")
 _UPPER = re.compile(r"[A-Z]")
+_WORD_LETTERS = re.compile(r"[A-Za-z]{2,}")
+# The enacting clause, a clerk's label or a heading in capitals: "NEW SECTION", "ENROLLED
+# ORIGINAL", "WHEREAS,", "be AMENDED:", "LONG TITLE", "CHAPTER 67.", "SUBCHAPTER D.", "PART A".
 _NOT_NEW_MATTER = re.compile(
     r"^(AN ACT|THE PEOPLE OF THE STATE|BE IT ENACTED|SECTION \d|SEC\. \d|EXPLANATION|"
-    r"A BILL|A JOINT|A RESOLUTION|AN ORDINANCE)"
+    r"A BILL|A JOINT|A RESOLUTION|AN ORDINANCE|NEW SECTION|ENROLLED|ENGROSSED|WHEREAS|"
+    r"AMENDED:|LONG TITLE|(?:SUB)?CHAPTER [\dA-Z]|ARTICLE [\dA-Z]|PART [\dA-Z]\b|"
+    r"TITLE [\dIVXLC])"
 )
+
+
+def _letters(run: str) -> int:
+    """Letters of the words of two letters or more in a run of capitals."""
+    return sum(len(w) for w in _WORD_LETTERS.findall(run))
+
+
+def _inline(text: str, run: re.Match) -> bool:
+    """A run of capitals long enough to be new matter that continues a lower-case sentence."""
+    before = text[max(run.start() - 40, 0) : run.start()]
+    return (
+        _letters(run.group()) >= MIN_INLINE_LETTERS
+        and _INLINE_BEFORE.search(before) is not None
+        and _HEADING_BEFORE.search(before) is None
+    )
 
 
 def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
@@ -51,23 +82,25 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
         if not _EDITORIAL.match(text, m.start() + 1, m.end() - 1)
     ]
     inserted = [(m.start(), m.end()) for m in _INSERTED_ANGLE.finditer(text)]
+    bracketed = bool(struck)
+    for m in _REVISOR_NEW.finditer(text):
+        inserted.append(m.span(1))
+        struck.extend([(m.start(), m.start(1)), (m.end(1), m.end())])
+    struck.extend(m.span() for m in _REVISOR_DELETED.finditer(text))
     n_letters = len(_LETTER.findall(text))
     upper_share = len(_UPPER.findall(text)) / n_letters if n_letters else 0.0
     if upper_share < 0.6:  # a text set all in capitals marks nothing by its case
         runs = [
             m
             for m in _CAPS_RUN.finditer(text)
-            if sum(c.isalpha() for c in m.group()) >= MIN_CAPS_LETTERS
-            and not _NOT_NEW_MATTER.match(m.group())
+            if _letters(m.group()) >= MIN_CAPS_LETTERS and not _NOT_NEW_MATTER.match(m.group())
         ]
         # Capitals mark new matter only in a text that uses case as a mark: one that brackets
         # deletions, or prints a run of capitals inside a lower-case sentence ("guilty of
         # [criminal] UNLAWFUL possession"). Elsewhere they are headings ("DEFINITION AND
         # PENALTY."), citations ("P.A. 06-43, S. 5") or a clerk's lines, and reading them as
         # insertions would make every other sentence law re-printed unchanged.
-        if struck or any(
-            _INLINE_BEFORE.search(text, max(m.start() - 40, 0), m.start()) for m in runs
-        ):
+        if bracketed or any(_inline(text, m) for m in runs):
             inserted.extend((m.start(), m.end()) for m in runs)
     return merge(inserted), merge(struck)
 

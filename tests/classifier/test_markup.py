@@ -83,6 +83,40 @@ def test_a_bracketed_deletion_beside_a_citation_is_still_struck():
     assert _quotes(text, inserted) == ["CLASS C FELONY."]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "That chapter 9-99 be amended by adding a NEW SECTION to read as follows: The department"
+        " shall provide shelter to victims of trafficking.",
+        "Services shall be offered to each person who: ENROLLED ORIGINAL 8 is a victim.",
+        "The fee may not exceed ten dollars: PROVIDED, That a survivor pays no fee.",
+        "The state police shall issue an AMBER Alert and notify the REAL ID Act office.",
+        "Chapter 50 is amended by adding Subchapter D to read as follows: SUBCHAPTER D. GRANTS"
+        " FOR TRAFFICKED PERSONS Sec. 1. The account is established.",
+        "Title XXXVIII CRIMES AND PUNISHMENT; PEACE OFFICERS\nA person commits an offense.",
+        "The chief shall consult the MPD, MTPD, and the sheriff.",
+        "That § 22-99-1 be AMENDED: 22-99-1. No person may sell a child.",
+    ],
+)
+def test_clerks_labels_headings_and_acronyms_show_no_case_marks(text):
+    # None of these is new matter printed in capitals, so no sentence becomes restated law.
+    assert infer_spans(text) == ([], [])
+
+
+def test_minnesota_revisor_words_mark_new_and_deleted_text():
+    text = (
+        "Youth deleted text begin shall bedeleted text end new text begin are new text end"
+        " eligible for shelter."
+    )
+    inserted, struck = infer_spans(text)
+    assert _quotes(text, inserted) == [" are "]
+    assert _quotes(text, struck) == [
+        "deleted text begin shall bedeleted text end",
+        "new text begin",
+        "new text end",
+    ]
+
+
 def test_all_capitals_text_marks_nothing_by_case():
     text = "AN ACT TO PROVIDE PENALTIES FOR TRAFFICKING AND FOR OTHER PURPOSES."
     assert infer_spans(text) == ([], [])
