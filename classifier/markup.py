@@ -32,7 +32,10 @@ _EDITORIAL = re.compile(
 # are no law, so they are read as struck.
 _REVISOR_NEW = re.compile(r"new text begin(.{0,5000}?)new text end", re.S)
 _REVISOR_DELETED = re.compile(r"deleted text begin.{0,5000}?deleted text end", re.S)
-_INSERTED_ANGLE = re.compile(r"<(?!/?[A-Za-z]+>)[^<>]{1,5000}>")
+# Texas new matter: <angle brackets>, but not an HTML tag, an address or an e-mail in them.
+_INSERTED_ANGLE = re.compile(
+    r"<(?!/?[A-Za-z]+>)(?!(?:https?|ftp|mailto):)(?![^<>\s]+@[^<>\s]+>)[^<>]{1,5000}>"
+)
 # New York new matter: a run of two or more upper-case words (grades such as "CLASS A-II"
 # included) that is not the enacting clause or a heading. It ends at a whole word: "AMBER Alert"
 # and "REAL ID Act" are a name, not "AMBER A" and "REAL ID A".
@@ -64,6 +67,11 @@ def _letters(run: str) -> int:
     return sum(len(w) for w in _WORD_LETTERS.findall(run))
 
 
+def _replacing(run: re.Match, bracketed: list[Span]) -> bool:
+    """A run of capitals printed next to a bracketed deletion: the new words that replace it."""
+    return any(-2 <= run.start() - e <= 2 or -2 <= s - run.end() <= 2 for s, e in bracketed)
+
+
 def _inline(text: str, run: re.Match) -> bool:
     """A run of capitals long enough to be new matter that continues a lower-case sentence."""
     before = text[max(run.start() - 40, 0) : run.start()]
@@ -82,7 +90,7 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
         if not _EDITORIAL.match(text, m.start() + 1, m.end() - 1)
     ]
     inserted = [(m.start(), m.end()) for m in _INSERTED_ANGLE.finditer(text)]
-    bracketed = bool(struck)
+    bracketed = list(struck)
     for m in _REVISOR_NEW.finditer(text):
         inserted.append(m.span(1))
         struck.extend([(m.start(), m.start(1)), (m.end(1), m.end())])
@@ -95,12 +103,14 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
             for m in _CAPS_RUN.finditer(text)
             if _letters(m.group()) >= MIN_CAPS_LETTERS and not _NOT_NEW_MATTER.match(m.group())
         ]
-        # Capitals mark new matter only in a text that uses case as a mark: one that brackets
-        # deletions, or prints a run of capitals inside a lower-case sentence ("guilty of
-        # [criminal] UNLAWFUL possession"). Elsewhere they are headings ("DEFINITION AND
-        # PENALTY."), citations ("P.A. 06-43, S. 5") or a clerk's lines, and reading them as
-        # insertions would make every other sentence law re-printed unchanged.
-        if bracketed or any(_inline(text, m) for m in runs):
+        # Capitals mark new matter only in a text that uses case as a mark: one that prints new
+        # matter in capitals beside the bracketed matter it replaces ("[class B] CLASS A-II"),
+        # or a run of capitals inside a lower-case sentence ("guilty of [criminal] UNLAWFUL
+        # possession"). Elsewhere they are headings ("DEFINITION AND PENALTY."), citations
+        # ("P.A. 06-43, S. 5") or a clerk's lines (Missouri and Oregon bracket deletions but
+        # print new matter in bold), and reading them as insertions would make every other
+        # sentence law re-printed unchanged.
+        if any(_replacing(m, bracketed) for m in runs) or any(_inline(text, m) for m in runs):
             inserted.extend((m.start(), m.end()) for m in runs)
     return merge(inserted), merge(struck)
 

@@ -117,6 +117,25 @@ def test_minnesota_revisor_words_mark_new_and_deleted_text():
     ]
 
 
+def test_capitals_far_from_any_deletion_are_headings_in_a_text_that_prints_new_matter_in_bold():
+    # Missouri and Oregon bracket deletions but print new matter in bold, lost in plain text.
+    text = (
+        "SECOND REGULAR SESSION\nHOUSE BILL NO. 9999\nAN ACT to amend section 566.999.\n"
+        "566.999. A person who commits the offense [is guilty of a class E felony] shall be"
+        " referred to services."
+    )
+    inserted, struck = infer_spans(text)
+    assert inserted == []
+    assert _quotes(text, struck) == ["[is guilty of a class E felony]"]
+
+
+def test_addresses_and_e_mails_in_angle_brackets_are_not_texas_insertions():
+    text = "See <https://example.org/bill/9999> or write to <clerk@example.org> today."
+    assert infer_spans(text) == ([], [])
+    texas = "a fine not to exceed <$4,000> [$2,000]"
+    assert _quotes(texas, infer_spans(texas)[0]) == ["<$4,000>"]
+
+
 def test_all_capitals_text_marks_nothing_by_case():
     text = "AN ACT TO PROVIDE PENALTIES FOR TRAFFICKING AND FOR OTHER PURPOSES."
     assert infer_spans(text) == ([], [])
