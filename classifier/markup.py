@@ -44,21 +44,27 @@ MIN_CAPS_LETTERS = 6
 # A run that shows a text marks new matter by case is longer than an acronym or two ("MPD, MTPD",
 # "SLED. SLED"): letters of words of two letters or more, so "181A.820" adds nothing.
 MIN_INLINE_LETTERS = 10
-# What comes before a run of capitals that continues a lower-case sentence: a lower-case word,
-# maybe a bracketed deletion and a comma, semicolon or colon, then space and maybe "(".
-_INLINE_BEFORE = re.compile(r"[a-z](?:\[[^\[\]]{0,40}\])?[,;:]?\s+\(?$")
-# ...but not the word of a heading ("Title XXXVIII CRIMES AND PUNISHMENT").
-_HEADING_BEFORE = re.compile(r"\b(?:Title|Subtitle|Chapter|Article|Part|Division)\s+$")
+# What comes before a run of capitals that continues a lower-case sentence: a lower-case word
+# (not an ordinal: "83rd OREGON LEGISLATIVE ASSEMBLY"), maybe a bracketed deletion and a comma,
+# semicolon or colon, then space and maybe "(".
+_INLINE_BEFORE = re.compile(r"(?<![0-9A-Za-z])[a-z]+(?:\[[^\[\]]{0,40}\])?[,;:]?\s+\(?$")
+# ...but not the word of a heading ("Title XXXVIII CRIMES AND PUNISHMENT") or the title before
+# a sponsor's name ("Sponsored by Senator TAYLOR", "Representatives NGUYEN H, TRAN").
+_HEADING_BEFORE = re.compile(
+    r"\b(?:Title|Subtitle|Chapter|Article|Part|Division|Senators?|Representatives?|Delegates?"
+    r"|Assembly(?:wo)?m[ae]n|Assemblym[ae]mbers?|Councilm[ae]mbers?)\s+$"
+)
 _LETTER = re.compile(r"[A-Za-z]")
 _UPPER = re.compile(r"[A-Z]")
 _WORD_LETTERS = re.compile(r"[A-Za-z]{2,}")
 # The enacting clause, a clerk's label or a heading in capitals: "NEW SECTION", "ENROLLED
-# ORIGINAL", "WHEREAS,", "be AMENDED:", "LONG TITLE", "CHAPTER 67.", "SUBCHAPTER D.", "PART A".
+# ORIGINAL", "WHEREAS,", "be AMENDED:", "LONG TITLE", "CHAPTER 67.", "SUBCHAPTER D.", "PART A",
+# "IN THE HOUSE OF REPRESENTATIVES", "SENATE BILL 99".
 _NOT_NEW_MATTER = re.compile(
     r"^(AN ACT|THE PEOPLE OF THE STATE|BE IT ENACTED|SECTION \d|SEC\. \d|EXPLANATION|"
     r"A BILL|A JOINT|A RESOLUTION|AN ORDINANCE|NEW SECTION|ENROLLED|ENGROSSED|WHEREAS|"
     r"AMENDED:|LONG TITLE|(?:SUB)?CHAPTER [\dA-Z]|ARTICLE [\dA-Z]|PART [\dA-Z]\b|"
-    r"TITLE [\dIVXLC])"
+    r"TITLE [\dIVXLC]|IN THE (?:HOUSE|SENATE|ASSEMBLY)|(?:HOUSE|SENATE|ASSEMBLY) (?:BILL|JOINT))"
 )
 
 
@@ -95,9 +101,11 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
         inserted.append(m.span(1))
         struck.extend([(m.start(), m.start(1)), (m.end(1), m.end())])
     struck.extend(m.span() for m in _REVISOR_DELETED.finditer(text))
+    revisor = len(struck) > len(bracketed)
     n_letters = len(_LETTER.findall(text))
     upper_share = len(_UPPER.findall(text)) / n_letters if n_letters else 0.0
-    if upper_share < 0.6:  # a text set all in capitals marks nothing by its case
+    # A text set all in capitals, or marked in words, marks nothing by its case.
+    if upper_share < 0.6 and not revisor:
         runs = [
             m
             for m in _CAPS_RUN.finditer(text)

@@ -96,6 +96,10 @@ def test_a_bracketed_deletion_beside_a_citation_is_still_struck():
         "Title XXXVIII CRIMES AND PUNISHMENT; PEACE OFFICERS\nA person commits an offense.",
         "The chief shall consult the MPD, MTPD, and the sheriff.",
         "That § 22-99-1 be AMENDED: 22-99-1. No person may sell a child.",
+        "A bill for an act.\n\n99th OREGON LEGISLATIVE ASSEMBLY--2099 Regular Session",
+        "Sponsored by Senator EXAMPLE\nSUMMARY\nThe following summary is not law.",
+        "session: 1st Session\nchamber: IN THE HOUSE OF REPRESENTATIVES\nA BILL to study.",
+        "Representatives DOELAND H, ROEBUCK, Senators POEMAN K, LOWELL; requires a study.",
     ],
 )
 def test_clerks_labels_headings_and_acronyms_show_no_case_marks(text):
@@ -104,9 +108,10 @@ def test_clerks_labels_headings_and_acronyms_show_no_case_marks(text):
 
 
 def test_minnesota_revisor_words_mark_new_and_deleted_text():
+    # Capitals in the same text are no mark: Minnesota marks in words.
     text = (
         "Youth deleted text begin shall bedeleted text end new text begin are new text end"
-        " eligible for shelter."
+        " eligible for the SAFE HARBOR SHELTER PROGRAM."
     )
     inserted, struck = infer_spans(text)
     assert _quotes(text, inserted) == [" are "]
