@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from spacy.attrs import IDX
+from spacy.attrs import IDX, IS_ALPHA
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -210,6 +210,9 @@ class Tagger:
         k = self.scorer.labels.index(tag)
         weights = self.scorer.weights[:, k]
         mask = enacted_mask(doc)
+        # enacted words, not numbering or a list's "or": "or (2) [struck clause]" is no quote
+        wording = mask & doc.to_array([IS_ALPHA]).reshape(-1).astype(bool)
+        starts = doc.to_array([IDX]).reshape(-1)
         spans = _live_matches(doc)
         names = [bool(_NAMING.search(text, s, e)) for s, e in pieces]
         announcing = [_announcing(text[s:e]) for s, e in pieces]
@@ -233,7 +236,10 @@ class Tagger:
             if own and not any(s <= c < e for c in own):
                 continue  # a sentence with the tag's own pattern always wins over one without
             lo, hi = bounds[n]
-            if hi <= lo or not mask[lo:hi].any():
+            first = lo + int(
+                np.searchsorted(starts[lo:hi], _enacted_start(text, s, e, doc._.struck))
+            )
+            if hi <= lo or not wording[first:hi].any():
                 continue  # struck or restated: not what the bill enacts
             idx = word_features(doc, mask, lo, hi)
             sparse = float(weights[idx].sum()) / np.sqrt(max(len(idx), 1)) + self.scorer.bias[k]

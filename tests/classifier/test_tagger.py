@@ -1,5 +1,7 @@
 """Tagging with the shipped pipeline: struck and inserted text in each source's markup."""
 
+import re
+
 import pytest
 
 import classifier
@@ -231,6 +233,21 @@ def test_a_quote_leaves_out_the_struck_words_inside_its_sentence():
     for ev in whole.evidence:
         assert "class B felony" in ev.quote and "A B" not in ev.quote
         assert text[ev.start : ev.end].startswith("A person")
+
+
+def test_a_sentence_left_with_only_its_number_and_joining_word_is_never_quoted():
+    # Missouri strikes a whole list item: "or (2) [While on probation ...;" enacts no words.
+    text = (
+        "2. No person who is adjudged incapacitated shall be entitled to register or vote. No "
+        "person shall be entitled to vote:\n(1) While confined under a sentence of imprisonment "
+        "after conviction of a felony; or\n(2) [While on probation or parole after conviction of "
+        "a felony, until finally discharged from such probation or parole; or\n(3)] After "
+        "conviction of a felony [or misdemeanor] connected with the right of suffrage.\n"
+    )
+    struck = [(m.start(), m.end()) for m in re.finditer(r"\[[^\]]*\]", text)]
+    result = TAGGER.tag(text, struck=struck)
+    for ev in result.evidence:
+        assert re.search(r"[A-Za-z]{3,}", ev.quote), ev.quote
 
 
 def test_a_title_that_only_names_its_subject_does_not_tag_a_bill_with_a_body():
