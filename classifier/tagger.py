@@ -236,10 +236,11 @@ class Tagger:
             if own and not any(s <= c < e for c in own):
                 continue  # a sentence with the tag's own pattern always wins over one without
             lo, hi = bounds[n]
-            first = lo + int(
-                np.searchsorted(starts[lo:hi], _enacted_start(text, s, e, doc._.struck))
-            )
-            if hi <= lo or not wording[first:hi].any():
+            words = int(wording[lo:hi].sum()) if hi > lo else 0
+            if words <= 2 and words:  # maybe only a joining "or" before a struck item
+                first = np.searchsorted(starts[lo:hi], _enacted_start(text, s, e, doc._.struck))
+                words = int(wording[lo + int(first) : hi].sum())
+            if not words:
                 continue  # struck or restated: not what the bill enacts
             idx = word_features(doc, mask, lo, hi)
             sparse = float(weights[idx].sum()) / np.sqrt(max(len(idx), 1)) + self.scorer.bias[k]
