@@ -97,11 +97,13 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
     ]
     inserted = [(m.start(), m.end()) for m in _INSERTED_ANGLE.finditer(text)]
     bracketed = list(struck)
-    for m in _REVISOR_NEW.finditer(text):
+    revisor_new = list(_REVISOR_NEW.finditer(text))
+    revisor_deleted = [m.span() for m in _REVISOR_DELETED.finditer(text)]
+    for m in revisor_new:
         inserted.append(m.span(1))
         struck.extend([(m.start(), m.start(1)), (m.end(1), m.end())])
-    struck.extend(m.span() for m in _REVISOR_DELETED.finditer(text))
-    revisor = len(struck) > len(bracketed)
+    struck.extend(revisor_deleted)
+    revisor = bool(revisor_new or revisor_deleted)
     n_letters = len(_LETTER.findall(text))
     upper_share = len(_UPPER.findall(text)) / n_letters if n_letters else 0.0
     # A text set all in capitals, or marked in words, marks nothing by its case.

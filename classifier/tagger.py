@@ -237,7 +237,7 @@ class Tagger:
                 continue  # a sentence with the tag's own pattern always wins over one without
             lo, hi = bounds[n]
             words = int(wording[lo:hi].sum()) if hi > lo else 0
-            if words <= 2 and words:  # maybe only a joining "or" before a struck item
+            if 0 < words <= 2:  # maybe only a joining "or" before a struck item
                 first = np.searchsorted(starts[lo:hi], _enacted_start(text, s, e, doc._.struck))
                 words = int(wording[lo + int(first) : hi].sum())
             if not words:
