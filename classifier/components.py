@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 
+from classifier.bill_gate import BillGate
 from classifier.embeddings import DIM, sentence_ids, shared_vectors
 from classifier.features import (
     N_FEATURES,
@@ -113,6 +114,7 @@ class TaxonomyScorer:
         self.thresholds = dict.fromkeys(self.labels, 0.5)
         self._label_set = frozenset(self.labels)
         self.alert = AlertHead.untrained(DIM)
+        self.bill_gate = BillGate()  # untrained: a bill carries every tag a section raises
         self._join_embed()
 
     def _join_embed(self) -> None:
@@ -235,6 +237,7 @@ class TaxonomyScorer:
                 "threshold": self.alert.threshold,
                 "trained": self.alert.trained,
             },
+            "bill_gate": self.bill_gate.to_json(),
         }
         (path / "labels.json").write_text(json.dumps(meta, indent=1) + "\n")
 
@@ -271,6 +274,7 @@ class TaxonomyScorer:
                 float(biases["threshold"]),
                 bool(biases.get("trained", True)),
             )
+        self.bill_gate = BillGate.from_json(meta.get("bill_gate"))
         self._join_embed()
         return self
 

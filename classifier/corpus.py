@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from billwatch.text import DocumentError, extract_document
+from classifier.data import BILL_SPLITS
 from classifier.taxonomy import TAGS
 
 DEFAULT_MIRRORS = Path("/work/.mirror")
@@ -124,6 +125,8 @@ class BillRef:
     support: dict[str, list[tuple[int, int]]]
     rationale: str
     where: str
+    # "train": the bill gate may learn from it; "test": held out, only ever measured
+    split: str = "train"
 
 
 @dataclass
@@ -243,7 +246,12 @@ def parse_bill(row: Any, where: str) -> BillRef:
     if missing:
         raise CorpusError(f"{where}: labels without support spans: {missing}")
     rationale = row["rationale"].strip()
-    return BillRef(bid, jurisdiction, bill, year, source, digest, labels, support, rationale, where)
+    split = row.get("split", "train")
+    if split not in BILL_SPLITS:
+        raise CorpusError(f"{where}: split must be one of {', '.join(BILL_SPLITS)}, not {split!r}")
+    return BillRef(
+        bid, jurisdiction, bill, year, source, digest, labels, support, rationale, where, split
+    )
 
 
 def _rows(path: Path) -> Iterator[tuple[Any, str]]:
@@ -506,6 +514,7 @@ def _bill_row(ref: BillRef, text: str, read: dict[str, Any] | None) -> dict[str,
         "labels": ref.labels,
         "rationale": ref.rationale,
         "kind": "bill",
+        "split": ref.split,
         "support": {tag: [list(s) for s in spans] for tag, spans in ref.support.items()},
         **({"read": read} if read is not None else {}),
     }

@@ -25,6 +25,10 @@ DEFAULT_CACHE = Path(
 )
 
 
+# A whole bill of the "test" split is held out from all training, the bill gate included.
+BILL_SPLITS = ("train", "test")
+
+
 class DataError(ValueError):
     """A labelled-data file that cannot be read."""
 
@@ -94,6 +98,75 @@ def read_jsonl(path: Path, source: str, weight: float = 1.0) -> list[Example]:
                 source=source,
                 jurisdiction=str(jurisdiction) if jurisdiction else None,
                 bill=str(bill) if bill else None,
+            )
+        )
+    return out
+
+
+@dataclass
+class BillRow:
+    """One labelled whole bill."""
+
+    id: str
+    text: str
+    labels: set[str]
+    support: dict[str, list[str]]
+    inserted: list[tuple[int, int]] = field(default_factory=list)
+    struck: list[tuple[int, int]] = field(default_factory=list)
+    jurisdiction: str | None = None
+    bill: str | None = None
+    split: str = "train"  # "test": held out from everything trained, the bill gate included
+
+    def group(self, by: str | None) -> str:
+        """The group of the bill, as `Example.group` gives it for passages."""
+        return Example(self.id, "", set(), jurisdiction=self.jurisdiction, bill=self.bill).group(by)
+
+
+def read_bills(path: Path) -> list[BillRow]:
+    """Bills of a JSONL file: text, bill-level labels, support offsets into the text, and
+    optionally `read`: the text with inserted and struck spans that is tagged instead."""
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, labels = row["text"], set(row.get("labels", []))
+            support = {
+                tag: [text[int(s) : int(e)] for s, e in spans]
+                for tag, spans in (row.get("support") or {}).items()
+            }
+            # A bill the corpus build read as `billwatch text` does is tagged in that reading;
+            # its support offsets stay those of the normalised `text`.
+            read = row.get("read") or row
+            spans = {
+                k: [(int(s), int(e)) for s, e in read.get(k) or []] for k in ("inserted", "struck")
+            }
+            tagged = str(read["text"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataError(
+                f"{path}:{n}: not a bill with text, labels and support ({exc})"
+            ) from exc
+        if labels - set(TAGS):
+            raise DataError(f"{path}:{n}: unknown tags {sorted(labels - set(TAGS))}")
+        split = row.get("split", "train")
+        if split not in BILL_SPLITS:
+            raise DataError(f"{path}:{n}: split must be one of {', '.join(BILL_SPLITS)}")
+        jurisdiction, bill = row.get("state") or row.get("jurisdiction"), row.get("bill")
+        out.append(
+            BillRow(
+                str(row.get("id", n)),
+                tagged,
+                labels,
+                support,
+                **spans,
+                jurisdiction=str(jurisdiction) if jurisdiction else None,
+                bill=str(bill) if bill else None,
+                split=split,
             )
         )
     return out

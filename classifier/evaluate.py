@@ -3,17 +3,16 @@ folds grouped by jurisdiction or bill), beside keywords; and whole bills at bill
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from rich.table import Table
 
 from classifier.baseline import keyword_predictions
-from classifier.data import DataError, Example, load_own_examples, read_jsonl
+from classifier.data import Example, load_own_examples, read_bills, read_jsonl
 from classifier.metrics import PRF, Report, report
 from classifier.taxonomy import TAGS
 
@@ -160,53 +159,6 @@ def quote_supports(quote: str, support: list[str]) -> bool:
 
 
 @dataclass
-class BillRow:
-    """One labelled whole bill."""
-
-    id: str
-    text: str
-    labels: set[str]
-    support: dict[str, list[str]]
-    inserted: list[tuple[int, int]] = field(default_factory=list)
-    struck: list[tuple[int, int]] = field(default_factory=list)
-
-
-def read_bills(path: Path) -> list[BillRow]:
-    """Bills of a JSONL file: text, bill-level labels, support offsets into the text, and
-    optionally `read`: the text with inserted and struck spans that is tagged instead."""
-    out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from exc
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            text, labels = row["text"], set(row.get("labels", []))
-            support = {
-                tag: [text[int(s) : int(e)] for s, e in spans]
-                for tag, spans in (row.get("support") or {}).items()
-            }
-            # A bill the corpus build read as `billwatch text` does is tagged in that reading;
-            # its support offsets stay those of the normalised `text`.
-            read = row.get("read") or row
-            spans = {
-                k: [(int(s), int(e)) for s, e in read.get(k) or []] for k in ("inserted", "struck")
-            }
-            tagged = str(read["text"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise DataError(
-                f"{path}:{n}: not a bill with text, labels and support ({exc})"
-            ) from exc
-        if labels - set(TAGS):
-            raise DataError(f"{path}:{n}: unknown tags {sorted(labels - set(TAGS))}")
-        out.append(BillRow(str(row.get("id", n)), tagged, labels, support, **spans))
-    return out
-
-
-@dataclass
 class BillsEvaluation:
     """Bill-level numbers of the shipped model on whole bills."""
 
@@ -217,16 +169,22 @@ class BillsEvaluation:
     quotes: int  # evidence quotes of correctly predicted tags with labelled support
     supported: int  # of those, quotes that overlap a support sentence of their tag
     misses: list[tuple[str, str, str]]  # (bill, tag, quote) of quotes that support nothing
+    seen: int = 0  # of the bills, those the shipped bill gate learned from (not unseen)
+    split: str | None = None
 
 
-def evaluate_bills(path: Path, progress: Callable[[str], None] | None = None) -> BillsEvaluation:
-    """Tag each whole bill with the shipped model; compare tags and evidence with the labels."""
+def evaluate_bills(
+    path: Path, progress: Callable[[str], None] | None = None, split: str | None = None
+) -> BillsEvaluation:
+    """Tag each whole bill (of one split, if given) with the shipped model; compare tags and
+    evidence with the labels."""
     import classifier
 
-    bills = read_bills(path)
+    bills = [b for b in read_bills(path) if split is None or b.split == split]
     if not bills:
-        raise ValueError(f"{path}: no bills")
+        raise ValueError(f"{path}: no bills" + (f" in the {split} split" if split else ""))
     tagger = classifier.load()
+    seen = len({b.id for b in bills} & set(tagger.scorer.bill_gate.bills))
     pred = np.zeros((len(bills), len(TAGS)), dtype=bool)
     quotes = supported = 0
     misses = []
@@ -245,13 +203,17 @@ def evaluate_bills(path: Path, progress: Callable[[str], None] | None = None) ->
     gold = np.array([[t in b.labels for t in TAGS] for b in bills], dtype=bool)
     rep = report(pred, gold)
     return BillsEvaluation(
-        len(bills), rep.alert, rep.per_tag, rep.macro_f1, quotes, supported, misses
+        len(bills), rep.alert, rep.per_tag, rep.macro_f1, quotes, supported, misses, seen, split
     )
 
 
 def bills_table(ev: BillsEvaluation) -> Table:
     """Bill-level P/R/F1 per tag and ALERT, and how many evidence quotes support their tag."""
-    table = Table(title=f"Shipped model on {ev.n} whole bills (bill level)")
+    which = f"{ev.split} split, " if ev.split else ""
+    title = f"Shipped model on {ev.n} whole bills ({which}bill level)"
+    if ev.seen:
+        title += f"; the bill gate learned from {ev.seen} of them, so they are not unseen"
+    table = Table(title=title)
     for col in ("tag", "n", "P", "R", "F1"):
         table.add_column(col, justify="left" if col == "tag" else "right")
     for tag in TAGS:

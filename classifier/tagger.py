@@ -11,6 +11,7 @@ from spacy.attrs import IDX, IS_ALPHA
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from classifier.bill_gate import BillGate, candidate_features
 from classifier.components import TaxonomyScorer
 from classifier.features import (
     SPANS_KEY,
@@ -156,7 +157,7 @@ class Tagger:
             sections.append(
                 self._section_result(doc, body, sec.index, sec.label, sec.start, len(parts) > 1)
             )
-        return aggregate(sections, self.thresholds)
+        return aggregate(sections, self.thresholds, self.scorer.bill_gate)
 
     def _section_result(
         self, doc: Doc, text: str, index: int, label: str, start: int, beside_body: bool = False
@@ -434,30 +435,21 @@ def struck_flips(doc: Doc, text: str | None = None) -> dict[str, tuple[int, int]
     return out
 
 
-# One weak section in a long bill does not make the bill's tag: a tag that only one section
-# raises, where that section is under a tenth of the bill and scores under twice the tag's
-# threshold, stays on the section (and its evidence) but is not the bill's.
-INCIDENTAL_SHARE = 0.1
-INCIDENTAL_MARGIN = 2.0
-
-
 def aggregate(
-    sections: list[SectionResult], thresholds: dict[str, float] | None = None
+    sections: list[SectionResult],
+    thresholds: dict[str, float] | None = None,
+    gate: BillGate | None = None,
 ) -> DocResult:
-    """Bill-level result: union of tags less incidental ones, best score and strongest evidence
-    per tag, stance."""
+    """Bill-level result: the section tags the bill gate keeps (all of them without a trained
+    gate), best score and strongest evidence per tag, stance."""
     scores = {t: max((s.scores[t] for s in sections), default=0.0) for t in TAGS}
-    total = sum(s.end - s.start for s in sections) or 1
     tags = []
     for t in TAGS:
-        raising = [s for s in sections if t in s.tags]
-        if not raising:
+        if not any(t in s.tags for s in sections):
             continue
-        if thresholds is not None and len(raising) == 1:
-            (only,) = raising
-            small = (only.end - only.start) / total < INCIDENTAL_SHARE
-            if small and only.scores[t] < INCIDENTAL_MARGIN * thresholds[t]:
-                continue
+        if gate is not None and gate.trained and thresholds is not None:
+            if not gate.keeps(candidate_features(sections, t, thresholds[t])):
+                continue  # the tag stays on its sections (and their evidence), not the bill
         tags.append(t)
     evidence: list[Evidence] = []
     for tag in tags:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +15,10 @@ from spacy.tokens import Doc
 from spacy.util import load_config, load_model_from_config
 
 import classifier.components  # noqa: F401 - registers the factories
+from classifier.bill_gate import FEATURES as BILL_FEATURES
+from classifier.bill_gate import BillGate, candidate_features, fit_gate
 from classifier.components import StackedModel, TaxonomyScorer
-from classifier.data import GROUP_BY, Example
+from classifier.data import GROUP_BY, BillRow, Example
 from classifier.embeddings import WordVectors, sentence_ids, shared_vectors
 from classifier.features import (
     N_FEATURES,
@@ -510,6 +512,53 @@ class TrainResult:
 
     thresholds: dict[str, float]
     meta_weights: np.ndarray
+    bill_gate: BillGate = field(default_factory=BillGate)
+
+
+def gate_candidates(
+    tagger: Tagger, bills: list[BillRow]
+) -> tuple[np.ndarray, np.ndarray, list[str], int]:
+    """Tag each bill; per tag some section raises, the gate's features and whether the bill
+    carries it, the bill's jurisdiction; and how many labelled tags no section raised."""
+    rows, right, groups, unreached = [], [], [], 0
+    for bill in bills:
+        result = tagger.tag(bill.text, bill.inserted, bill.struck)
+        raised = {t for s in result.sections for t in s.tags}
+        unreached += len(bill.labels - raised)
+        for tag in TAGS:
+            if tag in raised:
+                rows.append(candidate_features(result.sections, tag, tagger.thresholds[tag]))
+                right.append(tag in bill.labels)
+                groups.append(bill.group("jurisdiction"))
+    features = np.array(rows).reshape(len(rows), len(BILL_FEATURES))
+    return features, np.array(right, dtype=bool), groups, unreached
+
+
+def gate_bills(bills: list[BillRow], examples: list[Example]) -> list[BillRow]:
+    """The bills the gate may learn from: the train split, less any bill that lent passages
+    to the stack (its sections would score as seen text, not as a new bill's)."""
+    lent = {ex.group("bill") for ex in examples}
+    return [b for b in bills if b.split == "train" and b.group("bill") not in lent]
+
+
+def fit_bill_gate(
+    tagger: Tagger, bills: list[BillRow], progress: Callable[[str], None] | None = None
+) -> BillGate:
+    """Learn the bill gate from whole bills tagged by the trained pipeline; with too few of
+    them to learn from, an untrained gate (a bill carries every tag a section raises)."""
+    features, right, groups, unreached = gate_candidates(tagger, bills)
+    try:
+        gate = fit_gate(features, right, groups, [b.id for b in bills], unreached)
+    except ValueError as exc:
+        if progress:
+            progress(f"bill gate not learned: {exc}")
+        return BillGate()
+    if progress:
+        progress(
+            f"bill gate: {len(bills)} bills, {len(right)} raised tags ({int(right.sum())} right),"
+            f" keeps p >= {gate.threshold:.3f}"
+        )
+    return gate
 
 
 def train_pipeline(
@@ -519,6 +568,7 @@ def train_pipeline(
     config_path: Path = CONFIG_PATH,
     folds: int | None = None,
     progress: Callable[[str], None] | None = None,
+    bills: list[BillRow] | None = None,
 ) -> TrainResult:
     """Train the stack on everything (meta model and thresholds from inner folds), write it."""
     nlp = build_nlp(config_path)
@@ -540,6 +590,9 @@ def train_pipeline(
     scorer = fresh.get_pipe("taxonomy_scorer")
     assert isinstance(scorer, TaxonomyScorer)  # the config names our own factory
     scorer.set_model(model, thresholds)
+    learn_from = gate_bills(bills or [], extra + corpus)
+    if learn_from:
+        scorer.bill_gate = fit_bill_gate(Tagger(fresh), learn_from, progress)
     output.mkdir(parents=True, exist_ok=True)
     fresh.to_disk(output)
-    return TrainResult(thresholds, model.meta_weights)
+    return TrainResult(thresholds, model.meta_weights, scorer.bill_gate)

@@ -16,13 +16,16 @@ from billwatch.cli.common import console, err_console, fail, open_database
 from billwatch.db.session import check_schema, get_sessionmaker
 from billwatch.text import DocumentError, extract_document
 from classifier.data import (
+    BILL_SPLITS,
     DEFAULT_CACHE,
     DEFAULT_CORPUS,
     GROUP_BY,
+    BillRow,
     DataError,
     Example,
     load_feedback,
     load_own_examples,
+    read_bills,
     read_jsonl,
 )
 from classifier.evaluate import (
@@ -175,6 +178,16 @@ def _cache_examples(cache: Path | None) -> list[Example]:
     return read_jsonl(path, "cache")
 
 
+def _gate_bills(bills: Path | None, cache: Path | None) -> list[BillRow]:
+    """Whole labelled bills for the bill gate: --bills, else the cache's bills.jsonl."""
+    path = bills or (cache or DEFAULT_CACHE).with_name("bills.jsonl")
+    if not path.exists():
+        if bills is not None:
+            fail(f"{escape(str(bills))}: no such file of whole bills")
+        return []
+    return read_bills(path)
+
+
 def train(
     corpus: Path = typer.Option(
         None, "--corpus", help="Labelled passages (default: ../shared/corpus/passages.jsonl)."
@@ -203,12 +216,24 @@ def train(
         None, "--config", help="Pipeline config (default: classifier/configs/pipeline.cfg)."
     ),
     own: bool = typer.Option(True, "--own/--no-own", help="Use our written examples."),
+    bills: Path = typer.Option(
+        None,
+        "--bills",
+        help="Whole labelled bills the bill gate learns from (their train split; default: the"
+        " cache's bills.jsonl when the cache is read). Without any, a bill carries every tag"
+        " a section raises.",
+    ),
 ) -> None:
-    """Retrain the stacked scorer; the meta model and per-tag thresholds come from inner folds."""
+    """Retrain the stacked scorer; the meta model and per-tag thresholds come from inner folds,
+    then the bill gate from whole bills."""
     try:
         examples = read_jsonl(corpus or DEFAULT_CORPUS, "corpus")
+        whole: list[BillRow] = []
         if use_cache:
             examples += _cache_examples(cache)
+            whole = _gate_bills(bills, cache)
+        elif bills is not None:
+            whole = _gate_bills(bills, None)
         extra = load_own_examples() if own else []
     except DataError as exc:
         fail(escape(str(exc)))
@@ -228,6 +253,7 @@ def train(
             config or CONFIG_PATH,
             folds=folds,
             progress=lambda m: err_console.print(m),
+            bills=whole,
         )
     except ValueError as exc:
         fail(escape(str(exc)))
@@ -257,6 +283,12 @@ def evaluate(
         help="JSONL of whole bills with bill-level labels and support sentences: bill-level"
         " ALERT and per-tag numbers, and whether each evidence quote supports its tag.",
     ),
+    split: str = typer.Option(
+        None,
+        "--split",
+        help="With --bills: only the bills of this split ('train' or 'test': held out from all"
+        " training).",
+    ),
     markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table."),
     config: Path = typer.Option(
         None, "--config", help="Pipeline config for CV (default: classifier/configs/pipeline.cfg)."
@@ -266,6 +298,8 @@ def evaluate(
     """Per-tag P/R/F1, micro and macro F1, ALERT-level P/R, beside a keyword baseline."""
     if file is None and bills is None:
         fail("give a passages FILE, --bills FILE, or both")
+    if split is not None and split not in BILL_SPLITS:
+        fail(f"--split takes {' or '.join(BILL_SPLITS)}, not {escape(split)!r}")
     if group_by is not None and group_by not in GROUP_BY:
         fail(f"--group-by takes {' or '.join(GROUP_BY)}, not {escape(group_by)!r}")
     if config is not None and not config.exists():
@@ -280,7 +314,7 @@ def evaluate(
             else:
                 console.print(results_table(evs))
         if bills is not None:
-            bill_ev = evaluate_bills(bills, lambda m: err_console.print(m))
+            bill_ev = evaluate_bills(bills, lambda m: err_console.print(m), split)
             console.print(bills_table(bill_ev))
     except (DataError, ValueError) as exc:
         fail(escape(str(exc)))

@@ -4,6 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
+import classifier
 from billwatch.cli import app
 from classifier.linenumbers import readable
 from classifier.taxonomy import TAGS
@@ -160,3 +161,32 @@ def test_evaluate_rejects_an_unknown_grouping(tmp_path):
     result = runner.invoke(app, ["evaluate", str(tmp_path / "x.jsonl"), "--group-by", "color"])
     assert result.exit_code == 2 and "jurisdiction" in result.stderr
     assert runner.invoke(app, ["evaluate"]).exit_code == 2
+
+
+def test_evaluate_bills_of_one_split_and_a_bad_split(tmp_path):
+    path = _bills_file(tmp_path)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows[1]["split"] = "test"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = runner.invoke(app, ["evaluate", "--bills", str(path), "--split", "test"])
+    assert result.exit_code == 0, result.output
+    assert "1 whole bills (test split" in " ".join(result.stdout.split())
+    bad = runner.invoke(app, ["evaluate", "--bills", str(path), "--split", "dev"])
+    assert bad.exit_code == 2 and "--split takes train or test" in bad.stderr
+    rows[1]["split"] = "dev"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    unknown = runner.invoke(app, ["evaluate", "--bills", str(path)])
+    assert unknown.exit_code == 2 and "bills.jsonl:2: split must be one of" in unknown.stderr
+
+
+def test_evaluate_bills_says_which_bills_the_shipped_gate_learned_from(tmp_path):
+    learned = classifier.load().scorer.bill_gate.bills
+    assert learned, "the shipped pipeline has a trained bill gate"
+    path = _bills_file(tmp_path)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows[0]["id"] = learned[0]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = runner.invoke(app, ["evaluate", "--bills", str(path)])
+    assert result.exit_code == 0, result.output
+    title = " ".join(result.stdout.split())  # the title wraps to the table's width
+    assert "the bill gate learned from 1 of them, so they are not unseen" in title

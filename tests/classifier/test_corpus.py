@@ -20,7 +20,7 @@ from classifier.corpus import (
     sha256_text,
     stats,
 )
-from classifier.evaluate import read_bills
+from classifier.data import read_bills
 
 runner = CliRunner()
 
@@ -214,6 +214,26 @@ def test_bill_support_must_cover_every_label(tmp_path):
         load_references(tmp_path)
 
 
+def test_a_bill_is_in_the_train_split_unless_held_out_as_test(tmp_path):
+    bill = {
+        "id": "t-b001",
+        "jurisdiction": "DC",
+        "bill": "B 2",
+        "year": None,
+        "source": {"repo": "a/b", "commit": "0" * 40, "path": "b.html"},
+        "sha256_file": "0" * 64,
+        "labels": ["civil_remedies"],
+        "support": {"civil_remedies": [[0, 5]]},
+        "rationale": "A civil action.",
+    }
+    held = {**bill, "id": "t-b002", "bill": "B 3", "split": "test"}
+    _write(tmp_path, "bills-t.jsonl", [bill, held])
+    assert [b.split for b in load_references(tmp_path).bills] == ["train", "test"]
+    _write(tmp_path, "bills-t.jsonl", [{**held, "split": "validation"}])
+    with pytest.raises(CorpusError, match=r"bills-t.jsonl:1: split must be one of train, test"):
+        load_references(tmp_path)
+
+
 def test_build_rebuilds_texts_and_reports_each_failure(tmp_path, mirror):
     mirrors, commit = mirror
     doc = normalise(BILL_TXT.encode(), "tx/hb1.txt")
@@ -274,6 +294,7 @@ def test_build_rebuilds_texts_and_reports_each_failure(tmp_path, mirror):
     assert [read["text"][s:e].strip() for s, e in read["inserted"]] == ["and costs", "January 1"]
     (row,) = [b for b in read_bills(out / "bills.jsonl") if b.id == "t-b001"]
     assert row.text == read["text"] and row.struck == [tuple(read["struck"][0])]
+    assert brow["split"] == row.split == "train" and row.jurisdiction == brow["state"]
     assert row.support["civil_remedies"][0].startswith("A survivor may bring")
     assert "read" not in unread
 

@@ -139,6 +139,7 @@ def test_train_command_uses_reviewed_tags(Session, db_url, tmp_path):  # noqa: N
             "--corpus",
             str(_write_corpus(tmp_path)),
             "--no-own",
+            "--no-cache",
             "--folds",
             "2",
             "--config",

@@ -170,32 +170,6 @@ def test_evidence_quotes_run_to_the_end_of_the_sentence(text, cut, whole):
     assert text[: _whole_sentence(text, 0, end)] == whole
 
 
-def _section(index, start, end, tag=None, score=0.0):
-    scores = dict.fromkeys(TAGS, 0.0)
-    if tag:
-        scores[tag] = score
-    from classifier.tagger import SectionResult
-
-    return SectionResult(index, f"Section {index}", start, end, [tag] if tag else [], scores, [])
-
-
-def test_one_weak_section_of_a_long_bill_does_not_tag_the_bill():
-    from classifier.tagger import aggregate
-
-    thresholds = dict.fromkeys(TAGS, 0.3)
-    body = [_section(i, i * 1000, i * 1000 + 900) for i in range(1, 20)]
-    weak = _section(20, 20_000, 20_300, "penalty_increase", 0.4)
-    result = aggregate([*body, weak], thresholds)
-    assert result.tags == []  # one small section just over its threshold: incidental
-    assert weak.tags == ["penalty_increase"]  # the section keeps its own tag
-    strong = _section(20, 20_000, 20_300, "penalty_increase", 0.9)
-    assert aggregate([*body, strong], thresholds).tags == ["penalty_increase"]
-    second = _section(21, 21_000, 21_300, "penalty_increase", 0.4)
-    assert aggregate([*body, weak, second], thresholds).tags == ["penalty_increase"]
-    short = [_section(1, 0, 900), weak]  # in a short bill the section is much of the bill
-    assert aggregate(short, thresholds).tags == ["penalty_increase"]
-
-
 def test_a_long_title_is_quoted_without_the_page_furniture_before_it(files):
     text = (files / "classifier" / "mo_title_only.txt").read_text()
     result = TAGGER.tag(text)

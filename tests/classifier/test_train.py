@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 import classifier
 from billwatch.cli import app
-from classifier.data import Example, read_jsonl
+from classifier.bill_gate import FEATURES as BILL_FEATURES
+from classifier.data import BillRow, Example, read_jsonl
 from classifier.features import amended_sections
 from classifier.markup import infer_spans
 from classifier.tagger import Tagger
@@ -17,6 +18,8 @@ from classifier.train import (
     base_of,
     build_nlp,
     fit_stack,
+    gate_bills,
+    gate_candidates,
     prepare,
     section_features,
     settings_from,
@@ -71,6 +74,7 @@ def test_train_command_is_reproducible_and_writes_a_loadable_pipeline(tmp_path):
                 str(corpus),
                 "--no-feedback",
                 "--no-own",
+                "--no-cache",
                 "--folds",
                 "2",
                 "--config",
@@ -131,3 +135,55 @@ def test_shipped_model_on_the_shared_corpus_reaches_its_floor():
     assert ev.model.macro_f1 >= 0.8  # a guard: 0.84 with 1,508 cache passages beside these
     assert ev.model.alert.p >= 0.8 and ev.model.alert.r >= 0.9  # the head favours recall
     assert ev.model.macro_f1 > ev.baseline.macro_f1 + 0.3
+
+
+def _bill(id_, labels, text, split="train", bill="HB 1", state="MO"):
+    return BillRow(id_, text, set(labels), {}, jurisdiction=state, bill=bill, split=split)
+
+
+def test_the_gate_learns_only_from_train_bills_that_lent_no_passages():
+    lent = Example("p1", "x", set(), jurisdiction="MO", bill="H.B. 0001")
+    bills = [
+        _bill("b1", [], "x", bill="HB 1"),  # the same bill as a training passage
+        _bill("b2", [], "x", bill="HB 2", split="test"),  # held out
+        _bill("b3", [], "x", bill="HB 3"),
+    ]
+    assert [b.id for b in gate_bills(bills, [lent])] == ["b3"]
+
+
+def test_gate_candidates_are_the_tags_sections_raise_and_whether_the_bill_carries_them():
+    tagger = classifier.load()
+    text = (
+        "Section 1. A person who pays a fee to another person in return for sexual conduct "
+        "commits patronizing prostitution, a class A felony.\n"
+        "Section 2. January is designated Human Trafficking Awareness Month."
+    )
+    bills = [
+        _bill("b1", ["sex_work_criminalization", "civil_remedies"], text),
+        _bill("b2", [], "Section 1. The council shall meet four times a year.", state="NY"),
+    ]
+    features, right, groups, unreached = gate_candidates(tagger, bills)
+    raised = {t for s in tagger.tag(text).sections for t in s.tags}
+    assert "sex_work_criminalization" in raised and "civil_remedies" not in raised
+    assert features.shape == (len(raised), len(BILL_FEATURES)) and groups == ["MO"] * len(raised)
+    assert right.sum() == 1 and unreached == 1  # civil_remedies: labelled, raised nowhere
+
+
+def test_train_keeps_an_untrained_gate_when_too_few_bills_raise_tags(tmp_path):
+    config, corpus = _small_config(tmp_path), _write_corpus(tmp_path)
+    bills = tmp_path / "bills.jsonl"
+    row = {"id": "b1", "state": "MO", "bill": "HB 9", "labels": ["civil_remedies"]}
+    text = "Section 1. A victim may bring a civil action for damages against the trafficker."
+    bills.write_text(json.dumps(row | {"text": text, "support": {"civil_remedies": [[0, 9]]}}))
+    args = ["train", "--corpus", str(corpus), "--no-feedback", "--no-own", "--no-cache"]
+    args += ["--folds", "2"]
+    out = tmp_path / "p"
+    result = CliRunner().invoke(
+        app, [*args, "--config", str(config), "--output", str(out), "--bills", str(bills)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "bill gate not learned: the bill gate needs at least 10 candidates" in result.stderr
+    saved = json.loads((out / "taxonomy_scorer" / "labels.json").read_text())
+    assert saved["bill_gate"] == {"trained": False}
+    missing = CliRunner().invoke(app, [*args, "--bills", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 2 and "no such file of whole bills" in missing.stderr

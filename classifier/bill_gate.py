@@ -1,0 +1,172 @@
+"""The bill gate: whether a tag some sections raise is the bill's, learned from whole bills.
+
+A long bill has many sections, and each has a small chance of a false tag, so the union of
+section tags over-calls bills. Per candidate tag the gate reads how the sections raised it
+(how far the best score clears the tag's threshold, how many sections and how much of the bill
+raise it, how many sections the bill has) and a logistic model learned on
+labelled whole bills says whether the bill carries it. The gate only removes tags; a tag no
+section raises stays off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from classifier.linear import sigmoid
+
+FEATURES = (
+    "score_margin",  # the best raising section's log-odds less the threshold's
+    "raising_sections",  # log(1 + sections raising the tag)
+    "raising_share",  # share of the bill's text in those sections
+    "sections",  # log of the bill's number of sections: more sections, more chances of a slip
+)
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.71, 0.025), 3)
+
+
+class Section(Protocol):
+    """What the gate reads of a tagged section."""
+
+    start: int
+    end: int
+    tags: list[str]
+    scores: dict[str, float]
+
+
+def candidate_features(sections: Sequence[Section], tag: str, threshold: float) -> np.ndarray:
+    """The gate's features for a tag that at least one section raises."""
+    raising = [s for s in sections if tag in s.tags]
+    if not raising:
+        raise ValueError(f"no section raises {tag}")
+    total = sum(s.end - s.start for s in sections) or 1
+    best = max(s.scores.get(tag, 0.0) for s in raising)
+    # a tag forced in below its threshold (the ALERT head, struck text) has a negative margin
+    return np.array(
+        [
+            _logit(best) - _logit(threshold),
+            np.log1p(len(raising)),
+            sum(s.end - s.start for s in raising) / total,
+            np.log(len(sections)),
+        ],
+        dtype=np.float64,
+    )
+
+
+def _logit(p: float) -> float:
+    """Log-odds, bounded so that a score of 0 or 1 stays finite."""
+    q = min(max(p, 1e-4), 1 - 1e-4)
+    return float(np.log(q / (1 - q)))
+
+
+@dataclass
+class BillGate:
+    """A logistic model over standardised candidate features and the probability it needs;
+    untrained, it keeps every tag a section raises."""
+
+    weights: np.ndarray | None = None
+    bias: float = 0.0
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    threshold: float = 0.5
+    bills: list[str] = field(default_factory=list)  # ids of the bills it learned from
+
+    @property
+    def trained(self) -> bool:
+        """Whether the gate was learned (else it keeps everything)."""
+        return self.weights is not None
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """P(the bill carries the tag) for (n, FEATURES) or (FEATURES,) features."""
+        if self.weights is None or self.mean is None or self.scale is None:
+            return np.ones(np.asarray(features).shape[:-1])
+        return sigmoid(((features - self.mean) / self.scale) @ self.weights + self.bias)
+
+    def keeps(self, features: np.ndarray) -> bool:
+        """Whether a candidate with these features is the bill's tag."""
+        return bool(self.probability(features) >= self.threshold)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form (the pipeline's labels.json keeps it)."""
+        if not self.trained:
+            return {"trained": False}
+        assert self.weights is not None and self.mean is not None and self.scale is not None
+        return {
+            "trained": True,
+            "features": list(FEATURES),
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "threshold": self.threshold,
+            "bills": self.bills,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> BillGate:
+        """Read what `to_json` wrote; a gate of other features than these is not used."""
+        if not data or not data.get("trained") or data.get("features") != list(FEATURES):
+            return cls()
+        return cls(
+            np.array(data["weights"], dtype=np.float64),
+            float(data["bias"]),
+            np.array(data["mean"], dtype=np.float64),
+            np.array(data["scale"], dtype=np.float64),
+            float(data["threshold"]),
+            [str(b) for b in data.get("bills", [])],
+        )
+
+
+def _fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = 1e-2, epochs: int = 2000, learn_rate: float = 0.1
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Weights and bias over standardised x by full-batch gradient descent (convex, so plain
+    steps converge on a few hundred rows), and the standardising mean and scale."""
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / scale
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(epochs):
+        g = sigmoid(z @ w + b) - y
+        w -= learn_rate * (z.T @ g / len(y) + l2 * w)
+        b -= learn_rate * float(g.mean())
+    return w, b, mean, scale
+
+
+def _f1(keep: np.ndarray, y: np.ndarray, unreached: int) -> float:
+    """F1 of the kept candidates, counting gold tags no section raised as misses."""
+    tp = float((keep & y).sum())
+    gold = float(y.sum()) + unreached
+    if not tp:
+        return 0.0
+    return 2 * tp / (float(keep.sum()) + gold)
+
+
+def fit_gate(
+    features: np.ndarray,
+    labels: np.ndarray,
+    groups: Sequence[str],
+    bills: Sequence[str],
+    unreached: int = 0,
+) -> BillGate:
+    """Learn the gate from candidates (rows of `features`, whether each is the bill's tag in
+    `labels`); the probability it needs is the one with the best F1 on out-of-group scores
+    (each jurisdiction scored by a model fitted without it), so it is not chosen in-sample.
+    `unreached`: gold tags of the bills that no section raised (misses the gate cannot mend)."""
+    y = labels.astype(bool)
+    if len(y) < 10 or y.all() or not y.any():
+        raise ValueError("the bill gate needs at least 10 candidates, some right and some wrong")
+    x = features.astype(np.float64)
+    names = np.array(groups)
+    held = np.zeros(len(y))
+    for g in sorted(set(names.tolist())):
+        test = names == g
+        if (~test).sum() == 0 or y[~test].all() or not y[~test].any():
+            held[test] = 1.0  # no model without this group: keep its candidates
+            continue
+        w, b, mean, scale = _fit_logistic(x[~test], y[~test].astype(np.float64))
+        held[test] = sigmoid(((x[test] - mean) / scale) @ w + b)
+    best = max(THRESHOLD_GRID, key=lambda t: (_f1(held >= t, y, unreached), -t))
+    w, b, mean, scale = _fit_logistic(x, y.astype(np.float64))
+    return BillGate(w, b, mean, scale, float(best), sorted(set(bills)))
