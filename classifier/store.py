@@ -31,7 +31,8 @@ def pending_version_ids(
 
 
 def write_result(session: Session, row: BillVersion, result: DocResult, version: str) -> None:
-    """Replace this classifier version's tags of `row`, keeping people's reviews of kept tags."""
+    """Replace this classifier version's tags of `row` with the bill's tags (those the bill gate
+    keeps), each on the sections that raise it, keeping people's reviews of kept tags."""
     old = {
         (t.section_index, t.tag): t
         for t in session.scalars(
@@ -39,8 +40,13 @@ def write_result(session: Session, row: BillVersion, result: DocResult, version:
         )
     }
     keep = set()
+    # Digests, alerts and analysts read these rows as the bill's tags: a tag that the bill
+    # gate judged a slip of one section is left out, as it is from the stance.
+    bill_tags = set(result.tags)
     for sec in result.sections:
         for ev in sec.evidence:
+            if ev.tag not in bill_tags:
+                continue
             key = (sec.index, ev.tag)
             keep.add(key)
             tag = old.get(key) or Tag(

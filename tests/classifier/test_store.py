@@ -150,3 +150,42 @@ def test_train_command_uses_reviewed_tags(Session, db_url, tmp_path):  # noqa: N
     )
     assert result.exit_code == 0, result.output
     assert "and 1 other examples" in result.stdout
+
+
+def test_only_the_tags_the_bill_carries_are_stored(Session):  # noqa: N803
+    from billwatch.db.models import BillVersion
+    from classifier.store import write_result
+    from classifier.tagger import DocResult, Evidence, SectionResult
+
+    _store(Session)
+    scores = dict.fromkeys(TAGS, 0.0) | {"penalty_increase": 0.9, "civil_remedies": 0.6}
+    body = SectionResult(
+        1,
+        "Section 1",
+        0,
+        90,
+        ["penalty_increase"],
+        scores,
+        [Evidence("penalty_increase", 11, 40, MIXED[11:40])],
+    )
+    slip = SectionResult(
+        2,
+        "Section 2",
+        91,
+        len(MIXED),
+        ["civil_remedies"],
+        scores,
+        [Evidence("civil_remedies", 102, 140, MIXED[102:140])],
+    )
+    # the bill gate kept penalty_increase and judged civil_remedies a slip of one section
+    result = DocResult([body, slip], ["penalty_increase"], [body.evidence[0]], scores, "ALERT")
+    with Session() as session, session.begin():
+        row = session.scalars(select(BillVersion).where(BillVersion.text == MIXED)).one()
+        write_result(session, row, result, "test")
+    with Session() as session:
+        stored = session.scalars(select(Tag).where(Tag.classifier_version == "test")).all()
+        assert [(t.section_index, t.tag) for t in stored] == [(1, "penalty_increase")]
+        vc = session.scalars(
+            select(VersionClassification).where(VersionClassification.classifier_version == "test")
+        ).one()
+        assert vc.stance == "ALERT"
