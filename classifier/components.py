@@ -20,6 +20,7 @@ from classifier.features import (
     doc_text,
     embedding_mask,
     featurize,
+    register_rule_names,
     rule_flags,
 )
 from classifier.gap_matcher import GapMatcher
@@ -68,6 +69,7 @@ class TaxonomyRules:
                 self.by_key[key_id] = (pattern.label, pattern.key)
                 self.phrases.add(pattern.key, [nlp.make_doc(pattern.phrase)])
         self.gapped = GapMatcher([p for p in self.patterns if p.phrase is None])
+        register_rule_names((p.label for p in self.patterns), (p.key for p in self.patterns))
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -40,6 +41,23 @@ def rule_index(name: str) -> int:
     index = N_WORD_BUCKETS + int.from_bytes(digest, "little") % N_RULE_BUCKETS
     RULE_NAMES.setdefault(index, set()).add(name)
     return index
+
+
+def register_rule_names(labels: Iterable[str], keys: Iterable[str]) -> None:
+    """Hash every rule feature name the patterns can give (their labels and keys), so that
+    `RULE_NAMES` is complete once a pipeline is built: which tags a feature speaks of, and so
+    training, never depends on the texts a process happened to see before."""
+    labels = sorted(set(labels))
+    for key in keys:
+        rule_index("K:" + key)
+        rule_index("SK:" + key)
+    for label in labels:
+        for kind in ("S", "N", "T", "C"):
+            rule_index(f"{kind}:{label}")
+    for i, x in enumerate(labels):
+        for y in labels[i + 1 :]:
+            rule_index(f"P:{x}|{y}")
+    rule_index("BIAS")
 
 
 def labels_of(name: str) -> set[str]:

@@ -187,3 +187,17 @@ def test_train_keeps_an_untrained_gate_when_too_few_bills_raise_tags(tmp_path):
     assert saved["bill_gate"] == {"trained": False}
     missing = CliRunner().invoke(app, [*args, "--bills", str(tmp_path / "none.jsonl")])
     assert missing.exit_code == 2 and "no such file of whole bills" in missing.stderr
+
+
+def test_which_tags_a_rule_feature_speaks_of_is_fixed_when_the_pipeline_is_built():
+    from classifier.features import RULE_NAMES
+
+    tagger = Tagger(build_nlp(CONFIG_PATH))
+    before = {index: set(names) for index, names in RULE_NAMES.items()}
+    tagger.tag(
+        "A person who pays a fee for sexual conduct commits patronizing prostitution. The"
+        " attorney general shall establish a trafficking task force. The court shall vacate"
+        " the conviction, and a victim may bring a civil action for damages."
+    )
+    # training reads these names (allowed_weights): what a process tagged before changes none
+    assert {index: set(names) for index, names in RULE_NAMES.items()} == before
