@@ -75,6 +75,20 @@ def _caption_end(text: str, start: int) -> int | None:
     return end
 
 
+def _caption_after_number(text: str, start: int, end: int) -> bool:
+    """Whether the piece after a section's number is its caption: no verb, no clause word, no
+    figure, a few words, and it ends its line or is in capitals ("§ 844. INQUIRY INTO
+    IMMIGRATION STATUS LIMITED. A. IN CONDUCTING ...", "§ 4. Apprehension procedures\n")."""
+    piece = text[start:end]
+    if _VERB.search(piece) or _CLAUSE_WORD.search(piece) or any(c.isdigit() for c in piece):
+        return False
+    words = _WORDS.findall(piece)
+    if not words or len(words) > MAX_CAPTION_WORDS or piece.rstrip().endswith((";", ",", ":")):
+        return False
+    ends_line = end == len(text) or text[end : end + 1] == "\n"
+    return ends_line or (piece.endswith(".") and piece.upper() == piece)
+
+
 def raw_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence-like pieces: ends at . ; : before a space, and at line breaks that do not only
     wrap a sentence."""
@@ -106,10 +120,16 @@ def sentences(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     pending: int | None = None  # start of fragments waiting for the piece they belong to
     caption_end = -1
+    after_number = False  # the last piece was a section's number ("§ 844.", "Section 4.")
     raw = raw_sentences(text)
     for s, e in raw:
         if s < caption_end or _HEADING_PIECE.match(text[s:e]):
+            after_number = s >= caption_end
             continue
+        if after_number and pending is None and _caption_after_number(text, s, e):
+            after_number = False
+            continue
+        after_number = False
         if pending is None and (end := _caption_end(text, s)) is not None:
             caption_end = end
             continue

@@ -49,6 +49,25 @@ def test_a_section_caption_is_never_a_sentence_to_quote():
     ]
 
 
+def test_the_caption_after_a_section_number_is_never_a_sentence_to_quote():
+    text = (
+        "§ 844. INQUIRY INTO IMMIGRATION STATUS LIMITED. A. AN OFFICER SHALL NOT INQUIRE INTO "
+        "THE IMMIGRATION STATUS OF A VICTIM.\n"
+        "§ 4. Apprehension procedures for immigration enforcement actions\n"
+        "(a) In any immigration enforcement action, the Secretary shall give notice.\n"
+        "Sec. 5. Human trafficking court. A human trafficking court is established.\n"
+        "Section 6. Gang enforcement team 276,284,696 dollars for the biennium\n"
+        "Section 7. housing counseling; and homeless prevention services;"
+    )
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "A. AN OFFICER SHALL NOT INQUIRE INTO THE IMMIGRATION STATUS OF A VICTIM.",
+        "(a) In any immigration enforcement action, the Secretary shall give notice.",
+        "Human trafficking court. A human trafficking court is established.",
+        "Gang enforcement team 276,284,696 dollars for the biennium",
+        "housing counseling; and homeless prevention services;",
+    ]
+
+
 def test_a_period_after_an_abbreviation_ends_no_sentence():
     text = (
         "Section 287(g) of the Immigration and Nationality Act (8 U.S.C. 1357(g)) is amended "
