@@ -519,7 +519,7 @@ def gate_candidates(
     tagger: Tagger, bills: list[BillRow]
 ) -> tuple[np.ndarray, np.ndarray, list[str], int]:
     """Tag each bill; per tag some section raises, the gate's features and whether the bill
-    carries it, the bill's jurisdiction; and how many labelled tags no section raised."""
+    carries it, the bill (its group for folds); and how many labelled tags no section raised."""
     rows, right, groups, unreached = [], [], [], 0
     for bill in bills:
         result = tagger.tag(bill.text, bill.inserted, bill.struck)
@@ -529,7 +529,7 @@ def gate_candidates(
             if tag in raised:
                 rows.append(candidate_features(result.sections, tag, tagger.thresholds[tag]))
                 right.append(tag in bill.labels)
-                groups.append(bill.group("jurisdiction"))
+                groups.append(bill.group("bill"))
     features = np.array(rows).reshape(len(rows), len(BILL_FEATURES))
     return features, np.array(right, dtype=bool), groups, unreached
 
@@ -592,7 +592,12 @@ def train_pipeline(
     scorer.set_model(model, thresholds)
     learn_from = gate_bills(bills or [], extra + corpus)
     if learn_from:
-        scorer.bill_gate = fit_bill_gate(Tagger(fresh), learn_from, progress)
+        # tagged by a copy, so the saved pipeline's string store gains no word of the bills
+        reader = build_nlp(config_path)
+        reader_scorer = reader.get_pipe("taxonomy_scorer")
+        assert isinstance(reader_scorer, TaxonomyScorer)
+        reader_scorer.set_model(model, thresholds)
+        scorer.bill_gate = fit_bill_gate(Tagger(reader), learn_from, progress)
     output.mkdir(parents=True, exist_ok=True)
     fresh.to_disk(output)
     return TrainResult(thresholds, model.meta_weights, scorer.bill_gate)

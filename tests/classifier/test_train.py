@@ -165,7 +165,8 @@ def test_gate_candidates_are_the_tags_sections_raise_and_whether_the_bill_carrie
     features, right, groups, unreached = gate_candidates(tagger, bills)
     raised = {t for s in tagger.tag(text).sections for t in s.tags}
     assert "sex_work_criminalization" in raised and "civil_remedies" not in raised
-    assert features.shape == (len(raised), len(BILL_FEATURES)) and groups == ["MO"] * len(raised)
+    assert features.shape == (len(raised), len(BILL_FEATURES))
+    assert groups == [bills[0].group("bill")] * len(raised)
     assert right.sum() == 1 and unreached == 1  # civil_remedies: labelled, raised nowhere
 
 
@@ -173,7 +174,7 @@ def test_train_keeps_an_untrained_gate_when_too_few_bills_raise_tags(tmp_path):
     config, corpus = _small_config(tmp_path), _write_corpus(tmp_path)
     bills = tmp_path / "bills.jsonl"
     row = {"id": "b1", "state": "MO", "bill": "HB 9", "labels": ["civil_remedies"]}
-    text = "Section 1. A victim may bring a civil action for damages against the trafficker."
+    text = "Section 1. A victim may bring a civil action for damages against a Zanzibarian."
     bills.write_text(json.dumps(row | {"text": text, "support": {"civil_remedies": [[0, 9]]}}))
     args = ["train", "--corpus", str(corpus), "--no-feedback", "--no-own", "--no-cache"]
     args += ["--folds", "2"]
@@ -185,6 +186,8 @@ def test_train_keeps_an_untrained_gate_when_too_few_bills_raise_tags(tmp_path):
     assert "bill gate not learned: the bill gate needs at least 10 candidates" in result.stderr
     saved = json.loads((out / "taxonomy_scorer" / "labels.json").read_text())
     assert saved["bill_gate"] == {"trained": False}
+    # the bills were tagged by a copy: no word of theirs in the saved string store
+    assert "Zanzibarian" not in (out / "vocab" / "strings.json").read_text()
     missing = CliRunner().invoke(app, [*args, "--bills", str(tmp_path / "none.jsonl")])
     assert missing.exit_code == 2 and "no such file of whole bills" in missing.stderr
 
