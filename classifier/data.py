@@ -59,7 +59,11 @@ class Example:
 
 
 GROUP_BY = ("jurisdiction", "bill")
-_BILL_PREFIX = re.compile(r"^([A-Z]+)\s*0*(\d+)")
+# Letters, then the number with any "-digits" parts: "D.C. Law 21-261" and "K.S.A. 38-2231" are
+# one law or section each, not every one of council period 21 or chapter 38; a version letter
+# ("A 2454-A") or a session ("SB 146 (2012)") after the number stays out, so versions of a bill and
+# the same number in other sessions group together (too much grouping is safe, too little leaks).
+_BILL_PREFIX = re.compile(r"^([A-Z]+)\s*0*(\d+(?:-\d+)*)")
 
 
 def _bill_key(bill: str) -> str:

@@ -39,6 +39,18 @@ def test_bill_numbers_group_across_spellings():
     assert Example("d", "t", set()).group("bill") == "id:d"  # no bill: its own group
 
 
+def test_a_hyphenated_law_number_is_one_law_and_versions_stay_together():
+    def group(bill: str, where: str = "DC") -> str:
+        return Example("x", "t", set(), jurisdiction=where, bill=bill).group("bill")
+
+    # a D.C. law or a Kansas section is one group, not every law of its period or chapter
+    assert group("D.C. Law 21-261") != group("D.C. Law 21-262")
+    assert group("K.S.A. 38-2231", "KS") != group("K.S.A. 38-2232", "KS")
+    # an amended version and a session note are the same bill
+    assert group("A 2454-A", "NY") == group("A 2454", "NY")
+    assert group("SB 146 (2012)", "SD") == group("SB 146", "SD")
+
+
 def test_a_quote_supports_a_tag_when_it_overlaps_a_support_sentence():
     support = ["A person who pays a fee for sexual conduct commits patronizing prostitution."]
     assert quote_supports("a person who PAYS a fee for sexual conduct commits", support)
