@@ -69,8 +69,15 @@ _NOT_NEW_MATTER = re.compile(
 
 
 def _letters(run: str) -> int:
-    """Letters of the words of two letters or more in a run of capitals."""
-    return sum(len(w) for w in _WORD_LETTERS.findall(run))
+    """Letters of the words of two letters or more in a run of capitals, less the words that
+    name a citation's number ("ORS 163.305", "SECTION 2", "RSA 633:7")."""
+    return sum(
+        len(m.group()) for m in _WORD_LETTERS.finditer(run) if not _CITED.match(run, m.end())
+    )
+
+
+# A word followed by a number: "ORS 163.305", "SECTION 7.", "RSA 633:7" name a law, not new matter.
+_CITED = re.compile(r"[ \t]+\d")
 
 
 def _replacing(run: re.Match, bracketed: list[Span]) -> bool:
@@ -79,13 +86,28 @@ def _replacing(run: re.Match, bracketed: list[Span]) -> bool:
 
 
 def _inline(text: str, run: re.Match) -> bool:
-    """A run of capitals long enough to be new matter that continues a lower-case sentence."""
-    before = text[max(run.start() - 40, 0) : run.start()]
+    """A run of capitals long enough to be new matter that continues a lower-case sentence,
+    and not a line of its own (a heading or a clerk's line after a sentence that ends with
+    the line: "provided by the\nLAW AND LEGISLATIVE DIGITAL LIBRARY\nat the ...")."""
+    # a word broken over the line ("Rep-\nresentatives SMITH") is read whole
+    before = _BROKEN_WORD.sub("", text[max(run.start() - 60, 0) : run.start()])[-40:]
     return (
         _letters(run.group()) >= MIN_INLINE_LETTERS
+        and not _own_line(text, run)
         and _INLINE_BEFORE.search(before) is not None
         and _HEADING_BEFORE.search(before) is None
     )
+
+
+_BROKEN_WORD = re.compile(r"-\n[ \t]*(?=[a-z])")
+
+
+def _own_line(text: str, run: re.Match) -> bool:
+    """Whether a run fills the lines it is on: only spaces between it and the line breaks."""
+    line_start = text.rfind("\n", 0, run.start()) + 1
+    line_end = text.find("\n", run.end())
+    after = text[run.end() : len(text) if line_end < 0 else line_end]
+    return line_start > 0 and not text[line_start : run.start()].strip() and not after.strip()
 
 
 def infer_spans(text: str) -> tuple[list[Span], list[Span]]:

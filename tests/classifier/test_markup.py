@@ -150,3 +150,28 @@ def test_span_helpers():
     assert merge([(5, 9), (0, 3), (2, 4), (9, 9)]) == [(0, 4), (5, 9)]
     assert clip([(0, 10), (20, 30)], 5, 25) == [(0, 5), (15, 20)]
     assert covered([(0, 10)], 2, 8) and not covered([(0, 10)], 8, 20)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a clerk's line of its own after a line that ends mid-sentence (Maine's cover page)
+        "The following document is provided by the\nSTATE LAW AND LEGISLATIVE LIBRARY\nat the"
+        " state library\nAggravated trafficking is a Class B crime.",
+        # code citations in capitals between lower-case words (Oregon's "ORS 163.305.")
+        "as those terms are defined in ORS 999.305.\nSECTION 2.\nORS 999.005 is amended to"
+        " read: a person commits the crime of trafficking.",
+        # a sponsor's title broken over a line before the names in capitals
+        "Sponsored by Senators DOE, ROE; Rep-\nresentatives POEMAN, LOWELL, NEWTON (at the"
+        " request of the committee)",
+    ],
+)
+def test_lines_of_their_own_citations_and_broken_titles_show_no_case_marks(text):
+    # Read as new matter, one such line would make every other sentence restated law and the
+    # whole bill would carry no tag.
+    assert infer_spans(text) == ([], [])
+
+
+def test_new_matter_in_capitals_that_wraps_onto_its_own_line_in_a_marked_text_is_kept():
+    text = "A person is guilty of [criminal] UNLAWFUL\n  POSSESSION when they knowingly sell it."
+    assert _quotes(text, infer_spans(text)[0]) == ["UNLAWFUL\n  POSSESSION"]
