@@ -57,3 +57,42 @@ def test_tagging_reads_through_line_numbers_and_quotes_without_them():
         assert readable(blank_line_numbers(NUMBERED)[ev.start : ev.end]) == ev.quote
         for n in range(2, 10):
             assert f" {n} " not in f" {ev.quote} " or f"section {n}" in ev.quote
+
+
+# In the shape of a Maine bill from a text extractor that glues each printed line's number to
+# its first word, "1. A person" on line 15 included; the bill's own "2." and "3." stay.
+GLUED = (
+    "Be it enacted by the People of the State as follows:\n"
+    "11Sec. 1. 99 XRSA §852, sub-§1, as amended by PL 2099, c. 1, §2, is further\n"
+    "12 amended to read:\n"
+    "13Whereas, this section takes effect at once; and\n"
+    "14 the penalty for the crime is increased as follows:\n"
+    "151. A person is guilty of aggravated sex trafficking if the person knowingly\n"
+    "16promotes prostitution of a person less than 18 years of age.\n"
+    "2. Aggravated sex trafficking is a Class A crime under this section.\n"
+    "3. A person convicted under this section must register as a sex offender.\n"
+)
+
+
+def test_line_numbers_glued_to_the_first_word_are_found_by_their_count():
+    assert _numbers(GLUED, printed_line_numbers(GLUED)) == ["11", "12", "13", "14", "15", "16"]
+    blanked = blank_line_numbers(GLUED)
+    assert "  Sec. 1. 99 XRSA" in blanked and "  1. A person is guilty" in blanked
+    assert "\n2. Aggravated" in blanked and "\n3. A person convicted" in blanked
+    assert "less than 18 years" in blanked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the bill's own list at the start of its lines, long enough for a run
+        "1. The first duty of the board is to meet.\n2. The second duty is to report to it.\n"
+        "3. The third duty is to keep minutes.\n4. The fourth duty is to publish them.\n"
+        "5. The fifth duty is to advise the governor.\n6. The sixth is to close its session.",
+        "1st Session of the ninety-ninth legislature\n2nd Session of the ninety-ninth one\n"
+        "3rd Session of the ninety-ninth one here\n4th Session of the ninety-ninth one now\n"
+        "5th Session of the ninety-ninth one then",
+    ],
+)
+def test_a_bills_own_numbered_lines_are_not_glued_line_numbers(text):
+    assert printed_line_numbers(text) == []
