@@ -6,10 +6,11 @@ import re
 
 _SENTENCE_END = re.compile(r"[.;:](?=\s)|\n")
 # A period after an abbreviation ends no sentence: "(8 U.S.C. 1357(g)) is amended", "Pub. L. No.
-# 117-103".
+# 117-103", Maine's "as amended by PL 2021, c. 688, Pt. A, §39".
 ABBREVIATION = re.compile(
     r"(?:\b(?:[A-Z]\.){2,}|\b(?:Stat|No|Nos|Sec|Secs|Pub|L|Inc|Co|Corp|Art|Ch|Cl|Subd|Para|"
-    r"seq|et|al|etc|e\.g|i\.e|v|vs|Mr|Mrs|Ms|Dr|Jan|Feb|Mar|Apr|Aug|Sept|Oct|Nov|Dec)\.)$"
+    r"seq|et|al|etc|e\.g|i\.e|v|vs|Mr|Mrs|Ms|Dr|Jan|Feb|Mar|Apr|Aug|Sept|Oct|Nov|Dec|"
+    r"c|ch|Pt|pt)\.)$"
 )
 ABBREVIATION_CHARS = 12  # the longest abbreviation above, with room for a word break
 MIN_EVIDENCE_WORDS = 5

@@ -80,3 +80,15 @@ def test_a_period_after_an_abbreviation_ends_no_sentence():
         "The authority is restricted to immigration officers.",
         "Funds under Pub. L. No. 117-103 may not be used.",
     ]
+
+
+def test_a_chapter_or_part_abbreviated_in_a_citation_ends_no_sentence():
+    # Maine cites its session laws as "PL 2099, c. 9, Pt. A, §9"
+    text = (
+        "Sec. 2. 99 XRSA §1, as amended by PL 2099, c. 9, Pt. A, §9, is repealed. "
+        "The crime of possession is a civil violation."
+    )
+    assert _pieces(text)[-2:] == [
+        "99 XRSA §1, as amended by PL 2099, c. 9, Pt. A, §9, is repealed.",
+        "The crime of possession is a civil violation.",
+    ]
