@@ -4,6 +4,7 @@ saved form, and how `aggregate` applies it."""
 import numpy as np
 import pytest
 
+import classifier.bill_gate as bg
 from classifier.bill_gate import FEATURES, BillGate, candidate_features, fit_gate
 from classifier.tagger import SectionResult, aggregate
 from classifier.taxonomy import TAGS
@@ -88,3 +89,30 @@ def test_aggregate_keeps_on_the_bill_only_what_the_gate_keeps():
     strong = [_section(20, 20_000, 20_300, 0.9), _section(21, 21_000, 21_500, 0.8)]
     kept = aggregate([*body, *strong], thresholds, gate)
     assert kept.tags == [TAG] and kept.scores[TAG] == 0.9
+
+
+def _overlapping_candidates(rng, n):
+    """Raised tags whose right and wrong kinds overlap, as real ones do: F1 is flat near its
+    best, so one split into folds can pick a threshold far from another's."""
+    right = rng.random(n) < 0.55
+    margin = np.where(right, rng.normal(2.0, 1.2, n), rng.normal(1.0, 1.0, n))
+    raising = np.where(right, rng.integers(1, 4, n), rng.integers(1, 3, n))
+    sections = rng.integers(1, 12, n)
+    share = np.minimum(raising / sections, 1)
+    return np.c_[margin, np.log1p(raising), share, np.log(sections)], right
+
+
+@pytest.mark.parametrize(("repeats", "stable"), [(bg.GATE_REPEATS, True), (1, False)])
+def test_the_gates_threshold_hardly_depends_on_how_bills_fall_into_folds(
+    monkeypatch, repeats, stable
+):
+    x, y = _overlapping_candidates(np.random.default_rng(11), 130)
+    groups = [f"b{i // 2}" for i in range(len(y))]
+    monkeypatch.setattr(bg, "GATE_REPEATS", repeats)
+    chosen = []
+    for seed in (100, 137, 174, 211, 248):
+        monkeypatch.setattr(bg, "GATE_SEED", seed)
+        chosen.append(fit_gate(x, y, groups, []).threshold)
+    # averaged over splits the choice stays within a step or two of the grid; one split's
+    # choice swings (the control case shows the test can tell the two apart)
+    assert (max(chosen) - min(chosen) <= 0.05) is stable
