@@ -33,8 +33,8 @@ from classifier.features import (
 )
 from classifier.linear import SparseRows, TrainParams, train
 from classifier.linenumbers import blank_line_numbers
-from classifier.markup import clip, infer_spans
-from classifier.sections import split_sections
+from classifier.markup import clip, infer_spans, merge
+from classifier.sections import FRONT_MATTER, split_sections
 from classifier.sentences import sentences
 from classifier.stacking import (
     META_FEATURES,
@@ -326,6 +326,9 @@ class Settings:
     lo: float
     hi: float
     group_by: str | None  # grouping of the inner folds that fit the meta model and thresholds
+    # folds of look-alike bills for training on their sections (0: passages alone); the bill
+    # gate reads each look-alike scored by a stack that did not learn from it
+    bill_negative_folds: int = 0
 
 
 def fit_stack(
@@ -503,6 +506,7 @@ def settings_from(nlp: Language) -> Settings:
         float(raw.get("min_threshold", 0.2)),
         float(raw.get("max_threshold", 0.8)),
         group_by if group_by in GROUP_BY else None,
+        int(raw.get("bill_negative_folds", 0)),
     )
 
 
@@ -541,12 +545,57 @@ def gate_bills(bills: list[BillRow], examples: list[Example]) -> list[BillRow]:
     return [b for b in bills if b.split == "train" and b.group("bill") not in lent]
 
 
+def look_alike_sections(bills: list[BillRow]) -> list[Example]:
+    """Each section of the look-alike bills (whole bills labelled with no tag) as an example
+    with no tag, read as the tagger reads it: real bill sections of the kinds that raise false
+    alarms (other offenses, appropriations, studies), which passages alone show too few of."""
+    out = []
+    for bill in bills:
+        if bill.labels:
+            continue
+        text = blank_line_numbers(bill.text)
+        ins, stk = merge(bill.inserted), merge(bill.struck)
+        if not ins and not stk:
+            ins, stk = infer_spans(text)
+        for sec in split_sections(text):
+            if sec.label == FRONT_MATTER or not text[sec.start : sec.end].strip():
+                continue
+            out.append(
+                Example(
+                    f"{bill.id}#{sec.index}",
+                    text[sec.start : sec.end],
+                    set(),
+                    inserted=clip(ins, sec.start, sec.end),
+                    struck=clip(stk, sec.start, sec.end),
+                    source="look-alike bill",
+                    jurisdiction=bill.jurisdiction,
+                    bill=bill.bill,
+                )
+            )
+    return out
+
+
+def look_alike_folds(bills: list[BillRow], k: int, seed: int) -> list[list[BillRow]]:
+    """The look-alike bills in k folds of whole bills (none when k < 2 or too few of them)."""
+    look = sorted((b for b in bills if not b.labels), key=lambda b: b.id)
+    if k < 2 or len(look) < k:
+        return []
+    random.Random(seed).shuffle(look)
+    return [look[f::k] for f in range(k)]
+
+
 def fit_bill_gate(
-    tagger: Tagger, bills: list[BillRow], progress: Callable[[str], None] | None = None
+    scored: list[tuple[Tagger, list[BillRow]]], progress: Callable[[str], None] | None = None
 ) -> BillGate:
-    """Learn the bill gate from whole bills tagged by the trained pipeline; with too few of
-    them to learn from, an untrained gate (a bill carries every tag a section raises)."""
-    features, right, groups, unreached = gate_candidates(tagger, bills)
+    """Learn the bill gate from whole bills, each tagged by a pipeline that did not learn from
+    it (`scored`: pipelines and the bills each tags); with too few of them to learn from, an
+    untrained gate (a bill carries every tag a section raises)."""
+    parts = [gate_candidates(tagger, bills) for tagger, bills in scored]
+    bills = [b for _, group in scored for b in group]
+    features = np.vstack([p[0] for p in parts]).reshape(-1, len(BILL_FEATURES))
+    right = np.concatenate([p[1] for p in parts]).astype(bool)
+    groups = [g for p in parts for g in p[2]]
+    unreached = sum(p[3] for p in parts)
     try:
         gate = fit_gate(features, right, groups, [b.id for b in bills], unreached)
     except ValueError as exc:
@@ -559,6 +608,15 @@ def fit_bill_gate(
             f" keeps p >= {gate.threshold:.3f}"
         )
     return gate
+
+
+def _reader(model: StackedModel, thresholds: dict[str, float], config_path: Path) -> Tagger:
+    """A tagger over a fresh pipeline holding this stack."""
+    reader = build_nlp(config_path)
+    scorer = reader.get_pipe("taxonomy_scorer")
+    assert isinstance(scorer, TaxonomyScorer)  # the config names our own factory
+    scorer.set_model(model, thresholds)
+    return Tagger(reader)
 
 
 def train_pipeline(
@@ -583,21 +641,37 @@ def train_pipeline(
         progress(f"prepared {len(items)} examples")
     if st.inner_folds < 2 or len(items) < st.inner_folds:
         raise ValueError(f"need at least {max(st.inner_folds, 2)} examples and 2 folds to train")
-    model, thresholds = fit_stack(items, st)
+    learn_from = gate_bills(bills or [], extra + corpus)
+    folds_of_look_alikes = look_alike_folds(learn_from, st.bill_negative_folds, st.seed)
+    negatives = [
+        [prepare(tagger, ex) for ex in look_alike_sections(fold)] for fold in folds_of_look_alikes
+    ]
+    if progress and negatives:
+        progress(f"{sum(map(len, negatives))} sections of look-alike bills as examples")
+    model, thresholds = fit_stack(items + [p for fold in negatives for p in fold], st)
     # A fresh pipeline to save: the one used for training holds every word of the training
     # texts in its string store, which the shipped pipeline does not need.
     fresh = build_nlp(config_path)
     scorer = fresh.get_pipe("taxonomy_scorer")
     assert isinstance(scorer, TaxonomyScorer)  # the config names our own factory
     scorer.set_model(model, thresholds)
-    learn_from = gate_bills(bills or [], extra + corpus)
     if learn_from:
-        # tagged by a copy, so the saved pipeline's string store gains no word of the bills
-        reader = build_nlp(config_path)
-        reader_scorer = reader.get_pipe("taxonomy_scorer")
-        assert isinstance(reader_scorer, TaxonomyScorer)
-        reader_scorer.set_model(model, thresholds)
-        scorer.bill_gate = fit_bill_gate(Tagger(reader), learn_from, progress)
+        # The bills are tagged by copies, so the saved pipeline's string store gains no word of
+        # them; a look-alike whose sections trained the stack is tagged by a stack trained
+        # without its fold, so the gate sees it as a new bill.
+        in_folds = {b.id for fold in folds_of_look_alikes for b in fold}
+        scored = [
+            (
+                _reader(model, thresholds, config_path),
+                [b for b in learn_from if b.id not in in_folds],
+            )
+        ]
+        for f, fold in enumerate(folds_of_look_alikes):
+            rest = [p for g, other in enumerate(negatives) if g != f for p in other]
+            scored.append((_reader(*fit_stack(items + rest, st), config_path), fold))
+            if progress:
+                progress(f"look-alike fold {f + 1}/{len(folds_of_look_alikes)} scored")
+        scorer.bill_gate = fit_bill_gate(scored, progress)
     output.mkdir(parents=True, exist_ok=True)
     fresh.to_disk(output)
     return TrainResult(thresholds, model.meta_weights, scorer.bill_gate)

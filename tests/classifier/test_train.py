@@ -20,6 +20,8 @@ from classifier.train import (
     fit_stack,
     gate_bills,
     gate_candidates,
+    look_alike_folds,
+    look_alike_sections,
     prepare,
     section_features,
     settings_from,
@@ -204,3 +206,80 @@ def test_which_tags_a_rule_feature_speaks_of_is_fixed_when_the_pipeline_is_built
     )
     # training reads these names (allowed_weights): what a process tagged before changes none
     assert {index: set(names) for index, names in RULE_NAMES.items()} == before
+
+
+def test_look_alike_bills_lend_each_section_as_an_example_with_no_tag():
+    text = (
+        "--- id: x ---\n"
+        "Section 1. A person who [steals] TAKES AWAY a school bus commits trespass.\n"
+        "Section 2. This act takes effect on the first of July."
+    )
+    look = _bill("b1", [], text, bill="HB 7")
+    tagged = _bill("b2", ["civil_remedies"], "Section 1. A victim may sue.", bill="HB 8")
+    examples = look_alike_sections([look, tagged])
+    assert [ex.text.split(".")[0] for ex in examples] == ["Section 1", "Section 2"]
+    assert all(ex.labels == set() and ex.known is None for ex in examples)  # no tag, all known
+    assert {ex.group("bill") for ex in examples} == {look.group("bill")}  # one inner-fold group
+    first = examples[0]
+    # the bracketed deletion, read as the tagger reads it, relative to the section
+    assert [first.text[s:e] for s, e in first.struck] == ["[steals]"]
+    assert [first.text[s:e] for s, e in first.inserted] == ["TAKES AWAY"]
+
+
+def test_look_alikes_fall_into_folds_of_whole_bills_and_tagged_bills_into_none():
+    bills = [_bill(f"b{i}", [], "x", bill=f"HB {i}") for i in range(5)]
+    bills.append(_bill("t", ["civil_remedies"], "x", bill="HB 9"))
+    folds = look_alike_folds(bills, 2, seed=1)
+    assert len(folds) == 2 and all(folds)
+    ids = [b.id for fold in folds for b in fold]
+    assert sorted(ids) == [f"b{i}" for i in range(5)] and len(set(ids)) == 5
+    assert look_alike_folds(bills, 2, seed=1) == folds  # reproducible
+    assert look_alike_folds(bills, 0, seed=1) == [] and look_alike_folds(bills[:1], 2, 1) == []
+
+
+def test_train_learns_from_look_alike_sections_and_scores_each_fold_without_it(tmp_path):
+    config, corpus = _small_config(tmp_path), _write_corpus(tmp_path)
+    assert "bill_negative_folds = 2" in config.read_text()
+    bills = tmp_path / "bills.jsonl"
+    rows = [
+        {
+            "id": f"l{i}",
+            "state": "MO",
+            "bill": f"HB {i}",
+            "labels": [],
+            "support": {},
+            "text": f"Section 1. The council shall meet {i} times a year in Quuxville.",
+        }
+        for i in range(4)
+    ]
+    rows.append(
+        {
+            "id": "t1",
+            "state": "NY",
+            "bill": "S 1",
+            "labels": ["civil_remedies"],
+            "support": {},
+            "text": "Section 1. A victim may bring a civil action.",
+        }
+    )
+    bills.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["train", "--corpus", str(corpus), "--no-feedback", "--no-own", "--no-cache"]
+    out = tmp_path / "p"
+    result = CliRunner().invoke(
+        app,
+        [
+            *args,
+            "--folds",
+            "2",
+            "--config",
+            str(config),
+            "--output",
+            str(out),
+            "--bills",
+            str(bills),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 sections of look-alike bills as examples" in result.stderr
+    assert "look-alike fold 2/2 scored" in result.stderr
+    assert "Quuxville" not in (out / "vocab" / "strings.json").read_text()
