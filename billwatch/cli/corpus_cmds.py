@@ -182,8 +182,11 @@ def agreement(
     second: Path = typer.Argument(..., help="JSONL of {id, labels} from a blind second pass."),
     corpus: Path = typer.Option(Path("corpus"), "--corpus", help="Folder of reference files."),
 ) -> None:
-    """Per-tag Cohen's kappa between the corpus labels and an independent second pass."""
-    first = {p.id: set(p.labels) for p in _references(corpus).passages}
+    """Per-tag Cohen's kappa between the corpus labels (of passages and of whole bills) and an
+    independent second pass."""
+    refs = _references(corpus)
+    first = {p.id: set(p.labels) for p in refs.passages}
+    first |= {b.id: set(b.labels) for b in refs.bills}  # ids are unique across every file
     try:
         rows, unknown = tag_agreement(first, read_labels(second))
     except (AgreementError, OSError) as exc:
@@ -193,8 +196,12 @@ def agreement(
             f"{len(unknown)} ids of {escape(str(second))} are not in the corpus: "
             + escape(", ".join(unknown[:5]))
         )
-    n = rows[0].both + rows[0].first_only + rows[0].second_only + rows[0].neither
-    console.print(f"{n} passages labelled twice", highlight=False)
+    second_ids = set(read_labels(second))
+    bills = len(second_ids & {b.id for b in refs.bills})
+    console.print(
+        f"{len(second_ids) - bills} passages and {bills} whole bills labelled twice",
+        highlight=False,
+    )
     console.print(f"{'tag':<26} {'both':>5} {'1st':>5} {'2nd':>5} {'agree':>6} {'kappa':>6}")
     for row in rows:
         kappa = "-" if row.kappa is None else f"{row.kappa:.2f}"

@@ -371,3 +371,35 @@ def test_cli_locate_reports_a_missing_passage(tmp_path, mirror):
     )
     assert result.exit_code == 2
     assert "not in the document" in result.output
+
+
+def test_cli_agreement_counts_passages_and_whole_bills(tmp_path, mirror):
+    _, commit = mirror
+    corpus = tmp_path / "corpus"
+    row = _passage(commit, PENALTY, normalise(BILL_TXT.encode(), "tx/hb1.txt"))
+    _write(corpus, "passages-t.jsonl", [row])
+    bill = {
+        "id": "t-b001",
+        "jurisdiction": "DC",
+        "bill": "B 2",
+        "year": None,
+        "source": {"repo": "a/b", "commit": "0" * 40, "path": "b.html"},
+        "sha256_file": "0" * 64,
+        "labels": ["civil_remedies"],
+        "support": {"civil_remedies": [[0, 5]]},
+        "rationale": "A civil action.",
+    }
+    _write(corpus, "bills-t.jsonl", [bill])
+    second = tmp_path / "second.jsonl"
+    second.write_text(
+        json.dumps({"id": "t-0001", "labels": ["penalty_increase"]})
+        + "\n"
+        + json.dumps({"id": "t-b001", "labels": []})
+        + "\n"
+    )
+    result = runner.invoke(app, ["corpus", "agreement", str(second), "--corpus", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert "1 passages and 1 whole bills labelled twice" in result.stdout
+    lines = {line.split()[0]: line.split() for line in result.stdout.splitlines()[2:]}
+    assert lines["penalty_increase"][1:4] == ["1", "0", "0"]  # both passes
+    assert lines["civil_remedies"][1:4] == ["0", "1", "0"]  # the bill's first pass only
