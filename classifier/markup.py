@@ -8,6 +8,7 @@ deletions in [brackets]; Minnesota's revisor writes "new text begin ... new text
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 
@@ -17,12 +18,13 @@ Span = tuple[int, int]
 # that opens a word ("purchase[s]") is an editorial insertion in a quote, not a deletion.
 _STRUCK = re.compile(r"(?<![A-Za-z])\[[^\[\]]{1,5000}\]")
 # What a compiler or editor brackets in a statute compilation, which deletes nothing: a section
-# number or code citation ("[§707-781]", "[D.C. Official Code § 22-2704]", "[Chapter 30 NMSA
-# 1978]", "[8 U.S.C. 1101]"), a history note ("[L 1988, c 261]", "[18-5602, added 1972, ch.
-# 336]", "[C51, §2710; R60]", "[2021 c.550 § 6]") or New Mexico's "[NEW MATERIAL]" label.
+# number or code citation ("[§707-781]", "[D.C. Official Code § 22-2704]", D.C.'s "[now §
+# 16-1001]", "[Chapter 30 NMSA 1978]", "[8 U.S.C. 1101]"), a history note ("[L 1988, c 261]",
+# "[18-5602, added 1972, ch. 336]", "[C51, §2710; R60]", "[2021 c.550 § 6]") or New Mexico's
+# "[NEW MATERIAL]" label.
 _SECTION_NO = r"[\d.\-]+[A-Z]?(?:-[\d.]+)*"  # "18-5602", "30-52-1", "20-209I", "22-3009.01"
 _EDITORIAL = re.compile(
-    r"\s*(?:§|D\.C\. (?:Official|Law)\b|\d+ U\.S\.C\.|NEW MATERIAL\s*$"
+    r"\s*(?:(?:now )?§|D\.C\. (?:Official|Law)\b|\d+ U\.S\.C\.|NEW MATERIAL\s*$"
     rf"|(?:Chapter \d+[A-Z]?(?:, Article \d+[A-Z]?)?|{_SECTION_NO}(?: to {_SECTION_NO})?)"
     r" NMSA \d{4}\s*$"
     rf"|L \d{{4}}\b|[CR]\d{{2}},|\d{{4}} c\.\s?\d|{_SECTION_NO}, (?:added|am\.) \d{{4}}\b)"
@@ -110,12 +112,25 @@ def _own_line(text: str, run: re.Match) -> bool:
     return line_start > 0 and not text[line_start : run.start()].strip() and not after.strip()
 
 
+def _json_array(inner: str) -> bool:
+    """Whether bracketed text is a JSON array (a scraper's record pasted as text: `"sponsors":
+    [{"id": 1}]`, `["Minors", "Sex Offenses"]`), which deletes nothing."""
+    if not inner.lstrip().startswith(("{", '"')):
+        return False
+    try:
+        json.loads(f"[{inner}]")
+    except ValueError:
+        return False
+    return True
+
+
 def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
     """(inserted, struck) spans that the plain-text drafting marks of `text` show."""
     struck = [
         (m.start(), m.end())
         for m in _STRUCK.finditer(text)
         if not _EDITORIAL.match(text, m.start() + 1, m.end() - 1)
+        and not _json_array(m.group()[1:-1])
     ]
     inserted = [(m.start(), m.end()) for m in _INSERTED_ANGLE.finditer(text)]
     bracketed = list(struck)

@@ -60,6 +60,7 @@ def test_headings_and_citations_in_capitals_mark_nothing_in_a_text_without_case_
         "[D.C. Official Code § 22-2799 ]",
         "[D.C. Law 99-123]",
         "[8 U.S.C. 1101(a)(15)(T)]",
+        "[now § 22-1001(8) ]",
         "[Chapter 30, Article 52 NMSA 1978]",
         "[30-52-1 to 30-52-9 NMSA 1978]",
         "[L 1999, c 12, pt of §2; am L 2010, c 3, §1]",
@@ -175,3 +176,15 @@ def test_lines_of_their_own_citations_and_broken_titles_show_no_case_marks(text)
 def test_new_matter_in_capitals_that_wraps_onto_its_own_line_in_a_marked_text_is_kept():
     text = "A person is guilty of [criminal] UNLAWFUL\n  POSSESSION when they knowingly sell it."
     assert _quotes(text, infer_spans(text)[0]) == ["UNLAWFUL\n  POSSESSION"]
+
+
+def test_a_json_array_in_a_scrapers_record_is_no_deletion():
+    record = (
+        '{"bill_title": "establish a safe harbor", "sponsors": [{"id": 39, "is_prime": true}],'
+        ' "keywords": ["Minors", "Sex Offenses"], "text": "A person who [knowingly] pays a fee."}'
+    )
+    inserted, struck = infer_spans(record)
+    assert _quotes(record, struck) == ["[knowingly]"]  # the bill's own mark inside the record
+    # a deletion that opens with a quotation is still a deletion
+    text = 'The term ["sex trafficking", as used here,] means what section 9 says.'
+    assert _quotes(text, infer_spans(text)[1]) == ['["sex trafficking", as used here,]']
