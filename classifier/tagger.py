@@ -28,7 +28,7 @@ from classifier.features import (
 )
 from classifier.linenumbers import blank_line_numbers, readable
 from classifier.markup import Span, clip, infer_spans, merge
-from classifier.sections import FRONT_MATTER, split_sections
+from classifier.sections import FRONT_MATTER, Section, split_sections
 from classifier.sentences import ABBREVIATION
 from classifier.sentences import sentences as _sentences
 from classifier.stacking import meta_matrix
@@ -105,6 +105,20 @@ class DocResult:
     stance: str = "none"
 
 
+def read_bill(
+    text: str, inserted: Iterable[Span] = (), struck: Iterable[Span] = ()
+) -> tuple[str, list[Span], list[Span], list[Section]]:
+    """A bill as it is tagged: its text with printed line numbers blanked, its inserted and
+    struck spans (the marks printed in the text when none are given) and its sections, less
+    any front matter (metadata about the document, not words of the bill)."""
+    text = blank_line_numbers(text)
+    ins, stk = merge(inserted), merge(struck)
+    if not ins and not stk:
+        ins, stk = infer_spans(text)
+    parts = [sec for sec in split_sections(text) if sec.label != FRONT_MATTER]
+    return text, ins, stk, parts
+
+
 class Tagger:
     """The loaded pipeline with section splitting, struck-text handling and evidence."""
 
@@ -141,14 +155,9 @@ class Tagger:
     ) -> DocResult:
         """Tag `text`; without spans, the drafting marks printed in the text are read instead.
         Offsets point into `text`; quotes read without printed line numbers."""
-        text = blank_line_numbers(text)
-        ins, stk = merge(inserted), merge(struck)
-        if not ins and not stk:
-            ins, stk = infer_spans(text)
+        text, ins, stk, parts = read_bill(text, inserted, struck)
         sections = []
         amended = amended_sections(text)
-        # metadata about the document (front matter) is not words of the bill
-        parts = [sec for sec in split_sections(text) if sec.label != FRONT_MATTER]
         for sec in parts:
             body = text[sec.start : sec.end]
             doc = self.process(

@@ -33,8 +33,8 @@ from classifier.features import (
 )
 from classifier.linear import SparseRows, TrainParams, train
 from classifier.linenumbers import blank_line_numbers
-from classifier.markup import clip, infer_spans, merge
-from classifier.sections import FRONT_MATTER, split_sections
+from classifier.markup import clip, infer_spans
+from classifier.sections import split_sections
 from classifier.sentences import sentences
 from classifier.stacking import (
     META_FEATURES,
@@ -51,7 +51,7 @@ from classifier.stacking import (
     head_threshold,
     meta_matrix,
 )
-from classifier.tagger import FLIP_SCORE, Tagger, struck_flips
+from classifier.tagger import FLIP_SCORE, Tagger, read_bill, struck_flips
 from classifier.taxonomy import ALERT_TAGS, TAGS
 
 # Columns of the ALERT tags; the embedding and meta models carry one more column after the
@@ -553,12 +553,9 @@ def look_alike_sections(bills: list[BillRow]) -> list[Example]:
     for bill in bills:
         if bill.labels:
             continue
-        text = blank_line_numbers(bill.text)
-        ins, stk = merge(bill.inserted), merge(bill.struck)
-        if not ins and not stk:
-            ins, stk = infer_spans(text)
-        for sec in split_sections(text):
-            if sec.label == FRONT_MATTER or not text[sec.start : sec.end].strip():
+        text, ins, stk, parts = read_bill(bill.text, bill.inserted, bill.struck)
+        for sec in parts:
+            if not text[sec.start : sec.end].strip():
                 continue
             out.append(
                 Example(
@@ -651,10 +648,8 @@ def train_pipeline(
     model, thresholds = fit_stack(items + [p for fold in negatives for p in fold], st)
     # A fresh pipeline to save: the one used for training holds every word of the training
     # texts in its string store, which the shipped pipeline does not need.
-    fresh = build_nlp(config_path)
-    scorer = fresh.get_pipe("taxonomy_scorer")
-    assert isinstance(scorer, TaxonomyScorer)  # the config names our own factory
-    scorer.set_model(model, thresholds)
+    saved = _reader(model, thresholds, config_path)
+    scorer = saved.scorer
     if learn_from:
         # The bills are tagged by copies, so the saved pipeline's string store gains no word of
         # them; a look-alike whose sections trained the stack is tagged by a stack trained
@@ -673,5 +668,5 @@ def train_pipeline(
                 progress(f"look-alike fold {f + 1}/{len(folds_of_look_alikes)} scored")
         scorer.bill_gate = fit_bill_gate(scored, progress)
     output.mkdir(parents=True, exist_ok=True)
-    fresh.to_disk(output)
+    saved.nlp.to_disk(output)
     return TrainResult(thresholds, model.meta_weights, scorer.bill_gate)

@@ -188,7 +188,8 @@ def agreement(
     first = {p.id: set(p.labels) for p in refs.passages}
     first |= {b.id: set(b.labels) for b in refs.bills}  # ids are unique across every file
     try:
-        rows, unknown = tag_agreement(first, read_labels(second))
+        labels = read_labels(second)
+        rows, unknown = tag_agreement(first, labels)
     except (AgreementError, OSError) as exc:
         fail(escape(str(exc)))
     if unknown:
@@ -196,10 +197,9 @@ def agreement(
             f"{len(unknown)} ids of {escape(str(second))} are not in the corpus: "
             + escape(", ".join(unknown[:5]))
         )
-    second_ids = set(read_labels(second))
-    bills = len(second_ids & {b.id for b in refs.bills})
+    bills = len(set(labels) & {b.id for b in refs.bills})
     console.print(
-        f"{len(second_ids) - bills} passages and {bills} whole bills labelled twice",
+        f"{len(labels) - bills} passages and {bills} whole bills labelled twice",
         highlight=False,
     )
     console.print(f"{'tag':<26} {'both':>5} {'1st':>5} {'2nd':>5} {'agree':>6} {'kappa':>6}")

@@ -107,6 +107,21 @@ def _passage(commit, text, document, pid="t-0001", path="tx/hb1.txt", **extra):
     return row
 
 
+def _bill_ref():
+    """A whole-bill reference, labelled civil_remedies."""
+    return {
+        "id": "t-b001",
+        "jurisdiction": "DC",
+        "bill": "B 2",
+        "year": None,
+        "source": {"repo": "a/b", "commit": "0" * 40, "path": "b.html"},
+        "sha256_file": "0" * 64,
+        "labels": ["civil_remedies"],
+        "support": {"civil_remedies": [[0, 5]]},
+        "rationale": "A civil action.",
+    }
+
+
 def _write(corpus, name, rows):
     corpus.mkdir(exist_ok=True)
     (corpus / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -215,17 +230,7 @@ def test_bill_support_must_cover_every_label(tmp_path):
 
 
 def test_a_bill_is_in_the_train_split_unless_held_out_as_test(tmp_path):
-    bill = {
-        "id": "t-b001",
-        "jurisdiction": "DC",
-        "bill": "B 2",
-        "year": None,
-        "source": {"repo": "a/b", "commit": "0" * 40, "path": "b.html"},
-        "sha256_file": "0" * 64,
-        "labels": ["civil_remedies"],
-        "support": {"civil_remedies": [[0, 5]]},
-        "rationale": "A civil action.",
-    }
+    bill = _bill_ref()
     held = {**bill, "id": "t-b002", "bill": "B 3", "split": "test"}
     _write(tmp_path, "bills-t.jsonl", [bill, held])
     assert [b.split for b in load_references(tmp_path).bills] == ["train", "test"]
@@ -378,17 +383,7 @@ def test_cli_agreement_counts_passages_and_whole_bills(tmp_path, mirror):
     corpus = tmp_path / "corpus"
     row = _passage(commit, PENALTY, normalise(BILL_TXT.encode(), "tx/hb1.txt"))
     _write(corpus, "passages-t.jsonl", [row])
-    bill = {
-        "id": "t-b001",
-        "jurisdiction": "DC",
-        "bill": "B 2",
-        "year": None,
-        "source": {"repo": "a/b", "commit": "0" * 40, "path": "b.html"},
-        "sha256_file": "0" * 64,
-        "labels": ["civil_remedies"],
-        "support": {"civil_remedies": [[0, 5]]},
-        "rationale": "A civil action.",
-    }
+    bill = _bill_ref()
     _write(corpus, "bills-t.jsonl", [bill])
     second = tmp_path / "second.jsonl"
     second.write_text(
