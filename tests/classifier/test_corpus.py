@@ -213,17 +213,7 @@ def test_ids_are_unique_and_whole_bills_give_no_passages(tmp_path):
 
 
 def test_bill_support_must_cover_every_label(tmp_path):
-    bill = {
-        "id": "t-b001",
-        "jurisdiction": "DC",
-        "bill": "B 2",
-        "year": None,
-        "source": {"repo": "a/b", "commit": "0" * 40, "path": "b.html"},
-        "sha256_file": "0" * 64,
-        "labels": ["civil_remedies", "prevention"],
-        "support": {"civil_remedies": [[0, 5]]},
-        "rationale": "A civil action.",
-    }
+    bill = {**_bill_ref(), "labels": ["civil_remedies", "prevention"]}
     _write(tmp_path, "bills-t.jsonl", [bill])
     with pytest.raises(CorpusError, match=r"bills-t.jsonl:1: labels without support.*prevention"):
         load_references(tmp_path)
