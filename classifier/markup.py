@@ -112,9 +112,18 @@ def _own_line(text: str, run: re.Match) -> bool:
     return line_start > 0 and not text[line_start : run.start()].strip() and not after.strip()
 
 
-def _json_array(inner: str) -> bool:
-    """Whether bracketed text is a JSON array (a scraper's record pasted as text: `"sponsors":
-    [{"id": 1}]`, `["Minors", "Sex Offenses"]`), which deletes nothing."""
+# A JSON object's key just before a bracket: the bracket opens the key's array, whatever it holds
+# (a record whose strings were unescaped, `"bill_versions": [{"bill_text": "... "Cruel," ..."}]`,
+# no longer parses as JSON).
+_JSON_KEY_BEFORE = re.compile(r'"[A-Za-z_][\w ]{0,60}":[ \t]*$')
+
+
+def _json_array(text: str, start: int, end: int) -> bool:
+    """Whether the bracketed text at start:end is a JSON array (a scraper's record pasted as
+    text: `"sponsors": [{"id": 1}]`, `["Minors", "Sex Offenses"]`), which deletes nothing."""
+    if _JSON_KEY_BEFORE.search(text, max(0, start - 80), start):
+        return True
+    inner = text[start + 1 : end - 1]
     if not inner.lstrip().startswith(("{", '"')):
         return False
     try:
@@ -130,7 +139,7 @@ def infer_spans(text: str) -> tuple[list[Span], list[Span]]:
         (m.start(), m.end())
         for m in _STRUCK.finditer(text)
         if not _EDITORIAL.match(text, m.start() + 1, m.end() - 1)
-        and not _json_array(m.group()[1:-1])
+        and not _json_array(text, m.start(), m.end())
     ]
     inserted = [(m.start(), m.end()) for m in _INSERTED_ANGLE.finditer(text)]
     bracketed = list(struck)

@@ -185,6 +185,10 @@ def test_a_json_array_in_a_scrapers_record_is_no_deletion():
     )
     inserted, struck = infer_spans(record)
     assert _quotes(record, struck) == ["[knowingly]"]  # the bill's own mark inside the record
+    # the corpus reads a scraper's record with its string escapes decoded, so an array whose
+    # text quotes a term no longer parses; the key before it still says it is the record's
+    decoded = '{"bill_versions": [{"bill_text": "Terms used mean: "Cruel," causing pain."}]}'
+    assert infer_spans(decoded) == ([], [])
     # a deletion that opens with a quotation is still a deletion
     text = 'The term ["sex trafficking", as used here,] means what section 9 says.'
     assert _quotes(text, infer_spans(text)[1]) == ['["sex trafficking", as used here,]']
