@@ -326,9 +326,9 @@ class Settings:
     lo: float
     hi: float
     group_by: str | None  # grouping of the inner folds that fit the meta model and thresholds
-    # folds of look-alike bills for training on their sections (0: passages alone); the bill
-    # gate reads each look-alike scored by a stack that did not learn from it
-    bill_negative_folds: int = 0
+    # folds of the gate's whole bills, whose look-alikes' sections train the stack too (0:
+    # passages alone); the bill gate reads each bill scored by a stack trained without its fold
+    bill_folds: int = 0
 
 
 def fit_stack(
@@ -506,7 +506,7 @@ def settings_from(nlp: Language) -> Settings:
         float(raw.get("min_threshold", 0.2)),
         float(raw.get("max_threshold", 0.8)),
         group_by if group_by in GROUP_BY else None,
-        int(raw.get("bill_negative_folds", 0)),
+        int(raw.get("bill_folds", 0)),
     )
 
 
@@ -572,13 +572,13 @@ def look_alike_sections(bills: list[BillRow]) -> list[Example]:
     return out
 
 
-def look_alike_folds(bills: list[BillRow], k: int, seed: int) -> list[list[BillRow]]:
-    """The look-alike bills in k folds of whole bills (none when k < 2 or too few of them)."""
-    look = sorted((b for b in bills if not b.labels), key=lambda b: b.id)
-    if k < 2 or len(look) < k:
+def bill_folds(bills: list[BillRow], k: int, seed: int) -> list[list[BillRow]]:
+    """The bills in k folds of whole bills (none when k < 2 or too few of them)."""
+    shuffled = sorted(bills, key=lambda b: b.id)
+    if k < 2 or len(shuffled) < k:
         return []
-    random.Random(seed).shuffle(look)
-    return [look[f::k] for f in range(k)]
+    random.Random(seed).shuffle(shuffled)
+    return [shuffled[f::k] for f in range(k)]
 
 
 def fit_bill_gate(
@@ -639,33 +639,27 @@ def train_pipeline(
     if st.inner_folds < 2 or len(items) < st.inner_folds:
         raise ValueError(f"need at least {max(st.inner_folds, 2)} examples and 2 folds to train")
     learn_from = gate_bills(bills or [], extra + corpus)
-    folds_of_look_alikes = look_alike_folds(learn_from, st.bill_negative_folds, st.seed)
-    negatives = [
-        [prepare(tagger, ex) for ex in look_alike_sections(fold)] for fold in folds_of_look_alikes
-    ]
-    if progress and negatives:
-        progress(f"{sum(map(len, negatives))} sections of look-alike bills as examples")
-    model, thresholds = fit_stack(items + [p for fold in negatives for p in fold], st)
+    of_bills = bill_folds(learn_from, st.bill_folds, st.seed)
+    lent = [[prepare(tagger, ex) for ex in look_alike_sections(fold)] for fold in of_bills]
+    if progress and lent:
+        progress(f"{sum(map(len, lent))} sections of look-alike bills as examples")
+    model, thresholds = fit_stack(items + [p for fold in lent for p in fold], st)
     # A fresh pipeline to save: the one used for training holds every word of the training
     # texts in its string store, which the shipped pipeline does not need.
     saved = _reader(model, thresholds, config_path)
     scorer = saved.scorer
     if learn_from:
         # The bills are tagged by copies, so the saved pipeline's string store gains no word of
-        # them; a look-alike whose sections trained the stack is tagged by a stack trained
-        # without its fold, so the gate sees it as a new bill.
-        in_folds = {b.id for fold in folds_of_look_alikes for b in fold}
-        scored = [
-            (
-                _reader(model, thresholds, config_path),
-                [b for b in learn_from if b.id not in in_folds],
-            )
-        ]
-        for f, fold in enumerate(folds_of_look_alikes):
-            rest = [p for g, other in enumerate(negatives) if g != f for p in other]
+        # them; a bill of a fold is tagged by a stack trained without that fold, so the gate
+        # sees each one as a new bill.
+        scored = []
+        for f, fold in enumerate(of_bills):
+            rest = [p for g, other in enumerate(lent) if g != f for p in other]
             scored.append((_reader(*fit_stack(items + rest, st), config_path), fold))
             if progress:
-                progress(f"look-alike fold {f + 1}/{len(folds_of_look_alikes)} scored")
+                progress(f"bill fold {f + 1}/{len(of_bills)} scored")
+        if not of_bills:
+            scored = [(_reader(model, thresholds, config_path), learn_from)]
         scorer.bill_gate = fit_bill_gate(scored, progress)
     output.mkdir(parents=True, exist_ok=True)
     saved.nlp.to_disk(output)

@@ -16,11 +16,11 @@ from classifier.tagger import Tagger
 from classifier.train import (
     CONFIG_PATH,
     base_of,
+    bill_folds,
     build_nlp,
     fit_stack,
     gate_bills,
     gate_candidates,
-    look_alike_folds,
     look_alike_sections,
     prepare,
     section_features,
@@ -226,20 +226,20 @@ def test_look_alike_bills_lend_each_section_as_an_example_with_no_tag():
     assert [first.text[s:e] for s, e in first.inserted] == ["TAKES AWAY"]
 
 
-def test_look_alikes_fall_into_folds_of_whole_bills_and_tagged_bills_into_none():
+def test_whole_bills_fall_into_folds_of_whole_bills():
     bills = [_bill(f"b{i}", [], "x", bill=f"HB {i}") for i in range(5)]
     bills.append(_bill("t", ["civil_remedies"], "x", bill="HB 9"))
-    folds = look_alike_folds(bills, 2, seed=1)
+    folds = bill_folds(bills, 2, seed=1)
     assert len(folds) == 2 and all(folds)
     ids = [b.id for fold in folds for b in fold]
-    assert sorted(ids) == [f"b{i}" for i in range(5)] and len(set(ids)) == 5
-    assert look_alike_folds(bills, 2, seed=1) == folds  # reproducible
-    assert look_alike_folds(bills, 0, seed=1) == [] and look_alike_folds(bills[:1], 2, 1) == []
+    assert sorted(ids) == sorted(b.id for b in bills) and len(set(ids)) == len(bills)
+    assert bill_folds(bills, 2, seed=1) == folds  # reproducible
+    assert bill_folds(bills, 0, seed=1) == [] and bill_folds(bills[:1], 2, 1) == []
 
 
 def test_train_learns_from_look_alike_sections_and_scores_each_fold_without_it(tmp_path):
     config, corpus = _small_config(tmp_path), _write_corpus(tmp_path)
-    assert "bill_negative_folds = 2" in config.read_text()
+    assert "bill_folds = 2" in config.read_text()
     bills = tmp_path / "bills.jsonl"
     rows = [
         {
@@ -258,7 +258,7 @@ def test_train_learns_from_look_alike_sections_and_scores_each_fold_without_it(t
             "state": "NY",
             "bill": "S 1",
             "labels": ["civil_remedies"],
-            "support": {},
+            "support": {"civil_remedies": [[11, 45]]},
             "text": "Section 1. A victim may bring a civil action.",
         }
     )
@@ -281,5 +281,5 @@ def test_train_learns_from_look_alike_sections_and_scores_each_fold_without_it(t
     )
     assert result.exit_code == 0, result.output
     assert "4 sections of look-alike bills as examples" in result.stderr
-    assert "look-alike fold 2/2 scored" in result.stderr
+    assert "bill fold 2/2 scored" in result.stderr
     assert "Quuxville" not in (out / "vocab" / "strings.json").read_text()
