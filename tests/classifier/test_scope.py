@@ -280,6 +280,12 @@ def test_negations_count_once_however_many_ways_they_are_said(text, live):
         ("Loitering in a transit facility is a class B misdemeanor.", True),
         ("An employer who fails to pay wages when due is guilty of a misdemeanor.", True),
         ("Possession of a controlled substance is a class D felony.", True),
+        # the offenses in any of their forms, and their kin
+        ("A person who assaulted a staff member is guilty of a class B felony.", True),
+        ("Criminal trespassing in a dwelling is a class C felony.", True),
+        ("Strangulation is a class B felony if the victim is a family member.", True),
+        ("Carjacking is punishable by imprisonment for not less than 15 years.", True),
+        ("A person who sells stolen valor medals is guilty of a class A misdemeanor.", False),
     ],
 )
 def test_penalties_count_for_offenses_the_taxonomy_relates_to_trafficking(text, live):
