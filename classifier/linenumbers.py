@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from classifier.hyphens import unbroken
+
 # A bare number between spaces: "(2)", "2.", "2," are the bill's own numbering, and so is a
 # number after a word that names what it counts ("section 13 of ... section 14 of"), unless it
 # carries on a count already under way.
@@ -106,5 +108,6 @@ def blank_line_numbers(text: str) -> str:
 
 
 def readable(quote: str) -> str:
-    """A quote as people read it: every run of whitespace one space."""
-    return " ".join(quote.split())
+    """A quote as people read it: words a printed line broke joined, every run of whitespace
+    one space."""
+    return " ".join(unbroken(quote).split())

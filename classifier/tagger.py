@@ -26,6 +26,7 @@ from classifier.features import (
     struck_match,
     word_features,
 )
+from classifier.hyphens import join_broken_words
 from classifier.linenumbers import blank_line_numbers, readable
 from classifier.markup import Span, clip, infer_spans, merge
 from classifier.sections import FRONT_MATTER, Section, split_sections
@@ -140,6 +141,9 @@ class Tagger:
     ) -> Doc:
         """Run the pipeline on one piece of text with its (relative) drafting spans and the
         section numbers the whole bill amends (`score=False`: the rules only, for training)."""
+        # read with the words a printed line broke joined; the same length, so every span and
+        # offset into `text` holds
+        text = join_broken_words(text)
         doc = self.nlp.make_doc(text)
         doc.user_data["bw_text"] = text
         doc.user_data["bw_amended"] = amended
