@@ -34,6 +34,12 @@ GATE_SEED = 1042
 # hundred candidates the F1 curve is flat, and one split's best threshold swung from 0.10 to
 # 0.40 with its seed.
 GATE_REPEATS = 20
+# Within the noise of the best F1, the lowest threshold: on the curve's flat top a higher one
+# only trades bills found for false alarms, and a missed bill costs survivors more than a false
+# alarm costs trust. The noise is the standard error of the best F1 over this many bootstrap
+# samples of the bills (0: the best threshold itself).
+GATE_BOOTSTRAPS = 200
+BOOTSTRAP_SEED = 2026
 
 
 class Section(Protocol):
@@ -149,7 +155,7 @@ def _fit_logistic(
     return theta[:-1], float(theta[-1]), mean, scale
 
 
-def _f1(keep: np.ndarray, y: np.ndarray, unreached: int) -> float:
+def _f1(keep: np.ndarray, y: np.ndarray, unreached: float) -> float:
     """F1 of the kept candidates, counting gold tags no section raised as misses."""
     tp = float((keep & y).sum())
     gold = float(y.sum()) + unreached
@@ -166,23 +172,47 @@ def fit_gate(
     unreached: int = 0,
 ) -> BillGate:
     """Learn the gate from candidates (rows of `features`, whether each is the bill's tag in
-    `labels`); the probability it needs is the one with the best F1 on out-of-fold scores
-    (folds of whole `groups`, each bill's candidates scored by a model fitted without them),
-    averaged over `GATE_REPEATS` splits into folds, so it is neither chosen in-sample nor by
-    the luck of one split. `unreached`: gold tags of the bills that no section raised (misses
-    the gate cannot mend)."""
+    `labels`); the probability it needs is chosen on the mean F1 of out-of-fold scores (folds
+    of whole `groups`, each bill's candidates scored by a model fitted without them) over
+    `GATE_REPEATS` splits into folds, so it is neither chosen in-sample nor by the luck of one
+    split: the lowest threshold whose F1 is within one bootstrap standard error of the best.
+    `unreached`: gold tags of the bills that no section raised (misses the gate cannot mend)."""
     y = labels.astype(bool)
     if len(y) < 10 or y.all() or not y.any():
         raise ValueError("the bill gate needs at least 10 candidates, some right and some wrong")
     x = features.astype(np.float64)
     f1s = np.zeros(len(THRESHOLD_GRID))
+    helds = []
     for repeat in range(GATE_REPEATS):
-        held = _held_out(x, y, groups, GATE_SEED + repeat)
-        f1s += [_f1(held >= t, y, unreached) for t in THRESHOLD_GRID]
-    # ties: the lowest threshold, which keeps more of what the sections raise
-    best = THRESHOLD_GRID[int(np.argmax(f1s))]
+        helds.append(_held_out(x, y, groups, GATE_SEED + repeat))
+        f1s += [_f1(helds[-1] >= t, y, unreached) for t in THRESHOLD_GRID]
+    f1s /= GATE_REPEATS
+    top = int(np.argmax(f1s))
+    noise = _best_f1_error(np.mean(helds, axis=0), y, groups, unreached, THRESHOLD_GRID[top])
+    # the lowest threshold within noise of the best (ties included)
+    best = THRESHOLD_GRID[int(np.flatnonzero(f1s >= f1s[top] - noise)[0])]
     w, b, mean, scale = _fit_logistic(x, y.astype(np.float64))
     return BillGate(w, b, mean, scale, float(best), sorted(set(bills)))
+
+
+def _best_f1_error(
+    held: np.ndarray, y: np.ndarray, groups: Sequence[str], unreached: int, threshold: float
+) -> float:
+    """The standard error of F1 at `threshold`, over bootstrap samples of whole bills
+    (`groups`), each counting the unreached tags in proportion to the gold tags it draws."""
+    if GATE_BOOTSTRAPS < 2:
+        return 0.0
+    keys = sorted(set(groups))
+    rows: dict[str, list[int]] = {key: [] for key in keys}
+    for i, key in enumerate(groups):
+        rows[key].append(i)
+    share = unreached / max(int(y.sum()), 1)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    f1s = []
+    for _ in range(GATE_BOOTSTRAPS):
+        drawn = np.concatenate([rows[keys[k]] for k in rng.integers(0, len(keys), len(keys))])
+        f1s.append(_f1(held[drawn] >= threshold, y[drawn], share * float(y[drawn].sum())))
+    return float(np.std(f1s))
 
 
 def _held_out(x: np.ndarray, y: np.ndarray, groups: Sequence[str], seed: int) -> np.ndarray:

@@ -116,3 +116,19 @@ def test_the_gates_threshold_hardly_depends_on_how_bills_fall_into_folds(
     # averaged over splits the choice stays within a step or two of the grid; one split's
     # choice swings (the control case shows the test can tell the two apart)
     assert (max(chosen) - min(chosen) <= 0.05) is stable
+
+
+def test_the_gate_takes_the_lowest_threshold_within_noise_of_the_best(monkeypatch):
+    x, y = _overlapping_candidates(np.random.default_rng(11), 130)
+    groups = [f"b{i // 2}" for i in range(len(y))]
+    monkeypatch.setattr(bg, "GATE_BOOTSTRAPS", 0)
+    best = fit_gate(x, y, groups, []).threshold  # the best mean F1 itself
+    monkeypatch.setattr(bg, "GATE_BOOTSTRAPS", 200)
+    lenient = fit_gate(x, y, groups, [])
+    # on a flat curve the noise reaches down: more bills kept, at an F1 within the noise
+    assert lenient.threshold < best
+    held = np.mean([bg._held_out(x, y, groups, bg.GATE_SEED + r) for r in range(5)], axis=0)
+    assert bg._f1(held >= lenient.threshold, y, 0) >= bg._f1(held >= best, y, 0) - 0.1
+    assert bg._best_f1_error(held, y, groups, 0, best) > 0
+    monkeypatch.setattr(bg, "GATE_BOOTSTRAPS", 1)
+    assert bg._best_f1_error(held, y, groups, 0, best) == 0.0
