@@ -12,6 +12,8 @@ import json
 import re
 from collections.abc import Iterable
 
+from classifier.hyphens import unbroken
+
 Span = tuple[int, int]
 
 # A bracketed deletion: "[class B]", "[, other than robbery in the second degree]". A bracket
@@ -92,16 +94,13 @@ def _inline(text: str, run: re.Match) -> bool:
     and not a line of its own (a heading or a clerk's line after a sentence that ends with
     the line: "provided by the\nLAW AND LEGISLATIVE DIGITAL LIBRARY\nat the ...")."""
     # a word broken over the line ("Rep-\nresentatives SMITH") is read whole
-    before = _BROKEN_WORD.sub("", text[max(run.start() - 60, 0) : run.start()])[-40:]
+    before = unbroken(text[max(run.start() - 60, 0) : run.start()])[-40:]
     return (
         _letters(run.group()) >= MIN_INLINE_LETTERS
         and not _own_line(text, run)
         and _INLINE_BEFORE.search(before) is not None
         and _HEADING_BEFORE.search(before) is None
     )
-
-
-_BROKEN_WORD = re.compile(r"-\n[ \t]*(?=[a-z])")
 
 
 def _own_line(text: str, run: re.Match) -> bool:
