@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -28,13 +29,28 @@ class SparseRows:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """The row of each stored value."""
+        return np.repeat(np.arange(len(self)), np.diff(self.indptr))
+
     def dot(self, weights: np.ndarray) -> np.ndarray:
         """self @ weights for weights of shape (n_features, n_outputs)."""
-        contrib = weights[self.indices] * self.data[:, None]
-        out = np.zeros((len(self), weights.shape[1]), dtype=np.float32)
-        nonempty = self.indptr[:-1] < self.indptr[1:]
-        out[nonempty] = np.add.reduceat(contrib, self.indptr[:-1][nonempty], axis=0)
-        return out
+        # One bincount per output column: far faster than summing (values, outputs) rows.
+        by_column = np.ascontiguousarray(weights.T)
+        columns = [
+            np.bincount(self.rows, weights=col[self.indices] * self.data, minlength=len(self))
+            for col in by_column
+        ]
+        return np.stack(columns, axis=1).astype(np.float32).reshape(len(self), weights.shape[1])
+
+    def t_dot(self, g: np.ndarray, n_features: int) -> np.ndarray:
+        """self.T @ g for g of shape (rows, n_outputs): (n_features, n_outputs)."""
+        columns = [
+            np.bincount(self.indices, weights=col[self.rows] * self.data, minlength=n_features)
+            for col in np.ascontiguousarray(g.T)
+        ]
+        return np.stack(columns, axis=1).astype(np.float32).reshape(n_features, g.shape[1])
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -67,7 +83,6 @@ def train(
     sw = np.ones((n, k), dtype=np.float32) if sample_weight is None else sample_weight
     if sw.ndim == 1:
         sw = sw[:, None] * np.ones((1, k), dtype=np.float32)
-    rows_of_nnz = np.repeat(np.arange(n), np.diff(x.indptr))
     used = np.unique(x.indices)  # only features that occur get gradients (and Adam state)
     remap = np.zeros(n_features, dtype=np.int64)
     remap[used] = np.arange(len(used))
@@ -77,10 +92,6 @@ def train(
     l2 = np.where(used < n_word, params.l2_words, params.l2_rules).astype(np.float32)[:, None]
     # Which (feature, label) weights may be non-zero; the rest stay at zero.
     keep = np.ones((len(used), k), dtype=np.float32) if allowed is None else allowed(used)
-    order = np.argsort(local.indices, kind="stable")  # gradient rows by sorted feature index
-    starts = np.flatnonzero(np.r_[True, np.diff(local.indices[order]) != 0])
-    rows_sorted = rows_of_nnz[order]  # gathered once, not every epoch
-    data_sorted = local.data[order][:, None]
     m_w, v_w = np.zeros_like(w), np.zeros_like(w)
     m_b, v_b = np.zeros_like(b), np.zeros_like(b)
     beta1, beta2, eps = 0.9, 0.999, 1e-8
@@ -89,8 +100,7 @@ def train(
     for step in range(1, params.epochs + 1):
         p = sigmoid(local.dot(w) + b)
         g = (p - y) * cw / norm
-        contrib = g[rows_sorted] * data_sorted
-        grad_w = (np.add.reduceat(contrib, starts, axis=0) + l2 * w) * keep
+        grad_w = (local.t_dot(g, len(used)) + l2 * w) * keep
         grad_b = g.sum(axis=0)
         for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
             m *= beta1
