@@ -10,11 +10,12 @@ the tag matched are the meta features; the meta model learns per tag how far to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from classifier.linear import sigmoid
+from classifier.thresholds import steady_threshold
 
 META_FEATURES = ("sparse", "embedding", "best_sentence", "rule_support", "blocked_match")
 # Every feature but the last is evidence for the tag (its weight may not go negative); a
@@ -40,6 +41,9 @@ class DenseParams:
     hidden_learn_rate: float = 0.003
     hidden_l2: float = 1e-3
     hidden_dropout: float = 0.3
+    # hidden-layer models of different seeds averaged (their units side by side, their output
+    # weights shared out): one model's dropout and start decide less of what a section scores
+    dense_bags: int = 1
     seed: int = 0
 
 
@@ -130,11 +134,31 @@ def fit_dense(
     """The embedding model: (hidden layer or None, output weights, output bias)."""
     if params.hidden <= 0:
         return None, *fit_embedding(vectors, y, weight, params, pos_weight)
+    bags = [
+        _fit_hidden(vectors, y, weight, replace(params, seed=params.seed + i), pos_weight)
+        for i in range(max(params.dense_bags, 1))
+    ]
+    if len(bags) == 1:
+        return bags[0]
+    # The mean of the bags' logits is one wider model: units side by side, output rows scaled
+    # by 1/bags.
+    units = Hidden(
+        np.hstack([h.weights for h, _, _ in bags]), np.concatenate([h.bias for h, _, _ in bags])
+    )
+    out = np.vstack([w for _, w, _ in bags]) / len(bags)
+    return units, out.astype(np.float32), np.mean([b for _, _, b in bags], axis=0)
+
+
+def _fit_hidden(
+    vectors: np.ndarray, y: np.ndarray, weight: np.ndarray, params: DenseParams, pos_weight: float
+) -> tuple[Hidden, np.ndarray, np.ndarray]:
+    """One hidden-layer model over standardised vectors, standardising folded into its first
+    layer."""
     mu = vectors.mean(axis=0)
     sd = vectors.std(axis=0) + 1e-6
     cw = np.where(y > 0, pos_weight, 1.0) * weight
     w1, b1, w2, b2 = _adam_mlp((vectors - mu) / sd, y, cw, params)
-    raw_w1 = w1 / sd[:, None]  # standardising folded into the first layer
+    raw_w1 = w1 / sd[:, None]
     hidden = Hidden(raw_w1.astype(np.float32), (b1 - mu @ raw_w1).astype(np.float32))
     return hidden, w2.astype(np.float32), b2.astype(np.float32)
 
@@ -263,16 +287,11 @@ def fit_head(z: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarr
     return w[:, 0], float(b[0])
 
 
-def head_threshold(prob: np.ndarray, y: np.ndarray) -> float:
-    """The head threshold maximising F1 on out-of-fold probabilities (ties: the middle one)."""
+def head_threshold(prob: np.ndarray, y: np.ndarray, bootstraps: int = 0) -> float:
+    """The head threshold maximising F1 on out-of-fold probabilities (ties: the middle one),
+    bagged over that many bootstrap resamples when asked."""
     grid = np.round(np.arange(0.10, 0.905, 0.01), 3)
-    pos = y > 0
-    f1s = [
-        2 * float((pos & (prob >= t)).sum()) / max(pos.sum() + (prob >= t).sum(), 1) for t in grid
-    ]
-    best = max(f1s)
-    ties = [t for t, f in zip(grid, f1s, strict=True) if f >= best - 1e-9]
-    return float(ties[len(ties) // 2])
+    return steady_threshold(prob, y, grid, bootstraps=bootstraps)
 
 
 def alert_decision(

@@ -53,6 +53,7 @@ from classifier.stacking import (
 )
 from classifier.tagger import FLIP_SCORE, Tagger, read_bill, struck_flips
 from classifier.taxonomy import ALERT_TAGS, TAGS
+from classifier.thresholds import steady_threshold
 
 # Columns of the ALERT tags; the embedding and meta models carry one more column after the
 # tags: the pooled "any ALERT tag" label of the ALERT head.
@@ -329,6 +330,8 @@ class Settings:
     # folds of the gate's whole bills, whose look-alikes' sections train the stack too (0:
     # passages alone); the bill gate reads each bill scored by a stack trained without its fold
     bill_folds: int = 0
+    # bootstrap resamples over which each threshold choice is bagged (0: one choice)
+    bootstraps: int = 0
 
 
 def fit_stack(
@@ -370,7 +373,7 @@ def fit_stack(
     # than real bills and would pull thresholds off), all examples when there are none.
     real = [i for i, p in enumerate(items) if p.example.source != "own"] or list(range(len(items)))
     scores = stacked_scores([items[i] for i in real], [feats[i] for i in real], model)
-    thresholds = choose_thresholds(scores[:, :POOLED], y[real], st.lo, st.hi)
+    thresholds = choose_thresholds(scores[:, :POOLED], y[real], st.lo, st.hi, st.bootstraps)
     # The ALERT head's second level and threshold, on the same out-of-fold scores.
     th = np.array([thresholds[t] for t in TAGS])
     z = head_inputs(
@@ -384,7 +387,7 @@ def fit_stack(
     _, prob = alert_decision(
         scores[:, :POOLED], scores[:, POOLED], th, ALERT_COLS, model.alert, scores[:, POOLED + 1 :]
     )
-    model.alert.threshold = head_threshold(prob, ya[real, POOLED])
+    model.alert.threshold = head_threshold(prob, ya[real, POOLED], st.bootstraps)
     return model, thresholds
 
 
@@ -399,34 +402,16 @@ def decide(scores: np.ndarray, thresholds: dict[str, float], model: StackedModel
     return tags
 
 
-ALERT_BETA = 1.0  # below 1, ALERT thresholds weigh precision more (the config can set it)
-
-
 def choose_thresholds(
-    scores: np.ndarray,
-    y: np.ndarray,
-    lo: float = 0.2,
-    hi: float = 0.8,
-    alert_beta: float = ALERT_BETA,
+    scores: np.ndarray, y: np.ndarray, lo: float = 0.2, hi: float = 0.8, bootstraps: int = 0
 ) -> dict[str, float]:
-    """Per tag, the threshold maximising F-beta on out-of-fold scores (ties: the middle one).
-
-    beta is 1 for TRACK tags and `alert_beta` (< 1 favours precision) for ALERT tags.
-    """
-    out = {}
-    for j, tag in enumerate(TAGS):
-        grid = THRESHOLD_GRID[(THRESHOLD_GRID >= lo) & (THRESHOLD_GRID <= hi)]
-        b2 = (alert_beta if tag in ALERT_TAGS else 1.0) ** 2
-        f1s = []
-        for t in grid:
-            pred = scores[:, j] >= t
-            tp = float((pred & (y[:, j] > 0)).sum())
-            denominator = b2 * (y[:, j] > 0).sum() + pred.sum()
-            f1s.append((1 + b2) * tp / max(denominator, 1))
-        best = max(f1s)
-        ties = [t for t, f in zip(grid, f1s, strict=True) if f >= best - 1e-9]
-        out[tag] = float(ties[len(ties) // 2])
-    return out
+    """Per tag, the threshold maximising F1 on out-of-fold scores (ties: the middle one), bagged
+    over that many bootstrap resamples when asked (see `classifier.thresholds`)."""
+    grid = THRESHOLD_GRID[(THRESHOLD_GRID >= lo) & (THRESHOLD_GRID <= hi)]
+    return {
+        tag: steady_threshold(scores[:, j], y[:, j], grid, bootstraps=bootstraps)
+        for j, tag in enumerate(TAGS)
+    }
 
 
 def fold_of(examples: list[Example], k: int, seed: int, group_by: str | None = None) -> list[int]:
@@ -507,6 +492,7 @@ def settings_from(nlp: Language) -> Settings:
         float(raw.get("max_threshold", 0.8)),
         group_by if group_by in GROUP_BY else None,
         int(raw.get("bill_folds", 0)),
+        int(raw.get("threshold_bootstraps", 0)),
     )
 
 
@@ -624,12 +610,17 @@ def train_pipeline(
     folds: int | None = None,
     progress: Callable[[str], None] | None = None,
     bills: list[BillRow] | None = None,
+    seed: int | None = None,
 ) -> TrainResult:
-    """Train the stack on everything (meta model and thresholds from inner folds), write it."""
+    """Train the stack on everything (meta model and thresholds from inner folds), write it;
+    `seed` in place of the config's retrains with other folds and starts (to see how much the
+    figures move with them)."""
     nlp = build_nlp(config_path)
     st = settings_from(nlp)
     if folds is not None:
         st.inner_folds = folds
+    if seed is not None:
+        st.seed = st.dense.seed = seed
     random.seed(st.seed)
     np.random.seed(st.seed)
     tagger = Tagger(nlp)
