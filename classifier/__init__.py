@@ -42,15 +42,20 @@ def compute_version(pipeline_dir: Path = PIPELINE_DIR, patterns_dir: Path = PATT
 CLASSIFIER_VERSION: str = compute_version()
 
 
-@lru_cache(maxsize=1)
 def load(pipeline_dir: str | None = None) -> Tagger:
-    """The tagger over the shipped pipeline (loaded once; nothing is downloaded)."""
+    """The tagger over the shipped pipeline, or the one in `pipeline_dir` (loaded once;
+    nothing is downloaded)."""
+    path = Path(pipeline_dir).resolve() if pipeline_dir else PIPELINE_DIR.resolve()
+    return _load(str(path))
+
+
+@lru_cache(maxsize=1)
+def _load(path: str) -> Tagger:
     import spacy
 
     import classifier.components  # noqa: F401 - registers the factories before loading
     from classifier.tagger import Tagger
 
-    path = Path(pipeline_dir) if pipeline_dir else PIPELINE_DIR
-    if not (path / "config.cfg").exists():
+    if not (Path(path) / "config.cfg").exists():
         raise ClassifierMissing(f"{path}: no trained pipeline here; run `billwatch train`")
     return Tagger(spacy.load(path))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rich.markup import escape
 from rich.table import Table
 
 from classifier.baseline import keyword_predictions
@@ -171,19 +172,23 @@ class BillsEvaluation:
     misses: list[tuple[str, str, str]]  # (bill, tag, quote) of quotes that support nothing
     seen: int = 0  # of the bills, those the shipped bill gate learned from (not unseen)
     split: str | None = None
+    pipeline: str | None = None  # the pipeline's folder, when not the shipped one
 
 
 def evaluate_bills(
-    path: Path, progress: Callable[[str], None] | None = None, split: str | None = None
+    path: Path,
+    progress: Callable[[str], None] | None = None,
+    split: str | None = None,
+    pipeline: Path | None = None,
 ) -> BillsEvaluation:
-    """Tag each whole bill (of one split, if given) with the shipped model; compare tags and
-    evidence with the labels."""
+    """Tag each whole bill (of one split, if given) with the shipped model (or the pipeline
+    in `pipeline`); compare tags and evidence with the labels."""
     import classifier
 
     bills = [b for b in read_bills(path) if split is None or b.split == split]
     if not bills:
         raise ValueError(f"{path}: no bills" + (f" in the {split} split" if split else ""))
-    tagger = classifier.load()
+    tagger = classifier.load(str(pipeline) if pipeline else None)
     seen = len({b.id for b in bills} & set(tagger.scorer.bill_gate.bills))
     pred = np.zeros((len(bills), len(TAGS)), dtype=bool)
     quotes = supported = 0
@@ -203,14 +208,24 @@ def evaluate_bills(
     gold = np.array([[t in b.labels for t in TAGS] for b in bills], dtype=bool)
     rep = report(pred, gold)
     return BillsEvaluation(
-        len(bills), rep.alert, rep.per_tag, rep.macro_f1, quotes, supported, misses, seen, split
+        len(bills),
+        rep.alert,
+        rep.per_tag,
+        rep.macro_f1,
+        quotes,
+        supported,
+        misses,
+        seen,
+        split,
+        str(pipeline) if pipeline else None,
     )
 
 
 def bills_table(ev: BillsEvaluation) -> Table:
     """Bill-level P/R/F1 per tag and ALERT, and how many evidence quotes support their tag."""
     which = f"{ev.split} split, " if ev.split else ""
-    title = f"Shipped model on {ev.n} whole bills ({which}bill level)"
+    model = f"Pipeline {escape(ev.pipeline)}" if ev.pipeline else "Shipped model"
+    title = f"{model} on {ev.n} whole bills ({which}bill level)"
     if ev.seen:
         title += f"; the bill gate learned from {ev.seen} of them, so they are not unseen"
     table = Table(title=title)

@@ -223,6 +223,12 @@ def train(
         " cache's bills.jsonl when the cache is read). Without any, a bill carries every tag"
         " a section raises.",
     ),
+    seed: int = typer.Option(
+        None,
+        "--seed",
+        help="Seed of the folds and starts in place of the config's: retrain under a few to"
+        " see how much the figures move with them.",
+    ),
 ) -> None:
     """Retrain the stacked scorer; the meta model and per-tag thresholds come from inner folds,
     then the bill gate from whole bills."""
@@ -254,6 +260,7 @@ def train(
             folds=folds,
             progress=lambda m: err_console.print(m),
             bills=whole,
+            seed=seed,
         )
     except ValueError as exc:
         fail(escape(str(exc)))
@@ -289,6 +296,12 @@ def evaluate(
         help="With --bills: only the bills of this split ('train' or 'test': held out from all"
         " training).",
     ),
+    pipeline: Path = typer.Option(
+        None,
+        "--pipeline",
+        help="With --bills: a pipeline written by `billwatch train --output DIR` in place of"
+        " the shipped one.",
+    ),
     markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table."),
     config: Path = typer.Option(
         None, "--config", help="Pipeline config for CV (default: classifier/configs/pipeline.cfg)."
@@ -304,6 +317,8 @@ def evaluate(
         fail(f"--group-by takes {' or '.join(GROUP_BY)}, not {escape(group_by)!r}")
     if config is not None and not config.exists():
         fail(f"{escape(str(config))}: no such config")
+    if pipeline is not None and not (pipeline / "config.cfg").is_file():
+        fail(f"{escape(str(pipeline))}: no trained pipeline here (see `billwatch train --output`)")
     if group_by and folds <= 1:
         folds = 5
     try:
@@ -314,7 +329,7 @@ def evaluate(
             else:
                 console.print(results_table(evs))
         if bills is not None:
-            bill_ev = evaluate_bills(bills, lambda m: err_console.print(m), split)
+            bill_ev = evaluate_bills(bills, lambda m: err_console.print(m), split, pipeline)
             console.print(bills_table(bill_ev))
     except (DataError, ValueError) as exc:
         fail(escape(str(exc)))

@@ -190,3 +190,14 @@ def test_evaluate_bills_says_which_bills_the_shipped_gate_learned_from(tmp_path)
     assert result.exit_code == 0, result.output
     title = " ".join(result.stdout.split())  # the title wraps to the table's width
     assert "the bill gate learned from 1 of them, so they are not unseen" in title
+
+
+def test_evaluate_bills_with_another_pipeline_names_it_and_rejects_a_folder_without_one(tmp_path):
+    path = _bills_file(tmp_path)
+    result = runner.invoke(
+        app, ["evaluate", "--bills", str(path), "--pipeline", str(classifier.PIPELINE_DIR)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Pipeline {classifier.PIPELINE_DIR}" in "".join(result.stdout.split("\n"))
+    empty = runner.invoke(app, ["evaluate", "--bills", str(path), "--pipeline", str(tmp_path)])
+    assert empty.exit_code == 2 and "no trained pipeline here" in empty.stderr

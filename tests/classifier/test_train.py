@@ -67,7 +67,7 @@ def _write_corpus(tmp_path):
 def test_train_command_is_reproducible_and_writes_a_loadable_pipeline(tmp_path):
     config, corpus = _small_config(tmp_path), _write_corpus(tmp_path)
     runner = CliRunner()
-    for name in ("a", "b"):
+    for name, seed in (("a", []), ("b", []), ("c", ["--seed", "7"])):
         result = runner.invoke(
             app,
             [
@@ -83,6 +83,7 @@ def test_train_command_is_reproducible_and_writes_a_loadable_pipeline(tmp_path):
                 str(config),
                 "--output",
                 str(tmp_path / name),
+                *seed,
             ],
         )
         assert result.exit_code == 0, result.output
@@ -91,6 +92,9 @@ def test_train_command_is_reproducible_and_writes_a_loadable_pipeline(tmp_path):
     b = np.load(tmp_path / "b" / "taxonomy_scorer" / "weights.npz")
     assert np.array_equal(a["values"], b["values"]) and np.array_equal(a["rows"], b["rows"])
     assert classifier.compute_version(tmp_path / "a") == classifier.compute_version(tmp_path / "b")
+    # another seed: other starts of the hidden layer, so another model
+    c = np.load(tmp_path / "c" / "taxonomy_scorer" / "weights.npz")
+    assert not np.array_equal(a["hidden_weights"], c["hidden_weights"])
     tagger = Tagger(spacy.load(tmp_path / "a"))
     assert "civil_remedies" in tagger.tag("A victim may bring a civil action for damages.").tags
     assert tagger.tag("The council shall meet four times a year.").tags == []
@@ -106,7 +110,8 @@ def test_the_scorer_reads_a_section_as_training_does(tmp_path):
     tagger = Tagger(nlp)
     items = [prepare(tagger, ex) for ex in read_jsonl(_write_corpus(tmp_path), "test")]
     model, thresholds = fit_stack(items, st)
-    assert model.hidden is not None and model.embed_weights.shape[0] == st.dense.hidden
+    assert model.hidden is not None
+    assert model.embed_weights.shape[0] == st.dense.hidden * st.dense.dense_bags
     scorer = nlp.get_pipe("taxonomy_scorer")
     scorer.set_model(model, thresholds)
     text = "The survivor may sue for damages. The court shall vacate the conviction."
@@ -283,3 +288,22 @@ def test_train_learns_from_look_alike_sections_and_scores_each_fold_without_it(t
     assert "4 sections of look-alike bills as examples" in result.stderr
     assert "bill fold 2/2 scored" in result.stderr
     assert "Quuxville" not in (out / "vocab" / "strings.json").read_text()
+
+
+def test_the_config_sets_how_thresholds_are_bagged_and_how_many_hidden_models_are_averaged(
+    tmp_path,
+):
+    text = CONFIG_PATH.read_text()
+    for line in ("threshold_bootstraps", "dense_bags"):
+        text = "\n".join(x for x in text.splitlines() if not x.startswith(line))
+    block = "\n[scorer_training]\n"
+    text = text.replace(block, block + "threshold_bootstraps = 30\ndense_bags = 2\n")
+    path = tmp_path / "bagged.cfg"
+    path.write_text(text)
+    st = settings_from(build_nlp(path))
+    assert st.bootstraps == 30 and st.dense.dense_bags == 2
+    st.inner_folds = 2
+    tagger = Tagger(build_nlp(path))
+    items = [prepare(tagger, ex) for ex in read_jsonl(_write_corpus(tmp_path), "test")]
+    model, _ = fit_stack(items, st)
+    assert model.hidden is not None and model.hidden.weights.shape[1] == 2 * st.dense.hidden
