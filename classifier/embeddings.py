@@ -89,10 +89,15 @@ class DocVectors:
     tokens: np.ndarray
 
 
+# Words the table holds at most: each costs its vector (1 KiB) and its row of each projection
+# (3 KiB through the 768 hidden units), about 400 MiB at most.
+MAX_WORDS = 100_000
+
+
 class WordVectors:
     """Sum of subword vectors and subword count of every word seen, keyed by spaCy's LOWER."""
 
-    def __init__(self, model: Any | None = None) -> None:
+    def __init__(self, model: Any | None = None, max_words: int = MAX_WORDS) -> None:
         model = model if model is not None else load_wordllama()
         self.embedding: np.ndarray = model.embedding
         self.tokenizer = model.tokenizer.__class__.from_str(model.tokenizer.to_str())
@@ -101,6 +106,7 @@ class WordVectors:
         self.sums = np.zeros((1024, self.embedding.shape[1]), dtype=np.float32)
         self.counts = np.zeros(1024, dtype=np.float32)
         self._projections: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.max_words = max(max_words, 1)
 
     def _add(self, keys: list[int], words: list[str]) -> None:
         encoded = self.tokenizer.encode_batch(words, add_special_tokens=False)
@@ -122,6 +128,12 @@ class WordVectors:
         keys = arr[keep, 0]
         uniq, inverse = np.unique(keys, return_inverse=True)
         missing = [int(k) for k in uniq.tolist() if int(k) not in self.index]
+        if missing and len(self.index) + len(missing) > self.max_words:
+            # A long run meets ever more words (names, misspellings): the table starts afresh
+            # rather than grow without bound, and this doc's words are read into it again.
+            self.index.clear()
+            self._projections.clear()
+            missing = [int(k) for k in uniq.tolist()]
         if missing:
             self._add(missing, [doc.vocab.strings[k] for k in missing])
         index = self.index

@@ -97,3 +97,24 @@ def test_projected_scores_equal_scores_of_mean_vectors():
     projected = vectors.projected(weights)[rows].sum(axis=0) / vectors.counts[rows].sum()
     assert np.allclose(projected, vectors.mean(rows) @ weights, atol=1e-4)
     json.dumps(projected.tolist())
+
+
+def test_the_word_table_starts_afresh_rather_than_grow_past_its_bound():
+    import spacy
+
+    from classifier.embeddings import WordVectors, load_wordllama
+
+    nlp = spacy.blank("en")
+    small = WordVectors(load_wordllama(), max_words=5)
+    whole = WordVectors(load_wordllama())
+    weights = np.random.default_rng(0).normal(size=(256, 3)).astype(np.float32)
+    for text in ("the court shall vacate", "a victim may sue for damages", "the court may seal"):
+        doc = nlp(text)
+        mask = np.ones(len(doc), bool)
+        rows, ref = small.doc_rows(doc, mask), whole.doc_rows(doc, mask)
+        assert len(small.index) <= 5 or len(small.index) == len(set(text.split()))
+        assert np.allclose(small.mean(rows.rows), whole.mean(ref.rows))
+        assert np.allclose(
+            small.projected(weights)[rows.rows], whole.projected(weights)[ref.rows], atol=1e-5
+        )
+    assert len(small.index) <= 5 < len(whole.index)
