@@ -188,7 +188,8 @@ def evaluate_bills(
     bills = [b for b in read_bills(path) if split is None or b.split == split]
     if not bills:
         raise ValueError(f"{path}: no bills" + (f" in the {split} split" if split else ""))
-    tagger = classifier.load(str(pipeline) if pipeline else None)
+    folder = str(pipeline) if pipeline else None
+    tagger = classifier.load(folder)
     seen = len({b.id for b in bills} & set(tagger.scorer.bill_gate.bills))
     pred = np.zeros((len(bills), len(TAGS)), dtype=bool)
     quotes = supported = 0
@@ -217,7 +218,7 @@ def evaluate_bills(
         misses,
         seen,
         split,
-        str(pipeline) if pipeline else None,
+        folder,
     )
 
 

@@ -15,22 +15,21 @@ import numpy as np
 BOOTSTRAP_SEED = 2027
 
 
-def f_beta_curves(
-    scores: np.ndarray, y: np.ndarray, grid: np.ndarray, counts: np.ndarray, beta: float = 1.0
+def f1_curves(
+    scores: np.ndarray, y: np.ndarray, grid: np.ndarray, counts: np.ndarray
 ) -> np.ndarray:
-    """(samples, grid) F-beta of `scores >= t` for each t of `grid`, each sample weighting the
+    """(samples, grid) F1 of `scores >= t` for each t of `grid`, each sample weighting the
     examples by a row of `counts` (samples, n)."""
     pred = (scores[:, None] >= grid[None, :]).astype(np.float64)  # (n, grid)
     pos = (y > 0).astype(np.float64)
     tp = counts @ (pred * pos[:, None])
     predicted = counts @ pred
     positives = counts @ pos
-    b2 = beta * beta
-    return (1 + b2) * tp / np.maximum(b2 * positives[:, None] + predicted, 1.0)
+    return 2 * tp / np.maximum(positives[:, None] + predicted, 1.0)
 
 
 def middle_best(curve: np.ndarray, grid: np.ndarray) -> float:
-    """The grid value of the best F (ties: the middle one)."""
+    """The grid value of the best F1 (ties: the middle one)."""
     ties = np.flatnonzero(curve >= curve.max() - 1e-9)
     return float(grid[ties[len(ties) // 2]])
 
@@ -39,16 +38,15 @@ def steady_threshold(
     scores: np.ndarray,
     y: np.ndarray,
     grid: np.ndarray,
-    beta: float = 1.0,
     bootstraps: int = 0,
     seed: int = BOOTSTRAP_SEED,
 ) -> float:
-    """The threshold of best F-beta on `scores`; with bootstraps, the mean of the best
+    """The threshold of best F1 on `scores`; with bootstraps, the mean of the best
     thresholds of that many resamples (between grid values, rounded to 0.001)."""
     n = len(scores)
     if bootstraps <= 0 or n == 0:
-        return middle_best(f_beta_curves(scores, y, grid, np.ones((1, n)), beta)[0], grid)
+        return middle_best(f1_curves(scores, y, grid, np.ones((1, n)))[0], grid)
     rng = np.random.default_rng(seed)
     counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(bootstraps)])
-    curves = f_beta_curves(scores, y, grid, counts.astype(np.float64), beta)
+    curves = f1_curves(scores, y, grid, counts.astype(np.float64))
     return round(float(np.mean([middle_best(c, grid) for c in curves])), 3)
