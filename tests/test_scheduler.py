@@ -322,7 +322,7 @@ def test_billwatch_run_in_the_foreground_stops_cleanly(sqlite_url, tmp_path: Pat
     import signal
     import subprocess
     import sys
-    import time
+    import threading
 
     from billwatch.db.models import SchedulerLock
 
@@ -340,22 +340,37 @@ def test_billwatch_run_in_the_foreground_stops_cleanly(sqlite_url, tmp_path: Pat
         text=True,
     )
     factory = get_sessionmaker(sqlite_url)
+    # Signal only once the scheduler says it started: the lock shows a moment before that, and
+    # a SIGTERM in between stops it cleanly but before it ever ran.
+    lines: list[str] = []
+    started = threading.Event()
+
+    def read() -> None:
+        assert child.stderr is not None
+        for line in child.stderr:
+            lines.append(line)
+            if "scheduler started" in line:
+                started.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 60
-        lock = None
-        while time.monotonic() < deadline and lock is None:
-            time.sleep(0.3)
-            with factory.begin() as s:
-                lock = s.get(SchedulerLock, sched.LOCK_NAME)
-            assert child.poll() is None, child.communicate()
-        assert lock is not None, "the scheduler never took the lock"
+        assert started.wait(60) or child.poll() is not None, "the scheduler never started"
+        assert child.poll() is None, "".join(lines)
+        with factory.begin() as s:
+            assert s.get(SchedulerLock, sched.LOCK_NAME) is not None, "no lock while running"
         child.send_signal(signal.SIGTERM)
         # A clean stop lets a job already running (the catch-up classify loads spaCy) finish.
-        _, err = child.communicate(timeout=120)
+        child.wait(timeout=120)
     finally:
         if child.poll() is None:
             child.kill()
-            child.communicate()
+            child.wait()
+        reader.join(timeout=10)
+        for pipe in (child.stdout, child.stderr):
+            assert pipe is not None
+            pipe.close()
+    err = "".join(lines)
     assert child.returncode == 0, err
     assert "scheduler started" in err and "lock released" in err
     with factory.begin() as s:
