@@ -7,12 +7,16 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifier.sections import split_sections
+from classifier.sections import Section, split_sections
 from classifier.taxonomy import TAGS
+
+if TYPE_CHECKING:
+    from billwatch.db.models import Tag
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "passages.jsonl"
@@ -198,12 +202,11 @@ def load_feedback(session_factory: sessionmaker[Session], weight: float = 2.0) -
             .order_by(Tag.version_id, Tag.section_index, Tag.tag)
         ).all()
         for tag, version in rows:
-            key = (version.id, tag.section_index)
+            sec = reviewed_section(split_sections(version.text), tag)
+            if sec is None:
+                continue
+            key = (version.id, sec.index)
             if key not in by_section:
-                sections = split_sections(version.text)
-                if tag.section_index >= len(sections):
-                    continue
-                sec = sections[tag.section_index]
                 by_section[key] = Example(
                     f"version{version.id}:{sec.index}",
                     version.text[sec.start : sec.end],
@@ -220,6 +223,19 @@ def load_feedback(session_factory: sessionmaker[Session], weight: float = 2.0) -
             if tag.review_state == "confirmed":
                 example.labels.add(tag.tag)
     return list(by_section.values())
+
+
+def reviewed_section(sections: list[Section], tag: Tag) -> Section | None:
+    """The section a reviewed tag was given on: the one holding its evidence, since section
+    numbers move when the splitting changes; without evidence offsets, the section of its
+    number if it still bears the same label (else none: the review would go to other words)."""
+    start = tag.evidence_start
+    if start is not None:
+        return next((s for s in sections if s.start <= start < s.end), None)
+    if tag.section_index >= len(sections):
+        return None
+    sec = sections[tag.section_index]
+    return sec if tag.section_label in (None, sec.label) else None
 
 
 def _shift(spans: list, start: int, end: int) -> list[tuple[int, int]]:

@@ -106,3 +106,16 @@ def test_a_squashed_bold_section_heading_still_starts_a_section():
     assert [s.label for s in split_sections("The Sections. None here at all in this text.")] == [
         "preamble"
     ]
+
+
+def test_sections_are_cut_about_as_long_as_the_passages_the_models_learn_from():
+    # A section much longer than the training passages dilutes its one strong sentence.
+    from classifier.data import DEFAULT_CORPUS, read_jsonl
+    from classifier.sections import MAX_WORDS
+
+    if not DEFAULT_CORPUS.exists():
+        pytest.skip(f"{DEFAULT_CORPUS} is absent (the shared corpus)")
+    lengths = sorted(len(ex.text.split()) for ex in read_jsonl(DEFAULT_CORPUS, "shared"))
+    assert lengths[len(lengths) // 4] <= MAX_WORDS <= lengths[len(lengths) * 19 // 20]
+    body = " ".join(f"({n}) The department shall do thing {n}." + " word" * 40 for n in range(8))
+    assert len(split_sections("Section 1. " + body)) > 1

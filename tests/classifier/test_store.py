@@ -189,3 +189,19 @@ def test_only_the_tags_the_bill_carries_are_stored(Session):  # noqa: N803
             select(VersionClassification).where(VersionClassification.classifier_version == "test")
         ).one()
         assert vc.stance == "ALERT"
+
+
+def test_feedback_follows_the_evidence_when_section_numbers_move(Session):  # noqa: N803
+    # A review stored under another splitting of the text (its section number now names other
+    # words) still trains on the words it was given on; one that cannot be placed is left out.
+    _store(Session)
+    classify_versions(Session)
+    with Session() as session, session.begin():
+        tag = session.scalars(select(Tag).where(Tag.tag == "civil_remedies")).one()
+        tag.review_state, tag.section_index = "rejected", 0
+        other = session.scalars(select(Tag).where(Tag.tag != "civil_remedies")).first()
+        other.review_state, other.evidence_start = "confirmed", None
+        other.section_label = "Section 99"
+    [example] = load_feedback(Session)
+    assert example.known == {"civil_remedies"}
+    assert example.text.startswith("Section 2. A victim of trafficking")
