@@ -105,7 +105,7 @@ class WordVectors:
         self.index: dict[int, int] = {}
         self.sums = np.zeros((1024, self.embedding.shape[1]), dtype=np.float32)
         self.counts = np.zeros(1024, dtype=np.float32)
-        self._projections: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._projections: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
         self.max_words = max(max_words, 1)
 
     def _add(self, keys: list[int], words: list[str]) -> None:
@@ -161,12 +161,14 @@ class WordVectors:
         n = len(self.index)
         cache = self._projections.get(id(weights))
         if cache is None or cache[0] is not weights:
-            cache = (weights, np.zeros((0, weights.shape[1]), dtype=np.float32))
-        done = cache[1]
-        if len(done) < n:
-            done = np.concatenate([done, self.sums[len(done) : n] @ weights])
-            self._projections[id(weights)] = (weights, done)
-        return done
+            cache = (weights, np.zeros((1024, weights.shape[1]), dtype=np.float32), 0)
+        _, table, done = cache
+        if done < n:
+            if n > len(table):  # grown by doubling, so rows are copied a bounded number of times
+                table = np.resize(table, (max(2 * len(table), n), table.shape[1]))
+            table[done:n] = self.sums[done:n] @ weights
+            self._projections[id(weights)] = (weights, table, n)
+        return table[:n]
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ then at sentence ends.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 # About as long as the passages the models learn from (two in three are shorter): one strong
@@ -64,6 +65,8 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
     """Split [start, end) into chunks of at most about `max_words` words at natural breaks."""
     if _words(text[start:end]) <= max_words:
         return [(start, end)]
+    # word starts once, so a chunk's length is two bisections, not a count over its text
+    starts = [m.start() for m in _WORD.finditer(text, start, end)]
     for pattern in (_SUBSECTION, _SENTENCE_END):
         cuts = _cut_points(text, start, end, pattern)
         if not cuts:
@@ -72,7 +75,12 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
         chunk_start = start
         last_ok = None
         for cut in [*cuts, end]:
-            if _words(text[chunk_start:cut]) > max_words and last_ok is not None:
+            n_words = bisect_left(starts, cut) - bisect_left(starts, chunk_start)
+            # a chunk that starts inside a word ("law.(1)") counts the word's tail, as before
+            n_words += chunk_start > start and not (
+                text[chunk_start - 1].isspace() or text[chunk_start].isspace()
+            )
+            if n_words > max_words and last_ok is not None:
                 chunks.append((chunk_start, last_ok))
                 chunk_start = last_ok
             last_ok = cut

@@ -99,6 +99,26 @@ def test_projected_scores_equal_scores_of_mean_vectors():
     json.dumps(projected.tolist())
 
 
+def test_projected_rows_stay_current_as_the_word_table_grows():
+    """Rows are projected once, as words arrive, past the first block of 1,024 too."""
+    import spacy
+
+    from classifier.embeddings import WordVectors, load_wordllama
+
+    nlp = spacy.blank("en")
+    vectors = WordVectors(load_wordllama())
+    weights = np.random.default_rng(0).normal(size=(256, 3)).astype(np.float32)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = [f"zq{a}{b}{c}" for a in letters for b in letters for c in letters[:4]]
+    for batch in range(3):  # 700 new words each time
+        doc = nlp(" ".join(words[batch * 700 : (batch + 1) * 700]))
+        vectors.doc_rows(doc, np.ones(len(doc), bool))
+        table = vectors.projected(weights)
+        n = len(vectors.index)
+        assert n == 700 * (batch + 1) and table.shape == (n, 3)
+        assert np.allclose(table, vectors.sums[:n] @ weights, atol=1e-4)
+
+
 def test_the_word_table_starts_afresh_rather_than_grow_past_its_bound():
     import spacy
 
