@@ -201,8 +201,11 @@ def load_feedback(session_factory: sessionmaker[Session], weight: float = 2.0) -
             .where(Tag.review_state.in_(["confirmed", "rejected"]))
             .order_by(Tag.version_id, Tag.section_index, Tag.tag)
         ).all()
+        sections: dict[int, list[Section]] = {}  # each version split once, not once per tag
         for tag, version in rows:
-            sec = reviewed_section(split_sections(version.text), tag)
+            if version.id not in sections:
+                sections[version.id] = split_sections(version.text)
+            sec = reviewed_section(sections[version.id], tag)
             if sec is None:
                 continue
             key = (version.id, sec.index)

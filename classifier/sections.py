@@ -11,7 +11,7 @@ then at sentence ends.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 # About as long as the passages the models learn from (two in three are shorter): one strong
@@ -65,8 +65,10 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
     """Split [start, end) into chunks of at most about `max_words` words at natural breaks."""
     if _words(text[start:end]) <= max_words:
         return [(start, end)]
-    # word starts once, so a chunk's length is two bisections, not a count over its text
-    starts = [m.start() for m in _WORD.finditer(text, start, end)]
+    # words found once: a chunk's words (those it overlaps, a cut word's tail included, as a
+    # count over its text gives) are two bisections
+    words = list(_WORD.finditer(text, start, end))
+    starts, ends = [m.start() for m in words], [m.end() for m in words]
     for pattern in (_SUBSECTION, _SENTENCE_END):
         cuts = _cut_points(text, start, end, pattern)
         if not cuts:
@@ -75,11 +77,7 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
         chunk_start = start
         last_ok = None
         for cut in [*cuts, end]:
-            n_words = bisect_left(starts, cut) - bisect_left(starts, chunk_start)
-            # a chunk that starts inside a word ("law.(1)") counts the word's tail, as before
-            n_words += chunk_start > start and not (
-                text[chunk_start - 1].isspace() or text[chunk_start].isspace()
-            )
+            n_words = bisect_left(starts, cut) - bisect_right(ends, chunk_start)
             if n_words > max_words and last_ok is not None:
                 chunks.append((chunk_start, last_ok))
                 chunk_start = last_ok
@@ -93,7 +91,6 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
                 )
             return out
     # No break at all: hard cut on whitespace.
-    words = list(_WORD.finditer(text, start, end))
     return [
         (words[i].start(), words[min(i + max_words, len(words)) - 1].end())
         for i in range(0, len(words), max_words)
