@@ -109,6 +109,8 @@ class PassageRef:
     kind: str
     rationale: str
     where: str  # file:line, for messages
+    # "test": held out of all training, built into passages-test.jsonl to be measured only
+    split: str = "train"
 
 
 @dataclass
@@ -213,7 +215,19 @@ def parse_passage(row: Any, where: str) -> PassageRef:
         raise CorpusError(f"{where}: a hard_negative carries no labels")
     rationale = row["rationale"].strip()
     return PassageRef(
-        pid, jurisdiction, bill, year, source, start, end, digest, labels, kind, rationale, where
+        pid,
+        jurisdiction,
+        bill,
+        year,
+        source,
+        start,
+        end,
+        digest,
+        labels,
+        kind,
+        rationale,
+        where,
+        _split(row, where),
     )
 
 
@@ -246,12 +260,26 @@ def parse_bill(row: Any, where: str) -> BillRef:
     if missing:
         raise CorpusError(f"{where}: labels without support spans: {missing}")
     rationale = row["rationale"].strip()
+    return BillRef(
+        bid,
+        jurisdiction,
+        bill,
+        year,
+        source,
+        digest,
+        labels,
+        support,
+        rationale,
+        where,
+        _split(row, where),
+    )
+
+
+def _split(row: dict[str, Any], where: str) -> str:
     split = row.get("split", "train")
     if split not in BILL_SPLITS:
         raise CorpusError(f"{where}: split must be one of {', '.join(BILL_SPLITS)}, not {split!r}")
-    return BillRef(
-        bid, jurisdiction, bill, year, source, digest, labels, support, rationale, where, split
-    )
+    return str(split)
 
 
 def _rows(path: Path) -> Iterator[tuple[Any, str]]:
@@ -422,6 +450,7 @@ class BuildReport:
     """What `build()` did: counts and one message per problem."""
 
     built: int = 0
+    held_out: int = 0  # passages of the test split, written apart from the training passages
     missing_repo: list[str] = field(default_factory=list)
     missing_file: list[str] = field(default_factory=list)
     hash_mismatch: list[str] = field(default_factory=list)
@@ -488,6 +517,7 @@ def _passage_row(ref: PassageRef, text: str) -> dict[str, Any]:
         "labels": ref.labels,
         "rationale": ref.rationale,
         "kind": ref.kind,
+        **({"split": ref.split} if ref.split != "train" else {}),
     }
 
 
@@ -571,9 +601,16 @@ def build(
             report.unread.append(f"{bref.where}: {bref.id}: {exc}")
         bills.append(_bill_row(bref, text, read))
     report.built = len(passages) + len(bills)
-    _write_jsonl(out_dir / "passages.jsonl", passages)
+    held_out = [p for p in passages if p.get("split") == "test"]
+    report.held_out = len(held_out)
+    # Training reads passages.jsonl alone, so the test split never reaches it.
+    _write_jsonl(out_dir / "passages.jsonl", [p for p in passages if p.get("split") != "test"])
+    _write_jsonl(out_dir / TEST_PASSAGES, held_out)
     _write_jsonl(out_dir / "bills.jsonl", bills)
     return report
+
+
+TEST_PASSAGES = "passages-test.jsonl"
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
@@ -600,6 +637,7 @@ class Stats:
     bill_jurisdictions: Counter[str]
     passages: int
     bills: int
+    held_out: int = 0  # passages of the test split
 
 
 def stats(refs: References) -> Stats:
@@ -612,4 +650,5 @@ def stats(refs: References) -> Stats:
         bill_jurisdictions=Counter(b.jurisdiction for b in refs.bills),
         passages=len(refs.passages),
         bills=len(refs.bills),
+        held_out=sum(p.split == "test" for p in refs.passages),
     )

@@ -40,9 +40,11 @@ def evaluate_file(
     group_by: str | None = None,
     config_path: Path | None = None,
     own: bool = True,
+    pipeline: Path | None = None,
 ) -> list[Evaluation]:
     """Numbers on `path`: with folds > 1, retrain per fold on our examples + the other folds
-    (random folds, and folds grouped by `group_by` beside them); else the shipped model."""
+    (random folds, and folds grouped by `group_by` beside them); else the shipped model (or
+    the pipeline in `pipeline`)."""
     examples = read_jsonl(path, "eval")
     if not examples:
         raise ValueError(f"{path}: no examples")
@@ -52,10 +54,11 @@ def evaluate_file(
     if folds <= 1:
         import classifier
 
-        tagger = classifier.load()
+        tagger = classifier.load(str(pipeline) if pipeline else None)
         tagged = [set(tagger.tag(ex.text).tags) for ex in examples]
         pred = np.array([[t in tags for t in TAGS] for tags in tagged], dtype=bool)
-        return [Evaluation(report(pred, gold), baseline, len(examples), "shipped model")]
+        name = f"pipeline {pipeline}" if pipeline else "shipped model"
+        return [Evaluation(report(pred, gold), baseline, len(examples), name)]
     from classifier.train import (
         CONFIG_PATH,
         Tagger,

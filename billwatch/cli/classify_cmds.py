@@ -299,8 +299,8 @@ def evaluate(
     pipeline: Path = typer.Option(
         None,
         "--pipeline",
-        help="With --bills: a pipeline written by `billwatch train --output DIR` in place of"
-        " the shipped one.",
+        help="A pipeline written by `billwatch train --output DIR` in place of the shipped one"
+        " (for --bills, and for a passages FILE without cross-validation).",
     ),
     markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table."),
     config: Path = typer.Option(
@@ -321,9 +321,13 @@ def evaluate(
         fail(f"{escape(str(pipeline))}: no trained pipeline here (see `billwatch train --output`)")
     if group_by and folds <= 1:
         folds = 5
+    if pipeline is not None and file is not None and folds > 1:
+        fail("--pipeline measures a trained pipeline; cross-validation trains its own")
     try:
         if file is not None:
-            evs = evaluate_file(file, folds, lambda m: err_console.print(m), group_by, config, own)
+            evs = evaluate_file(
+                file, folds, lambda m: err_console.print(m), group_by, config, own, pipeline
+            )
             if markdown:
                 sys.stdout.write(markdown_table(evs) + "\n")  # never wrapped to the terminal
             else:

@@ -14,6 +14,7 @@ from billwatch.cli.common import console, err_console, fail
 from classifier.agreement import AgreementError, read_labels
 from classifier.agreement import agreement as tag_agreement
 from classifier.corpus import (
+    TEST_PASSAGES,
     CorpusError,
     MissingFile,
     References,
@@ -76,6 +77,12 @@ def build(
         f"{len(report.shared_overlap)} -> {escape(str(out))}",
         highlight=False,
     )
+    if report.held_out:
+        console.print(
+            f"{report.held_out} passages of the test split are held out of training in "
+            f"{escape(str(out / TEST_PASSAGES))} (measure with `billwatch evaluate` on it)",
+            highlight=False,
+        )
     if report.unread:
         console.print(
             f"{len(report.unread)} whole bills in formats `billwatch text` does not read are"
@@ -99,6 +106,7 @@ def stats(
             json.dumps(
                 {
                     "passages": s.passages,
+                    "test_passages": s.held_out,
                     "bills": s.bills,
                     "tags": {t: s.tags[t] for t in TAGS},
                     "kinds": dict(s.kinds),
@@ -110,7 +118,11 @@ def stats(
             + "\n"
         )
         return
-    console.print(f"passages {s.passages}, whole bills {s.bills}", highlight=False)
+    console.print(
+        f"passages {s.passages} ({s.held_out} of them the held-out test split), "
+        f"whole bills {s.bills}",
+        highlight=False,
+    )
     console.print("kind: " + ", ".join(f"{k} {n}" for k, n in sorted(s.kinds.items())))
     console.print(f"{'tag':<26} {'passages':>8} {'bills':>6}")
     for tag in TAGS:

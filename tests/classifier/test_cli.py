@@ -78,6 +78,18 @@ def test_evaluate_prints_model_beside_keyword_baseline(tmp_path):
     assert table.exit_code == 0 and "ALERT level" in table.stdout
 
 
+def test_evaluate_passages_with_another_pipeline_names_it_and_refuses_it_beside_cv(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps({"text": PENALTY, "labels": ["penalty_increase"]}) + "\n")
+    other = ["--pipeline", str(classifier.PIPELINE_DIR)]
+    result = runner.invoke(app, ["evaluate", str(path), "--markdown", *other])
+    assert result.exit_code == 0, result.output
+    assert f"pipeline {classifier.PIPELINE_DIR}" in result.stdout
+    assert "| penalty_increase | 1 | 1.00 | 1.00 | 1.00 |" in result.stdout
+    cv = runner.invoke(app, ["evaluate", str(path), "--folds", "2", *other])
+    assert cv.exit_code == 2 and "cross-validation trains its own" in cv.stderr
+
+
 def test_evaluate_rejects_unknown_tags(tmp_path):
     path = tmp_path / "gold.jsonl"
     path.write_text(json.dumps({"text": CIVIL, "labels": ["no_such_tag"]}) + "\n")

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from billwatch.cli import app
 from classifier.corpus import (
+    TEST_PASSAGES,
     CorpusError,
     bill_key,
     build,
@@ -388,3 +389,23 @@ def test_cli_agreement_counts_passages_and_whole_bills(tmp_path, mirror):
     lines = {line.split()[0]: line.split() for line in result.stdout.splitlines()[2:]}
     assert lines["penalty_increase"][1:4] == ["1", "0", "0"]  # both passes
     assert lines["civil_remedies"][1:4] == ["0", "1", "0"]  # the bill's first pass only
+
+
+def test_test_split_passages_are_built_apart_from_the_training_passages(tmp_path, mirror):
+    mirrors, commit = mirror
+    document = normalise(BILL_TXT.encode(), "tx/hb1.txt")
+    kept = _passage(commit, "Loitering near a depot is a class B misdemeanor.", document)
+    held = {**_passage(commit, "Loitering near a depot", document, pid="t-0002"), "split": "test"}
+    _write(tmp_path / "corpus", "passages-t.jsonl", [kept, held])
+    refs = load_references(tmp_path / "corpus")
+    assert [p.split for p in refs.passages] == ["train", "test"]
+    assert stats(refs).held_out == 1
+    report = build(tmp_path / "corpus", mirrors, tmp_path / "out")
+    assert report.ok and report.built == 2 and report.held_out == 1
+    train = (tmp_path / "out" / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+    test = (tmp_path / "out" / TEST_PASSAGES).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["id"] for x in train] == ["t-0001"]  # training never sees t-0002
+    assert [(json.loads(x)["id"], json.loads(x)["split"]) for x in test] == [("t-0002", "test")]
+    _write(tmp_path / "corpus", "passages-t.jsonl", [{**held, "split": "dev"}])
+    with pytest.raises(CorpusError, match=r"passages-t.jsonl:1: split must be one of train, test"):
+        load_references(tmp_path / "corpus")
