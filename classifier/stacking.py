@@ -287,11 +287,13 @@ def fit_head(z: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarr
     return w[:, 0], float(b[0])
 
 
-def head_threshold(prob: np.ndarray, y: np.ndarray, bootstraps: int = 0) -> float:
-    """The head threshold maximising F1 on out-of-fold probabilities (ties: the middle one),
-    bagged over that many bootstrap resamples when asked."""
+def head_threshold(
+    prob: np.ndarray, y: np.ndarray, bootstraps: int = 0, beta: float = 1.0
+) -> float:
+    """The head threshold maximising F-beta (F1 by default) on out-of-fold probabilities
+    (ties: the middle one), bagged over that many bootstrap resamples when asked."""
     grid = np.round(np.arange(0.10, 0.905, 0.01), 3)
-    return steady_threshold(prob, y, grid, bootstraps=bootstraps)
+    return steady_threshold(prob, y, grid, bootstraps=bootstraps, beta=beta)
 
 
 def alert_decision(

@@ -16,16 +16,17 @@ BOOTSTRAP_SEED = 2027
 
 
 def f1_curves(
-    scores: np.ndarray, y: np.ndarray, grid: np.ndarray, counts: np.ndarray
+    scores: np.ndarray, y: np.ndarray, grid: np.ndarray, counts: np.ndarray, beta: float = 1.0
 ) -> np.ndarray:
-    """(samples, grid) F1 of `scores >= t` for each t of `grid`, each sample weighting the
-    examples by a row of `counts` (samples, n)."""
+    """(samples, grid) F-beta (F1 by default) of `scores >= t` for each t of `grid`, each
+    sample weighting the examples by a row of `counts` (samples, n)."""
     pred = (scores[:, None] >= grid[None, :]).astype(np.float64)  # (n, grid)
     pos = (y > 0).astype(np.float64)
     tp = counts @ (pred * pos[:, None])
     predicted = counts @ pred
     positives = counts @ pos
-    return 2 * tp / np.maximum(positives[:, None] + predicted, 1.0)
+    b2 = beta * beta
+    return (1 + b2) * tp / np.maximum(b2 * positives[:, None] + predicted, 1.0)
 
 
 def middle_best(curve: np.ndarray, grid: np.ndarray) -> float:
@@ -40,13 +41,14 @@ def steady_threshold(
     grid: np.ndarray,
     bootstraps: int = 0,
     seed: int = BOOTSTRAP_SEED,
+    beta: float = 1.0,
 ) -> float:
-    """The threshold of best F1 on `scores`; with bootstraps, the mean of the best
-    thresholds of that many resamples (between grid values, rounded to 0.001)."""
+    """The threshold of best F-beta (F1 by default) on `scores`; with bootstraps, the mean of
+    the best thresholds of that many resamples (between grid values, rounded to 0.001)."""
     n = len(scores)
     if bootstraps <= 0 or n == 0:
-        return middle_best(f1_curves(scores, y, grid, np.ones((1, n)))[0], grid)
+        return middle_best(f1_curves(scores, y, grid, np.ones((1, n)), beta)[0], grid)
     rng = np.random.default_rng(seed)
     counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(bootstraps)])
-    curves = f1_curves(scores, y, grid, counts.astype(np.float64))
+    curves = f1_curves(scores, y, grid, counts.astype(np.float64), beta)
     return round(float(np.mean([middle_best(c, grid) for c in curves])), 3)

@@ -332,6 +332,9 @@ class Settings:
     bill_folds: int = 0
     # bootstrap resamples over which each threshold choice is bagged (0: one choice)
     bootstraps: int = 0
+    # the F-beta the ALERT tags' thresholds maximise (TRACK tags: F1), and the ALERT head's
+    alert_tag_beta: float = 1.0
+    alert_head_beta: float = 1.0
 
 
 def fit_stack(
@@ -373,7 +376,9 @@ def fit_stack(
     # than real bills and would pull thresholds off), all examples when there are none.
     real = [i for i, p in enumerate(items) if p.example.source != "own"] or list(range(len(items)))
     scores = stacked_scores([items[i] for i in real], [feats[i] for i in real], model)
-    thresholds = choose_thresholds(scores[:, :POOLED], y[real], st.lo, st.hi, st.bootstraps)
+    thresholds = choose_thresholds(
+        scores[:, :POOLED], y[real], st.lo, st.hi, st.bootstraps, st.alert_tag_beta
+    )
     # The ALERT head's second level and threshold, on the same out-of-fold scores.
     th = np.array([thresholds[t] for t in TAGS])
     z = head_inputs(
@@ -387,7 +392,9 @@ def fit_stack(
     _, prob = alert_decision(
         scores[:, :POOLED], scores[:, POOLED], th, ALERT_COLS, model.alert, scores[:, POOLED + 1 :]
     )
-    model.alert.threshold = head_threshold(prob, ya[real, POOLED], st.bootstraps)
+    model.alert.threshold = head_threshold(
+        prob, ya[real, POOLED], st.bootstraps, st.alert_head_beta
+    )
     return model, thresholds
 
 
@@ -403,13 +410,25 @@ def decide(scores: np.ndarray, thresholds: dict[str, float], model: StackedModel
 
 
 def choose_thresholds(
-    scores: np.ndarray, y: np.ndarray, lo: float = 0.2, hi: float = 0.8, bootstraps: int = 0
+    scores: np.ndarray,
+    y: np.ndarray,
+    lo: float = 0.2,
+    hi: float = 0.8,
+    bootstraps: int = 0,
+    alert_beta: float = 1.0,
 ) -> dict[str, float]:
-    """Per tag, the threshold maximising F1 on out-of-fold scores (ties: the middle one), bagged
-    over that many bootstrap resamples when asked (see `classifier.thresholds`)."""
+    """Per tag, the threshold maximising F1 on out-of-fold scores (ties: the middle one), F-beta
+    with `alert_beta` for ALERT tags, bagged over that many bootstrap resamples when asked (see
+    `classifier.thresholds`)."""
     grid = THRESHOLD_GRID[(THRESHOLD_GRID >= lo) & (THRESHOLD_GRID <= hi)]
     return {
-        tag: steady_threshold(scores[:, j], y[:, j], grid, bootstraps=bootstraps)
+        tag: steady_threshold(
+            scores[:, j],
+            y[:, j],
+            grid,
+            bootstraps=bootstraps,
+            beta=alert_beta if tag in ALERT_TAGS else 1.0,
+        )
         for j, tag in enumerate(TAGS)
     }
 
@@ -493,6 +512,8 @@ def settings_from(nlp: Language) -> Settings:
         group_by if group_by in GROUP_BY else None,
         int(raw.get("bill_folds", 0)),
         int(raw.get("threshold_bootstraps", 0)),
+        float(raw.get("alert_tag_beta", 1.0)),
+        float(raw.get("alert_head_beta", 1.0)),
     )
 
 

@@ -64,3 +64,21 @@ def test_bagged_hidden_models_score_the_mean_of_their_logits():
         assert h is not None
         singles.append(h(vectors) @ wi + bi)
     assert np.allclose(hidden(vectors) @ w + b, np.mean(singles, axis=0), atol=1e-4)
+
+
+def test_f_beta_weighs_recall_beta_squared_times_precision():
+    scores = np.array([0.9, 0.8, 0.2])
+    y = np.array([1, 0, 1])
+    grid = np.array([0.5])
+    # tp 1, predicted 2, positives 2: F2 = 5 tp / (4 positives + predicted)
+    assert f1_curves(scores, y, grid, np.ones((1, 3)), beta=2.0)[0, 0] == 5 * 1 / (4 * 2 + 2)
+    assert f1_curves(scores, y, grid, np.ones((1, 3)), beta=1.0)[0, 0] == 2 * 1 / (2 + 2)
+
+
+def test_a_recall_weighted_threshold_is_never_above_the_f1_one():
+    scores, y = _overlapping_scores()
+    f1 = steady_threshold(scores, y, GRID, bootstraps=50)
+    f2 = steady_threshold(scores, y, GRID, bootstraps=50, beta=2.0)
+    assert f2 < f1
+    # found positives count more than false alarms, so more of the positives are kept
+    assert (scores[y] >= f2).mean() > (scores[y] >= f1).mean()

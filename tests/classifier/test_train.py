@@ -13,11 +13,13 @@ from classifier.data import BillRow, Example, read_jsonl
 from classifier.features import amended_sections
 from classifier.markup import infer_spans
 from classifier.tagger import Tagger
+from classifier.taxonomy import ALERT_TAGS, TAGS
 from classifier.train import (
     CONFIG_PATH,
     base_of,
     bill_folds,
     build_nlp,
+    choose_thresholds,
     fit_stack,
     gate_bills,
     gate_candidates,
@@ -307,3 +309,33 @@ def test_the_config_sets_how_thresholds_are_bagged_and_how_many_hidden_models_ar
     items = [prepare(tagger, ex) for ex in read_jsonl(_write_corpus(tmp_path), "test")]
     model, _ = fit_stack(items, st)
     assert model.hidden is not None and model.hidden.weights.shape[1] == 2 * st.dense.hidden
+
+
+def test_alert_tags_thresholds_maximise_the_configured_f_beta():
+    rng = np.random.default_rng(4)
+    y = (rng.random((300, len(TAGS))) < 0.3).astype(np.float32)
+    pos, neg = rng.normal(0.55, 0.2, y.shape), rng.normal(0.35, 0.2, y.shape)
+    scores = np.clip(np.where(y > 0, pos, neg), 0, 1)
+    f1 = choose_thresholds(scores, y, bootstraps=20)
+    f2 = choose_thresholds(scores, y, bootstraps=20, alert_beta=2.0)
+    for tag in TAGS:
+        if tag in ALERT_TAGS:
+            assert f2[tag] < f1[tag], tag
+        else:  # TRACK tags keep F1
+            assert f2[tag] == f1[tag], tag
+
+
+def test_the_config_sets_the_alert_betas(tmp_path):
+    text = "\n".join(x for x in CONFIG_PATH.read_text().splitlines() if not x.startswith("alert_"))
+    st = settings_from(build_nlp(_config_with(tmp_path, text, "")))
+    assert (st.alert_tag_beta, st.alert_head_beta) == (1.0, 1.0)
+    lines = "alert_tag_beta = 3.0\nalert_head_beta = 2.0\n"
+    st = settings_from(build_nlp(_config_with(tmp_path, text, lines)))
+    assert (st.alert_tag_beta, st.alert_head_beta) == (3.0, 2.0)
+
+
+def _config_with(tmp_path, text: str, lines: str):
+    block = "\n[scorer_training]\n"
+    path = tmp_path / f"beta{len(lines)}.cfg"
+    path.write_text(text.replace(block, block + lines))
+    return path
