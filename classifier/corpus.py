@@ -28,6 +28,8 @@ MIRRORS_ENV = "BILLWATCH_CORPUS_MIRRORS"
 MAX_FILE_BYTES = 8 * 1024 * 1024  # snapshots hold no file of 4 MiB or more; twice that is a bug
 GIT_TIMEOUT = 60.0
 KINDS = ("passage", "hard_negative")
+# the built passages of the test split: held out of training, which reads passages.jsonl
+TEST_PASSAGES = "passages-test.jsonl"
 MARKUP_SUFFIXES = (".html", ".htm", ".xml", ".xhtml", ".sgml", ".sgm")
 # Two-letter postal codes of the states, DC and "US" for Congress.
 JURISDICTIONS = frozenset(
@@ -608,9 +610,6 @@ def build(
     _write_jsonl(out_dir / TEST_PASSAGES, held_out)
     _write_jsonl(out_dir / "bills.jsonl", bills)
     return report
-
-
-TEST_PASSAGES = "passages-test.jsonl"
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 BOOTSTRAP_SEED = 2027
 
 
-def f1_curves(
+def fbeta_curves(
     scores: np.ndarray, y: np.ndarray, grid: np.ndarray, counts: np.ndarray, beta: float = 1.0
 ) -> np.ndarray:
     """(samples, grid) F-beta (F1 by default) of `scores >= t` for each t of `grid`, each
@@ -47,8 +47,8 @@ def steady_threshold(
     the best thresholds of that many resamples (between grid values, rounded to 0.001)."""
     n = len(scores)
     if bootstraps <= 0 or n == 0:
-        return middle_best(f1_curves(scores, y, grid, np.ones((1, n)), beta)[0], grid)
+        return middle_best(fbeta_curves(scores, y, grid, np.ones((1, n)), beta)[0], grid)
     rng = np.random.default_rng(seed)
     counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(bootstraps)])
-    curves = f1_curves(scores, y, grid, counts.astype(np.float64), beta)
+    curves = fbeta_curves(scores, y, grid, counts.astype(np.float64), beta)
     return round(float(np.mean([middle_best(c, grid) for c in curves])), 3)

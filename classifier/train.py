@@ -415,10 +415,10 @@ def choose_thresholds(
     lo: float = 0.2,
     hi: float = 0.8,
     bootstraps: int = 0,
-    alert_beta: float = 1.0,
+    alert_tag_beta: float = 1.0,
 ) -> dict[str, float]:
     """Per tag, the threshold maximising F1 on out-of-fold scores (ties: the middle one), F-beta
-    with `alert_beta` for ALERT tags, bagged over that many bootstrap resamples when asked (see
+    with `alert_tag_beta` for ALERT tags, bagged over that many bootstrap resamples when asked (see
     `classifier.thresholds`)."""
     grid = THRESHOLD_GRID[(THRESHOLD_GRID >= lo) & (THRESHOLD_GRID <= hi)]
     return {
@@ -427,7 +427,7 @@ def choose_thresholds(
             y[:, j],
             grid,
             bootstraps=bootstraps,
-            beta=alert_beta if tag in ALERT_TAGS else 1.0,
+            beta=alert_tag_beta if tag in ALERT_TAGS else 1.0,
         )
         for j, tag in enumerate(TAGS)
     }

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from classifier.components import TaxonomyScorer
-from classifier.stacking import N_HEAD, AlertHead, alert_decision, fit_head, head_inputs
+from classifier.stacking import (
+    N_HEAD,
+    AlertHead,
+    alert_decision,
+    fit_head,
+    head_inputs,
+    head_threshold,
+)
 from classifier.taxonomy import ALERT_TAGS, TAGS
 
 ALERT = np.array([t in ALERT_TAGS for t in TAGS])
@@ -90,3 +97,12 @@ def test_scorer_saves_and_loads_its_head(tmp_path) -> None:
     assert loaded.alert.threshold == 0.37
     assert np.allclose(loaded.alert.head_weights, head.head_weights)
     assert np.allclose(loaded.embed_all[:, -1], head.embed_weights)
+
+
+def test_a_recall_weighted_head_threshold_fires_on_more_alert_passages():
+    rng = np.random.default_rng(7)
+    y = rng.random(400) < 0.3
+    prob = np.clip(np.where(y, rng.normal(0.6, 0.2, 400), rng.normal(0.35, 0.2, 400)), 0, 1)
+    f1, f2 = head_threshold(prob, y, 50), head_threshold(prob, y, 50, beta=2.0)
+    assert f2 < f1
+    assert (prob[y] >= f2).sum() > (prob[y] >= f1).sum()

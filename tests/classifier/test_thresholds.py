@@ -3,7 +3,7 @@
 import numpy as np
 
 from classifier.stacking import DenseParams, fit_dense
-from classifier.thresholds import f1_curves, steady_threshold
+from classifier.thresholds import fbeta_curves, steady_threshold
 
 GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
 
@@ -19,9 +19,9 @@ def test_f_curve_counts_each_resampled_example_as_often_as_drawn():
     scores = np.array([0.9, 0.8, 0.2])
     y = np.array([1, 0, 1])
     grid = np.array([0.5])
-    assert f1_curves(scores, y, grid, np.ones((1, 3)))[0, 0] == 2 * 1 / (2 + 2)
+    assert fbeta_curves(scores, y, grid, np.ones((1, 3)))[0, 0] == 2 * 1 / (2 + 2)
     # the first positive drawn twice, the false alarm never: tp 2, predicted 2, positives 3
-    assert f1_curves(scores, y, grid, np.array([[2.0, 0.0, 1.0]]))[0, 0] == 2 * 2 / (3 + 2)
+    assert fbeta_curves(scores, y, grid, np.array([[2.0, 0.0, 1.0]]))[0, 0] == 2 * 2 / (3 + 2)
 
 
 def test_plain_threshold_is_the_middle_of_the_best_ties():
@@ -71,11 +71,11 @@ def test_f_beta_weighs_recall_beta_squared_times_precision():
     y = np.array([1, 0, 1])
     grid = np.array([0.5])
     # tp 1, predicted 2, positives 2: F2 = 5 tp / (4 positives + predicted)
-    assert f1_curves(scores, y, grid, np.ones((1, 3)), beta=2.0)[0, 0] == 5 * 1 / (4 * 2 + 2)
-    assert f1_curves(scores, y, grid, np.ones((1, 3)), beta=1.0)[0, 0] == 2 * 1 / (2 + 2)
+    assert fbeta_curves(scores, y, grid, np.ones((1, 3)), beta=2.0)[0, 0] == 5 * 1 / (4 * 2 + 2)
+    assert fbeta_curves(scores, y, grid, np.ones((1, 3)), beta=1.0)[0, 0] == 2 * 1 / (2 + 2)
 
 
-def test_a_recall_weighted_threshold_is_never_above_the_f1_one():
+def test_a_recall_weighted_threshold_lies_below_the_f1_one():
     scores, y = _overlapping_scores()
     f1 = steady_threshold(scores, y, GRID, bootstraps=50)
     f2 = steady_threshold(scores, y, GRID, bootstraps=50, beta=2.0)

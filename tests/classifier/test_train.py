@@ -317,7 +317,7 @@ def test_alert_tags_thresholds_maximise_the_configured_f_beta():
     pos, neg = rng.normal(0.55, 0.2, y.shape), rng.normal(0.35, 0.2, y.shape)
     scores = np.clip(np.where(y > 0, pos, neg), 0, 1)
     f1 = choose_thresholds(scores, y, bootstraps=20)
-    f2 = choose_thresholds(scores, y, bootstraps=20, alert_beta=2.0)
+    f2 = choose_thresholds(scores, y, bootstraps=20, alert_tag_beta=2.0)
     for tag in TAGS:
         if tag in ALERT_TAGS:
             assert f2[tag] < f1[tag], tag
